@@ -1,0 +1,19 @@
+/** Reconnect delays: exponential growth with jitter, so a restarted server is not hit by a thundering herd. */
+
+export interface BackoffOptions {
+  /** Upper bound of the first delay, in ms. @default 250 */
+  minDelayMs: number;
+  /** Largest delay, in ms. @default 10000 */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({ minDelayMs: 250, maxDelayMs: 10_000 });
+
+/**
+ * Delay before reconnect attempt `attempt` (0 = first): uniformly random in the upper half of
+ * min(maxDelayMs, minDelayMs · 2^attempt), so the first retry comes within minDelayMs.
+ */
+export function backoffDelay(attempt: number, options: BackoffOptions = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+  const ceiling = Math.min(options.maxDelayMs, options.minDelayMs * 2 ** Math.min(attempt, 30));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}

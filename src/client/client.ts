@@ -1,0 +1,402 @@
+/**
+ * The Switchboard client: one logical connection that survives disconnects. It keeps the
+ * application's topic handlers, reconnects with backoff and resubscribes, and turns requests
+ * (subscribe, acked publish, rpc, ping) into promises with timeouts and typed errors.
+ */
+import { codecFor, type Codec } from '../protocol/codec.js';
+import { CloseCode, ErrorCode, shouldReconnect } from '../protocol/codes.js';
+import { LimitError, ProtocolError, RemoteError } from '../protocol/errors.js';
+import { Kind, type ClientFrame, type Format, type ServerFrame, type WelcomeFrame } from '../protocol/frames.js';
+import { toServerFrame } from '../protocol/shapes.js';
+import { subprotocolsFor } from '../protocol/subprotocol.js';
+import { assertTopic } from '../protocol/topic.js';
+import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+import { Emitter } from './emitter.js';
+import { OPEN, resolveWebSocket, type WebSocketConstructor, type WebSocketLike } from './transport.js';
+
+/** Client options; every field is optional. */
+export interface ClientOptions {
+  /** Connection token (JWT), or a function called before every (re)connect to get a fresh one. @default none */
+  token?: string | (() => string | Promise<string>);
+  /** Wire format. @default 'msgpack' */
+  format?: Format;
+  /** Reconnect after unexpected disconnects. @default true */
+  reconnect?: boolean;
+  /** Upper bound of the first reconnect delay, in ms (jittered, doubling per attempt). @default 250 */
+  minReconnectDelayMs?: number;
+  /** Largest reconnect delay, in ms. @default 10000 */
+  maxReconnectDelayMs?: number;
+  /** How long a request (subscribe, acked publish, rpc, ping) may wait for its answer, in ms. @default 10000 */
+  requestTimeoutMs?: number;
+  /** Most requests waiting for the connection to open before new ones are refused. @default 1000 */
+  maxQueued?: number;
+  /** WebSocket implementation to use instead of the global one or `ws`. */
+  WebSocket?: WebSocketConstructor;
+}
+
+/** Context passed with each topic message. */
+export interface MessageContext {
+  topic: string;
+  seq: number;
+}
+
+export type MessageHandler = (data: unknown, context: MessageContext) => void;
+
+/** Lifecycle states. */
+export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Typed client events. */
+export interface ClientEvents extends Record<string, unknown> {
+  /** Connected and welcomed (also after each reconnect). */
+  open: WelcomeFrame;
+  /** The socket closed; `willReconnect` tells whether the client will try again. */
+  close: { code: number; reason: string; willReconnect: boolean };
+  /** Something failed outside a request: a notice from the server, a handler that threw. */
+  error: Error;
+  /** A reconnect is scheduled. */
+  reconnecting: { attempt: number; delayMs: number };
+  /** A Push frame: data the server sent to this connection only. */
+  message: unknown;
+  /** Someone joined a presence-enabled topic we are subscribed to. */
+  join: { topic: string; connectionId: string; userId: string | null };
+  /** Someone left a presence-enabled topic we are subscribed to. */
+  leave: { topic: string; connectionId: string; userId: string | null };
+}
+
+interface Pending {
+  resolve: (data: unknown) => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class SwitchboardClient extends Emitter<ClientEvents> {
+  /** Current lifecycle state. */
+  state: ClientState = 'connecting';
+  /** The server's id for the current connection (from the welcome frame). */
+  connectionId: string | undefined;
+  /** Limits the server announced; undefined until the first welcome. */
+  limits: WelcomeFrame['limits'] | undefined;
+
+  private readonly codec: Codec;
+  private readonly handlers = new Map<string, Set<MessageHandler>>();
+  private readonly pending = new Map<number, Pending>();
+  private readonly waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  private socket: WebSocketLike | undefined;
+  private nextRequestId = 1;
+  private attempt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly requestTimeoutMs: number;
+  private readonly maxQueued: number;
+
+  constructor(
+    readonly url: string,
+    private readonly options: ClientOptions = {},
+  ) {
+    super();
+    this.codec = codecFor(options.format ?? 'msgpack');
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.maxQueued = options.maxQueued ?? 1000;
+    void this.open();
+  }
+
+  /** Resolves once connected (immediately when open); rejects if the client is closed for good. */
+  ready(): Promise<void> {
+    if (this.state === 'open') return Promise.resolve();
+    if (this.state === 'closed') return Promise.reject(disconnected('client is closed'));
+    if (this.waiters.length >= this.maxQueued) {
+      return Promise.reject(new LimitError(ErrorCode.LimitExceeded, `more than ${this.maxQueued} requests waiting for the connection`));
+    }
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Calls `handler` for every message on `topic`; resolves once the server confirmed the
+   * subscription. The subscription is renewed automatically after reconnects.
+   */
+  async subscribe(topic: string, handler: MessageHandler): Promise<void> {
+    assertTopic(topic);
+    const existing = this.handlers.get(topic);
+    if (existing) {
+      existing.add(handler);
+      return;
+    }
+    const set = new Set([handler]);
+    this.handlers.set(topic, set);
+    try {
+      await this.request({ kind: Kind.Subscribe, id: 0, topics: [topic] });
+    } catch (err) {
+      // Refused (or failed to reach the server): forget it unless handlers were added meanwhile for a retry.
+      if (err instanceof RemoteError && err.code !== ErrorCode.Disconnected && err.code !== ErrorCode.Timeout) this.handlers.delete(topic);
+      throw err;
+    }
+  }
+
+  /** Removes `handler` (or every handler) from `topic`; unsubscribes on the server when none is left. */
+  async unsubscribe(topic: string, handler?: MessageHandler): Promise<void> {
+    const set = this.handlers.get(topic);
+    if (!set) return;
+    if (handler) set.delete(handler);
+    if (handler && set.size > 0) return;
+    this.handlers.delete(topic);
+    if (this.state === 'open') await this.request({ kind: Kind.Unsubscribe, id: 0, topics: [topic] });
+  }
+
+  /** Topics with at least one handler. */
+  get topics(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  /**
+   * Publishes into a topic (the server must allow client publishing). With `ack`, resolves with
+   * the topic sequence number once the server accepted it; without, resolves when sent.
+   */
+  async publish(topic: string, data: unknown, options: { ack?: boolean; timeoutMs?: number } = {}): Promise<number | undefined> {
+    assertTopic(topic);
+    if (options.ack) return (await this.request({ kind: Kind.Publish, id: 0, topic, data }, options.timeoutMs)) as number;
+    await this.ready();
+    this.write({ kind: Kind.Publish, id: 0, topic, data });
+    return undefined;
+  }
+
+  /** Calls a server RPC method; resolves with its result or rejects with a RemoteError carrying the code. */
+  async rpc<T = unknown>(method: string, data?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
+    return (await this.request({ kind: Kind.Rpc, id: 0, method, data: data ?? null }, options.timeoutMs)) as T;
+  }
+
+  /** Sends data to the server's onMessage hook. With `ack`, resolves once the hook finished. */
+  async send(data: unknown, options: { ack?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    if (options.ack) {
+      await this.request({ kind: Kind.Send, id: 0, data }, options.timeoutMs);
+      return;
+    }
+    await this.ready();
+    this.write({ kind: Kind.Send, id: 0, data });
+  }
+
+  /** Round trip to the server; resolves with the server's clock (ms since epoch). */
+  async ping(options: { timeoutMs?: number } = {}): Promise<number> {
+    return (await this.request({ kind: Kind.Ping, id: 0 }, options.timeoutMs)) as number;
+  }
+
+  /** Closes for good: no reconnect; pending requests reject with DISCONNECTED. */
+  close(code: number = CloseCode.Normal, reason = ''): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearTimeout(this.reconnectTimer);
+    this.failWaiters(disconnected('client closed'));
+    this.failPending(disconnected('client closed'));
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket) {
+      socket.close(code, reason);
+      this.emit('close', { code, reason, willReconnect: false });
+    }
+  }
+
+  // ---- requests ------------------------------------------------------------------------------
+
+  /** Sends a request frame with a fresh id once connected; resolves with the Reply's data. */
+  private async request(frame: ClientFrame, timeoutMs = this.requestTimeoutMs): Promise<unknown> {
+    const deadline = Date.now() + timeoutMs;
+    await withTimeout(this.ready(), timeoutMs);
+    const id = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new RemoteError(ErrorCode.Timeout, `no answer within ${timeoutMs} ms`));
+      }, Math.max(0, deadline - Date.now()));
+      this.pending.set(id, { resolve, reject, timer });
+      this.write({ ...frame, id } as ClientFrame);
+    });
+  }
+
+  private write(frame: ClientFrame): void {
+    const socket = this.socket;
+    if (socket === undefined || socket.readyState !== OPEN) throw disconnected('not connected');
+    socket.send(this.codec.encode(frame));
+  }
+
+  // ---- connection lifecycle ------------------------------------------------------------------
+
+  private async open(): Promise<void> {
+    let socket: WebSocketLike;
+    try {
+      const WebSocketImpl = await resolveWebSocket(this.options.WebSocket);
+      const token = typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
+      if (this.state === 'closed') return;
+      socket = new WebSocketImpl(this.url, subprotocolsFor(this.codec.format, token));
+    } catch (err) {
+      this.emit('error', err instanceof Error ? err : new Error(String(err)));
+      this.scheduleReconnect(CloseCode.InternalError, 'could not open a WebSocket');
+      return;
+    }
+    socket.binaryType = 'arraybuffer';
+    this.socket = socket;
+    socket.onmessage = (event) => {
+      if (this.socket === socket) this.receive(event.data);
+    };
+    socket.onclose = (event) => {
+      if (this.socket === socket) this.disconnected(event.code, event.reason);
+    };
+    // Errors are always followed by a close event, which carries what we need.
+    socket.onerror = () => {};
+  }
+
+  private receive(raw: unknown): void {
+    let values: unknown[];
+    try {
+      const message = typeof raw === 'string' ? raw : new Uint8Array(raw as ArrayBuffer);
+      values = this.codec.decode(message);
+    } catch (err) {
+      this.emit('error', err as Error);
+      return;
+    }
+    for (const value of values) {
+      let frame: ServerFrame;
+      try {
+        frame = toServerFrame(value);
+      } catch (err) {
+        this.emit('error', err as ProtocolError);
+        continue;
+      }
+      this.dispatch(frame);
+    }
+  }
+
+  private dispatch(frame: ServerFrame): void {
+    switch (frame.kind) {
+      case Kind.Welcome:
+        return this.welcomed(frame);
+      case Kind.Message: {
+        const set = this.handlers.get(frame.topic);
+        if (!set) return;
+        const context = { topic: frame.topic, seq: frame.seq };
+        for (const handler of set) {
+          try {
+            handler(frame.data, context);
+          } catch (err) {
+            this.emit('error', err instanceof Error ? err : new Error(String(err)));
+          }
+        }
+        return;
+      }
+      case Kind.Reply:
+        return this.settle(frame.id, (pending) => pending.resolve(frame.data));
+      case Kind.Error:
+        if (frame.id === 0) {
+          this.emit('error', new RemoteError(frame.code, frame.message));
+          return;
+        }
+        return this.settle(frame.id, (pending) => pending.reject(new RemoteError(frame.code, frame.message)));
+      case Kind.Join:
+      case Kind.Leave: {
+        const { topic, connectionId, userId } = frame;
+        this.emit(frame.kind === Kind.Join ? 'join' : 'leave', { topic, connectionId, userId });
+        return;
+      }
+      case Kind.Push:
+        this.emit('message', frame.data);
+        return;
+      default: {
+        const unreachable: never = frame;
+        this.emit('error', new Error(`unhandled frame ${JSON.stringify(unreachable)}`));
+      }
+    }
+  }
+
+  private settle(id: number, run: (pending: Pending) => void): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    clearTimeout(pending.timer);
+    run(pending);
+  }
+
+  private welcomed(frame: WelcomeFrame): void {
+    this.state = 'open';
+    this.attempt = 0;
+    this.connectionId = frame.connectionId;
+    this.limits = frame.limits;
+    // Renew every subscription: one frame per topic, all in one WebSocket message, so one
+    // refused topic does not refuse the others.
+    const topics = [...this.handlers.keys()];
+    if (topics.length > 0) {
+      const frames: ClientFrame[] = topics.map((topic) => {
+        const id = this.nextRequestId++;
+        const timer = setTimeout(() => this.pending.delete(id), this.requestTimeoutMs);
+        this.pending.set(id, {
+          resolve: () => {},
+          reject: (error) => {
+            if (error instanceof RemoteError && error.code !== ErrorCode.Disconnected) this.handlers.delete(topic);
+            this.emit('error', new RemoteError(error instanceof RemoteError ? error.code : ErrorCode.Internal, `resubscribe to "${topic}" failed: ${error.message}`));
+          },
+          timer,
+        });
+        return { kind: Kind.Subscribe, id, topics: [topic] };
+      });
+      this.socket?.send(this.codec.encodeBatch(frames));
+    }
+    this.emit('open', frame);
+    const waiters = this.waiters.splice(0);
+    for (const waiter of waiters) waiter.resolve();
+  }
+
+  private disconnected(code: number, reason: string): void {
+    this.socket = undefined;
+    this.connectionId = undefined;
+    this.failPending(disconnected(`connection closed (${code}${reason ? `: ${reason}` : ''})`));
+    this.scheduleReconnect(code, reason);
+  }
+
+  private scheduleReconnect(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    const willReconnect = this.options.reconnect !== false && shouldReconnect(code);
+    this.emit('close', { code, reason, willReconnect });
+    if (!willReconnect) {
+      this.state = 'closed';
+      this.failWaiters(new RemoteError(ErrorCode.Disconnected, `connection closed for good (${code}${reason ? `: ${reason}` : ''})`));
+      return;
+    }
+    this.state = 'reconnecting';
+    const delayMs = backoffDelay(this.attempt, {
+      minDelayMs: this.options.minReconnectDelayMs ?? DEFAULT_BACKOFF.minDelayMs,
+      maxDelayMs: this.options.maxReconnectDelayMs ?? DEFAULT_BACKOFF.maxDelayMs,
+    });
+    this.attempt++;
+    this.emit('reconnecting', { attempt: this.attempt, delayMs });
+    this.reconnectTimer = setTimeout(() => void this.open(), delayMs);
+  }
+
+  private failPending(error: Error): void {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const entry of pending) {
+      clearTimeout(entry.timer);
+      entry.reject(error);
+    }
+  }
+
+  private failWaiters(error: Error): void {
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+  }
+}
+
+function disconnected(message: string): RemoteError {
+  return new RemoteError(ErrorCode.Disconnected, message);
+}
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new RemoteError(ErrorCode.Timeout, `not connected within ${timeoutMs} ms`)), timeoutMs);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}

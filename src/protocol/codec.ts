@@ -1,0 +1,157 @@
+/**
+ * The two wire codecs (msgpack and JSON) behind one small interface: bytes in, raw frame values out,
+ * and frames out as bytes. Pure: no sockets, no timers. Shape validation lives in shapes.ts.
+ */
+import { Packr, Unpackr } from 'msgpackr';
+import { ErrorCode } from './codes.js';
+import { ProtocolError } from './errors.js';
+import { Kind, type Format, type Frame } from './frames.js';
+import { toWire } from './shapes.js';
+
+/** Encodes frames and splits a WebSocket message into its frames' raw values. */
+export interface Codec {
+  readonly format: Format;
+  /** True when messages travel as binary WebSocket frames. */
+  readonly binary: boolean;
+  /** One frame as one WebSocket message. */
+  encode(frame: Frame): Uint8Array | string;
+  /** Several frames back to back in one WebSocket message. */
+  encodeBatch(frames: readonly Frame[]): Uint8Array | string;
+  /**
+   * Every frame value in one WebSocket message, not yet shape-checked (see toClientFrame and
+   * toServerFrame). Throws ProtocolError(BAD_FRAME) when the message cannot be decoded at all.
+   */
+  decode(message: Uint8Array | string): unknown[];
+}
+
+// Standard msgpack only: no msgpackr records/structures and no undefined extension, so any
+// msgpack library (PHP, Python, Go) reads what we write.
+const packr = new Packr({ useRecords: false, encodeUndefinedAsNil: true, variableMapSize: true });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
+
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+function badFrame(message: string, cause: unknown): ProtocolError {
+  return new ProtocolError(ErrorCode.BadFrame, message, { cause });
+}
+
+function toBytes(message: Uint8Array | string): Uint8Array {
+  return typeof message === 'string' ? new TextEncoder().encode(message) : message;
+}
+
+/** Encodes any value as standard msgpack. */
+export function packValue(value: unknown): Uint8Array {
+  return packr.pack(value);
+}
+
+/** Decodes one standard msgpack value; throws ProtocolError(BAD_FRAME) on malformed bytes. */
+export function unpackValue(bytes: Uint8Array): unknown {
+  try {
+    return unpackr.unpack(bytes);
+  } catch (err) {
+    throw badFrame(`undecodable msgpack: ${(err as Error).message}`, err);
+  }
+}
+
+export const msgpackCodec: Codec = {
+  format: 'msgpack',
+  binary: true,
+  encode: (frame) => packr.pack(toWire(frame)),
+  encodeBatch(frames) {
+    const parts = frames.map((frame) => packr.pack(toWire(frame)));
+    return concatBytes(parts);
+  },
+  decode(message) {
+    const bytes = toBytes(message);
+    if (bytes.length === 0) throw badFrame('empty message', undefined);
+    try {
+      return unpackr.unpackMultiple(bytes) as unknown[];
+    } catch (err) {
+      // RangeError here is msgpackr recursing through absurdly deep nesting.
+      throw badFrame(`undecodable msgpack: ${(err as Error).message}`, err);
+    }
+  },
+};
+
+export const jsonCodec: Codec = {
+  format: 'json',
+  binary: false,
+  encode: (frame) => JSON.stringify(toWire(frame), jsonReplacer),
+  encodeBatch: (frames) => frames.map((frame) => JSON.stringify(toWire(frame), jsonReplacer)).join('\n'),
+  decode(message) {
+    let text: string;
+    try {
+      text = typeof message === 'string' ? message : textDecoder.decode(message);
+    } catch (err) {
+      throw badFrame('JSON message is not valid UTF-8', err);
+    }
+    // Frames are newline-separated; JSON.stringify never emits a raw newline, so this split is exact.
+    const values: unknown[] = [];
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        values.push(JSON.parse(line));
+      } catch (err) {
+        throw badFrame(`undecodable JSON: ${(err as Error).message}`, err);
+      }
+    }
+    if (values.length === 0) throw badFrame('empty message', undefined);
+    return values;
+  },
+};
+
+/** The codec for a wire format. */
+export function codecFor(format: Format): Codec {
+  return format === 'json' ? jsonCodec : msgpackCodec;
+}
+
+/**
+ * JSON has no binary type: byte arrays (msgpack bin) are written as base64 strings in JSON mode.
+ */
+function jsonReplacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  // Check the holder's original value: Buffer.toJSON has already run by the time `value` arrives.
+  const original = this[key];
+  if (original instanceof Uint8Array) return bytesToBase64(original);
+  if (typeof value === 'bigint') return Number(value);
+  return value;
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!);
+  return btoa(binary);
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/**
+ * The publish hot path. A publication's data is packed once (`packValue`) and that payload is the
+ * unit that crosses the Broker; each server then wraps it into a Message frame once per topic and
+ * format, and uWS fans the same bytes out to every subscriber.
+ */
+export function msgpackMessageFrame(topic: string, seq: number, payload: Uint8Array): Uint8Array {
+  // Pack the 3-element head [20, topic, seq], then turn its fixarray(3) marker into fixarray(4) and
+  // append the already-packed data as the fourth element: the result is the standard encoding of
+  // [20, topic, seq, data] without unpacking or re-packing the data.
+  const head = packr.pack([Kind.Message, topic, seq]);
+  const frame = new Uint8Array(head.length + payload.length);
+  frame.set(head, 0);
+  frame[0] = 0x94;
+  frame.set(payload, head.length);
+  return frame;
+}
+
+/** The JSON-mode Message frame for a packed payload (only built when JSON subscribers exist). */
+export function jsonMessageFrame(topic: string, seq: number, payload: Uint8Array): string {
+  return JSON.stringify([Kind.Message, topic, seq, unpackValue(payload)], jsonReplacer);
+}

@@ -1,0 +1,132 @@
+/**
+ * The one table of error codes (carried in Error frames and HTTP error bodies) and WebSocket close
+ * codes, shared by server and client. Documented in docs/protocol.md; never renumber.
+ */
+
+/** A row of the error table. `retry` tells a client whether repeating the same request may succeed. */
+export interface CodeInfo {
+  readonly code: number;
+  readonly name: string;
+  readonly retry: boolean;
+  readonly description: string;
+}
+
+/** Error codes in Error frames (`[22, id, code, message]`) and, by name, in HTTP `{error, code}` bodies. */
+export const ErrorCode = {
+  /** Unexpected server failure; retry later. */
+  Internal: 100,
+  /** The message could not be decoded, or a frame has the wrong shape. */
+  BadFrame: 101,
+  /** The frame kind is not one the server accepts from clients. */
+  UnknownKind: 102,
+  /** A topic name is empty, too long or has forbidden characters. */
+  InvalidTopic: 103,
+  /** The connection or API key may not do this. */
+  Forbidden: 104,
+  /** No RPC handler with that method name. */
+  NotFound: 105,
+  /** The server did not answer in time (client-side RPC timeout, or a handler timeout). */
+  Timeout: 106,
+  /** A per-connection limit (e.g. subscriptions) would be exceeded. */
+  LimitExceeded: 107,
+  /** Missing or invalid credentials. */
+  Unauthorized: 108,
+  /** A message or HTTP body is larger than allowed. */
+  PayloadTooLarge: 109,
+  /** The server has no handler for this (e.g. Send without an onMessage hook). */
+  Unsupported: 110,
+  /** An RPC or onMessage handler failed; the message is the handler's. */
+  HandlerFailed: 111,
+  /** The connection closed before the answer arrived (client-side only). */
+  Disconnected: 112,
+  /** The HTTP request is malformed (bad JSON, wrong field types). */
+  BadRequest: 113,
+} as const;
+
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const ERROR_ROWS: readonly CodeInfo[] = [
+  { code: ErrorCode.Internal, name: 'INTERNAL', retry: true, description: 'unexpected server failure' },
+  { code: ErrorCode.BadFrame, name: 'BAD_FRAME', retry: false, description: 'undecodable message or wrong frame shape' },
+  { code: ErrorCode.UnknownKind, name: 'UNKNOWN_KIND', retry: false, description: 'frame kind not accepted from clients' },
+  { code: ErrorCode.InvalidTopic, name: 'INVALID_TOPIC', retry: false, description: 'topic empty, too long or with forbidden characters' },
+  { code: ErrorCode.Forbidden, name: 'FORBIDDEN', retry: false, description: 'not permitted for this connection or key' },
+  { code: ErrorCode.NotFound, name: 'NOT_FOUND', retry: false, description: 'no such RPC method or resource' },
+  { code: ErrorCode.Timeout, name: 'TIMEOUT', retry: true, description: 'no answer in time' },
+  { code: ErrorCode.LimitExceeded, name: 'LIMIT_EXCEEDED', retry: false, description: 'a per-connection limit would be exceeded' },
+  { code: ErrorCode.Unauthorized, name: 'UNAUTHORIZED', retry: false, description: 'missing or invalid credentials' },
+  { code: ErrorCode.PayloadTooLarge, name: 'PAYLOAD_TOO_LARGE', retry: false, description: 'message or body larger than allowed' },
+  { code: ErrorCode.Unsupported, name: 'UNSUPPORTED', retry: false, description: 'the server has no handler for this' },
+  { code: ErrorCode.HandlerFailed, name: 'HANDLER_FAILED', retry: false, description: 'the application handler failed' },
+  { code: ErrorCode.Disconnected, name: 'DISCONNECTED', retry: true, description: 'connection closed before the answer arrived' },
+  { code: ErrorCode.BadRequest, name: 'BAD_REQUEST', retry: false, description: 'malformed HTTP request body or parameters' },
+];
+
+/**
+ * WebSocket close codes. 1000–1011 are RFC 6455; 4000–4499 mean "reconnect with backoff",
+ * 4500–4999 mean "do not reconnect without a change (new token, new code)".
+ */
+export const CloseCode = {
+  /** Normal closure (client or application asked for it). */
+  Normal: 1000,
+  /** Server shutting down or restarting; reconnect with backoff. */
+  GoingAway: 1001,
+  /** A text message in msgpack mode or a binary message in JSON mode. */
+  UnsupportedData: 1003,
+  /** A message larger than the announced `maxPayloadBytes`. */
+  MessageTooBig: 1009,
+  /** The server hit an unexpected condition. */
+  InternalError: 1011,
+  /** Closed by the server application with no more specific reason; reconnect with backoff. */
+  ServerClosed: 4000,
+  /** The client broke the protocol badly enough that the server will not continue; do not reconnect. */
+  ProtocolViolation: 4500,
+  /** The server application refused this connection; do not reconnect without new credentials. */
+  Forbidden: 4503,
+} as const;
+
+export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
+
+const CLOSE_ROWS: readonly CodeInfo[] = [
+  { code: CloseCode.Normal, name: 'NORMAL', retry: false, description: 'normal closure' },
+  { code: CloseCode.GoingAway, name: 'GOING_AWAY', retry: true, description: 'server shutting down or restarting' },
+  { code: CloseCode.UnsupportedData, name: 'UNSUPPORTED_DATA', retry: false, description: 'text frame in msgpack mode or binary frame in JSON mode' },
+  { code: CloseCode.MessageTooBig, name: 'MESSAGE_TOO_BIG', retry: false, description: 'message larger than maxPayloadBytes' },
+  { code: CloseCode.InternalError, name: 'INTERNAL_ERROR', retry: true, description: 'unexpected server condition' },
+  { code: CloseCode.ServerClosed, name: 'SERVER_CLOSED', retry: true, description: 'closed by the server application' },
+  { code: CloseCode.ProtocolViolation, name: 'PROTOCOL_VIOLATION', retry: false, description: 'protocol broken beyond recovery' },
+  { code: CloseCode.Forbidden, name: 'FORBIDDEN', retry: false, description: 'connection refused by the application' },
+];
+
+const errorByCode = new Map(ERROR_ROWS.map((row) => [row.code, row]));
+const closeByCode = new Map(CLOSE_ROWS.map((row) => [row.code, row]));
+
+/** The documented row for an error code, or undefined for an unknown code. */
+export function errorInfo(code: number): CodeInfo | undefined {
+  return errorByCode.get(code);
+}
+
+/** The stable upper-case name of an error code (`INVALID_TOPIC`), or `UNKNOWN` for an unknown code. */
+export function errorName(code: number): string {
+  return errorByCode.get(code)?.name ?? 'UNKNOWN';
+}
+
+/** The documented row for a close code, or undefined when it is not in the table. */
+export function closeInfo(code: number): CodeInfo | undefined {
+  return closeByCode.get(code);
+}
+
+/**
+ * Whether a client should reconnect after a close with this code. Codes outside the table follow
+ * their range: 1006 (abnormal, e.g. network loss) and 4000–4499 reconnect; 4500–4999 do not.
+ */
+export function shouldReconnect(code: number): boolean {
+  const row = closeByCode.get(code);
+  if (row) return row.retry;
+  if (code >= 4500 && code <= 4999) return false;
+  return true;
+}
+
+/** All rows, for documentation generators and tests. */
+export const ERROR_TABLE = ERROR_ROWS;
+export const CLOSE_TABLE = CLOSE_ROWS;

@@ -1,0 +1,63 @@
+/**
+ * The named errors of Switchboard. Each carries a stable numeric `code` from codes.ts and keeps its
+ * `cause`. Core code throws these; only the edges (WebSocket, HTTP) translate them.
+ */
+import { ErrorCode, errorName, type ErrorCodeValue } from './codes.js';
+
+/** Base class: a message, a code from the error table and an optional cause. */
+export class SwitchboardError extends Error {
+  readonly code: number;
+
+  constructor(code: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+
+  /** Stable upper-case name of the code, e.g. `INVALID_TOPIC`. */
+  get codeName(): string {
+    return errorName(this.code);
+  }
+}
+
+/** Malformed bytes or a frame of the wrong shape. */
+export class ProtocolError extends SwitchboardError {
+  /** Id of the request the bad frame carried, when it could be read; 0 otherwise. */
+  requestId = 0;
+
+  constructor(code: ErrorCodeValue, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** Credentials missing, invalid, expired or not allowed to do something. */
+export class AuthError extends SwitchboardError {
+  /** `Unauthorized` (who are you?) or `Forbidden` (you may not). */
+  constructor(code: typeof ErrorCode.Unauthorized | typeof ErrorCode.Forbidden, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** A size or count limit would be exceeded. */
+export class LimitError extends SwitchboardError {
+  constructor(code: typeof ErrorCode.LimitExceeded | typeof ErrorCode.PayloadTooLarge, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** A bad option value; `key` names the option. */
+export class OptionsError extends Error {
+  readonly key: string;
+
+  constructor(key: string, message: string) {
+    super(`${key}: ${message}`);
+    this.name = 'OptionsError';
+    this.key = key;
+  }
+}
+
+/**
+ * An error answered by the other side (an Error frame), or raised by a client request that could not
+ * complete (timeout, disconnect). RPC handlers may throw it to choose the code the caller sees.
+ */
+export class RemoteError extends SwitchboardError {}

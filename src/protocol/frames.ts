@@ -1,0 +1,92 @@
+/**
+ * Frame kinds and shapes of wire protocol v1 (see docs/protocol.md).
+ * Every frame is an array whose first element is its numeric kind; the numbers are part of the
+ * protocol: never renumber them.
+ */
+
+/** Protocol version announced in the welcome frame and in the subprotocol names. */
+export const PROTOCOL_VERSION = 1;
+
+/** Frame kinds. 1–15 flow client → server, 16 and up server → client. */
+export const Kind = {
+  // client → server
+  Subscribe: 1,
+  Unsubscribe: 2,
+  Publish: 3,
+  Rpc: 4,
+  Ping: 5,
+  Send: 6,
+  // server → client
+  Welcome: 16,
+  Message: 20,
+  Reply: 21,
+  Error: 22,
+  Join: 23,
+  Leave: 24,
+  Push: 25,
+} as const;
+
+export type KindName = keyof typeof Kind;
+
+/** Limits the server announces in the welcome frame so clients can stay within them. */
+export interface WelcomeLimits {
+  /** Largest WebSocket message the server accepts, in bytes. */
+  maxPayloadBytes: number;
+  /** Most topics one connection may be subscribed to at once. */
+  maxSubscriptions: number;
+  /** Longest topic name, in UTF-8 bytes. */
+  maxTopicBytes: number;
+}
+
+/** `[1, id, topics]`: subscribe to one or many topics; acked with a Reply when id > 0. */
+export interface SubscribeFrame { kind: typeof Kind.Subscribe; id: number; topics: string[] }
+/** `[2, id, topics]`: leave topics; acked with a Reply when id > 0. */
+export interface UnsubscribeFrame { kind: typeof Kind.Unsubscribe; id: number; topics: string[] }
+/** `[3, id, topic, data]`: publish into a topic; fire-and-forget when id = 0, acked when id > 0. */
+export interface PublishFrame { kind: typeof Kind.Publish; id: number; topic: string; data: unknown }
+/** `[4, id, method, data]`: call a server-side handler; id must be > 0, answered by Reply or Error. */
+export interface RpcFrame { kind: typeof Kind.Rpc; id: number; method: string; data: unknown }
+/** `[5, id]`: liveness check; answered by a Reply carrying the server time when id > 0. */
+export interface PingFrame { kind: typeof Kind.Ping; id: number }
+/** `[6, id, data]`: an application message for the server's onMessage hook; acked when id > 0. */
+export interface SendFrame { kind: typeof Kind.Send; id: number; data: unknown }
+
+/** `[16, connectionId, serverTimeMs, protocolVersion, limits]`: first frame on every connection. */
+export interface WelcomeFrame {
+  kind: typeof Kind.Welcome;
+  connectionId: string;
+  serverTime: number;
+  version: number;
+  limits: WelcomeLimits;
+}
+/** `[20, topic, seq, data]`: a publication; seq increases by one per message on the topic. */
+export interface MessageFrame { kind: typeof Kind.Message; topic: string; seq: number; data: unknown }
+/** `[21, id, data]`: success answer to the request with the same id. */
+export interface ReplyFrame { kind: typeof Kind.Reply; id: number; data: unknown }
+/** `[22, id, code, message]`: failure answer to request id, or a connection-level notice when id = 0. */
+export interface ErrorFrame { kind: typeof Kind.Error; id: number; code: number; message: string }
+/** `[23, topic, connectionId, userId]`: someone subscribed to a presence-enabled topic. */
+export interface JoinFrame { kind: typeof Kind.Join; topic: string; connectionId: string; userId: string | null }
+/** `[24, topic, connectionId, userId]`: someone left a presence-enabled topic. */
+export interface LeaveFrame { kind: typeof Kind.Leave; topic: string; connectionId: string; userId: string | null }
+/** `[25, data]`: a message addressed to this connection only (server `client.send()`). */
+export interface PushFrame { kind: typeof Kind.Push; data: unknown }
+
+export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | RpcFrame | PingFrame | SendFrame;
+export type ServerFrame = WelcomeFrame | MessageFrame | ReplyFrame | ErrorFrame | JoinFrame | LeaveFrame | PushFrame;
+export type Frame = ClientFrame | ServerFrame;
+
+/** Wire formats, negotiated with `Sec-WebSocket-Protocol`. */
+export type Format = 'msgpack' | 'json';
+
+/** Subprotocol names; a client lists the one it wants, the server echoes it back. */
+export const Subprotocol = {
+  msgpack: 'switchboard.v1.msgpack',
+  json: 'switchboard.v1.json',
+} as const;
+
+/**
+ * Prefix of the subprotocol entry that carries a connection token, for clients (browsers) that
+ * cannot set headers: `new WebSocket(url, ['switchboard.v1.json', 'switchboard.token.' + jwt])`.
+ */
+export const TOKEN_SUBPROTOCOL_PREFIX = 'switchboard.token.';

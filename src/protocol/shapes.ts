@@ -1,0 +1,158 @@
+/**
+ * Frame shapes: turning decoded wire arrays into typed frames (with validation) and typed frames
+ * back into wire arrays. Pure and format-independent: msgpack and JSON share it.
+ */
+import { ErrorCode } from './codes.js';
+import { ProtocolError } from './errors.js';
+import { Kind, type ClientFrame, type Frame, type ServerFrame, type WelcomeLimits } from './frames.js';
+
+function fail(message: string, id = 0): never {
+  const err = new ProtocolError(ErrorCode.BadFrame, message);
+  err.requestId = id;
+  throw err;
+}
+
+function unknownKind(kind: number, id: number): ProtocolError {
+  const err = new ProtocolError(ErrorCode.UnknownKind, `unknown client frame kind ${kind}`);
+  err.requestId = id;
+  return err;
+}
+
+function isId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function needLength(arr: unknown[], length: number, what: string, id = 0): void {
+  if (arr.length < length) fail(`${what} frame needs ${length} elements, got ${arr.length}`, id);
+}
+
+function readTopics(value: unknown, what: string, id: number): string[] {
+  if (!Array.isArray(value) || value.length === 0) fail(`${what} topics must be a non-empty array`, id);
+  for (const topic of value) if (typeof topic !== 'string') fail(`${what} topics must be strings`, id);
+  return value as string[];
+}
+
+function readString(value: unknown, field: string, id = 0): string {
+  if (typeof value !== 'string') fail(`${field} must be a string`, id);
+  return value;
+}
+
+function readHeader(value: unknown): { arr: unknown[]; kind: number } {
+  if (!Array.isArray(value)) fail('frame must be an array');
+  if (value.length === 0 || typeof value[0] !== 'number') fail('frame must start with a numeric kind');
+  return { arr: value, kind: value[0] };
+}
+
+/** Validates a decoded value as a client → server frame. Extra trailing elements are ignored. */
+export function toClientFrame(value: unknown): ClientFrame {
+  const { arr, kind } = readHeader(value);
+  if (kind < Kind.Subscribe || kind > Kind.Send) throw unknownKind(kind, isId(arr[1]) ? arr[1] : 0);
+  if (!isId(arr[1])) fail('request id must be a non-negative integer');
+  const id = arr[1];
+  switch (kind) {
+    case Kind.Subscribe:
+      needLength(arr, 3, 'subscribe', id);
+      return { kind, id, topics: readTopics(arr[2], 'subscribe', id) };
+    case Kind.Unsubscribe:
+      needLength(arr, 3, 'unsubscribe', id);
+      return { kind, id, topics: readTopics(arr[2], 'unsubscribe', id) };
+    case Kind.Publish:
+      needLength(arr, 4, 'publish', id);
+      return { kind, id, topic: readString(arr[2], 'publish topic', id), data: arr[3] };
+    case Kind.Rpc:
+      needLength(arr, 4, 'rpc', id);
+      if (id === 0) fail('rpc request id must be greater than 0');
+      return { kind, id, method: readString(arr[2], 'rpc method', id), data: arr[3] };
+    case Kind.Ping:
+      return { kind, id };
+    case Kind.Send:
+      needLength(arr, 3, 'send', id);
+      return { kind, id, data: arr[2] };
+    default:
+      // Kinds 7–15 are reserved for future client frames.
+      throw unknownKind(kind, id);
+  }
+}
+
+function readLimits(value: unknown): WelcomeLimits {
+  if (typeof value !== 'object' || value === null) fail('welcome limits must be a map');
+  const limits = value as Record<string, unknown>;
+  const out = {} as WelcomeLimits;
+  for (const key of ['maxPayloadBytes', 'maxSubscriptions', 'maxTopicBytes'] as const) {
+    const n = limits[key];
+    if (typeof n !== 'number') fail(`welcome limits.${key} must be a number`);
+    out[key] = n;
+  }
+  return out;
+}
+
+function readUserId(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return readString(value, 'user id');
+}
+
+/** Validates a decoded value as a server → client frame. Extra trailing elements are ignored. */
+export function toServerFrame(value: unknown): ServerFrame {
+  const { arr, kind } = readHeader(value);
+  switch (kind) {
+    case Kind.Welcome:
+      needLength(arr, 5, 'welcome');
+      if (typeof arr[2] !== 'number' || typeof arr[3] !== 'number') fail('welcome time and version must be numbers');
+      return { kind, connectionId: readString(arr[1], 'connection id'), serverTime: arr[2], version: arr[3], limits: readLimits(arr[4]) };
+    case Kind.Message:
+      needLength(arr, 4, 'message');
+      if (typeof arr[2] !== 'number') fail('message seq must be a number');
+      return { kind, topic: readString(arr[1], 'message topic'), seq: arr[2], data: arr[3] };
+    case Kind.Reply:
+      needLength(arr, 3, 'reply');
+      if (!isId(arr[1])) fail('reply id must be a non-negative integer');
+      return { kind, id: arr[1], data: arr[2] };
+    case Kind.Error:
+      needLength(arr, 4, 'error');
+      if (!isId(arr[1]) || typeof arr[2] !== 'number') fail('error id and code must be numbers');
+      return { kind, id: arr[1], code: arr[2], message: readString(arr[3], 'error message') };
+    case Kind.Join:
+    case Kind.Leave:
+      needLength(arr, 4, 'presence');
+      return { kind, topic: readString(arr[1], 'presence topic'), connectionId: readString(arr[2], 'connection id'), userId: readUserId(arr[3]) };
+    case Kind.Push:
+      needLength(arr, 2, 'push');
+      return { kind, data: arr[1] };
+    default:
+      throw new ProtocolError(ErrorCode.UnknownKind, `unknown server frame kind ${kind}`);
+  }
+}
+
+/** The wire array for a frame (the inverse of toClientFrame / toServerFrame). */
+export function toWire(frame: Frame): unknown[] {
+  switch (frame.kind) {
+    case Kind.Subscribe:
+    case Kind.Unsubscribe:
+      return [frame.kind, frame.id, frame.topics];
+    case Kind.Publish:
+      return [frame.kind, frame.id, frame.topic, frame.data];
+    case Kind.Rpc:
+      return [frame.kind, frame.id, frame.method, frame.data];
+    case Kind.Ping:
+      return [frame.kind, frame.id];
+    case Kind.Send:
+      return [frame.kind, frame.id, frame.data];
+    case Kind.Welcome:
+      return [frame.kind, frame.connectionId, frame.serverTime, frame.version, frame.limits];
+    case Kind.Message:
+      return [frame.kind, frame.topic, frame.seq, frame.data];
+    case Kind.Reply:
+      return [frame.kind, frame.id, frame.data];
+    case Kind.Error:
+      return [frame.kind, frame.id, frame.code, frame.message];
+    case Kind.Join:
+    case Kind.Leave:
+      return [frame.kind, frame.topic, frame.connectionId, frame.userId];
+    case Kind.Push:
+      return [frame.kind, frame.data];
+    default: {
+      const unreachable: never = frame;
+      throw new ProtocolError(ErrorCode.UnknownKind, `cannot encode frame ${JSON.stringify(unreachable)}`);
+    }
+  }
+}

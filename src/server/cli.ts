@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+/**
+ * The `switchboard` command (and `npm start`): flags and env into options, start, print where it
+ * listens and which uWS build serves, shut down gracefully on SIGINT/SIGTERM.
+ */
+import { parseArgs } from 'node:util';
+import { OptionsError } from '../protocol/errors.js';
+import { parseIntOption, splitList, type ServerOptions } from './options.js';
+import { createServer } from './server.js';
+import { describeUws, loadUws } from './uws.js';
+
+const HELP = `Usage: switchboard [options]
+
+Realtime push server: WebSocket pub/sub (msgpack or JSON) plus an HTTP publish API, on uWebSockets.js.
+
+Options (flags override environment variables):
+  -p, --port <n>               port to listen on                        env PORT (default 9001)
+      --host <addr>            interface to bind                        env HOST (default 0.0.0.0)
+      --api-key <key>          HTTP API bearer key                      env SWITCHBOARD_API_KEY
+                               (without one the API is loopback-only)
+      --jwt-secret <secret>    HS256 secret for connection tokens       env SWITCHBOARD_JWT_SECRET
+                               (without one connections are anonymous)
+      --allowed-origins <list> comma-separated Origin allowlist         env SWITCHBOARD_ALLOWED_ORIGINS
+      --max-payload <bytes>    largest WebSocket message (default 65536)
+      --presence               send join/leave notices on every topic
+      --client-publish         let WebSocket clients publish
+      --log-level <level>      fatal|error|warn|info|debug|trace|silent env LOG_LEVEL (default warn)
+  -h, --help                   show this help
+
+uWS build: set SWITCHBOARD_UWS_MODULE to force a module; see README.
+`;
+
+function optionsFromArgs(argv: string[]): Partial<ServerOptions> | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      'api-key': { type: 'string' },
+      'jwt-secret': { type: 'string' },
+      'allowed-origins': { type: 'string' },
+      'max-payload': { type: 'string' },
+      presence: { type: 'boolean' },
+      'client-publish': { type: 'boolean' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const options: Partial<ServerOptions> = {};
+  if (values.port !== undefined) options.port = parseIntOption('--port', values.port);
+  if (values.host !== undefined) options.host = values.host;
+  if (values['api-key'] !== undefined) options.apiKey = values['api-key'];
+  if (values['jwt-secret'] !== undefined) options.jwtSecret = values['jwt-secret'];
+  if (values['allowed-origins'] !== undefined) options.allowedOrigins = splitList(values['allowed-origins']);
+  if (values['max-payload'] !== undefined) options.maxPayloadBytes = parseIntOption('--max-payload', values['max-payload']);
+  if (values.presence) options.presence = true;
+  if (values['client-publish']) options.clientPublish = true;
+  if (values['log-level'] !== undefined) options.logLevel = values['log-level'] as ServerOptions['logLevel'];
+  return options;
+}
+
+async function main(): Promise<number> {
+  let options: Partial<ServerOptions> | 'help';
+  try {
+    options = optionsFromArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`switchboard: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+
+  let server;
+  try {
+    server = createServer(options);
+  } catch (err) {
+    const prefix = err instanceof OptionsError ? 'invalid option ' : '';
+    process.stderr.write(`switchboard: ${prefix}${(err as Error).message}\n`);
+    return 2;
+  }
+  const info = await server.listen();
+  process.stdout.write(`Switchboard listening on ${info.url} (HTTP API on http://${new URL(info.url).host}/api)\n`);
+  process.stdout.write(`uWS build: ${describeUws(loadUws())}\n`);
+
+  const shutdown = (signal: string) => {
+    process.stdout.write(`${signal}: closing connections\n`);
+    // Leave even if something hangs: a few seconds, never forever.
+    setTimeout(() => process.exit(0), 5000).unref();
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  return -1;
+}
+
+main().then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`switchboard: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

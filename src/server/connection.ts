@@ -1,0 +1,113 @@
+/**
+ * One WebSocket connection's state (the typed uWS user data) and the `Client` handle the
+ * application hooks receive. Every method is safe after close: it does nothing rather than touch
+ * a closed uWS socket.
+ */
+import { codecFor, type Codec } from '../protocol/codec.js';
+import { CloseCode } from '../protocol/codes.js';
+import { Kind, type Format, type ServerFrame } from '../protocol/frames.js';
+import type { WebSocket } from './uws.js';
+
+/** What the application sees of a connection. */
+export interface Client {
+  /** Connection id, unique within this server process (sent in the welcome frame). */
+  readonly id: string;
+  /** Authenticated user id, or null for anonymous connections. */
+  readonly userId: string | null;
+  /** Claims from the JWT or the authenticate hook. */
+  readonly claims: Readonly<Record<string, unknown>>;
+  /** Peer address as text. */
+  readonly remoteAddress: string;
+  /** Wire format negotiated at upgrade. */
+  readonly format: Format;
+  /** Topics this connection is subscribed to. */
+  readonly topics: ReadonlySet<string>;
+  /** Milliseconds since the epoch when the connection opened. */
+  readonly connectedAt: number;
+  /** True once the socket has closed; every method is then a no-op. */
+  readonly closed: boolean;
+  /** Sends `data` to this connection only (a Push frame). Returns false when closed or dropped. */
+  send(data: unknown): boolean;
+  /** Subscribes this connection to a topic on the server's initiative. */
+  subscribe(topic: string): void;
+  /** Unsubscribes this connection from a topic. */
+  unsubscribe(topic: string): void;
+  /** Closes the connection with a close code (default 4000 SERVER_CLOSED) and a short reason. */
+  close(code?: number, reason?: string): void;
+}
+
+/** Server operations a connection delegates to (topic bookkeeping lives in one place). */
+export interface ConnectionHost {
+  subscribe(connection: Connection, topics: readonly string[]): void;
+  unsubscribe(connection: Connection, topics: readonly string[]): void;
+}
+
+/** The uWS user data: one reference to the state object, which keeps its identity (uWS copies user data's own properties). */
+export interface UserData {
+  connection: Connection;
+}
+
+/** Per-connection counters, read by stats and logs. */
+export interface ConnectionCounters {
+  messagesIn: number;
+  bytesIn: number;
+  framesOut: number;
+  badFrames: number;
+}
+
+export class Connection implements Client {
+  readonly topics = new Set<string>();
+  readonly connectedAt = Date.now();
+  readonly codec: Codec;
+  readonly counters: ConnectionCounters = { messagesIn: 0, bytesIn: 0, framesOut: 0, badFrames: 0 };
+  /** The live socket between open and close; undefined before open and after close. */
+  socket: WebSocket<UserData> | undefined;
+  closed = false;
+
+  constructor(
+    private readonly host: ConnectionHost,
+    readonly id: string,
+    readonly userId: string | null,
+    readonly claims: Readonly<Record<string, unknown>>,
+    readonly remoteAddress: string,
+    readonly format: Format,
+  ) {
+    this.codec = codecFor(format);
+  }
+
+  /** Sends one frame; false when closed or when uWS dropped it (backpressure limit). */
+  sendFrame(frame: ServerFrame): boolean {
+    const socket = this.socket;
+    if (socket === undefined) return false;
+    this.counters.framesOut++;
+    // uWS send: 1 = sent, 0 = queued (backpressure, still delivered), 2 = dropped.
+    return socket.send(this.codec.encode(frame), this.codec.binary) !== 2;
+  }
+
+  /** Sends one frame from outside a uWS callback (after an await), corked into one syscall. */
+  sendFrameLater(frame: ServerFrame): boolean {
+    const socket = this.socket;
+    if (socket === undefined) return false;
+    let sent = false;
+    socket.cork(() => {
+      sent = this.sendFrame(frame);
+    });
+    return sent;
+  }
+
+  send(data: unknown): boolean {
+    return this.sendFrameLater({ kind: Kind.Push, data });
+  }
+
+  subscribe(topic: string): void {
+    if (!this.closed) this.host.subscribe(this, [topic]);
+  }
+
+  unsubscribe(topic: string): void {
+    if (!this.closed) this.host.unsubscribe(this, [topic]);
+  }
+
+  close(code: number = CloseCode.ServerClosed, reason = ''): void {
+    this.socket?.end(code, reason);
+  }
+}

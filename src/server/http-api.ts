@@ -1,0 +1,170 @@
+/**
+ * The HTTP API for backends, on the same port as the WebSockets: publish, broadcast, topic info,
+ * health and metrics. Bodies are JSON or msgpack (by Content-Type); errors are `{error, code}`.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import { unpackValue } from '../protocol/codec.js';
+import { ErrorCode } from '../protocol/codes.js';
+import { AuthError, ProtocolError, SwitchboardError } from '../protocol/errors.js';
+import { HttpExchange } from './http-exchange.js';
+import type { Hub } from './hub.js';
+import type { TrafficCounters } from './metrics.js';
+import { addressText, isLoopback } from './net-address.js';
+import type { ResolvedOptions } from './options.js';
+import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
+
+const MSGPACK_TYPES = new Set(['application/msgpack', 'application/x-msgpack', 'application/vnd.msgpack']);
+
+export interface HttpApiDeps {
+  app: TemplatedApp;
+  hub: Hub;
+  options: ResolvedOptions;
+  metrics: Registry;
+  traffic: TrafficCounters;
+  startedAt: number;
+  onUnexpected: (error: Error) => void;
+}
+
+/** Checks the API key (constant time) or, without a key configured, that the caller is on loopback. */
+function createApiGuard(apiKey: string | undefined) {
+  const expected = apiKey === undefined ? undefined : digest(apiKey);
+  return (authorization: string, remoteAddress: string): void => {
+    if (expected === undefined) {
+      if (!isLoopback(remoteAddress)) throw new AuthError(ErrorCode.Forbidden, 'the HTTP API answers loopback callers only until SWITCHBOARD_API_KEY is set');
+      return;
+    }
+    const match = /^Bearer\s+(.+?)\s*$/i.exec(authorization);
+    // Compare fixed-length digests so neither content nor length leaks through timing.
+    if (match === null || !timingSafeEqual(digest(match[1]!), expected)) {
+      throw new AuthError(ErrorCode.Unauthorized, 'missing or invalid API key');
+    }
+  };
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+function bad(message: string): ProtocolError {
+  return new ProtocolError(ErrorCode.BadRequest, message);
+}
+
+/** Parses a body as JSON or msgpack by its Content-Type, requiring an object. */
+export function parseBody(body: Buffer, contentType: string): Record<string, unknown> {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  let value: unknown;
+  if (MSGPACK_TYPES.has(type)) {
+    try {
+      value = unpackValue(body);
+    } catch {
+      throw bad('body is not valid msgpack');
+    }
+  } else {
+    // Anything that is not msgpack is read as JSON, so `curl -d '{...}'` (form content type) works.
+    try {
+      value = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw bad('body is not valid JSON');
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('body must be an object');
+  return value as Record<string, unknown>;
+}
+
+function requireData(body: Record<string, unknown>): unknown {
+  if (!Object.hasOwn(body, 'data')) throw bad('"data" is required');
+  return body.data;
+}
+
+/** Registers every HTTP route on the app. */
+export function registerHttpApi(deps: HttpApiDeps): void {
+  const { app, hub, options, traffic } = deps;
+  const guard = createApiGuard(options.apiKey);
+
+  /** Reads what a guarded handler needs from the request synchronously, then runs it with errors translated. */
+  const guarded = (handler: (exchange: HttpExchange, req: RequestInfo) => Promise<void> | void) => (res: HttpResponse, req: HttpRequest) => {
+    const exchange = new HttpExchange(res);
+    const info: RequestInfo = {
+      contentType: req.getHeader('content-type'),
+      contentLength: Number(req.getHeader('content-length') || 0),
+      parameter: req.getParameter(0) ?? '',
+    };
+    try {
+      guard(req.getHeader('authorization'), addressText(res.getRemoteAddressAsText()));
+    } catch (err) {
+      const headers: Record<string, string> = err instanceof AuthError && err.code === ErrorCode.Unauthorized ? { 'WWW-Authenticate': 'Bearer' } : {};
+      // The refused request's body (if any) is never read: close rather than parse it as a next request.
+      exchange.fail(err, headers, true);
+      return;
+    }
+    const answerError = (err: unknown) => {
+      if (!(err instanceof SwitchboardError)) deps.onUnexpected(err instanceof Error ? err : new Error(String(err)));
+      exchange.fail(err);
+    };
+    try {
+      const result = handler(exchange, info);
+      if (result) result.catch(answerError);
+    } catch (err) {
+      answerError(err);
+    }
+  };
+
+  const readObject = async (exchange: HttpExchange, info: RequestInfo) => {
+    const body = await exchange.readBody(options.maxHttpBodyBytes, info.contentLength);
+    return parseBody(body, info.contentType);
+  };
+
+  app.post('/api/publish', guarded(async (exchange, info) => {
+    const body = await readObject(exchange, info);
+    if (typeof body.topic !== 'string') throw bad('"topic" must be a string');
+    const seq = await hub.publish(body.topic, requireData(body));
+    traffic.httpPublishes++;
+    exchange.json('200 OK', { ok: true, seq });
+  }));
+
+  app.post('/api/broadcast', guarded(async (exchange, info) => {
+    const body = await readObject(exchange, info);
+    const topics = body.topics;
+    if (!Array.isArray(topics) || topics.length === 0 || topics.some((topic) => typeof topic !== 'string')) {
+      throw bad('"topics" must be a non-empty array of strings');
+    }
+    const seqs = await Promise.all(hub.broadcast(topics as string[], requireData(body)));
+    traffic.httpPublishes += topics.length;
+    exchange.json('200 OK', { ok: true, seqs });
+  }));
+
+  app.get('/api/topics/:topic', guarded((exchange, info) => {
+    let topic: string;
+    try {
+      topic = decodeURIComponent(info.parameter);
+    } catch {
+      throw bad('topic is not valid percent-encoding');
+    }
+    exchange.json('200 OK', { topic, subscribers: hub.subscriberCount(topic) });
+  }));
+
+  app.get('/metrics', guarded(async (exchange) => {
+    const text = await deps.metrics.metrics();
+    exchange.send('200 OK', deps.metrics.contentType, text);
+  }));
+
+  app.get('/healthz', (res) => {
+    new HttpExchange(res).json('200 OK', {
+      status: 'ok',
+      connections: hub.connections.size,
+      uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+    });
+  });
+
+  app.any('/*', (res) => {
+    new HttpExchange(res).json('404 Not Found', { error: 'no such route', code: 'NOT_FOUND' });
+  });
+}
+
+interface RequestInfo {
+  contentType: string;
+  contentLength: number;
+  /** First route parameter (`:topic`), raw. */
+  parameter: string;
+}

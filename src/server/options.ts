@@ -1,0 +1,164 @@
+/**
+ * Server options: one interface with every field documented, one DEFAULTS, one resolveOptions()
+ * that merges environment and explicit input and rejects bad values naming the key.
+ */
+import type { Logger } from 'pino';
+import { OptionsError } from '../protocol/errors.js';
+import { DEFAULT_MAX_TOPIC_BYTES } from '../protocol/topic.js';
+import type { Broker } from './broker.js';
+import type { Hooks } from './hooks.js';
+
+/** Log levels accepted by `logLevel` (pino's). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Everything configurable about a server. Library callers pass a partial; the CLI fills it from flags and env. */
+export interface ServerOptions extends Hooks {
+  /** TCP port; 0 picks a free one (see `listen()`'s result). Env `PORT`. @default 9001 */
+  port: number;
+  /** Interface to bind. Env `HOST`. @default '0.0.0.0' */
+  host: string;
+  /**
+   * Key that backends send as `Authorization: Bearer <key>` to use the HTTP API. Without one, the
+   * API answers loopback callers only. Env `SWITCHBOARD_API_KEY`. @default undefined
+   */
+  apiKey: string | undefined;
+  /**
+   * HS256 secret for connection JWTs (`?token=`, `switchboard.token.<jwt>` subprotocol or
+   * `Authorization: Bearer`). Env `SWITCHBOARD_JWT_SECRET`. @default undefined (anonymous allowed
+   * only when no `authenticate` hook is set either)
+   */
+  jwtSecret: string | undefined;
+  /**
+   * Exact `Origin` values allowed to open a WebSocket; empty allows any (non-browser clients send
+   * none). Env `SWITCHBOARD_ALLOWED_ORIGINS`, comma-separated. @default []
+   */
+  allowedOrigins: string[];
+  /** Largest WebSocket message accepted, in bytes; larger ones close the socket with 1009. @default 65536 (64 KiB) */
+  maxPayloadBytes: number;
+  /** Most topics one connection may subscribe to. @default 1000 */
+  maxSubscriptions: number;
+  /** Longest topic name, in bytes. @default 256 */
+  maxTopicBytes: number;
+  /** Largest HTTP API request body, in bytes; larger ones get 413. @default 1048576 (1 MiB) */
+  maxHttpBodyBytes: number;
+  /** Bytes buffered for one slow socket before uWS stops queueing to it. @default 1048576 (1 MiB) */
+  maxBackpressureBytes: number;
+  /** Seconds without traffic before a socket is closed; uWS pings idle sockets before that. @default 120 */
+  idleTimeoutSeconds: number;
+  /** Milliseconds an RPC handler may take before the caller gets TIMEOUT. @default 10000 (10 s) */
+  rpcTimeoutMs: number;
+  /** Send join/leave notices to every topic's subscribers. @default false */
+  presence: boolean;
+  /** Let WebSocket clients publish (otherwise only the server and HTTP API can). @default false */
+  clientPublish: boolean;
+  /** Log level. Env `LOG_LEVEL`. @default 'warn' */
+  logLevel: LogLevel;
+  /** Use this pino logger instead of creating one. @default undefined */
+  logger: Logger | undefined;
+  /** Where publications go to be sequenced and fanned out. @default a new MemoryBroker */
+  broker: Broker | undefined;
+}
+
+/** Defaults for every option that has one. */
+export const DEFAULTS: Readonly<Omit<ServerOptions, keyof Hooks>> = Object.freeze({
+  port: 9001,
+  host: '0.0.0.0',
+  apiKey: undefined,
+  jwtSecret: undefined,
+  allowedOrigins: [],
+  maxPayloadBytes: 64 * 1024,
+  maxSubscriptions: 1000,
+  maxTopicBytes: DEFAULT_MAX_TOPIC_BYTES,
+  maxHttpBodyBytes: 1024 * 1024,
+  maxBackpressureBytes: 1024 * 1024,
+  idleTimeoutSeconds: 120,
+  rpcTimeoutMs: 10_000,
+  presence: false,
+  clientPublish: false,
+  logLevel: 'warn',
+  logger: undefined,
+  broker: undefined,
+});
+
+/** Options after merging: every field present and valid. */
+export type ResolvedOptions = Readonly<ServerOptions>;
+
+const INTEGER_KEYS = [
+  'maxPayloadBytes',
+  'maxSubscriptions',
+  'maxTopicBytes',
+  'maxHttpBodyBytes',
+  'maxBackpressureBytes',
+  'idleTimeoutSeconds',
+  'rpcTimeoutMs',
+] as const;
+
+const HOOK_KEYS = ['authenticate', 'onOpen', 'onMessage', 'onClose', 'onError'] as const;
+
+/** Options read from the environment (see the README's configuration table). */
+export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<ServerOptions> {
+  const out: Partial<ServerOptions> = {};
+  if (env.PORT !== undefined && env.PORT !== '') out.port = parseIntOption('PORT', env.PORT);
+  if (env.HOST) out.host = env.HOST;
+  if (env.SWITCHBOARD_API_KEY) out.apiKey = env.SWITCHBOARD_API_KEY;
+  if (env.SWITCHBOARD_JWT_SECRET) out.jwtSecret = env.SWITCHBOARD_JWT_SECRET;
+  if (env.SWITCHBOARD_ALLOWED_ORIGINS) out.allowedOrigins = splitList(env.SWITCHBOARD_ALLOWED_ORIGINS);
+  if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL as LogLevel;
+  return out;
+}
+
+/** Parses a decimal integer option, naming the key when it is not one. */
+export function parseIntOption(key: string, text: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new OptionsError(key, `expected a non-negative integer, got "${text}"`);
+  return Number(text.trim());
+}
+
+/** Splits a comma-separated list, dropping empty entries. */
+export function splitList(text: string): string[] {
+  return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/**
+ * Merges DEFAULTS < environment < explicit input and validates the result.
+ * @throws OptionsError naming the first bad key.
+ */
+export function resolveOptions(input: Partial<ServerOptions> = {}, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+  const defined = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+  const options = { ...DEFAULTS, ...optionsFromEnv(env), ...defined } as ServerOptions;
+
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
+    throw new OptionsError('port', `must be an integer from 0 to 65535, got ${String(options.port)}`);
+  }
+  if (typeof options.host !== 'string' || options.host === '') throw new OptionsError('host', 'must be a non-empty string');
+  for (const key of INTEGER_KEYS) {
+    const value = options[key];
+    if (!Number.isSafeInteger(value) || value <= 0) throw new OptionsError(key, `must be a positive integer, got ${String(value)}`);
+  }
+  for (const key of ['apiKey', 'jwtSecret'] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) throw new OptionsError(key, 'must be a non-empty string');
+  }
+  if (options.jwtSecret !== undefined && options.jwtSecret.length < 16) {
+    throw new OptionsError('jwtSecret', 'must be at least 16 characters (HS256 needs a strong shared secret)');
+  }
+  if (!Array.isArray(options.allowedOrigins) || options.allowedOrigins.some((origin) => typeof origin !== 'string')) {
+    throw new OptionsError('allowedOrigins', 'must be an array of origin strings');
+  }
+  if (!LOG_LEVELS.includes(options.logLevel)) {
+    throw new OptionsError('logLevel', `must be one of ${LOG_LEVELS.join(', ')}, got "${String(options.logLevel)}"`);
+  }
+  for (const key of ['presence', 'clientPublish'] as const) {
+    if (typeof options[key] !== 'boolean') throw new OptionsError(key, 'must be a boolean');
+  }
+  for (const key of HOOK_KEYS) {
+    if (options[key] !== undefined && typeof options[key] !== 'function') throw new OptionsError(key, 'must be a function');
+  }
+  if (options.rpc !== undefined) {
+    if (typeof options.rpc !== 'object' || options.rpc === null) throw new OptionsError('rpc', 'must be an object of handlers');
+    for (const [method, handler] of Object.entries(options.rpc)) {
+      if (typeof handler !== 'function') throw new OptionsError(`rpc.${method}`, 'must be a function');
+    }
+  }
+  return Object.freeze(options);
+}

@@ -1,0 +1,241 @@
+/**
+ * createServer(): wires options, hooks, the uWS app, the hub, the session rules and the HTTP API
+ * together, and owns the lifecycle (listen, graceful close).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { CloseCode, ErrorCode } from '../protocol/codes.js';
+import { ProtocolError } from '../protocol/errors.js';
+import { Kind, PROTOCOL_VERSION, type WelcomeLimits } from '../protocol/frames.js';
+import { toClientFrame } from '../protocol/shapes.js';
+import { createAuthenticator } from './auth.js';
+import { MemoryBroker } from './broker.js';
+import type { Client, Connection, UserData } from './connection.js';
+import { registerHttpApi } from './http-api.js';
+import { Hub } from './hub.js';
+import { createLogger } from './logger.js';
+import { createMetrics, newTrafficCounters } from './metrics.js';
+import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
+import { Session } from './session.js';
+import { createUpgradeHandler } from './upgrade.js';
+import { closeListenSocket, describeUws, listenPort, loadUws, type ListenSocket, type WebSocket } from './uws.js';
+
+/** Where a server is listening. */
+export interface ListenInfo {
+  host: string;
+  port: number;
+  /** `ws://host:port/` (loopback shown as 127.0.0.1 when bound to all interfaces). */
+  url: string;
+}
+
+/** A point-in-time view of the server's counters. */
+export interface ServerStats {
+  connections: number;
+  connectionsOpened: number;
+  publications: number;
+  messagesIn: number;
+  bytesIn: number;
+  badFrames: number;
+  uptimeSeconds: number;
+}
+
+export interface Server {
+  /** Starts listening (options.port/host unless given); resolves with the bound port. */
+  listen(port?: number, host?: string): Promise<ListenInfo>;
+  /** Publishes to a topic; resolves with the topic sequence number. */
+  publish(topic: string, data: unknown): Promise<number>;
+  /** Publishes the same data to several topics (packed once); resolves with their sequence numbers. */
+  broadcast(topics: readonly string[], data: unknown): Promise<number[]>;
+  /** Stops accepting, closes every socket with 1001, stops the broker. */
+  close(): Promise<void>;
+  stats(): ServerStats;
+  /** Open connections by id (the client registry). */
+  readonly clients: ReadonlyMap<string, Client>;
+  /** Which uWS build is serving: name, version, tls, compression. */
+  readonly uws: { name: string; version: string; tls: boolean; compression: boolean };
+  readonly options: ResolvedOptions;
+  readonly logger: Logger;
+}
+
+// Messages up to this multiple of maxPayloadBytes are received and refused with a clean 1009
+// close; uWS itself drops anything larger without a close frame.
+const HARD_PAYLOAD_FACTOR = 4;
+const CLOSE_GRACE_MS = 2000;
+
+/** Creates a server. Nothing listens until `listen()`. */
+export function createServer(input: Partial<ServerOptions> = {}): Server {
+  const options = resolveOptions(input);
+  const logger = options.logger ?? createLogger(options.logLevel);
+  const binding = loadUws();
+  const { uws } = binding;
+  const app = uws.App();
+  const broker = options.broker ?? new MemoryBroker();
+  const hub = new Hub(app, broker, { maxTopicBytes: options.maxTopicBytes, presence: options.presence });
+  const traffic = newTrafficCounters();
+  const metrics = createMetrics(hub, traffic);
+  const startedAt = Date.now();
+  const idPrefix = randomBytes(4).toString('hex');
+  let nextId = 0;
+  let listenSocket: ListenSocket | undefined;
+  let closing: Promise<void> | undefined;
+
+  const reportError = (error: Error, connection?: Connection) => {
+    logger.error({ err: error, connection: connection?.id }, 'application hook failed');
+    try {
+      options.onError?.(error, connection);
+    } catch (hookError) {
+      logger.error({ err: hookError }, 'onError hook threw');
+    }
+  };
+  const runHook = (connection: Connection, run: () => void | Promise<void>) => {
+    try {
+      const result = run();
+      if (result instanceof Promise) result.catch((err: unknown) => reportError(toError(err), connection));
+    } catch (err) {
+      reportError(toError(err), connection);
+    }
+  };
+
+  const session = new Session(hub, options, options, reportError);
+  const limits: WelcomeLimits = {
+    maxPayloadBytes: options.maxPayloadBytes,
+    maxSubscriptions: options.maxSubscriptions,
+    maxTopicBytes: options.maxTopicBytes,
+  };
+  const authenticator = createAuthenticator(options.jwtSecret, options.authenticate);
+
+  app.ws<UserData>('/*', {
+    compression: uws.DISABLED,
+    maxPayloadLength: options.maxPayloadBytes * HARD_PAYLOAD_FACTOR,
+    maxBackpressure: options.maxBackpressureBytes,
+    // uWS wants 0 or at least 8 seconds, in steps of 4.
+    idleTimeout: Math.max(8, Math.ceil(options.idleTimeoutSeconds / 4) * 4),
+    sendPingsAutomatically: true,
+    upgrade: createUpgradeHandler({
+      host: hub,
+      allowedOrigins: options.allowedOrigins,
+      authenticator,
+      nextId: () => `${idPrefix}-${(nextId++).toString(36)}`,
+      onRefused: () => traffic.upgradesRefused++,
+      onUnexpected: (error) => reportError(error),
+    }),
+    open(ws: WebSocket<UserData>) {
+      const connection = ws.getUserData().connection;
+      connection.socket = ws;
+      hub.add(connection);
+      connection.sendFrame({ kind: Kind.Welcome, connectionId: connection.id, serverTime: Date.now(), version: PROTOCOL_VERSION, limits });
+      if (options.onOpen) runHook(connection, () => options.onOpen!(connection));
+    },
+    message(ws: WebSocket<UserData>, message: ArrayBuffer, isBinary: boolean) {
+      const connection = ws.getUserData().connection;
+      traffic.messagesIn++;
+      traffic.bytesIn += message.byteLength;
+      connection.counters.messagesIn++;
+      connection.counters.bytesIn += message.byteLength;
+      if (message.byteLength > options.maxPayloadBytes) {
+        ws.end(CloseCode.MessageTooBig, `message larger than ${options.maxPayloadBytes} bytes`);
+        return;
+      }
+      if (isBinary !== connection.codec.binary) {
+        ws.end(CloseCode.UnsupportedData, connection.codec.binary ? 'msgpack mode takes binary messages' : 'JSON mode takes text messages');
+        return;
+      }
+      // The ArrayBuffer is only valid during this callback: decode synchronously, right here.
+      let values: unknown[];
+      try {
+        values = connection.codec.decode(new Uint8Array(message));
+      } catch (err) {
+        badFrame(connection, err);
+        return;
+      }
+      for (const value of values) {
+        if (connection.closed) return;
+        let frame;
+        try {
+          frame = toClientFrame(value);
+        } catch (err) {
+          badFrame(connection, err);
+          continue;
+        }
+        session.handle(connection, frame);
+      }
+    },
+    close(ws: WebSocket<UserData>, code: number, message: ArrayBuffer) {
+      const connection = ws.getUserData().connection;
+      connection.closed = true;
+      connection.socket = undefined;
+      hub.remove(connection);
+      const reason = Buffer.from(message).toString('utf8');
+      if (options.onClose) runHook(connection, () => options.onClose!(connection, code, reason));
+    },
+  });
+
+  const badFrame = (connection: Connection, err: unknown) => {
+    traffic.badFrames++;
+    connection.counters.badFrames++;
+    if (err instanceof ProtocolError) session.error(connection, err.requestId, err.code, err.message);
+    else session.error(connection, 0, ErrorCode.Internal, 'internal error');
+  };
+
+  registerHttpApi({ app, hub, options, metrics, traffic, startedAt, onUnexpected: (error) => reportError(error) });
+
+  const server: Server = {
+    options,
+    logger,
+    clients: hub.connections,
+    uws: { name: binding.name, version: binding.version, tls: binding.tls, compression: binding.compression },
+
+    async listen(port = options.port, host = options.host) {
+      if (listenSocket) throw new Error('server is already listening');
+      await broker.start(hub.deliver);
+      const socket = await new Promise<ListenSocket | false>((resolve) => app.listen(host, port, resolve));
+      if (socket === false) throw new Error(`could not listen on ${host}:${port} (address in use or not permitted)`);
+      listenSocket = socket;
+      const bound = listenPort(binding, socket);
+      const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+      logger.info({ uws: describeUws(binding), skipped: binding.skipped, host, port: bound }, 'listening');
+      if (authenticator === undefined) logger.warn('anonymous connections allowed: set SWITCHBOARD_JWT_SECRET or an authenticate hook');
+      if (options.apiKey === undefined) logger.warn('HTTP API answers loopback callers only: set SWITCHBOARD_API_KEY to allow others');
+      return { host, port: bound, url: `ws://${shownHost}:${bound}/` };
+    },
+
+    async publish(topic, data) {
+      return hub.publish(topic, data);
+    },
+
+    async broadcast(topics, data) {
+      return Promise.all(hub.broadcast(topics, data));
+    },
+
+    close() {
+      closing ??= (async () => {
+        if (listenSocket) closeListenSocket(binding, listenSocket);
+        listenSocket = undefined;
+        for (const connection of [...hub.connections.values()]) connection.close(CloseCode.GoingAway, 'server shutting down');
+        const deadline = Date.now() + CLOSE_GRACE_MS;
+        while (hub.connections.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+        await broker.close();
+        // Drop whatever is left (keep-alive HTTP sockets, unresponsive peers) so the process can exit.
+        app.close?.();
+      })();
+      return closing;
+    },
+
+    stats() {
+      return {
+        connections: hub.connections.size,
+        connectionsOpened: hub.counters.connectionsOpened,
+        publications: hub.counters.publications,
+        messagesIn: traffic.messagesIn,
+        bytesIn: traffic.bytesIn,
+        badFrames: traffic.badFrames,
+        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      };
+    },
+  };
+  return server;
+}
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,151 @@
+/**
+ * What the server does with each client frame: the protocol's request/answer rules for one
+ * connection. Throws nothing to uWS: every failure becomes an Error frame to the client.
+ */
+import { ErrorCode } from '../protocol/codes.js';
+import { SwitchboardError } from '../protocol/errors.js';
+import { Kind, type ClientFrame, type PublishFrame, type RpcFrame, type SendFrame, type SubscribeFrame } from '../protocol/frames.js';
+import { topicProblem } from '../protocol/topic.js';
+import type { Connection } from './connection.js';
+import type { Hooks } from './hooks.js';
+import type { Hub } from './hub.js';
+import type { ResolvedOptions } from './options.js';
+
+/** Reports an application hook failure (logs it and calls onError). */
+export type ReportError = (error: Error, connection?: Connection) => void;
+
+export class Session {
+  constructor(
+    private readonly hub: Hub,
+    private readonly options: ResolvedOptions,
+    private readonly hooks: Hooks,
+    private readonly report: ReportError,
+  ) {}
+
+  /** Handles one validated frame. Runs inside the uWS message callback (already corked). */
+  handle(connection: Connection, frame: ClientFrame): void {
+    switch (frame.kind) {
+      case Kind.Subscribe:
+        return this.subscribe(connection, frame);
+      case Kind.Unsubscribe:
+        this.hub.unsubscribe(connection, frame.topics);
+        return this.ack(connection, frame.id, null);
+      case Kind.Publish:
+        return this.publish(connection, frame);
+      case Kind.Rpc:
+        return this.rpc(connection, frame);
+      case Kind.Ping:
+        return this.ack(connection, frame.id, Date.now());
+      case Kind.Send:
+        return this.sendToHook(connection, frame);
+      default: {
+        const unreachable: never = frame;
+        throw new Error(`unhandled frame ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  /** Answers a request with an Error frame (id 0 = a notice not tied to a request). */
+  error(connection: Connection, id: number, code: number, message: string, later = false): void {
+    const frame = { kind: Kind.Error, id, code, message } as const;
+    if (later) connection.sendFrameLater(frame);
+    else connection.sendFrame(frame);
+  }
+
+  private ack(connection: Connection, id: number, data: unknown, later = false): void {
+    if (id === 0) return;
+    const frame = { kind: Kind.Reply, id, data } as const;
+    if (later) connection.sendFrameLater(frame);
+    else connection.sendFrame(frame);
+  }
+
+  private subscribe(connection: Connection, frame: SubscribeFrame): void {
+    // All or nothing: a bad topic or the limit refuses the whole frame.
+    for (const topic of frame.topics) {
+      const problem = topicProblem(topic, this.options.maxTopicBytes);
+      if (problem !== null) return this.error(connection, frame.id, ErrorCode.InvalidTopic, `${problem}: ${JSON.stringify(topic.slice(0, 64))}`);
+    }
+    let added = 0;
+    for (const topic of new Set(frame.topics)) if (!connection.topics.has(topic)) added++;
+    if (connection.topics.size + added > this.options.maxSubscriptions) {
+      return this.error(connection, frame.id, ErrorCode.LimitExceeded, `at most ${this.options.maxSubscriptions} subscriptions per connection`);
+    }
+    this.hub.subscribe(connection, frame.topics);
+    this.ack(connection, frame.id, null);
+  }
+
+  private publish(connection: Connection, frame: PublishFrame): void {
+    if (!this.options.clientPublish) {
+      return this.error(connection, frame.id, ErrorCode.Forbidden, 'client publish is disabled on this server');
+    }
+    const problem = topicProblem(frame.topic, this.options.maxTopicBytes);
+    if (problem !== null) return this.error(connection, frame.id, ErrorCode.InvalidTopic, problem);
+    const seq = this.hub.publish(frame.topic, frame.data);
+    if (typeof seq === 'number') return this.ack(connection, frame.id, seq);
+    seq.then(
+      (value) => this.ack(connection, frame.id, value, true),
+      (err: unknown) => this.fail(connection, frame.id, err),
+    );
+  }
+
+  private rpc(connection: Connection, frame: RpcFrame): void {
+    const handlers = this.hooks.rpc;
+    // Own properties only: "constructor" or "__proto__" must not reach Object.prototype.
+    const handler = handlers !== undefined && Object.hasOwn(handlers, frame.method) ? handlers[frame.method] : undefined;
+    if (handler === undefined) return this.error(connection, frame.id, ErrorCode.NotFound, `no rpc method "${frame.method.slice(0, 64)}"`);
+    this.settle(connection, frame.id, () => handler(connection, frame.data), this.options.rpcTimeoutMs);
+  }
+
+  private sendToHook(connection: Connection, frame: SendFrame): void {
+    const onMessage = this.hooks.onMessage;
+    if (onMessage === undefined) return this.error(connection, frame.id, ErrorCode.Unsupported, 'this server has no onMessage handler');
+    this.settle(connection, frame.id, () => onMessage(connection, frame.data), this.options.rpcTimeoutMs, null);
+  }
+
+  /**
+   * Runs an application handler and answers the request with its result (or `fixedReply`), an
+   * error code it chose (SwitchboardError), HANDLER_FAILED, or TIMEOUT. Sync results are answered
+   * in the same corked callback; async ones after checking the socket is still open.
+   */
+  private settle(connection: Connection, id: number, run: () => unknown, timeoutMs: number, ...fixedReply: [unknown?]): void {
+    let result: unknown;
+    try {
+      result = run();
+    } catch (err) {
+      return this.fail(connection, id, err);
+    }
+    const reply = (value: unknown, later: boolean) => this.ack(connection, id, fixedReply.length > 0 ? fixedReply[0] : value, later);
+    if (!isPromiseLike(result)) return reply(result, false);
+    let done = false;
+    const timer = setTimeout(() => {
+      done = true;
+      if (!connection.closed) this.error(connection, id, ErrorCode.Timeout, `handler did not answer within ${timeoutMs} ms`, true);
+    }, timeoutMs);
+    Promise.resolve(result).then(
+      (value) => {
+        clearTimeout(timer);
+        if (!done && !connection.closed) reply(value, true);
+        done = true;
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        if (!done) this.fail(connection, id, err, true);
+        done = true;
+      },
+    );
+  }
+
+  private fail(connection: Connection, id: number, err: unknown, later = false): void {
+    if (err instanceof SwitchboardError) {
+      if (!connection.closed) this.error(connection, id, err.code, err.message, later);
+      return;
+    }
+    // Unexpected errors stay on the server: the client learns only that the handler failed.
+    this.report(err instanceof Error ? err : new Error(String(err)), connection);
+    if (!connection.closed) this.error(connection, id, ErrorCode.HandlerFailed, 'handler failed', later);
+  }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}

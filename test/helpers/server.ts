@@ -1,0 +1,42 @@
+/**
+ * Starts a real Switchboard server on an ephemeral loopback port for one test, with logs silenced.
+ * Every integration test goes through this so ports never collide and servers are always closed.
+ */
+import { after } from 'node:test';
+import { createServer, type Server, type ServerOptions } from '../../src/server/index.js';
+
+export interface TestServer {
+  server: Server;
+  port: number;
+  /** `ws://127.0.0.1:<port>/` */
+  url: string;
+  /** `http://127.0.0.1:<port>` */
+  http: string;
+}
+
+/** Starts a server (closed automatically after the calling test file). */
+export async function startServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
+  const server = createServer({ logLevel: 'silent', ...options, port: options.port ?? 0, host: '127.0.0.1' });
+  const { port } = await server.listen();
+  after(() => server.close());
+  return { server, port, url: `ws://127.0.0.1:${port}/`, http: `http://127.0.0.1:${port}` };
+}
+
+/** POSTs a JSON body to the HTTP API. */
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns true (or throws after `timeoutMs`). For waiting on server-side state. */
+export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
