@@ -27,7 +27,9 @@ export interface Codec {
 // Standard msgpack only: no msgpackr records/structures and no undefined extension, so any
 // msgpack library (PHP, Python, Go) reads what we write.
 const packr = new Packr({ useRecords: false, encodeUndefinedAsNil: true, variableMapSize: true });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
+// copyBuffers: decoded binary must not alias the input, because uWS reuses a message's memory
+// as soon as the message callback returns.
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number', copyBuffers: true });
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 

@@ -27,7 +27,7 @@ export interface HttpApiDeps {
 }
 
 /** Checks the API key (constant time) or, without a key configured, that the caller is on loopback. */
-function createApiGuard(apiKey: string | undefined) {
+export function createApiGuard(apiKey: string | undefined) {
   const expected = apiKey === undefined ? undefined : digest(apiKey);
   return (authorization: string, remoteAddress: string): void => {
     if (expected === undefined) {

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { connect, type SwitchboardClient } from '../../src/client/index.js';
+import { ErrorCode, RemoteError } from '../../src/protocol/index.js';
+import type { Client } from '../../src/server/index.js';
+import { sleep, startServer, waitFor } from '../helpers/server.js';
+
+const clients: SwitchboardClient[] = [];
+const open = (url: string, format: 'msgpack' | 'json' = 'msgpack') => {
+  const client = connect(url, { format });
+  clients.push(client);
+  return client;
+};
+after(() => clients.forEach((client) => client.close()));
+const withCode = (code: number) => (err: unknown) => err instanceof RemoteError && err.code === code;
+
+describe('rpc', async () => {
+  const errors: Error[] = [];
+  const { url } = await startServer({
+    rpcTimeoutMs: 200,
+    onError: (error) => errors.push(error),
+    rpc: {
+      add: (_client, data) => (data as { a: number; b: number }).a + (data as { a: number; b: number }).b,
+      whoami: (client) => ({ id: client.id, format: client.format }),
+      slowEcho: async (_client, data) => {
+        await sleep(20);
+        return data;
+      },
+      refuse: () => {
+        throw new RemoteError(ErrorCode.Forbidden, 'not for you');
+      },
+      crash: () => {
+        throw new Error('database password is hunter2');
+      },
+      hang: () => new Promise(() => {}),
+    },
+  });
+
+  test('returns sync and async results in both formats', async () => {
+    for (const format of ['msgpack', 'json'] as const) {
+      const client = open(url, format);
+      assert.equal(await client.rpc('add', { a: 2, b: 40 }), 42);
+      assert.deepEqual(await client.rpc('slowEcho', { nested: [1, 'two'] }), { nested: [1, 'two'] });
+      const me = await client.rpc<{ id: string; format: string }>('whoami');
+      assert.equal(me.id, client.connectionId);
+      assert.equal(me.format, format);
+    }
+  });
+
+  test('many concurrent calls are matched to their answers', async () => {
+    const client = open(url);
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => client.rpc('slowEcho', i)));
+    assert.deepEqual(results, Array.from({ length: 200 }, (_, i) => i));
+  });
+
+  test('unknown methods (including Object.prototype names) are NOT_FOUND', async () => {
+    const client = open(url);
+    for (const method of ['nope', 'constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      await assert.rejects(client.rpc(method), withCode(ErrorCode.NotFound), method);
+    }
+  });
+
+  test('a handler chooses its error code with RemoteError; other errors stay on the server', async () => {
+    const client = open(url);
+    await assert.rejects(client.rpc('refuse'), (err: unknown) => withCode(ErrorCode.Forbidden)(err) && (err as Error).message === 'not for you');
+    await assert.rejects(client.rpc('crash'), (err: unknown) => withCode(ErrorCode.HandlerFailed)(err) && !(err as Error).message.includes('hunter2'));
+    await waitFor(() => errors.some((error) => error.message.includes('hunter2')), 2000, 'onError');
+  });
+
+  test('a handler that never answers gets TIMEOUT from the server', async () => {
+    const client = open(url);
+    await assert.rejects(client.rpc('hang', null, { timeoutMs: 5000 }), withCode(ErrorCode.Timeout));
+    assert.equal(await client.rpc('add', { a: 1, b: 1 }), 2);
+  });
+
+  test('the client-side timeout rejects with TIMEOUT when the server is slower', async () => {
+    const client = open(url);
+    await assert.rejects(client.rpc('hang', null, { timeoutMs: 50 }), withCode(ErrorCode.Timeout));
+  });
+});
+
+describe('Ratchet-style hooks', async () => {
+  const events: string[] = [];
+  let last: Client | undefined;
+  const { server, url } = await startServer({
+    onOpen: (client) => {
+      last = client;
+      events.push(`open ${client.id}`);
+      client.send(`welcome ${client.id}`);
+    },
+    onMessage: async (client, data) => {
+      if (data === 'boom') throw new Error('hook failed');
+      client.send(`Data received: ${String(data)}`);
+    },
+    onClose: (client, code) => events.push(`close ${client.id} ${code}`),
+  });
+
+  test('onOpen can greet, onMessage answers with client.send, onClose reports the code', async () => {
+    const client = open(url);
+    const pushes: unknown[] = [];
+    client.on('message', (data) => pushes.push(data));
+    await client.ready();
+    await client.send('hello', { ack: true });
+    await client.send('fire and forget');
+    await waitFor(() => pushes.length === 3, 3000, 'pushes');
+    assert.deepEqual(pushes, [`welcome ${client.connectionId}`, 'Data received: hello', 'Data received: fire and forget']);
+    const id = client.connectionId;
+    client.close();
+    await waitFor(() => events.includes(`close ${id} 1000`), 3000, 'onClose');
+    assert.ok(events.includes(`open ${id}`));
+  });
+
+  test('a failing onMessage answers HANDLER_FAILED and the connection stays usable', async () => {
+    const client = open(url);
+    await assert.rejects(client.send('boom', { ack: true }), withCode(ErrorCode.HandlerFailed));
+    await client.send('still here', { ack: true });
+  });
+
+  test('the Client handle is inert after close (no throw, no send)', async () => {
+    const client = open(url);
+    await client.ready();
+    const handle = last!;
+    assert.equal(handle.id, client.connectionId);
+    client.close();
+    await waitFor(() => handle.closed, 3000, 'closed');
+    assert.equal(handle.send('late'), false);
+    handle.subscribe('late');
+    handle.close();
+    assert.equal(server.clients.has(handle.id), false);
+  });
+
+  test('Send without an onMessage hook is UNSUPPORTED', async () => {
+    const { url: bare } = await startServer();
+    const client = open(bare);
+    await assert.rejects(client.send('x', { ack: true }), withCode(ErrorCode.Unsupported));
+  });
+
+  test('server-side subscribe through the Client handle', async () => {
+    const client = open(url);
+    const got: unknown[] = [];
+    // Register the handler locally first, then let the server subscribe the connection.
+    await client.ready();
+    await client.subscribe('pushed:topic', (data) => got.push(data));
+    server.clients.get(client.connectionId!)!.subscribe('pushed:other');
+    await server.publish('pushed:topic', 'a');
+    await waitFor(() => got.length === 1, 2000, 'delivery');
+    assert.ok(server.clients.get(client.connectionId!)!.topics.has('pushed:other'));
+  });
+});

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { Packr } from 'msgpackr';
+import {
+  ErrorCode,
+  Kind,
+  ProtocolError,
+  jsonCodec,
+  jsonMessageFrame,
+  msgpackCodec,
+  msgpackMessageFrame,
+  packValue,
+  toClientFrame,
+  toServerFrame,
+  type ClientFrame,
+  type Codec,
+  type ServerFrame,
+} from '../../../src/protocol/index.js';
+
+const clientFrames: ClientFrame[] = [
+  { kind: Kind.Subscribe, id: 1, topics: ['prices:btc', 'chat:lobby'] },
+  { kind: Kind.Unsubscribe, id: 0, topics: ['prices:btc'] },
+  { kind: Kind.Publish, id: 0, topic: 'chat:lobby', data: { text: 'hi', n: [1, 2.5, null, true] } },
+  { kind: Kind.Publish, id: 7, topic: 'chat:lobby', data: 'acked' },
+  { kind: Kind.Rpc, id: 9, method: 'add', data: { a: 1, b: 2 } },
+  { kind: Kind.Ping, id: 3 },
+  { kind: Kind.Send, id: 0, data: 'hello' },
+];
+
+const serverFrames: ServerFrame[] = [
+  { kind: Kind.Welcome, connectionId: 'abc-1', serverTime: 1_700_000_000_000, version: 1, limits: { maxPayloadBytes: 65536, maxSubscriptions: 1000, maxTopicBytes: 256 } },
+  { kind: Kind.Message, topic: 'prices:btc', seq: 42, data: { p: 101.5 } },
+  { kind: Kind.Reply, id: 9, data: 3 },
+  { kind: Kind.Error, id: 4, code: ErrorCode.NotFound, message: 'no rpc method "x"' },
+  { kind: Kind.Join, topic: 'chat:lobby', connectionId: 'abc-2', userId: 'u1' },
+  { kind: Kind.Leave, topic: 'chat:lobby', connectionId: 'abc-2', userId: null },
+  { kind: Kind.Push, data: 'Data received: hello' },
+];
+
+for (const codec of [msgpackCodec, jsonCodec] as Codec[]) {
+  describe(`${codec.format} codec`, () => {
+    test('round-trips every client frame kind', () => {
+      for (const frame of clientFrames) {
+        const [value] = codec.decode(codec.encode(frame));
+        assert.deepEqual(toClientFrame(value), frame);
+      }
+    });
+
+    test('round-trips every server frame kind', () => {
+      for (const frame of serverFrames) {
+        const [value] = codec.decode(codec.encode(frame));
+        assert.deepEqual(toServerFrame(value), frame);
+      }
+    });
+
+    test('carries several frames in one message, in order', () => {
+      const message = codec.encodeBatch(clientFrames);
+      const decoded = codec.decode(message).map(toClientFrame);
+      assert.deepEqual(decoded, clientFrames);
+    });
+
+    test('rejects an empty message with BAD_FRAME', () => {
+      assert.throws(() => codec.decode(codec.binary ? new Uint8Array(0) : ''), (err: unknown) => err instanceof ProtocolError && err.code === ErrorCode.BadFrame);
+    });
+
+    test('decode either returns values or throws ProtocolError for any input (fuzz)', () => {
+      fc.assert(
+        fc.property(codec.binary ? fc.uint8Array({ maxLength: 256 }) : fc.string({ maxLength: 256 }), (input) => {
+          try {
+            const values = codec.decode(input);
+            for (const value of values) {
+              try {
+                toClientFrame(value);
+              } catch (err) {
+                if (!(err instanceof ProtocolError)) throw err;
+              }
+            }
+          } catch (err) {
+            if (!(err instanceof ProtocolError)) throw err;
+          }
+        }),
+        { numRuns: 2000 },
+      );
+    });
+  });
+}
+
+describe('msgpack specifics', () => {
+  test('writes standard msgpack that a plain msgpack decoder reads (no records, undefined as nil)', () => {
+    const bytes = msgpackCodec.encode({ kind: Kind.Publish, id: 0, topic: 't', data: { a: undefined, b: [1] } }) as Uint8Array;
+    // fixarray(4), 3, 0, fixstr "t", fixmap(2) { "a": nil, "b": [1] }
+    assert.deepEqual([...bytes], [0x94, 0x03, 0x00, 0xa1, 0x74, 0x82, 0xa1, 0x61, 0xc0, 0xa1, 0x62, 0x91, 0x01]);
+  });
+
+  test('truncated frames are BAD_FRAME', () => {
+    const full = msgpackCodec.encode(clientFrames[2]!) as Uint8Array;
+    for (let cut = 1; cut < full.length; cut++) {
+      assert.throws(() => msgpackCodec.decode(full.subarray(0, cut)), (err: unknown) => err instanceof ProtocolError && err.code === ErrorCode.BadFrame, `cut at ${cut}`);
+    }
+  });
+
+  test('absurd declared lengths and deep nesting are BAD_FRAME, not crashes', () => {
+    const hugeArray = Uint8Array.from([0xdd, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    const hugeMap = Uint8Array.from([0xdf, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    const hugeString = Uint8Array.from([0xdb, 0xff, 0xff, 0xff, 0xff, 0x41]);
+    const deep = new Uint8Array(200_000).fill(0x91);
+    for (const bytes of [hugeArray, hugeMap, hugeString, deep]) {
+      assert.throws(() => msgpackCodec.decode(bytes), (err: unknown) => err instanceof ProtocolError && err.code === ErrorCode.BadFrame);
+    }
+  });
+
+  test('decoded binary data does not alias the input buffer (uWS reuses it after the callback)', () => {
+    const input = msgpackCodec.encode({ kind: Kind.Publish, id: 0, topic: 't', data: new Uint8Array([1, 2, 3]) }) as Uint8Array;
+    const copy = Uint8Array.from(input);
+    const frame = toClientFrame(msgpackCodec.decode(copy)[0]);
+    copy.fill(0);
+    assert.deepEqual([...(frame as { data: Uint8Array }).data], [1, 2, 3]);
+  });
+
+  test('msgpackMessageFrame equals packing [20, topic, seq, data] directly', () => {
+    const plain = new Packr({ useRecords: false, encodeUndefinedAsNil: true, variableMapSize: true });
+    const cases: Array<[string, number, unknown]> = [
+      ['t', 1, null],
+      ['prices:btc', 255, { p: 1.5, q: 'x'.repeat(300) }],
+      ['x'.repeat(40), 70_000, [1, 2, 3]],
+      ['y'.repeat(256), 2 ** 40, new Uint8Array(5000)],
+    ];
+    for (const [topic, seq, data] of cases) {
+      assert.deepEqual(Buffer.from(msgpackMessageFrame(topic, seq, packValue(data))), Buffer.from(plain.pack([Kind.Message, topic, seq, data])));
+    }
+  });
+});
+
+describe('JSON specifics', () => {
+  test('frames are newline-separated, and blank lines are ignored', () => {
+    const values = jsonCodec.decode('[5,1]\n\n[5,2]\n');
+    assert.deepEqual(values, [[5, 1], [5, 2]]);
+  });
+
+  test('invalid UTF-8 bytes are BAD_FRAME', () => {
+    assert.throws(() => jsonCodec.decode(Uint8Array.from([0x5b, 0xff, 0x5d])), (err: unknown) => err instanceof ProtocolError && err.code === ErrorCode.BadFrame);
+  });
+
+  test('binary data is written as base64', () => {
+    const text = jsonMessageFrame('t', 3, packValue(new Uint8Array([104, 105])));
+    assert.equal(text, '[20,"t",3,"aGk="]');
+  });
+});
+
+describe('frame shapes', () => {
+  const bad = (value: unknown, code: number, id = 0) => {
+    assert.throws(() => toClientFrame(value), (err: unknown) => err instanceof ProtocolError && err.code === code && err.requestId === id, JSON.stringify(value));
+  };
+
+  test('rejects non-arrays and missing kinds', () => {
+    bad({ kind: 1 }, ErrorCode.BadFrame);
+    bad([], ErrorCode.BadFrame);
+    bad(['1', 1, ['t']], ErrorCode.BadFrame);
+    bad(null, ErrorCode.BadFrame);
+  });
+
+  test('rejects unknown and server-only kinds with UNKNOWN_KIND, keeping the id', () => {
+    bad([99, 4], ErrorCode.UnknownKind, 4);
+    bad([Kind.Message, 5, 't', 1], ErrorCode.UnknownKind, 5);
+    bad([7, 6], ErrorCode.UnknownKind, 6);
+  });
+
+  test('rejects wrong types in every field, keeping a readable id', () => {
+    bad([Kind.Subscribe, -1, ['t']], ErrorCode.BadFrame);
+    bad([Kind.Subscribe, 1.5, ['t']], ErrorCode.BadFrame);
+    bad([Kind.Subscribe, 2, 't'], ErrorCode.BadFrame, 2);
+    bad([Kind.Subscribe, 2, []], ErrorCode.BadFrame, 2);
+    bad([Kind.Subscribe, 2, ['t', 3]], ErrorCode.BadFrame, 2);
+    bad([Kind.Unsubscribe, 3], ErrorCode.BadFrame, 3);
+    bad([Kind.Publish, 4, 5, 'data'], ErrorCode.BadFrame, 4);
+    bad([Kind.Publish, 4, 't'], ErrorCode.BadFrame, 4);
+    bad([Kind.Rpc, 0, 'm', null], ErrorCode.BadFrame);
+    bad([Kind.Rpc, 8, {}, null], ErrorCode.BadFrame, 8);
+    bad([Kind.Send, 9], ErrorCode.BadFrame, 9);
+  });
+
+  test('ignores extra trailing elements (reserved for later versions)', () => {
+    assert.deepEqual(toClientFrame([Kind.Ping, 1, 'future']), { kind: Kind.Ping, id: 1 });
+  });
+});
