@@ -30,8 +30,9 @@ export interface ServerOptions extends Hooks {
    */
   jwtSecret: string | undefined;
   /**
-   * Exact `Origin` values allowed to open a WebSocket; empty allows any (non-browser clients send
-   * none). Env `SWITCHBOARD_ALLOWED_ORIGINS`, comma-separated. @default []
+   * Exact `Origin` values allowed to open a WebSocket; empty allows any. Requests without an Origin
+   * header (non-browser clients) are not affected. Env `SWITCHBOARD_ALLOWED_ORIGINS`,
+   * comma-separated. @default []
    */
   allowedOrigins: string[];
   /** Largest WebSocket message accepted, in bytes; larger ones close the socket with 1009. @default 65536 (64 KiB) */

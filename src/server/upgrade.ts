@@ -36,7 +36,9 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     const origin = req.getHeader('origin');
     const remoteAddress = addressText(res.getRemoteAddressAsText());
 
-    if (origins.size > 0 && !origins.has(origin)) {
+    // Browsers always send Origin on WebSocket upgrades; a request without one is not a browser
+    // and cannot be a cross-site WebSocket hijack, so the allowlist applies to present origins.
+    if (origins.size > 0 && origin !== '' && !origins.has(origin)) {
       deps.onRefused();
       new HttpExchange(res).fail(new AuthError(ErrorCode.Forbidden, 'origin not allowed'));
       return;
