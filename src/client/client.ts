@@ -63,6 +63,11 @@ export interface ClientEvents extends Record<string, unknown> {
   leave: { topic: string; connectionId: string; userId: string | null };
 }
 
+interface Waiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
 interface Pending {
   resolve: (data: unknown) => void;
   reject: (error: Error) => void;
@@ -80,7 +85,9 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
   private readonly codec: Codec;
   private readonly handlers = new Map<string, Set<MessageHandler>>();
   private readonly pending = new Map<number, Pending>();
-  private readonly waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  private readonly waiters: Waiter[] = [];
+  // subscribe() calls made while disconnected, answered by the resubscribe after the next welcome.
+  private readonly resubscribeWaiters = new Map<string, Waiter[]>();
   private socket: WebSocketLike | undefined;
   private nextRequestId = 1;
   private attempt = 0;
@@ -111,7 +118,9 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
 
   /**
    * Calls `handler` for every message on `topic`; resolves once the server confirmed the
-   * subscription. The subscription is renewed automatically after reconnects.
+   * subscription. The subscription is renewed automatically after reconnects. A refusal (invalid
+   * topic, limit, permission) rejects with a RemoteError and forgets the handler; a TIMEOUT keeps
+   * it, so the subscription is still made when the connection comes back.
    */
   async subscribe(topic: string, handler: MessageHandler): Promise<void> {
     assertTopic(topic);
@@ -120,15 +129,40 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
       existing.add(handler);
       return;
     }
-    const set = new Set([handler]);
-    this.handlers.set(topic, set);
+    this.handlers.set(topic, new Set([handler]));
     try {
-      await this.request({ kind: Kind.Subscribe, id: 0, topics: [topic] });
+      await withTimeout(this.confirmSubscription(topic), this.requestTimeoutMs);
     } catch (err) {
-      // Refused (or failed to reach the server): forget it unless handlers were added meanwhile for a retry.
-      if (err instanceof RemoteError && err.code !== ErrorCode.Disconnected && err.code !== ErrorCode.Timeout) this.handlers.delete(topic);
+      if (err instanceof RemoteError && err.code !== ErrorCode.Timeout) this.handlers.delete(topic);
       throw err;
     }
+  }
+
+  /**
+   * Gets a topic subscribed on the server exactly once: directly when open, otherwise by the
+   * resubscribe batch that follows the next welcome (which covers every topic with handlers).
+   */
+  private async confirmSubscription(topic: string): Promise<void> {
+    for (;;) {
+      if (this.state !== 'open') {
+        await new Promise<void>((resolve, reject) => this.pushResubscribeWaiter(topic, { resolve, reject }));
+        return;
+      }
+      try {
+        await this.request({ kind: Kind.Subscribe, id: 0, topics: [topic] });
+        return;
+      } catch (err) {
+        // Lost the connection mid-request: the resubscribe after the next welcome will do it.
+        // (`state` may have changed during the await; TypeScript's narrowing does not know that.)
+        if (!(err instanceof RemoteError && err.code === ErrorCode.Disconnected && (this.state as ClientState) !== 'closed')) throw err;
+      }
+    }
+  }
+
+  private pushResubscribeWaiter(topic: string, waiter: Waiter): void {
+    const list = this.resubscribeWaiters.get(topic);
+    if (list) list.push(waiter);
+    else this.resubscribeWaiters.set(topic, [waiter]);
   }
 
   /** Removes `handler` (or every handler) from `topic`; unsubscribes on the server when none is left. */
@@ -323,12 +357,20 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     if (topics.length > 0) {
       const frames: ClientFrame[] = topics.map((topic) => {
         const id = this.nextRequestId++;
+        const waiters = this.resubscribeWaiters.get(topic) ?? [];
+        this.resubscribeWaiters.delete(topic);
         const timer = setTimeout(() => this.pending.delete(id), this.requestTimeoutMs);
         this.pending.set(id, {
-          resolve: () => {},
+          resolve: () => waiters.forEach((waiter) => waiter.resolve()),
           reject: (error) => {
-            if (error instanceof RemoteError && error.code !== ErrorCode.Disconnected) this.handlers.delete(topic);
-            this.emit('error', new RemoteError(error instanceof RemoteError ? error.code : ErrorCode.Internal, `resubscribe to "${topic}" failed: ${error.message}`));
+            if (error instanceof RemoteError && error.code === ErrorCode.Disconnected) {
+              // Lost again before the answer: the next welcome retries this topic.
+              waiters.forEach((waiter) => this.pushResubscribeWaiter(topic, waiter));
+              return;
+            }
+            this.handlers.delete(topic);
+            if (waiters.length > 0) waiters.forEach((waiter) => waiter.reject(error));
+            else this.emit('error', new RemoteError(error instanceof RemoteError ? error.code : ErrorCode.Internal, `resubscribe to "${topic}" failed: ${error.message}`));
           },
           timer,
         });
@@ -378,6 +420,8 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
 
   private failWaiters(error: Error): void {
     for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+    for (const list of this.resubscribeWaiters.values()) for (const waiter of list) waiter.reject(error);
+    this.resubscribeWaiters.clear();
   }
 }
 

@@ -93,29 +93,36 @@ export class Session {
     // Own properties only: "constructor" or "__proto__" must not reach Object.prototype.
     const handler = handlers !== undefined && Object.hasOwn(handlers, frame.method) ? handlers[frame.method] : undefined;
     if (handler === undefined) return this.error(connection, frame.id, ErrorCode.NotFound, `no rpc method "${frame.method.slice(0, 64)}"`);
-    this.settle(connection, frame.id, () => handler(connection, frame.data), this.options.rpcTimeoutMs);
+    this.settle(connection, frame.id, () => handler(connection, frame.data), true);
   }
 
   private sendToHook(connection: Connection, frame: SendFrame): void {
     const onMessage = this.hooks.onMessage;
     if (onMessage === undefined) return this.error(connection, frame.id, ErrorCode.Unsupported, 'this server has no onMessage handler');
-    this.settle(connection, frame.id, () => onMessage(connection, frame.data), this.options.rpcTimeoutMs, null);
+    this.settle(connection, frame.id, () => onMessage(connection, frame.data), false);
   }
 
   /**
-   * Runs an application handler and answers the request with its result (or `fixedReply`), an
-   * error code it chose (SwitchboardError), HANDLER_FAILED, or TIMEOUT. Sync results are answered
-   * in the same corked callback; async ones after checking the socket is still open.
+   * Runs an application handler and answers the request with its result (or null when
+   * `replyWithResult` is false), an error code it chose (SwitchboardError), HANDLER_FAILED, or
+   * TIMEOUT. Sync results are answered in the same corked callback; async ones after checking
+   * the socket is still open.
    */
-  private settle(connection: Connection, id: number, run: () => unknown, timeoutMs: number, ...fixedReply: [unknown?]): void {
+  private settle(connection: Connection, id: number, run: () => unknown, replyWithResult: boolean): void {
+    const timeoutMs = this.options.rpcTimeoutMs;
     let result: unknown;
     try {
       result = run();
     } catch (err) {
       return this.fail(connection, id, err);
     }
-    const reply = (value: unknown, later: boolean) => this.ack(connection, id, fixedReply.length > 0 ? fixedReply[0] : value, later);
+    const reply = (value: unknown, later: boolean) => this.ack(connection, id, replyWithResult ? value : null, later);
     if (!isPromiseLike(result)) return reply(result, false);
+    if (id === 0) {
+      // Nobody waits for an answer: no timeout, but a failure is still reported (as a notice).
+      Promise.resolve(result).catch((err: unknown) => this.fail(connection, 0, err, true));
+      return;
+    }
     let done = false;
     const timer = setTimeout(() => {
       done = true;

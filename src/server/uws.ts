@@ -42,7 +42,8 @@ export interface UwsBinding {
 
 const require = createRequire(import.meta.url);
 
-interface Candidate {
+/** One place a uWS build may be loaded from. */
+export interface Candidate {
   name: string;
   load: () => { uws: UwsModule; version: string };
   tls: boolean;
@@ -50,7 +51,7 @@ interface Candidate {
 }
 
 // A native build's App is a C++ function; the trufflesuite shim's is plain JavaScript.
-function assertNative(uws: UwsModule, name: string): UwsModule {
+export function assertNative(uws: UwsModule, name: string): UwsModule {
   if (typeof uws?.App !== 'function' || !/\[native code\]/.test(Function.prototype.toString.call(uws.App))) {
     throw new Error(`${name} is not a native uWS build (refusing the ws-based fallback)`);
   }
@@ -101,13 +102,17 @@ let cached: UwsBinding | undefined;
  * attempt and what to install when none does.
  */
 export function loadUws(): UwsBinding {
-  if (cached) return cached;
+  cached ??= loadFirst(candidates());
+  return cached;
+}
+
+/** Loads the first candidate that works; throws the install advice when none does. */
+export function loadFirst(list: readonly Candidate[]): UwsBinding {
   const failures: string[] = [];
-  for (const candidate of candidates()) {
+  for (const candidate of list) {
     try {
       const { uws, version } = candidate.load();
-      cached = { name: candidate.name, version, tls: candidate.tls, compression: candidate.compression, skipped: failures, uws };
-      return cached;
+      return { name: candidate.name, version, tls: candidate.tls, compression: candidate.compression, skipped: failures, uws };
     } catch (err) {
       failures.push(`${candidate.name}: ${firstLine(err)}`);
     }

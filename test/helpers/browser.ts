@@ -1,11 +1,11 @@
 /**
- * Runs browser tests in a real, system-installed Chromium through playwright-core. Node's
- * `WebSocket` and `ws` accept things browsers refuse, so the SDK's browser claims (no Node
- * built-ins in the bundle, the global WebSocket, `Sec-WebSocket-Protocol` negotiation, binary
- * frames as ArrayBuffer) can only be proved in a browser. This helper launches that browser once
- * per test file, serves pages from a loopback HTTP server and bundles the client SDK for it.
- * It never downloads a browser. When no Chromium is installed, `chromiumMissing` says why, and the
- * tests skip visibly with that reason.
+ * Runs browser tests in a real Chromium that is already installed on the system, through
+ * playwright-core. The Node tests connect with `ws`. Only a browser shows that the bundled SDK loads
+ * without Node built-ins and works over the browser's own WebSocket, including subprotocol
+ * negotiation and binary messages arriving as ArrayBuffer. This helper launches Chromium once per
+ * test file, serves pages from a loopback HTTP server and bundles the client SDK for those pages. It
+ * never downloads a browser. When no Chromium is installed, `chromiumMissing` holds the reason and
+ * each test skips with it, so the skip appears in the runner's output.
  */
 import { existsSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';

@@ -14,7 +14,11 @@ export interface TestServer {
   http: string;
 }
 
-/** Starts a server (closed automatically after the calling test file). */
+/**
+ * Starts a server, closed by an `after()` hook registered here. Call it at file or describe level
+ * (or inside a test), not inside `before()`: there the `after()` would belong to the hook and close
+ * the server as soon as the hook ends.
+ */
 export async function startServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
   const server = createServer({ logLevel: 'silent', ...options, port: options.port ?? 0, host: '127.0.0.1' });
   const { port } = await server.listen();

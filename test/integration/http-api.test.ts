@@ -31,7 +31,7 @@ describe('HTTP API without an API key (loopback only)', async () => {
   test('POST /api/publish with a msgpack body, and a curl-style form content type read as JSON', async () => {
     const got = await subscribed(url, 'trades:2');
     const body = new Packr({ useRecords: false }).pack({ topic: 'trades:2', data: { bin: true } });
-    const res = await fetch(`${http}/api/publish`, { method: 'POST', headers: { 'content-type': 'application/msgpack' }, body });
+    const res = await fetch(`${http}/api/publish`, { method: 'POST', headers: { 'content-type': 'application/msgpack' }, body: new Uint8Array(body) });
     assert.equal(res.status, 200);
     const form = await fetch(`${http}/api/publish`, {
       method: 'POST',

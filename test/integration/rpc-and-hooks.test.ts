@@ -92,7 +92,9 @@ describe('Ratchet-style hooks', async () => {
       if (data === 'boom') throw new Error('hook failed');
       client.send(`Data received: ${String(data)}`);
     },
-    onClose: (client, code) => events.push(`close ${client.id} ${code}`),
+    onClose: (client, code) => {
+      events.push(`close ${client.id} ${code}`);
+    },
   });
 
   test('onOpen can greet, onMessage answers with client.send, onClose reports the code', async () => {

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { connect, type SwitchboardClient } from '../../src/client/index.js';
+import { ErrorCode, RemoteError } from '../../src/protocol/index.js';
+import { createServer } from '../../src/server/index.js';
+import { startServer, waitFor } from '../helpers/server.js';
+
+const clients: SwitchboardClient[] = [];
+const open = (url: string, options: Parameters<typeof connect>[1] = {}) => {
+  const client = connect(url, options);
+  clients.push(client);
+  return client;
+};
+after(() => clients.forEach((client) => client.close()));
+const withCode = (code: number) => (err: unknown) => err instanceof RemoteError && err.code === code;
+
+describe('client SDK behaviour', async () => {
+  const { server, url } = await startServer({ maxSubscriptions: 2, rpc: { echo: (_client, data) => data } });
+
+  test('subscribe and rpc before the connection opens are sent once, after the welcome', async () => {
+    const before = server.stats().messagesIn;
+    const client = open(url);
+    assert.equal(client.state, 'connecting');
+    const [, echoed] = await Promise.all([client.subscribe('early', () => {}), client.rpc('echo', 'queued')]);
+    assert.equal(echoed, 'queued');
+    // One message for the resubscribe batch (the only subscribe) and one for the rpc.
+    assert.equal(server.stats().messagesIn - before, 2);
+  });
+
+  test('a subscription refused during the post-welcome batch rejects its caller and is forgotten', async () => {
+    const client = open(url);
+    const results = await Promise.allSettled([client.subscribe('one', () => {}), client.subscribe('two', () => {}), client.subscribe('three', () => {})]);
+    assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'fulfilled', 'rejected']);
+    assert.ok(withCode(ErrorCode.LimitExceeded)((results[2] as PromiseRejectedResult).reason));
+    assert.deepEqual(client.topics, ['one', 'two']);
+  });
+
+  test('a subscribe made while reconnecting resolves once the connection is back', async () => {
+    const first = createServer({ logLevel: 'silent', host: '127.0.0.1', port: 0 });
+    const { port } = await first.listen();
+    const client = open(`ws://127.0.0.1:${port}/`, { minReconnectDelayMs: 30, maxReconnectDelayMs: 60 });
+    await client.ready();
+    await first.close();
+    await waitFor(() => client.state === 'reconnecting', 3000, 'reconnecting');
+    const got: unknown[] = [];
+    const subscribed = client.subscribe('late', (data) => got.push(data));
+    const second = createServer({ logLevel: 'silent', host: '127.0.0.1', port });
+    await second.listen();
+    after(() => second.close());
+    await subscribed;
+    await second.publish('late', 'made it');
+    await waitFor(() => got.length === 1, 3000, 'delivery');
+  });
+
+  test('close() rejects waiting requests with DISCONNECTED and stops for good', async () => {
+    const client = open('ws://127.0.0.1:1/', { minReconnectDelayMs: 10 });
+    const pending = client.rpc('echo', 1);
+    client.close();
+    await assert.rejects(pending, withCode(ErrorCode.Disconnected));
+    await assert.rejects(client.ready(), withCode(ErrorCode.Disconnected));
+    assert.equal(client.state, 'closed');
+  });
+
+  test('handlers that throw do not stop other handlers and surface as error events', async () => {
+    const client = open(url);
+    const errors: Error[] = [];
+    client.on('error', (error) => errors.push(error));
+    const got: unknown[] = [];
+    await client.subscribe('throwing', () => {
+      throw new Error('handler bug');
+    });
+    await client.subscribe('throwing', (data) => got.push(data));
+    await server.publish('throwing', 1);
+    await waitFor(() => got.length === 1 && errors.length === 1, 3000, 'both handlers ran');
+    assert.equal(errors[0]!.message, 'handler bug');
+  });
+});
