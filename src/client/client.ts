@@ -108,12 +108,37 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
 
   /** Resolves once connected (immediately when open); rejects if the client is closed for good. */
   ready(): Promise<void> {
+    return this.waitOpen(undefined);
+  }
+
+  /** ready() with an optional timeout (TIMEOUT), after which the waiter no longer counts against maxQueued. */
+  private waitOpen(timeoutMs: number | undefined): Promise<void> {
     if (this.state === 'open') return Promise.resolve();
     if (this.state === 'closed') return Promise.reject(disconnected('client is closed'));
     if (this.waiters.length >= this.maxQueued) {
       return Promise.reject(new LimitError(ErrorCode.LimitExceeded, `more than ${this.maxQueued} requests waiting for the connection`));
     }
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const waiter: Waiter = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          const index = this.waiters.indexOf(waiter);
+          if (index >= 0) this.waiters.splice(index, 1);
+          reject(new RemoteError(ErrorCode.Timeout, `not connected within ${timeoutMs} ms`));
+        }, timeoutMs);
+      }
+      this.waiters.push(waiter);
+    });
   }
 
   /**
@@ -123,7 +148,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
    * it, so the subscription is still made when the connection comes back.
    */
   async subscribe(topic: string, handler: MessageHandler): Promise<void> {
-    assertTopic(topic);
+    assertTopic(topic, this.limits?.maxTopicBytes);
     const existing = this.handlers.get(topic);
     if (existing) {
       existing.add(handler);
@@ -185,7 +210,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
    * the topic sequence number once the server accepted it; without, resolves when sent.
    */
   async publish(topic: string, data: unknown, options: { ack?: boolean; timeoutMs?: number } = {}): Promise<number | undefined> {
-    assertTopic(topic);
+    assertTopic(topic, this.limits?.maxTopicBytes);
     if (options.ack) return (await this.request({ kind: Kind.Publish, id: 0, topic, data }, options.timeoutMs)) as number;
     await this.ready();
     this.write({ kind: Kind.Publish, id: 0, topic, data });
@@ -232,7 +257,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
   /** Sends a request frame with a fresh id once connected; resolves with the Reply's data. */
   private async request(frame: ClientFrame, timeoutMs = this.requestTimeoutMs): Promise<unknown> {
     const deadline = Date.now() + timeoutMs;
-    await withTimeout(this.ready(), timeoutMs);
+    await this.waitOpen(timeoutMs);
     const id = this.nextRequestId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -240,14 +265,27 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
         reject(new RemoteError(ErrorCode.Timeout, `no answer within ${timeoutMs} ms`));
       }, Math.max(0, deadline - Date.now()));
       this.pending.set(id, { resolve, reject, timer });
-      this.write({ ...frame, id } as ClientFrame);
+      try {
+        this.write({ ...frame, id } as ClientFrame);
+      } catch (err) {
+        this.settle(id, (pending) => pending.reject(err as Error));
+      }
     });
   }
 
+  /**
+   * Encodes and sends one frame. Refuses (LimitError PAYLOAD_TOO_LARGE) a message over the
+   * server's announced maxPayloadBytes rather than letting the server close the connection.
+   */
   private write(frame: ClientFrame): void {
     const socket = this.socket;
     if (socket === undefined || socket.readyState !== OPEN) throw disconnected('not connected');
-    socket.send(this.codec.encode(frame));
+    const message = this.codec.encode(frame);
+    const max = this.limits?.maxPayloadBytes;
+    if (max !== undefined && overLimit(message, max)) {
+      throw new LimitError(ErrorCode.PayloadTooLarge, `message of ${byteLength(message)} bytes is over the server's limit of ${max}`);
+    }
+    socket.send(message);
   }
 
   // ---- connection lifecycle ------------------------------------------------------------------
@@ -427,6 +465,16 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
 
 function disconnected(message: string): RemoteError {
   return new RemoteError(ErrorCode.Disconnected, message);
+}
+
+function byteLength(message: Uint8Array | string): number {
+  return typeof message === 'string' ? new TextEncoder().encode(message).length : message.length;
+}
+
+// A UTF-16 code unit is at most 3 UTF-8 bytes: most JSON messages are ruled out without encoding.
+function overLimit(message: Uint8Array | string, max: number): boolean {
+  if (typeof message !== 'string') return message.length > max;
+  return message.length * 3 > max && byteLength(message) > max;
 }
 
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {

@@ -28,7 +28,10 @@ export interface Client {
   readonly closed: boolean;
   /** Sends `data` to this connection only (a Push frame). Returns false when closed or dropped. */
   send(data: unknown): boolean;
-  /** Subscribes this connection to a topic on the server's initiative. */
+  /**
+   * Subscribes this connection to a topic on the server's initiative (not counted against
+   * maxSubscriptions). Throws ProtocolError(INVALID_TOPIC) for an invalid name.
+   */
   subscribe(topic: string): void;
   /** Unsubscribes this connection from a topic. */
   unsubscribe(topic: string): void;
@@ -108,6 +111,17 @@ export class Connection implements Client {
   }
 
   close(code: number = CloseCode.ServerClosed, reason = ''): void {
-    this.socket?.end(code, reason);
+    const socket = this.socket;
+    if (socket === undefined) return;
+    // RFC 6455: only these codes may be sent, and a close reason fits in 123 bytes.
+    const sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
+    socket.end(sendable ? code : CloseCode.ServerClosed, truncateUtf8(reason, 123));
   }
+}
+
+function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length <= maxBytes) return text;
+  // Cut on a byte budget, then drop a split trailing character (decoded as U+FFFD).
+  return new TextDecoder().decode(bytes.subarray(0, maxBytes)).replace(/\uFFFD$/, '');
 }

@@ -38,8 +38,8 @@ export class HttpExchange {
   }
 
   /**
-   * Reads the whole body, rejecting with LimitError(PAYLOAD_TOO_LARGE) past `limit` bytes. Resolves
-   * to an empty buffer if the request is aborted (callers check `open` before answering).
+   * Reads the whole body, rejecting with LimitError(PAYLOAD_TOO_LARGE) past `limit` bytes. If the
+   * request is aborted the promise never settles (uWS stops calling onData) and is collected with it.
    */
   readBody(limit: number, declaredLength: number): Promise<Buffer> {
     if (declaredLength > limit) return Promise.reject(tooLarge(limit));

@@ -79,7 +79,12 @@ export class Hub implements ConnectionHost {
     connection.topics.clear();
   }
 
+  /**
+   * Subscribes a connection to topics. Validates every name first (throws INVALID_TOPIC), so no
+   * path, including server-side `client.subscribe()`, can reach the internal JSON topics.
+   */
   subscribe(connection: Connection, topics: readonly string[]): void {
+    for (const topic of topics) assertTopic(topic, this.limits.maxTopicBytes);
     const socket = connection.socket;
     if (socket === undefined) return;
     for (const topic of topics) {

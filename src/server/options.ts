@@ -45,7 +45,7 @@ export interface ServerOptions extends Hooks {
   maxHttpBodyBytes: number;
   /** Bytes buffered for one slow socket before uWS stops queueing to it. @default 1048576 (1 MiB) */
   maxBackpressureBytes: number;
-  /** Seconds without traffic before a socket is closed; uWS pings idle sockets before that. @default 120 */
+  /** Seconds without traffic before a socket is closed (8–960); uWS pings idle sockets before that. @default 120 */
   idleTimeoutSeconds: number;
   /** Milliseconds an RPC handler may take before the caller gets TIMEOUT. @default 10000 (10 s) */
   rpcTimeoutMs: number;
@@ -136,6 +136,8 @@ export function resolveOptions(input: Partial<ServerOptions> = {}, env: NodeJS.P
     const value = options[key];
     if (!Number.isSafeInteger(value) || value <= 0) throw new OptionsError(key, `must be a positive integer, got ${String(value)}`);
   }
+  // uWS aborts the process for idle timeouts over 960 s.
+  if (options.idleTimeoutSeconds > 960) throw new OptionsError('idleTimeoutSeconds', `must be at most 960, got ${options.idleTimeoutSeconds}`);
   for (const key of ['apiKey', 'jwtSecret'] as const) {
     const value = options[key];
     if (value !== undefined && (typeof value !== 'string' || value === '')) throw new OptionsError(key, 'must be a non-empty string');

@@ -18,7 +18,7 @@ import { createMetrics, newTrafficCounters } from './metrics.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 import { Session } from './session.js';
 import { createUpgradeHandler } from './upgrade.js';
-import { closeListenSocket, describeUws, listenPort, loadUws, type ListenSocket, type WebSocket } from './uws.js';
+import { closeListenSocket, describeUws, listenExclusive, listenPort, loadUws, type ListenSocket, type WebSocket } from './uws.js';
 
 /** Where a server is listening. */
 export interface ListenInfo {
@@ -188,14 +188,18 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     async listen(port = options.port, host = options.host) {
       if (listenSocket) throw new Error('server is already listening');
       await broker.start(hub.deliver);
-      const socket = await new Promise<ListenSocket | false>((resolve) => app.listen(host, port, resolve));
+      // Exclusive: without it Linux lets a second server bind the same port and silently split
+      // the connections (each half with its own sequence numbers).
+      const socket = await new Promise<ListenSocket | false>((resolve) => listenExclusive(binding, app, host, port, resolve));
       if (socket === false) throw new Error(`could not listen on ${host}:${port} (address in use or not permitted)`);
       listenSocket = socket;
       const bound = listenPort(binding, socket);
       const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       logger.info({ uws: describeUws(binding), skipped: binding.skipped, host, port: bound }, 'listening');
       if (authenticator === undefined) logger.warn('anonymous connections allowed: set SWITCHBOARD_JWT_SECRET or an authenticate hook');
-      if (options.apiKey === undefined) logger.warn('HTTP API answers loopback callers only: set SWITCHBOARD_API_KEY to allow others');
+      if (options.apiKey === undefined) {
+        logger.warn('HTTP API answers loopback callers only (behind a reverse proxy on this host every request looks local): set SWITCHBOARD_API_KEY');
+      }
       return { host, port: bound, url: `ws://${shownHost}:${bound}/` };
     },
 

@@ -80,12 +80,23 @@ export class Session {
     }
     const problem = topicProblem(frame.topic, this.options.maxTopicBytes);
     if (problem !== null) return this.error(connection, frame.id, ErrorCode.InvalidTopic, problem);
-    const seq = this.hub.publish(frame.topic, frame.data);
+    let seq: number | Promise<number>;
+    try {
+      seq = this.hub.publish(frame.topic, frame.data);
+    } catch (err) {
+      return this.brokerFailed(connection, frame.id, err, false);
+    }
     if (typeof seq === 'number') return this.ack(connection, frame.id, seq);
     seq.then(
       (value) => this.ack(connection, frame.id, value, true),
-      (err: unknown) => this.fail(connection, frame.id, err),
+      (err: unknown) => this.brokerFailed(connection, frame.id, err, true),
     );
+  }
+
+  /** A broker failure is ours, not the client's: INTERNAL, details only in the log. */
+  private brokerFailed(connection: Connection, id: number, err: unknown, later: boolean): void {
+    this.report(err instanceof Error ? err : new Error(String(err)), connection);
+    if (!connection.closed) this.error(connection, id, ErrorCode.Internal, 'publish failed', later);
   }
 
   private rpc(connection: Connection, frame: RpcFrame): void {
@@ -137,6 +148,8 @@ export class Session {
       (err: unknown) => {
         clearTimeout(timer);
         if (!done) this.fail(connection, id, err, true);
+        // Already answered with TIMEOUT: still let the application hear about a real failure.
+        else if (!(err instanceof SwitchboardError)) this.report(err instanceof Error ? err : new Error(String(err)), connection);
         done = true;
       },
     );

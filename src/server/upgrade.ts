@@ -84,7 +84,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           return;
         }
         deps.onUnexpected(err instanceof Error ? err : new Error(String(err)));
-        exchange.fail(new AuthError(ErrorCode.Unauthorized, 'authentication failed'));
+        exchange.fail(new AuthError(ErrorCode.Unauthorized, 'authentication failed'), { 'WWW-Authenticate': 'Bearer' });
       },
     );
   };

@@ -148,6 +148,20 @@ export function listenPort(binding: UwsBinding, socket: Uws.us_listen_socket): n
   return binding.uws.us_socket_local_port(socket as unknown as Uws.us_socket);
 }
 
+/** Listens with LIBUS_LISTEN_EXCLUSIVE_PORT (no SO_REUSEPORT sharing); the callback gets false on failure. */
+export function listenExclusive(
+  binding: UwsBinding,
+  app: Uws.TemplatedApp,
+  host: string,
+  port: number,
+  callback: (socket: Uws.us_listen_socket | false) => void,
+): void {
+  // uWS.js accepts (host, port, options, cb); its .d.ts only declares the options form without host.
+  const listen = app.listen as unknown as (host: string, port: number, options: number, cb: typeof callback) => void;
+  const exclusive = (binding.uws as { LIBUS_LISTEN_EXCLUSIVE_PORT?: number }).LIBUS_LISTEN_EXCLUSIVE_PORT ?? 1;
+  listen.call(app, host, port, exclusive, callback);
+}
+
 /** Stops accepting connections on a listen socket. */
 export function closeListenSocket(binding: UwsBinding, socket: Uws.us_listen_socket): void {
   binding.uws.us_listen_socket_close(socket);

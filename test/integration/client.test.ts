@@ -75,3 +75,25 @@ describe('client SDK behaviour', async () => {
     assert.equal(errors[0]!.message, 'handler bug');
   });
 });
+
+describe('client respects the limits the server announces', async () => {
+  const { url, server } = await startServer({ maxPayloadBytes: 512, maxTopicBytes: 16, clientPublish: true, onMessage: () => {} });
+
+  test('an oversized publish or send is refused locally and the connection stays open', async () => {
+    for (const format of ['msgpack', 'json'] as const) {
+      const client = open(url, { format });
+      await client.ready();
+      await assert.rejects(client.publish('big', 'x'.repeat(600), { ack: true }), (err: unknown) => err instanceof Error && (err as { code?: number }).code === ErrorCode.PayloadTooLarge);
+      await assert.rejects(client.send('x'.repeat(600)), (err: unknown) => (err as { code?: number }).code === ErrorCode.PayloadTooLarge);
+      assert.equal(await client.publish('big', 'small', { ack: true }), format === 'msgpack' ? 1 : 2);
+      assert.equal(client.state, 'open');
+    }
+  });
+
+  test('topics longer than the announced maxTopicBytes are refused locally', async () => {
+    const client = open(url);
+    await client.ready();
+    await assert.rejects(client.subscribe('a-topic-over-16-bytes', () => {}), /longer than 16 bytes/);
+    assert.ok(server.stats().connections > 0);
+  });
+});

@@ -11,6 +11,29 @@ import { startServer, waitFor } from '../helpers/server.js';
 
 const CLI = fileURLToPath(new URL('../../dist/server/cli.js', import.meta.url));
 
+describe('listening', () => {
+  test('a second server on a taken port fails instead of silently sharing it', async () => {
+    const { port } = await startServer();
+    const second = createServer({ logLevel: 'silent', host: '127.0.0.1', port });
+    await assert.rejects(second.listen(), /could not listen on 127\.0\.0\.1:\d+/);
+  });
+});
+
+describe('server-initiated close', () => {
+  test('unsendable codes become 4000 and long reasons are cut to 123 bytes', async () => {
+    const { server, url } = await startServer();
+    const first = await RawClient.connect(url);
+    const second = await RawClient.connect(url);
+    const [a, b] = [...server.clients.values()];
+    a!.close(1006, 'reserved code');
+    b!.close(4001, 'ż'.repeat(100));
+    assert.deepEqual(await first.closedWith(), { code: CloseCode.ServerClosed, reason: 'reserved code' });
+    const closed = await second.closedWith();
+    assert.equal(closed.code, 4001);
+    assert.equal(closed.reason, 'ż'.repeat(61));
+  });
+});
+
 describe('graceful shutdown and reconnect', () => {
   test('close() sends 1001 to every socket and stops accepting', async () => {
     const { server, url } = await startServer();

@@ -147,5 +147,9 @@ describe('Ratchet-style hooks', async () => {
     await server.publish('pushed:topic', 'a');
     await waitFor(() => got.length === 1, 2000, 'delivery');
     assert.ok(server.clients.get(client.connectionId!)!.topics.has('pushed:other'));
+    // Invalid names are refused on this path too (the internal JSON topics stay unreachable).
+    for (const topic of ['json pushed:topic', '', 'café']) {
+      assert.throws(() => server.clients.get(client.connectionId!)!.subscribe(topic), (err: unknown) => (err as { code?: number }).code === ErrorCode.InvalidTopic, topic);
+    }
   });
 });

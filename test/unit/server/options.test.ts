@@ -37,6 +37,7 @@ test('bad values are refused naming the key', () => {
   bad({ maxPayloadBytes: 0 }, 'maxPayloadBytes');
   bad({ maxSubscriptions: 1.5 }, 'maxSubscriptions');
   bad({ rpcTimeoutMs: '10' }, 'rpcTimeoutMs');
+  bad({ idleTimeoutSeconds: 961 }, 'idleTimeoutSeconds');
   bad({ apiKey: '' }, 'apiKey');
   bad({ jwtSecret: 'short' }, 'jwtSecret');
   bad({ allowedOrigins: 'https://a.example' }, 'allowedOrigins');
