@@ -23,7 +23,7 @@ function payload(bytes: number): unknown {
   return bytes <= baseSize ? { px: 1.5 } : { ...base, pad: 'x'.repeat(bytes - baseSize - 6) };
 }
 
-const bench = new Bench({ time: 300, warmupTime: 100 });
+const bench = new Bench({ time: 600, warmupTime: 200 });
 
 for (const size of SIZES) {
   const data = payload(size);
