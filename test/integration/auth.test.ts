@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
-import { connect, type SwitchboardClient } from '../../src/client/index.js';
 import { AuthError, ErrorCode } from '../../src/protocol/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { sleep, startServer, waitFor } from '../helpers/server.js';
+import { connectClient } from '../helpers/clients.js';
 
 const secret = 'integration-secret-0123456789';
 const sign = (sub: string, exp: string | number = '1h', key = secret) =>
@@ -28,8 +28,6 @@ function upgradeStatus(url: string, options: { protocols?: string[]; headers?: R
   });
 }
 
-const clients: SwitchboardClient[] = [];
-after(() => clients.forEach((client) => client.close()));
 
 describe('JWT connection tokens', async () => {
   const opened: Array<{ userId: string | null; role: unknown }> = [];
@@ -45,8 +43,7 @@ describe('JWT connection tokens', async () => {
   });
 
   test('the SDK passes its token (string or refresh function) and the server knows the user', async () => {
-    const client = connect(url, { token: () => sign('bob') });
-    clients.push(client);
+    const client = connectClient(url, { token: () => sign('bob') });
     await client.ready();
     assert.equal(server.clients.get(client.connectionId!)?.userId, 'bob');
   });

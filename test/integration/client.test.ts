@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { connect, type SwitchboardClient } from '../../src/client/index.js';
 import { ErrorCode, RemoteError } from '../../src/protocol/index.js';
 import { createServer } from '../../src/server/index.js';
 import { startServer, waitFor } from '../helpers/server.js';
+import { connectClient } from '../helpers/clients.js';
 
-const clients: SwitchboardClient[] = [];
-const open = (url: string, options: Parameters<typeof connect>[1] = {}) => {
-  const client = connect(url, options);
-  clients.push(client);
-  return client;
-};
-after(() => clients.forEach((client) => client.close()));
 const withCode = (code: number) => (err: unknown) => err instanceof RemoteError && err.code === code;
 
 describe('client SDK behaviour', async () => {
@@ -19,7 +12,7 @@ describe('client SDK behaviour', async () => {
 
   test('subscribe and rpc before the connection opens are sent once, after the welcome', async () => {
     const before = server.stats().messagesIn;
-    const client = open(url);
+    const client = connectClient(url);
     assert.equal(client.state, 'connecting');
     const [, echoed] = await Promise.all([client.subscribe('early', () => {}), client.rpc('echo', 'queued')]);
     assert.equal(echoed, 'queued');
@@ -28,7 +21,7 @@ describe('client SDK behaviour', async () => {
   });
 
   test('a subscription refused during the post-welcome batch rejects its caller and is forgotten', async () => {
-    const client = open(url);
+    const client = connectClient(url);
     const results = await Promise.allSettled([client.subscribe('one', () => {}), client.subscribe('two', () => {}), client.subscribe('three', () => {})]);
     assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'fulfilled', 'rejected']);
     assert.ok(withCode(ErrorCode.LimitExceeded)((results[2] as PromiseRejectedResult).reason));
@@ -38,7 +31,7 @@ describe('client SDK behaviour', async () => {
   test('a subscribe made while reconnecting resolves once the connection is back', async () => {
     const first = createServer({ logLevel: 'silent', host: '127.0.0.1', port: 0 });
     const { port } = await first.listen();
-    const client = open(`ws://127.0.0.1:${port}/`, { minReconnectDelayMs: 30, maxReconnectDelayMs: 60 });
+    const client = connectClient(`ws://127.0.0.1:${port}/`, { minReconnectDelayMs: 30, maxReconnectDelayMs: 60 });
     await client.ready();
     await first.close();
     await waitFor(() => client.state === 'reconnecting', 3000, 'reconnecting');
@@ -53,7 +46,7 @@ describe('client SDK behaviour', async () => {
   });
 
   test('close() rejects waiting requests with DISCONNECTED and stops for good', async () => {
-    const client = open('ws://127.0.0.1:1/', { minReconnectDelayMs: 10 });
+    const client = connectClient('ws://127.0.0.1:1/', { minReconnectDelayMs: 10 });
     const pending = client.rpc('echo', 1);
     client.close();
     await assert.rejects(pending, withCode(ErrorCode.Disconnected));
@@ -62,7 +55,7 @@ describe('client SDK behaviour', async () => {
   });
 
   test('handlers that throw do not stop other handlers and surface as error events', async () => {
-    const client = open(url);
+    const client = connectClient(url);
     const errors: Error[] = [];
     client.on('error', (error) => errors.push(error));
     const got: unknown[] = [];
@@ -81,7 +74,7 @@ describe('client respects the limits the server announces', async () => {
 
   test('an oversized publish or send is refused locally and the connection stays open', async () => {
     for (const format of ['msgpack', 'json'] as const) {
-      const client = open(url, { format });
+      const client = connectClient(url, { format });
       await client.ready();
       await assert.rejects(client.publish('big', 'x'.repeat(600), { ack: true }), (err: unknown) => err instanceof Error && (err as { code?: number }).code === ErrorCode.PayloadTooLarge);
       await assert.rejects(client.send('x'.repeat(600)), (err: unknown) => (err as { code?: number }).code === ErrorCode.PayloadTooLarge);
@@ -91,7 +84,7 @@ describe('client respects the limits the server announces', async () => {
   });
 
   test('topics longer than the announced maxTopicBytes are refused locally', async () => {
-    const client = open(url);
+    const client = connectClient(url);
     await client.ready();
     await assert.rejects(client.subscribe('a-topic-over-16-bytes', () => {}), /longer than 16 bytes/);
     assert.ok(server.stats().connections > 0);

@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { connect, type SwitchboardClient } from '../../src/client/index.js';
 import { CloseCode, ErrorCode, Kind, msgpackCodec, packValue, type ErrorFrame } from '../../src/protocol/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startServer, waitFor } from '../helpers/server.js';
+import { connectClient } from '../helpers/clients.js';
 
-const clients: SwitchboardClient[] = [];
-after(() => clients.forEach((client) => client.close()));
 
 describe('bad input never crashes the server or disturbs other clients', async () => {
   const { server, url } = await startServer({ maxPayloadBytes: 1024, clientPublish: true });
 
   // A well-behaved client that must keep receiving every message throughout.
-  const bystander = connect(url);
-  clients.push(bystander);
+  const bystander = connectClient(url);
   const seen: number[] = [];
   await bystander.subscribe('bystander', (data) => seen.push(data as number));
   let published = 0;

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Packr } from 'msgpackr';
-import { connect, type SwitchboardClient } from '../../src/client/index.js';
 import { postJson, startServer, waitFor } from '../helpers/server.js';
+import { connectClient } from '../helpers/clients.js';
 
-const clients: SwitchboardClient[] = [];
-after(() => clients.forEach((client) => client.close()));
 
 async function subscribed(url: string, topic: string, format: 'msgpack' | 'json' = 'msgpack') {
   const got: Array<{ data: unknown; seq: number }> = [];
-  const client = connect(url, { format });
-  clients.push(client);
+  const client = connectClient(url, { format });
   await client.subscribe(topic, (data, { seq }) => got.push({ data, seq }));
   return got;
 }

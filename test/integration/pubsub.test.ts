@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { connect, type SwitchboardClient } from '../../src/client/index.js';
+import { describe, test } from 'node:test';
 import { ErrorCode, Kind, RemoteError } from '../../src/protocol/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startServer, waitFor } from '../helpers/server.js';
+import { connectClient } from '../helpers/clients.js';
 
-const clients: SwitchboardClient[] = [];
-const open = (url: string, options: Parameters<typeof connect>[1] = {}) => {
-  const client = connect(url, options);
-  clients.push(client);
-  return client;
-};
-after(() => clients.forEach((client) => client.close()));
 
 /** Collects messages per client and resolves when `count` arrived. */
 function collector() {
@@ -28,7 +21,7 @@ describe('subscribe / publish / receive', async () => {
 
   test('the welcome frame announces id, version and limits', async () => {
     const raw = await RawClient.connect(url);
-    const client = open(url);
+    const client = connectClient(url);
     await client.ready();
     assert.match(client.connectionId ?? '', /^[0-9a-f]{8}-[0-9a-z]+$/);
     assert.deepEqual(client.limits, { maxPayloadBytes: 65536, maxSubscriptions: 1000, maxTopicBytes: 256 });
@@ -39,9 +32,9 @@ describe('subscribe / publish / receive', async () => {
     const a = collector();
     const b = collector();
     const c = collector();
-    const msgpackA = open(url);
-    const jsonB = open(url, { format: 'json' });
-    const other = open(url);
+    const msgpackA = connectClient(url);
+    const jsonB = connectClient(url, { format: 'json' });
+    const other = connectClient(url);
     await msgpackA.subscribe('prices:btc', a.handler);
     await jsonB.subscribe('prices:btc', b.handler);
     await other.subscribe('prices:eth', c.handler);
@@ -61,8 +54,8 @@ describe('subscribe / publish / receive', async () => {
   test('client publish with ack returns the seq and reaches other subscribers and the publisher', async () => {
     const sub = collector();
     const self = collector();
-    const subscriber = open(url);
-    const publisher = open(url, { format: 'json' });
+    const subscriber = connectClient(url);
+    const publisher = connectClient(url, { format: 'json' });
     await subscriber.subscribe('chat:lobby', sub.handler);
     await publisher.subscribe('chat:lobby', self.handler);
     const seq = await publisher.publish('chat:lobby', { text: 'hello' }, { ack: true });
@@ -77,7 +70,7 @@ describe('subscribe / publish / receive', async () => {
   test('unsubscribe stops delivery; other handlers on the same topic keep theirs', async () => {
     const first = collector();
     const second = collector();
-    const client = open(url);
+    const client = connectClient(url);
     await client.subscribe('news', first.handler);
     await client.subscribe('news', second.handler);
     await server.publish('news', 1);
@@ -94,7 +87,7 @@ describe('subscribe / publish / receive', async () => {
   });
 
   test('ping answers with the server clock', async () => {
-    const client = open(url);
+    const client = connectClient(url);
     const before = Date.now();
     const serverTime = await client.ping();
     assert.ok(serverTime >= before - 1000 && serverTime <= Date.now() + 1000);
@@ -109,7 +102,7 @@ describe('subscribe / publish / receive', async () => {
     assert.equal(server.clients.get([...server.clients.keys()].at(-1)!)?.topics.size, 0);
 
     const { url: smallUrl } = await startServer({ maxSubscriptions: 2 });
-    const small = open(smallUrl);
+    const small = connectClient(smallUrl);
     await small.subscribe('a', () => {});
     await small.subscribe('b', () => {});
     await assert.rejects(small.subscribe('c', () => {}), (err: unknown) => err instanceof RemoteError && err.code === ErrorCode.LimitExceeded);
@@ -119,19 +112,19 @@ describe('subscribe / publish / receive', async () => {
 
   test('client publish is refused with FORBIDDEN unless enabled', async () => {
     const { url: lockedUrl } = await startServer();
-    const client = open(lockedUrl);
+    const client = connectClient(lockedUrl);
     await assert.rejects(client.publish('chat:lobby', 'x', { ack: true }), (err: unknown) => err instanceof RemoteError && err.code === ErrorCode.Forbidden);
   });
 
   test('presence: join and leave notices when enabled', async () => {
     const { url: presenceUrl } = await startServer({ presence: true });
-    const watcher = open(presenceUrl);
+    const watcher = connectClient(presenceUrl);
     const joins: unknown[] = [];
     const leaves: unknown[] = [];
     watcher.on('join', (event) => joins.push(event));
     watcher.on('leave', (event) => leaves.push(event));
     await watcher.subscribe('room:1', () => {});
-    const visitor = open(presenceUrl, { format: 'json' });
+    const visitor = connectClient(presenceUrl, { format: 'json' });
     await visitor.subscribe('room:1', () => {});
     await waitFor(() => joins.length === 2, 2000, 'two joins');
     const visitorId = visitor.connectionId;

@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { connect, type SwitchboardClient } from '../../src/client/index.js';
+import { describe, test } from 'node:test';
 import { ErrorCode, RemoteError } from '../../src/protocol/index.js';
 import type { Client } from '../../src/server/index.js';
 import { sleep, startServer, waitFor } from '../helpers/server.js';
+import { connectClient } from '../helpers/clients.js';
 
-const clients: SwitchboardClient[] = [];
-const open = (url: string, format: 'msgpack' | 'json' = 'msgpack') => {
-  const client = connect(url, { format });
-  clients.push(client);
-  return client;
-};
-after(() => clients.forEach((client) => client.close()));
 const withCode = (code: number) => (err: unknown) => err instanceof RemoteError && err.code === code;
 
 describe('rpc', async () => {
@@ -38,7 +31,7 @@ describe('rpc', async () => {
 
   test('returns sync and async results in both formats', async () => {
     for (const format of ['msgpack', 'json'] as const) {
-      const client = open(url, format);
+      const client = connectClient(url, { format });
       assert.equal(await client.rpc('add', { a: 2, b: 40 }), 42);
       assert.deepEqual(await client.rpc('slowEcho', { nested: [1, 'two'] }), { nested: [1, 'two'] });
       const me = await client.rpc<{ id: string; format: string }>('whoami');
@@ -48,33 +41,33 @@ describe('rpc', async () => {
   });
 
   test('many concurrent calls are matched to their answers', async () => {
-    const client = open(url);
+    const client = connectClient(url);
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => client.rpc('slowEcho', i)));
     assert.deepEqual(results, Array.from({ length: 200 }, (_, i) => i));
   });
 
   test('unknown methods (including Object.prototype names) are NOT_FOUND', async () => {
-    const client = open(url);
+    const client = connectClient(url);
     for (const method of ['nope', 'constructor', '__proto__', 'toString', 'hasOwnProperty']) {
       await assert.rejects(client.rpc(method), withCode(ErrorCode.NotFound), method);
     }
   });
 
   test('a handler chooses its error code with RemoteError; other errors stay on the server', async () => {
-    const client = open(url);
+    const client = connectClient(url);
     await assert.rejects(client.rpc('refuse'), (err: unknown) => withCode(ErrorCode.Forbidden)(err) && (err as Error).message === 'not for you');
     await assert.rejects(client.rpc('crash'), (err: unknown) => withCode(ErrorCode.HandlerFailed)(err) && !(err as Error).message.includes('hunter2'));
     await waitFor(() => errors.some((error) => error.message.includes('hunter2')), 2000, 'onError');
   });
 
   test('a handler that never answers gets TIMEOUT from the server', async () => {
-    const client = open(url);
+    const client = connectClient(url);
     await assert.rejects(client.rpc('hang', null, { timeoutMs: 5000 }), withCode(ErrorCode.Timeout));
     assert.equal(await client.rpc('add', { a: 1, b: 1 }), 2);
   });
 
   test('the client-side timeout rejects with TIMEOUT when the server is slower', async () => {
-    const client = open(url);
+    const client = connectClient(url);
     await assert.rejects(client.rpc('hang', null, { timeoutMs: 50 }), withCode(ErrorCode.Timeout));
   });
 });
@@ -98,7 +91,7 @@ describe('Ratchet-style hooks', async () => {
   });
 
   test('onOpen can greet, onMessage answers with client.send, onClose reports the code', async () => {
-    const client = open(url);
+    const client = connectClient(url);
     const pushes: unknown[] = [];
     client.on('message', (data) => pushes.push(data));
     await client.ready();
@@ -113,13 +106,13 @@ describe('Ratchet-style hooks', async () => {
   });
 
   test('a failing onMessage answers HANDLER_FAILED and the connection stays usable', async () => {
-    const client = open(url);
+    const client = connectClient(url);
     await assert.rejects(client.send('boom', { ack: true }), withCode(ErrorCode.HandlerFailed));
     await client.send('still here', { ack: true });
   });
 
   test('the Client handle is inert after close (no throw, no send)', async () => {
-    const client = open(url);
+    const client = connectClient(url);
     await client.ready();
     const handle = last!;
     assert.equal(handle.id, client.connectionId);
@@ -133,12 +126,12 @@ describe('Ratchet-style hooks', async () => {
 
   test('Send without an onMessage hook is UNSUPPORTED', async () => {
     const { url: bare } = await startServer();
-    const client = open(bare);
+    const client = connectClient(bare);
     await assert.rejects(client.send('x', { ack: true }), withCode(ErrorCode.Unsupported));
   });
 
   test('server-side subscribe through the Client handle', async () => {
-    const client = open(url);
+    const client = connectClient(url);
     const got: unknown[] = [];
     // Register the handler locally first, then let the server subscribe the connection.
     await client.ready();
