@@ -6,73 +6,20 @@
 import { codecFor, type Codec } from '../protocol/codec.js';
 import { CloseCode, ErrorCode, shouldReconnect } from '../protocol/codes.js';
 import { LimitError, ProtocolError, RemoteError } from '../protocol/errors.js';
-import { Kind, type ClientFrame, type Format, type ServerFrame, type WelcomeFrame } from '../protocol/frames.js';
+import { Kind, type ClientFrame, type ServerFrame, type WelcomeFrame } from '../protocol/frames.js';
 import { toServerFrame } from '../protocol/shapes.js';
 import { subprotocolsFor } from '../protocol/subprotocol.js';
 import { assertTopic } from '../protocol/topic.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { Emitter } from './emitter.js';
-import { OPEN, resolveWebSocket, type WebSocketConstructor, type WebSocketLike } from './transport.js';
+import { OpenGate } from './open-gate.js';
+import { RequestTable } from './requests.js';
+import { Subscriptions, type MessageHandler } from './subscriptions.js';
+import { OPEN, resolveWebSocket, type WebSocketLike } from './transport.js';
+import type { ClientEvents, ClientOptions, ClientState } from './types.js';
 
-/** Client options; every field is optional. */
-export interface ClientOptions {
-  /** Connection token (JWT), or a function called before every (re)connect to get a fresh one. @default none */
-  token?: string | (() => string | Promise<string>);
-  /** Wire format. @default 'msgpack' */
-  format?: Format;
-  /** Reconnect after unexpected disconnects. @default true */
-  reconnect?: boolean;
-  /** Upper bound of the first reconnect delay, in ms (jittered, doubling per attempt). @default 250 */
-  minReconnectDelayMs?: number;
-  /** Largest reconnect delay, in ms. @default 10000 */
-  maxReconnectDelayMs?: number;
-  /** How long a request (subscribe, acked publish, rpc, ping) may wait for its answer, in ms. @default 10000 */
-  requestTimeoutMs?: number;
-  /** Most requests waiting for the connection to open before new ones are refused. @default 1000 */
-  maxQueued?: number;
-  /** WebSocket implementation to use instead of the global one or `ws`. */
-  WebSocket?: WebSocketConstructor;
-}
-
-/** Context passed with each topic message. */
-export interface MessageContext {
-  topic: string;
-  seq: number;
-}
-
-export type MessageHandler = (data: unknown, context: MessageContext) => void;
-
-/** Lifecycle states. */
-export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-/** Typed client events. */
-export interface ClientEvents extends Record<string, unknown> {
-  /** Connected and welcomed (also after each reconnect). */
-  open: WelcomeFrame;
-  /** The socket closed; `willReconnect` tells whether the client will try again. */
-  close: { code: number; reason: string; willReconnect: boolean };
-  /** Something failed outside a request: a notice from the server, a handler that threw. */
-  error: Error;
-  /** A reconnect is scheduled. */
-  reconnecting: { attempt: number; delayMs: number };
-  /** A Push frame: data the server sent to this connection only. */
-  message: unknown;
-  /** Someone joined a presence-enabled topic we are subscribed to. */
-  join: { topic: string; connectionId: string; userId: string | null };
-  /** Someone left a presence-enabled topic we are subscribed to. */
-  leave: { topic: string; connectionId: string; userId: string | null };
-}
-
-interface Waiter {
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
-
-interface Pending {
-  resolve: (data: unknown) => void;
-  reject: (error: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
+export type { MessageContext, MessageHandler } from './subscriptions.js';
+export type { ClientOptions, ClientEvents, ClientState } from './types.js';
 
 export class SwitchboardClient extends Emitter<ClientEvents> {
   /** Current lifecycle state. */
@@ -83,17 +30,14 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
   limits: WelcomeFrame['limits'] | undefined;
 
   private readonly codec: Codec;
-  private readonly handlers = new Map<string, Set<MessageHandler>>();
-  private readonly pending = new Map<number, Pending>();
-  private readonly waiters: Waiter[] = [];
-  // subscribe() calls made while disconnected, answered by the resubscribe after the next welcome.
-  private readonly resubscribeWaiters = new Map<string, Waiter[]>();
+  private readonly subscriptions = new Subscriptions();
+  private readonly requests = new RequestTable();
+  // Callers of ready() (and of requests) waiting for the connection to open.
+  private readonly gate: OpenGate;
   private socket: WebSocketLike | undefined;
-  private nextRequestId = 1;
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly requestTimeoutMs: number;
-  private readonly maxQueued: number;
 
   constructor(
     readonly url: string,
@@ -102,7 +46,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     super();
     this.codec = codecFor(options.format ?? 'msgpack');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
-    this.maxQueued = options.maxQueued ?? 1000;
+    this.gate = new OpenGate(options.maxQueued ?? 1000);
     void this.open();
   }
 
@@ -111,34 +55,11 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     return this.waitOpen(undefined);
   }
 
-  /** ready() with an optional timeout (TIMEOUT), after which the waiter no longer counts against maxQueued. */
+  /** ready() with an optional timeout. */
   private waitOpen(timeoutMs: number | undefined): Promise<void> {
     if (this.state === 'open') return Promise.resolve();
     if (this.state === 'closed') return Promise.reject(disconnected('client is closed'));
-    if (this.waiters.length >= this.maxQueued) {
-      return Promise.reject(new LimitError(ErrorCode.LimitExceeded, `more than ${this.maxQueued} requests waiting for the connection`));
-    }
-    return new Promise((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const waiter: Waiter = {
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          const index = this.waiters.indexOf(waiter);
-          if (index >= 0) this.waiters.splice(index, 1);
-          reject(new RemoteError(ErrorCode.Timeout, `not connected within ${timeoutMs} ms`));
-        }, timeoutMs);
-      }
-      this.waiters.push(waiter);
-    });
+    return this.gate.wait(timeoutMs);
   }
 
   /**
@@ -149,16 +70,11 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
    */
   async subscribe(topic: string, handler: MessageHandler): Promise<void> {
     assertTopic(topic, this.limits?.maxTopicBytes);
-    const existing = this.handlers.get(topic);
-    if (existing) {
-      existing.add(handler);
-      return;
-    }
-    this.handlers.set(topic, new Set([handler]));
+    if (!this.subscriptions.add(topic, handler)) return;
     try {
       await withTimeout(this.confirmSubscription(topic), this.requestTimeoutMs);
     } catch (err) {
-      if (err instanceof RemoteError && err.code !== ErrorCode.Timeout) this.handlers.delete(topic);
+      if (err instanceof RemoteError && err.code !== ErrorCode.Timeout) this.subscriptions.forget(topic);
       throw err;
     }
   }
@@ -169,10 +85,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
    */
   private async confirmSubscription(topic: string): Promise<void> {
     for (;;) {
-      if (this.state !== 'open') {
-        await new Promise<void>((resolve, reject) => this.pushResubscribeWaiter(topic, { resolve, reject }));
-        return;
-      }
+      if (this.state !== 'open') return this.subscriptions.waitForResubscribe(topic);
       try {
         await this.request({ kind: Kind.Subscribe, id: 0, topics: [topic] });
         return;
@@ -184,25 +97,15 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     }
   }
 
-  private pushResubscribeWaiter(topic: string, waiter: Waiter): void {
-    const list = this.resubscribeWaiters.get(topic);
-    if (list) list.push(waiter);
-    else this.resubscribeWaiters.set(topic, [waiter]);
-  }
-
   /** Removes `handler` (or every handler) from `topic`; unsubscribes on the server when none is left. */
   async unsubscribe(topic: string, handler?: MessageHandler): Promise<void> {
-    const set = this.handlers.get(topic);
-    if (!set) return;
-    if (handler) set.delete(handler);
-    if (handler && set.size > 0) return;
-    this.handlers.delete(topic);
+    if (!this.subscriptions.remove(topic, handler)) return;
     if (this.state === 'open') await this.request({ kind: Kind.Unsubscribe, id: 0, topics: [topic] });
   }
 
   /** Topics with at least one handler. */
   get topics(): string[] {
-    return [...this.handlers.keys()];
+    return this.subscriptions.topics;
   }
 
   /**
@@ -243,7 +146,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     this.state = 'closed';
     clearTimeout(this.reconnectTimer);
     this.failWaiters(disconnected('client closed'));
-    this.failPending(disconnected('client closed'));
+    this.requests.rejectAll(disconnected('client closed'));
     const socket = this.socket;
     this.socket = undefined;
     if (socket) {
@@ -258,17 +161,12 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
   private async request(frame: ClientFrame, timeoutMs = this.requestTimeoutMs): Promise<unknown> {
     const deadline = Date.now() + timeoutMs;
     await this.waitOpen(timeoutMs);
-    const id = this.nextRequestId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new RemoteError(ErrorCode.Timeout, `no answer within ${timeoutMs} ms`));
-      }, Math.max(0, deadline - Date.now()));
-      this.pending.set(id, { resolve, reject, timer });
+      const id = this.requests.add({ resolve, reject }, deadline - Date.now());
       try {
         this.write({ ...frame, id } as ClientFrame);
       } catch (err) {
-        this.settle(id, (pending) => pending.reject(err as Error));
+        this.requests.reject(id, err as Error);
       }
     });
   }
@@ -339,27 +237,16 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     switch (frame.kind) {
       case Kind.Welcome:
         return this.welcomed(frame);
-      case Kind.Message: {
-        const set = this.handlers.get(frame.topic);
-        if (!set) return;
-        const context = { topic: frame.topic, seq: frame.seq };
-        for (const handler of set) {
-          try {
-            handler(frame.data, context);
-          } catch (err) {
-            this.emit('error', err instanceof Error ? err : new Error(String(err)));
-          }
-        }
-        return;
-      }
+      case Kind.Message:
+        return this.subscriptions.deliver(frame.topic, frame.seq, frame.data, (error) => this.emit('error', error));
       case Kind.Reply:
-        return this.settle(frame.id, (pending) => pending.resolve(frame.data));
+        return this.requests.resolve(frame.id, frame.data);
       case Kind.Error:
         if (frame.id === 0) {
           this.emit('error', new RemoteError(frame.code, frame.message));
           return;
         }
-        return this.settle(frame.id, (pending) => pending.reject(new RemoteError(frame.code, frame.message)));
+        return this.requests.reject(frame.id, new RemoteError(frame.code, frame.message));
       case Kind.Join:
       case Kind.Leave: {
         const { topic, connectionId, userId } = frame;
@@ -376,14 +263,6 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     }
   }
 
-  private settle(id: number, run: (pending: Pending) => void): void {
-    const pending = this.pending.get(id);
-    if (!pending) return;
-    this.pending.delete(id);
-    clearTimeout(pending.timer);
-    run(pending);
-  }
-
   private welcomed(frame: WelcomeFrame): void {
     this.state = 'open';
     this.attempt = 0;
@@ -391,40 +270,39 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     this.limits = frame.limits;
     // Renew every subscription: one frame per topic, all in one WebSocket message, so one
     // refused topic does not refuse the others.
-    const topics = [...this.handlers.keys()];
+    const topics = this.subscriptions.topics;
     if (topics.length > 0) {
-      const frames: ClientFrame[] = topics.map((topic) => {
-        const id = this.nextRequestId++;
-        const waiters = this.resubscribeWaiters.get(topic) ?? [];
-        this.resubscribeWaiters.delete(topic);
-        const timer = setTimeout(() => this.pending.delete(id), this.requestTimeoutMs);
-        this.pending.set(id, {
-          resolve: () => waiters.forEach((waiter) => waiter.resolve()),
-          reject: (error) => {
-            if (error instanceof RemoteError && error.code === ErrorCode.Disconnected) {
-              // Lost again before the answer: the next welcome retries this topic.
-              waiters.forEach((waiter) => this.pushResubscribeWaiter(topic, waiter));
-              return;
-            }
-            this.handlers.delete(topic);
-            if (waiters.length > 0) waiters.forEach((waiter) => waiter.reject(error));
-            else this.emit('error', new RemoteError(error instanceof RemoteError ? error.code : ErrorCode.Internal, `resubscribe to "${topic}" failed: ${error.message}`));
-          },
-          timer,
-        });
-        return { kind: Kind.Subscribe, id, topics: [topic] };
-      });
+      const frames: ClientFrame[] = topics.map((topic) => ({ kind: Kind.Subscribe, id: this.resubscribe(topic), topics: [topic] }));
       this.socket?.send(this.codec.encodeBatch(frames));
     }
     this.emit('open', frame);
-    const waiters = this.waiters.splice(0);
-    for (const waiter of waiters) waiter.resolve();
+    this.gate.open();
+  }
+
+  /** Registers the answer handling for one topic of the post-welcome batch; returns its request id. */
+  private resubscribe(topic: string): number {
+    const waiters = this.subscriptions.takeWaiters(topic);
+    return this.requests.add(
+      {
+        resolve: () => waiters.forEach((waiter) => waiter.resolve()),
+        reject: (error) => {
+          const code = error instanceof RemoteError ? error.code : ErrorCode.Internal;
+          // Lost again before the answer: the next welcome retries this topic for the same callers.
+          if (code === ErrorCode.Disconnected) return this.subscriptions.enqueue(topic, waiters);
+          // A refusal forgets the topic; a timeout keeps it for the next connection.
+          if (code !== ErrorCode.Timeout) this.subscriptions.forget(topic);
+          if (waiters.length > 0) waiters.forEach((waiter) => waiter.reject(error));
+          else this.emit('error', new RemoteError(code, `resubscribe to "${topic}" failed: ${error.message}`));
+        },
+      },
+      this.requestTimeoutMs,
+    );
   }
 
   private disconnected(code: number, reason: string): void {
     this.socket = undefined;
     this.connectionId = undefined;
-    this.failPending(disconnected(`connection closed (${code}${reason ? `: ${reason}` : ''})`));
+    this.requests.rejectAll(disconnected(`connection closed (${code}${reason ? `: ${reason}` : ''})`));
     this.scheduleReconnect(code, reason);
   }
 
@@ -447,19 +325,9 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     this.reconnectTimer = setTimeout(() => void this.open(), delayMs);
   }
 
-  private failPending(error: Error): void {
-    const pending = [...this.pending.values()];
-    this.pending.clear();
-    for (const entry of pending) {
-      clearTimeout(entry.timer);
-      entry.reject(error);
-    }
-  }
-
   private failWaiters(error: Error): void {
-    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
-    for (const list of this.resubscribeWaiters.values()) for (const waiter of list) waiter.reject(error);
-    this.resubscribeWaiters.clear();
+    this.gate.fail(error);
+    this.subscriptions.rejectWaiters(error);
   }
 }
 

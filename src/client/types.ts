@@ -1,0 +1,44 @@
+/** The client's public option and event types. */
+import type { Format, WelcomeFrame } from '../protocol/frames.js';
+import type { WebSocketConstructor } from './transport.js';
+
+/** Client options; every field is optional. */
+export interface ClientOptions {
+  /** Connection token (JWT), or a function called before every (re)connect to get a fresh one. @default none */
+  token?: string | (() => string | Promise<string>);
+  /** Wire format. @default 'msgpack' */
+  format?: Format;
+  /** Reconnect after unexpected disconnects. @default true */
+  reconnect?: boolean;
+  /** Upper bound of the first reconnect delay, in ms (jittered, doubling per attempt). @default 250 */
+  minReconnectDelayMs?: number;
+  /** Largest reconnect delay, in ms. @default 10000 */
+  maxReconnectDelayMs?: number;
+  /** How long a request (subscribe, acked publish, rpc, ping) may wait for its answer, in ms. @default 10000 */
+  requestTimeoutMs?: number;
+  /** Most requests waiting for the connection to open before new ones are refused. @default 1000 */
+  maxQueued?: number;
+  /** WebSocket implementation to use instead of the global one or `ws`. */
+  WebSocket?: WebSocketConstructor;
+}
+
+/** Lifecycle states. */
+export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Typed client events. */
+export interface ClientEvents extends Record<string, unknown> {
+  /** Connected and welcomed (also after each reconnect). */
+  open: WelcomeFrame;
+  /** The socket closed; `willReconnect` tells whether the client will try again. */
+  close: { code: number; reason: string; willReconnect: boolean };
+  /** Something failed outside a request: a notice from the server, a handler that threw. */
+  error: Error;
+  /** A reconnect is scheduled. */
+  reconnecting: { attempt: number; delayMs: number };
+  /** A Push frame: data the server sent to this connection only. */
+  message: unknown;
+  /** Someone joined a presence-enabled topic we are subscribed to. */
+  join: { topic: string; connectionId: string; userId: string | null };
+  /** Someone left a presence-enabled topic we are subscribed to. */
+  leave: { topic: string; connectionId: string; userId: string | null };
+}
