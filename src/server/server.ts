@@ -4,10 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { CloseCode, ErrorCode } from '../protocol/codes.js';
-import { ProtocolError } from '../protocol/errors.js';
-import { Kind, PROTOCOL_VERSION, type WelcomeLimits } from '../protocol/frames.js';
-import { toClientFrame } from '../protocol/shapes.js';
+import { CloseCode } from '../protocol/codes.js';
 import { createAuthenticator } from './auth.js';
 import { MemoryBroker } from './broker.js';
 import type { Client, Connection, UserData } from './connection.js';
@@ -17,8 +14,9 @@ import { createLogger } from './logger.js';
 import { createMetrics, newTrafficCounters } from './metrics.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 import { Session } from './session.js';
+import { createSocketBehavior } from './socket-behavior.js';
 import { createUpgradeHandler } from './upgrade.js';
-import { closeListenSocket, describeUws, listenExclusive, listenPort, loadUws, type ListenSocket, type WebSocket } from './uws.js';
+import { closeListenSocket, describeUws, listenExclusive, listenPort, loadUws, type ListenSocket } from './uws.js';
 
 /** Where a server is listening. */
 export interface ListenInfo {
@@ -57,9 +55,6 @@ export interface Server {
   readonly logger: Logger;
 }
 
-// Messages up to this multiple of maxPayloadBytes are received and refused with a clean 1009
-// close; uWS itself drops anything larger without a close frame.
-const HARD_PAYLOAD_FACTOR = 4;
 const CLOSE_GRACE_MS = 2000;
 
 /** Creates a server. Nothing listens until `listen()`. */
@@ -97,85 +92,28 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
   };
 
   const session = new Session(hub, options, options, reportError);
-  const limits: WelcomeLimits = {
-    maxPayloadBytes: options.maxPayloadBytes,
-    maxSubscriptions: options.maxSubscriptions,
-    maxTopicBytes: options.maxTopicBytes,
-  };
-  const authenticator = createAuthenticator(options.jwtSecret, options.authenticate);
+  const anonymous = options.jwtSecret === undefined && options.authenticate === undefined;
 
-  app.ws<UserData>('/*', {
-    compression: uws.DISABLED,
-    maxPayloadLength: options.maxPayloadBytes * HARD_PAYLOAD_FACTOR,
-    maxBackpressure: options.maxBackpressureBytes,
-    // uWS wants 0 or at least 8 seconds, in steps of 4.
-    idleTimeout: Math.max(8, Math.ceil(options.idleTimeoutSeconds / 4) * 4),
-    sendPingsAutomatically: true,
-    upgrade: createUpgradeHandler({
-      host: hub,
-      allowedOrigins: options.allowedOrigins,
-      authenticator,
-      nextId: () => `${idPrefix}-${(nextId++).toString(36)}`,
-      onRefused: () => traffic.upgradesRefused++,
-      onUnexpected: (error) => reportError(error),
+  app.ws<UserData>(
+    '/*',
+    createSocketBehavior({
+      options,
+      hub,
+      session,
+      traffic,
+      runHook,
+      reportError,
+      compressionDisabled: uws.DISABLED,
+      upgrade: createUpgradeHandler({
+        host: hub,
+        allowedOrigins: options.allowedOrigins,
+        authenticator: createAuthenticator(options.jwtSecret, options.authenticate),
+        nextId: () => `${idPrefix}-${(nextId++).toString(36)}`,
+        onRefused: () => traffic.upgradesRefused++,
+        onUnexpected: (error) => reportError(error),
+      }),
     }),
-    open(ws: WebSocket<UserData>) {
-      const connection = ws.getUserData().connection;
-      connection.socket = ws;
-      hub.add(connection);
-      connection.sendFrame({ kind: Kind.Welcome, connectionId: connection.id, serverTime: Date.now(), version: PROTOCOL_VERSION, limits });
-      if (options.onOpen) runHook(connection, () => options.onOpen!(connection));
-    },
-    message(ws: WebSocket<UserData>, message: ArrayBuffer, isBinary: boolean) {
-      const connection = ws.getUserData().connection;
-      traffic.messagesIn++;
-      traffic.bytesIn += message.byteLength;
-      connection.counters.messagesIn++;
-      connection.counters.bytesIn += message.byteLength;
-      if (message.byteLength > options.maxPayloadBytes) {
-        ws.end(CloseCode.MessageTooBig, `message larger than ${options.maxPayloadBytes} bytes`);
-        return;
-      }
-      if (isBinary !== connection.codec.binary) {
-        ws.end(CloseCode.UnsupportedData, connection.codec.binary ? 'msgpack mode takes binary messages' : 'JSON mode takes text messages');
-        return;
-      }
-      // The ArrayBuffer is only valid during this callback: decode synchronously, right here.
-      let values: unknown[];
-      try {
-        values = connection.codec.decode(new Uint8Array(message));
-      } catch (err) {
-        badFrame(connection, err);
-        return;
-      }
-      for (const value of values) {
-        if (connection.closed) return;
-        let frame;
-        try {
-          frame = toClientFrame(value);
-        } catch (err) {
-          badFrame(connection, err);
-          continue;
-        }
-        session.handle(connection, frame);
-      }
-    },
-    close(ws: WebSocket<UserData>, code: number, message: ArrayBuffer) {
-      const connection = ws.getUserData().connection;
-      connection.closed = true;
-      connection.socket = undefined;
-      hub.remove(connection);
-      const reason = Buffer.from(message).toString('utf8');
-      if (options.onClose) runHook(connection, () => options.onClose!(connection, code, reason));
-    },
-  });
-
-  const badFrame = (connection: Connection, err: unknown) => {
-    traffic.badFrames++;
-    connection.counters.badFrames++;
-    if (err instanceof ProtocolError) session.error(connection, err.requestId, err.code, err.message);
-    else session.error(connection, 0, ErrorCode.Internal, 'internal error');
-  };
+  );
 
   registerHttpApi({ app, hub, options, metrics, traffic, startedAt, onUnexpected: (error) => reportError(error) });
 
@@ -196,7 +134,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
       const bound = listenPort(binding, socket);
       const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       logger.info({ uws: describeUws(binding), skipped: binding.skipped, host, port: bound }, 'listening');
-      if (authenticator === undefined) logger.warn('anonymous connections allowed: set SWITCHBOARD_JWT_SECRET or an authenticate hook');
+      if (anonymous) logger.warn('anonymous connections allowed: set SWITCHBOARD_JWT_SECRET or an authenticate hook');
       if (options.apiKey === undefined) {
         logger.warn('HTTP API answers loopback callers only (behind a reverse proxy on this host every request looks local): set SWITCHBOARD_API_KEY');
       }

@@ -146,3 +146,35 @@ describe('Ratchet-style hooks', async () => {
     }
   });
 });
+
+describe('broker failures', async () => {
+  const errors: Error[] = [];
+  let mode: 'throw' | 'reject' | 'ok' = 'throw';
+  const broker = {
+    deliver: undefined as undefined | ((topic: string, seq: number, payload: Uint8Array) => void),
+    start(deliver: (topic: string, seq: number, payload: Uint8Array) => void) {
+      this.deliver = deliver;
+    },
+    publish(topic: string, payload: Uint8Array): number | Promise<number> {
+      if (mode === 'throw') throw new Error('broker down (sync)');
+      if (mode === 'reject') return Promise.reject(new Error('broker down (async)'));
+      this.deliver?.(topic, 1, payload);
+      return Promise.resolve(1);
+    },
+    lastSeq: () => 0,
+    close() {},
+  };
+  const { url } = await startServer({ broker, clientPublish: true, onError: (error) => errors.push(error) });
+
+  test('a failing broker answers INTERNAL without details, reports to onError, and the connection stays usable', async () => {
+    const client = connectClient(url);
+    for (const next of ['throw', 'reject'] as const) {
+      mode = next;
+      await assert.rejects(client.publish('t', 1, { ack: true }), (err: unknown) => withCode(ErrorCode.Internal)(err) && (err as Error).message === 'publish failed');
+    }
+    await waitFor(() => errors.length === 2, 2000, 'onError twice');
+    assert.deepEqual(errors.map((error) => error.message), ['broker down (sync)', 'broker down (async)']);
+    mode = 'ok';
+    assert.equal(await client.publish('t', 1, { ack: true }), 1);
+  });
+});
