@@ -3,7 +3,7 @@
  * connection. Throws nothing to uWS: every failure becomes an Error frame to the client.
  */
 import { ErrorCode } from '../protocol/codes.js';
-import { SwitchboardError } from '../protocol/errors.js';
+import { ProtocolError, SwitchboardError, toError } from '../protocol/errors.js';
 import { Kind, type ClientFrame, type PublishFrame, type RpcFrame, type SendFrame, type SubscribeFrame } from '../protocol/frames.js';
 import { topicProblem } from '../protocol/topic.js';
 import type { Connection } from './connection.js';
@@ -78,12 +78,12 @@ export class Session {
     if (!this.options.clientPublish) {
       return this.error(connection, frame.id, ErrorCode.Forbidden, 'client publish is disabled on this server');
     }
-    const problem = topicProblem(frame.topic, this.options.maxTopicBytes);
-    if (problem !== null) return this.error(connection, frame.id, ErrorCode.InvalidTopic, problem);
     let seq: number | Promise<number>;
     try {
+      // The hub validates the topic (INVALID_TOPIC) on every publish path; no second check here.
       seq = this.hub.publish(frame.topic, frame.data);
     } catch (err) {
+      if (err instanceof ProtocolError) return this.error(connection, frame.id, err.code, err.message);
       return this.brokerFailed(connection, frame.id, err, false);
     }
     if (typeof seq === 'number') return this.ack(connection, frame.id, seq);
@@ -95,7 +95,7 @@ export class Session {
 
   /** A broker failure is ours, not the client's: INTERNAL, details only in the log. */
   private brokerFailed(connection: Connection, id: number, err: unknown, later: boolean): void {
-    this.report(err instanceof Error ? err : new Error(String(err)), connection);
+    this.report(toError(err), connection);
     if (!connection.closed) this.error(connection, id, ErrorCode.Internal, 'publish failed', later);
   }
 
@@ -149,7 +149,7 @@ export class Session {
         clearTimeout(timer);
         if (!done) this.fail(connection, id, err, true);
         // Already answered with TIMEOUT: still let the application hear about a real failure.
-        else if (!(err instanceof SwitchboardError)) this.report(err instanceof Error ? err : new Error(String(err)), connection);
+        else if (!(err instanceof SwitchboardError)) this.report(toError(err), connection);
         done = true;
       },
     );
@@ -161,7 +161,7 @@ export class Session {
       return;
     }
     // Unexpected errors stay on the server: the client learns only that the handler failed.
-    this.report(err instanceof Error ? err : new Error(String(err)), connection);
+    this.report(toError(err), connection);
     if (!connection.closed) this.error(connection, id, ErrorCode.HandlerFailed, 'handler failed', later);
   }
 }

@@ -85,6 +85,8 @@ describe('bad input never crashes the server or disturbs other clients', async (
     // [1, 9, [<str8 with bytes ff fe>]]: invalid UTF-8 decodes to U+FFFD, which is not a valid topic character.
     raw.sendRaw(Uint8Array.from([0x93, 0x01, 0x09, 0x91, 0xa2, 0xff, 0xfe]));
     assert.equal(await errorCode(raw, 9), ErrorCode.InvalidTopic);
+    raw.send({ kind: Kind.Publish, id: 10, topic: 'a b', data: 1 });
+    assert.equal(await errorCode(raw, 10), ErrorCode.InvalidTopic);
     raw.close();
   });
 
