@@ -5,7 +5,7 @@
  */
 import { codecFor, type Codec } from '../protocol/codec.js';
 import { CloseCode, ErrorCode, shouldReconnect } from '../protocol/codes.js';
-import { LimitError, ProtocolError, RemoteError } from '../protocol/errors.js';
+import { LimitError, ProtocolError, RemoteError, toError } from '../protocol/errors.js';
 import { Kind, type ClientFrame, type ServerFrame, type WelcomeFrame } from '../protocol/frames.js';
 import { toServerFrame } from '../protocol/shapes.js';
 import { subprotocolsFor } from '../protocol/subprotocol.js';
@@ -196,7 +196,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
       if (this.state === 'closed') return;
       socket = new WebSocketImpl(this.url, subprotocolsFor(this.codec.format, token));
     } catch (err) {
-      this.emit('error', err instanceof Error ? err : new Error(String(err)));
+      this.emit('error', toError(err));
       this.scheduleReconnect(CloseCode.InternalError, 'could not open a WebSocket');
       return;
     }

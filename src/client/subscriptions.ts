@@ -2,6 +2,7 @@
  * The application's topic handlers, which outlive connections, and the subscribe() calls waiting
  * for the resubscribe batch that follows the next welcome.
  */
+import { toError } from '../protocol/errors.js';
 
 /** Context passed with each topic message. */
 export interface MessageContext {
@@ -61,7 +62,7 @@ export class Subscriptions {
       try {
         handler(data, context);
       } catch (err) {
-        onHandlerError(err instanceof Error ? err : new Error(String(err)));
+        onHandlerError(toError(err));
       }
     }
   }

@@ -61,3 +61,8 @@ export class OptionsError extends Error {
  * complete (timeout, disconnect). RPC handlers may throw it to choose the code the caller sees.
  */
 export class RemoteError extends SwitchboardError {}
+
+/** `err` if it is an Error, else an Error describing it (for values thrown by application code). */
+export function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

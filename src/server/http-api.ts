@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { unpackValue } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/codes.js';
-import { AuthError, ProtocolError, SwitchboardError } from '../protocol/errors.js';
+import { AuthError, ProtocolError, SwitchboardError, toError } from '../protocol/errors.js';
 import { HttpExchange } from './http-exchange.js';
 import type { Hub } from './hub.js';
 import type { TrafficCounters } from './metrics.js';
@@ -99,7 +99,7 @@ export function registerHttpApi(deps: HttpApiDeps): void {
       return;
     }
     const answerError = (err: unknown) => {
-      if (!(err instanceof SwitchboardError)) deps.onUnexpected(err instanceof Error ? err : new Error(String(err)));
+      if (!(err instanceof SwitchboardError)) deps.onUnexpected(toError(err));
       exchange.fail(err);
     };
     try {

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { CloseCode } from '../protocol/codes.js';
+import { toError } from '../protocol/errors.js';
 import { createAuthenticator } from './auth.js';
 import { MemoryBroker } from './broker.js';
 import type { Client, Connection, UserData } from './connection.js';
@@ -176,8 +177,4 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     },
   };
   return server;
-}
-
-function toError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }

@@ -3,7 +3,7 @@
  * server owns (hub, session rules, counters, hooks) comes in through `SocketDeps`.
  */
 import { CloseCode, ErrorCode } from '../protocol/codes.js';
-import { ProtocolError } from '../protocol/errors.js';
+import { ProtocolError, toError } from '../protocol/errors.js';
 import { Kind, PROTOCOL_VERSION, type ClientFrame, type WelcomeLimits } from '../protocol/frames.js';
 import { toClientFrame } from '../protocol/shapes.js';
 import type { Connection, UserData } from './connection.js';
@@ -50,7 +50,7 @@ export function createSocketBehavior(deps: SocketDeps): WebSocketBehavior<UserDa
       session.handle(connection, frame);
     } catch (err) {
       // Nothing may escape into uWS: report it and answer INTERNAL, the connection stays usable.
-      deps.reportError(err instanceof Error ? err : new Error(String(err)), connection);
+      deps.reportError(toError(err), connection);
       if (!connection.closed) session.error(connection, 'id' in frame ? frame.id : 0, ErrorCode.Internal, 'internal error');
     }
   };

@@ -3,7 +3,7 @@
  * all before the socket exists. Refusals are plain HTTP responses (401/403) with `{error, code}`.
  */
 import { ErrorCode } from '../protocol/codes.js';
-import { AuthError } from '../protocol/errors.js';
+import { AuthError, toError } from '../protocol/errors.js';
 import { negotiateSubprotocol } from '../protocol/subprotocol.js';
 import { findToken, type Authenticator } from './auth.js';
 import { Connection, type ConnectionHost, type UserData } from './connection.js';
@@ -83,7 +83,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           exchange.fail(err, err.code === ErrorCode.Unauthorized ? { 'WWW-Authenticate': 'Bearer' } : {});
           return;
         }
-        deps.onUnexpected(err instanceof Error ? err : new Error(String(err)));
+        deps.onUnexpected(toError(err));
         exchange.fail(new AuthError(ErrorCode.Unauthorized, 'authentication failed'), { 'WWW-Authenticate': 'Bearer' });
       },
     );
