@@ -16,6 +16,8 @@ export const Kind = {
   Rpc: 4,
   Ping: 5,
   Send: 6,
+  // 7 Refresh (new connection token), 8 Presence (query), 9 History (query) are reserved for
+  // the auth and delivery-guarantee work; they are not accepted yet.
   // server → client
   Welcome: 16,
   Message: 20,
@@ -24,6 +26,7 @@ export const Kind = {
   Join: 23,
   Leave: 24,
   Push: 25,
+  // 26 Gap (messages were skipped for this connection) is reserved.
 } as const;
 
 export type KindName = keyof typeof Kind;
@@ -38,8 +41,26 @@ export interface WelcomeLimits {
   maxTopicBytes: number;
 }
 
-/** `[1, id, topics]`: subscribe to one or many topics; acked with a Reply when id > 0. */
-export interface SubscribeFrame { kind: typeof Kind.Subscribe; id: number; topics: string[] }
+/** A position in a topic's stream: the topic's epoch and the last sequence number seen. */
+export interface StreamPosition {
+  epoch: string;
+  seq: number;
+}
+
+/**
+ * `[1, id, topics, extras?]`: subscribe to one or many topics; acked with a Reply when id > 0.
+ * The optional extras map carries, per topic, the position to recover from (`positions`) and
+ * subscription tokens for private topics (`tokens`).
+ */
+export interface SubscribeFrame {
+  kind: typeof Kind.Subscribe;
+  id: number;
+  topics: string[];
+  /** Topic → last position seen; the server replays what came after it. */
+  positions?: Record<string, StreamPosition>;
+  /** Topic → subscription token (a JWT naming the topic). */
+  tokens?: Record<string, string>;
+}
 /** `[2, id, topics]`: leave topics; acked with a Reply when id > 0. */
 export interface UnsubscribeFrame { kind: typeof Kind.Unsubscribe; id: number; topics: string[] }
 /** `[3, id, topic, data]`: publish into a topic; fire-and-forget when id = 0, acked when id > 0. */

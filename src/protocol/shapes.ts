@@ -4,7 +4,7 @@
  */
 import { ErrorCode } from './codes.js';
 import { ProtocolError } from './errors.js';
-import { Kind, type ClientFrame, type Frame, type ServerFrame, type WelcomeLimits } from './frames.js';
+import { Kind, type ClientFrame, type Frame, type ServerFrame, type StreamPosition, type SubscribeFrame, type WelcomeLimits } from './frames.js';
 
 function fail(message: string, id = 0): never {
   const err = new ProtocolError(ErrorCode.BadFrame, message);
@@ -32,6 +32,35 @@ function readTopics(value: unknown, what: string, id: number): string[] {
   return value as string[];
 }
 
+function isPlainMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+/** Reads a subscribe frame's optional extras map (positions and tokens, keyed by topic). */
+function readSubscribeExtras(frame: SubscribeFrame, value: unknown): SubscribeFrame {
+  if (value === undefined || value === null) return frame;
+  const id = frame.id;
+  if (!isPlainMap(value)) fail('subscribe extras must be a map', id);
+  const { positions, tokens } = value;
+  if (positions !== undefined && positions !== null) {
+    if (!isPlainMap(positions)) fail('subscribe positions must be a map of topic to [epoch, seq]', id);
+    // fromEntries defines own properties, so a "__proto__" topic cannot reach the prototype.
+    frame.positions = Object.fromEntries(
+      Object.entries(positions).map(([topic, position]): [string, StreamPosition] => {
+        if (!Array.isArray(position) || typeof position[0] !== 'string' || !isId(position[1])) {
+          fail('subscribe position must be [epoch string, seq non-negative integer]', id);
+        }
+        return [topic, { epoch: position[0], seq: position[1] }];
+      }),
+    );
+  }
+  if (tokens !== undefined && tokens !== null) {
+    if (!isPlainMap(tokens)) fail('subscribe tokens must be a map of topic to token', id);
+    frame.tokens = Object.fromEntries(Object.entries(tokens).map(([topic, token]) => [topic, readString(token, 'subscription token', id)]));
+  }
+  return frame;
+}
+
 function readString(value: unknown, field: string, id = 0): string {
   if (typeof value !== 'string') fail(`${field} must be a string`, id);
   return value;
@@ -52,7 +81,7 @@ export function toClientFrame(value: unknown): ClientFrame {
   switch (kind) {
     case Kind.Subscribe:
       needLength(arr, 3, 'subscribe', id);
-      return { kind, id, topics: readTopics(arr[2], 'subscribe', id) };
+      return readSubscribeExtras({ kind, id, topics: readTopics(arr[2], 'subscribe', id) }, arr[3]);
     case Kind.Unsubscribe:
       needLength(arr, 3, 'unsubscribe', id);
       return { kind, id, topics: readTopics(arr[2], 'unsubscribe', id) };
@@ -126,7 +155,15 @@ export function toServerFrame(value: unknown): ServerFrame {
 /** The wire array for a frame (the inverse of toClientFrame / toServerFrame). */
 export function toWire(frame: Frame): unknown[] {
   switch (frame.kind) {
-    case Kind.Subscribe:
+    case Kind.Subscribe: {
+      if (frame.positions === undefined && frame.tokens === undefined) return [frame.kind, frame.id, frame.topics];
+      const extras: Record<string, unknown> = {};
+      if (frame.positions !== undefined) {
+        extras.positions = Object.fromEntries(Object.entries(frame.positions).map(([topic, p]) => [topic, [p.epoch, p.seq]]));
+      }
+      if (frame.tokens !== undefined) extras.tokens = frame.tokens;
+      return [frame.kind, frame.id, frame.topics, extras];
+    }
     case Kind.Unsubscribe:
       return [frame.kind, frame.id, frame.topics];
     case Kind.Publish:

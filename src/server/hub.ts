@@ -7,6 +7,7 @@ import { Kind, type JoinFrame, type LeaveFrame } from '../protocol/frames.js';
 import { assertTopic } from '../protocol/topic.js';
 import type { Broker } from './broker.js';
 import type { Connection, ConnectionHost } from './connection.js';
+import type { Namespaces } from './namespaces.js';
 import type { TemplatedApp } from './uws.js';
 
 // JSON-mode sockets subscribe to a parallel uWS topic so each format's frame is built once per
@@ -31,7 +32,8 @@ export class Hub implements ConnectionHost {
   constructor(
     private readonly app: TemplatedApp,
     private readonly broker: Broker,
-    private readonly limits: { maxTopicBytes: number; presence: boolean },
+    private readonly limits: { maxTopicBytes: number },
+    readonly namespaces: Namespaces,
   ) {}
 
   /** Publishes `data` to a topic; resolves to the topic sequence number assigned. */
@@ -96,7 +98,7 @@ export class Hub implements ConnectionHost {
       } else {
         socket.subscribe(topic);
       }
-      if (this.limits.presence) this.presence({ kind: Kind.Join, topic, connectionId: connection.id, userId: connection.userId });
+      if (this.namespaces.match(topic).presence) this.presence({ kind: Kind.Join, topic, connectionId: connection.id, userId: connection.userId });
     }
   }
 
@@ -116,7 +118,7 @@ export class Hub implements ConnectionHost {
       if (left > 0) this.jsonSubscribers.set(topic, left);
       else this.jsonSubscribers.delete(topic);
     }
-    if (this.limits.presence) this.presence({ kind: Kind.Leave, topic, connectionId: connection.id, userId: connection.userId });
+    if (this.namespaces.match(topic).presence) this.presence({ kind: Kind.Leave, topic, connectionId: connection.id, userId: connection.userId });
   }
 
   private presence(frame: JoinFrame | LeaveFrame): void {

@@ -7,6 +7,7 @@ import { OptionsError } from '../protocol/errors.js';
 import { DEFAULT_MAX_TOPIC_BYTES } from '../protocol/topic.js';
 import type { Broker } from './broker.js';
 import type { Hooks } from './hooks.js';
+import { Namespaces, type NamespacesConfig } from './namespaces.js';
 
 /** Log levels accepted by `logLevel` (pino's). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -49,9 +50,15 @@ export interface ServerOptions extends Hooks {
   idleTimeoutSeconds: number;
   /** Milliseconds an RPC handler may take before the caller gets TIMEOUT. @default 10000 (10 s) */
   rpcTimeoutMs: number;
-  /** Send join/leave notices to every topic's subscribers. @default false */
+  /**
+   * Topic namespaces by prefix (longest wins; '' is the default namespace): who may subscribe and
+   * publish, presence, history, slow-consumer policy. See docs/security.md and docs/protocol.md.
+   * @default {} (plus the built-in `user:` namespace, subscribable only by its owner)
+   */
+  namespaces: NamespacesConfig;
+  /** Shorthand for `namespaces[''].presence`: join/leave notices on topics of the default namespace. @default false */
   presence: boolean;
-  /** Let WebSocket clients publish (otherwise only the server and HTTP API can). @default false */
+  /** Shorthand for `namespaces[''].publish = 'anyone'`: WebSocket clients may publish to default-namespace topics. @default false */
   clientPublish: boolean;
   /** Log level. Env `LOG_LEVEL`. @default 'warn' */
   logLevel: LogLevel;
@@ -68,6 +75,7 @@ export const DEFAULTS: Readonly<Omit<ServerOptions, keyof Hooks>> = Object.freez
   apiKey: undefined,
   jwtSecret: undefined,
   allowedOrigins: [],
+  namespaces: {},
   maxPayloadBytes: 64 * 1024,
   maxSubscriptions: 1000,
   maxTopicBytes: DEFAULT_MAX_TOPIC_BYTES,
@@ -154,6 +162,10 @@ export function resolveOptions(input: Partial<ServerOptions> = {}, env: NodeJS.P
   for (const key of ['presence', 'clientPublish'] as const) {
     if (typeof options[key] !== 'boolean') throw new OptionsError(key, 'must be a boolean');
   }
+  if (typeof options.namespaces !== 'object' || options.namespaces === null || Array.isArray(options.namespaces)) {
+    throw new OptionsError('namespaces', 'must be an object of prefix → namespace settings');
+  }
+  buildNamespaces(options); // throws OptionsError naming the bad namespace setting
   for (const key of HOOK_KEYS) {
     if (options[key] !== undefined && typeof options[key] !== 'function') throw new OptionsError(key, 'must be a function');
   }
@@ -164,4 +176,12 @@ export function resolveOptions(input: Partial<ServerOptions> = {}, env: NodeJS.P
     }
   }
   return Object.freeze(options);
+}
+
+/** The namespace table for resolved options (the flat presence/clientPublish shorthands feed the default namespace). */
+export function buildNamespaces(options: Pick<ServerOptions, 'namespaces' | 'presence' | 'clientPublish'>): Namespaces {
+  return new Namespaces(options.namespaces, {
+    ...(options.presence ? { presence: true } : {}),
+    ...(options.clientPublish ? { publish: 'anyone' as const } : {}),
+  });
 }

@@ -13,7 +13,7 @@ import { registerHttpApi } from './http-api.js';
 import { Hub } from './hub.js';
 import { createLogger } from './logger.js';
 import { createMetrics, newTrafficCounters } from './metrics.js';
-import { resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
+import { buildNamespaces, resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
 import { Session } from './session.js';
 import { createSocketBehavior } from './socket-behavior.js';
 import { createUpgradeHandler } from './upgrade.js';
@@ -66,7 +66,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
   const { uws } = binding;
   const app = uws.App();
   const broker = options.broker ?? new MemoryBroker();
-  const hub = new Hub(app, broker, { maxTopicBytes: options.maxTopicBytes, presence: options.presence });
+  const hub = new Hub(app, broker, { maxTopicBytes: options.maxTopicBytes }, buildNamespaces(options));
   const traffic = newTrafficCounters();
   const metrics = createMetrics(hub, traffic);
   const startedAt = Date.now();

@@ -75,8 +75,9 @@ export class Session {
   }
 
   private publish(connection: Connection, frame: PublishFrame): void {
-    if (!this.options.clientPublish) {
-      return this.error(connection, frame.id, ErrorCode.Forbidden, 'client publish is disabled on this server');
+    const rule = this.hub.namespaces.match(frame.topic).publish;
+    if (rule === 'nobody' || (rule === 'authenticated' && connection.userId === null)) {
+      return this.error(connection, frame.id, ErrorCode.Forbidden, 'publishing to this topic is not allowed');
     }
     let seq: number | Promise<number>;
     try {

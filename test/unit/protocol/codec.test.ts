@@ -20,6 +20,13 @@ import {
 
 const clientFrames: ClientFrame[] = [
   { kind: Kind.Subscribe, id: 1, topics: ['prices:btc', 'chat:lobby'] },
+  {
+    kind: Kind.Subscribe,
+    id: 2,
+    topics: ['prices:btc', 'private:desk'],
+    positions: { 'prices:btc': { epoch: 'k3x9', seq: 41 } },
+    tokens: { 'private:desk': 'eyJhbGciOi.x.y' },
+  },
   { kind: Kind.Unsubscribe, id: 0, topics: ['prices:btc'] },
   { kind: Kind.Publish, id: 0, topic: 'chat:lobby', data: { text: 'hi', n: [1, 2.5, null, true] } },
   { kind: Kind.Publish, id: 7, topic: 'chat:lobby', data: 'acked' },
@@ -178,6 +185,17 @@ describe('frame shapes', () => {
     bad([Kind.Rpc, 0, 'm', null], ErrorCode.BadFrame);
     bad([Kind.Rpc, 8, {}, null], ErrorCode.BadFrame, 8);
     bad([Kind.Send, 9], ErrorCode.BadFrame, 9);
+    bad([Kind.Subscribe, 10, ['t'], 'extras'], ErrorCode.BadFrame, 10);
+    bad([Kind.Subscribe, 10, ['t'], { positions: [] }], ErrorCode.BadFrame, 10);
+    bad([Kind.Subscribe, 10, ['t'], { positions: { t: ['e', -1] } }], ErrorCode.BadFrame, 10);
+    bad([Kind.Subscribe, 10, ['t'], { positions: { t: [1, 1] } }], ErrorCode.BadFrame, 10);
+    bad([Kind.Subscribe, 10, ['t'], { tokens: { t: 5 } }], ErrorCode.BadFrame, 10);
+  });
+
+  test('a "__proto__" topic in subscribe extras stays an own key', () => {
+    const frame = toClientFrame(JSON.parse('[1, 1, ["__proto__"], {"positions": {"__proto__": ["e", 3]}}]'));
+    assert.ok(frame.kind === Kind.Subscribe && Object.hasOwn(frame.positions ?? {}, '__proto__'));
+    assert.equal(Object.getPrototypeOf(frame.kind === Kind.Subscribe ? frame.positions : null), Object.prototype);
   });
 
   test('ignores extra trailing elements (reserved for later versions)', () => {
