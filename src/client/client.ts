@@ -256,6 +256,9 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
       case Kind.Push:
         this.emit('message', frame.data);
         return;
+      case Kind.Gap:
+        // Recovery is being built; a gap notice is harmless to ignore until then.
+        return;
       default: {
         const unreachable: never = frame;
         this.emit('error', new Error(`unhandled frame ${JSON.stringify(unreachable)}`));

@@ -41,6 +41,8 @@ export const ErrorCode = {
   Disconnected: 112,
   /** The HTTP request is malformed (bad JSON, wrong field types). */
   BadRequest: 113,
+  /** History or presence was asked for a topic this connection is not subscribed to. */
+  NotSubscribed: 120,
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -60,6 +62,7 @@ const ERROR_ROWS: readonly CodeInfo[] = [
   { code: ErrorCode.HandlerFailed, name: 'HANDLER_FAILED', retry: false, description: 'the application handler failed' },
   { code: ErrorCode.Disconnected, name: 'DISCONNECTED', retry: true, description: 'connection closed before the answer arrived' },
   { code: ErrorCode.BadRequest, name: 'BAD_REQUEST', retry: false, description: 'malformed HTTP request body or parameters' },
+  { code: ErrorCode.NotSubscribed, name: 'NOT_SUBSCRIBED', retry: false, description: 'history or presence asked for a topic not subscribed to' },
 ];
 
 /**
@@ -79,8 +82,12 @@ export const CloseCode = {
   InternalError: 1011,
   /** Closed by the server application with no more specific reason; reconnect with backoff. */
   ServerClosed: 4000,
+  /** The connection could not keep up with its topics (slow-consumer policy `close`); reconnect and recover. */
+  SlowConsumer: 4003,
   /** The client broke the protocol badly enough that the server will not continue; do not reconnect. */
   ProtocolViolation: 4500,
+  /** A backend disconnected this user through the HTTP API; do not reconnect automatically. */
+  Kicked: 4501,
   /** The server application refused this connection; do not reconnect without new credentials. */
   Forbidden: 4503,
 } as const;
@@ -94,7 +101,9 @@ const CLOSE_ROWS: readonly CodeInfo[] = [
   { code: CloseCode.MessageTooBig, name: 'MESSAGE_TOO_BIG', retry: false, description: 'message larger than maxPayloadBytes' },
   { code: CloseCode.InternalError, name: 'INTERNAL_ERROR', retry: true, description: 'unexpected server condition' },
   { code: CloseCode.ServerClosed, name: 'SERVER_CLOSED', retry: true, description: 'closed by the server application' },
+  { code: CloseCode.SlowConsumer, name: 'SLOW_CONSUMER', retry: true, description: 'could not keep up; reconnect and recover from history' },
   { code: CloseCode.ProtocolViolation, name: 'PROTOCOL_VIOLATION', retry: false, description: 'protocol broken beyond recovery' },
+  { code: CloseCode.Kicked, name: 'KICKED', retry: false, description: 'disconnected by a backend through the HTTP API' },
   { code: CloseCode.Forbidden, name: 'FORBIDDEN', retry: false, description: 'connection refused by the application' },
 ];
 

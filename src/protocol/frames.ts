@@ -16,8 +16,9 @@ export const Kind = {
   Rpc: 4,
   Ping: 5,
   Send: 6,
-  // 7 Refresh (new connection token), 8 Presence (query), 9 History (query) are reserved for
-  // the auth and delivery-guarantee work; they are not accepted yet.
+  // 7 is reserved for Refresh (a new connection token).
+  Presence: 8,
+  History: 9,
   // server → client
   Welcome: 16,
   Message: 20,
@@ -26,7 +27,7 @@ export const Kind = {
   Join: 23,
   Leave: 24,
   Push: 25,
-  // 26 Gap (messages were skipped for this connection) is reserved.
+  Gap: 26,
 } as const;
 
 export type KindName = keyof typeof Kind;
@@ -71,6 +72,13 @@ export interface RpcFrame { kind: typeof Kind.Rpc; id: number; method: string; d
 export interface PingFrame { kind: typeof Kind.Ping; id: number }
 /** `[6, id, data]`: an application message for the server's onMessage hook; acked when id > 0. */
 export interface SendFrame { kind: typeof Kind.Send; id: number; data: unknown }
+/** `[8, id, topic]`: who is present on a subscribed, presence-enabled topic; answered by a Reply with a PresenceInfo. */
+export interface PresenceFrame { kind: typeof Kind.Presence; id: number; topic: string }
+/**
+ * `[9, id, topic, epoch, seq]`: replay what a subscribed topic published after `seq` in `epoch`. The
+ * server sends the missed Message frames, then a Reply with a SubscribeResult.
+ */
+export interface HistoryFrame { kind: typeof Kind.History; id: number; topic: string; epoch: string; seq: number }
 
 /** `[16, connectionId, serverTimeMs, protocolVersion, limits]`: first frame on every connection. */
 export interface WelcomeFrame {
@@ -86,15 +94,45 @@ export interface MessageFrame { kind: typeof Kind.Message; topic: string; seq: n
 export interface ReplyFrame { kind: typeof Kind.Reply; id: number; data: unknown }
 /** `[22, id, code, message]`: failure answer to request id, or a connection-level notice when id = 0. */
 export interface ErrorFrame { kind: typeof Kind.Error; id: number; code: number; message: string }
-/** `[23, topic, connectionId, userId]`: someone subscribed to a presence-enabled topic. */
-export interface JoinFrame { kind: typeof Kind.Join; topic: string; connectionId: string; userId: string | null }
-/** `[24, topic, connectionId, userId]`: someone left a presence-enabled topic. */
-export interface LeaveFrame { kind: typeof Kind.Leave; topic: string; connectionId: string; userId: string | null }
+/** `[23, topic, connectionId, userId, info?]`: someone subscribed to a presence-enabled topic. */
+export interface JoinFrame { kind: typeof Kind.Join; topic: string; connectionId: string; userId: string | null; info?: unknown }
+/** `[24, topic, connectionId, userId, info?]`: someone left a presence-enabled topic. */
+export interface LeaveFrame { kind: typeof Kind.Leave; topic: string; connectionId: string; userId: string | null; info?: unknown }
 /** `[25, data]`: a message addressed to this connection only (server `client.send()`). */
 export interface PushFrame { kind: typeof Kind.Push; data: unknown }
+/**
+ * `[26, topic, seq]`: messages on `topic` up to `seq` may have been skipped for this connection (slow
+ * consumer, `drop` policy). A client whose last seq is lower asks for History.
+ */
+export interface GapFrame { kind: typeof Kind.Gap; topic: string; seq: number }
 
-export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | RpcFrame | PingFrame | SendFrame;
-export type ServerFrame = WelcomeFrame | MessageFrame | ReplyFrame | ErrorFrame | JoinFrame | LeaveFrame | PushFrame;
+/**
+ * Reply data for Subscribe (one entry per topic) and History: the topic's epoch and last seq, and,
+ * when a position was given, whether everything after it was replayed.
+ */
+export interface TopicPosition {
+  epoch: string;
+  seq: number;
+  /** Present when the request carried a position: true when every missed message was replayed. */
+  recovered?: boolean;
+}
+
+/** One entry of a presence list. */
+export interface PresenceMember {
+  userId: string | null;
+  connectionId: string;
+  info?: unknown;
+}
+
+/** Reply data for Presence: distinct users (anonymous connections count one each), connections, and members. */
+export interface PresenceInfo {
+  users: number;
+  connections: number;
+  members: PresenceMember[];
+}
+
+export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | RpcFrame | PingFrame | SendFrame | PresenceFrame | HistoryFrame;
+export type ServerFrame = WelcomeFrame | MessageFrame | ReplyFrame | ErrorFrame | JoinFrame | LeaveFrame | PushFrame | GapFrame;
 export type Frame = ClientFrame | ServerFrame;
 
 /** Wire formats, negotiated with `Sec-WebSocket-Protocol`. */

@@ -75,7 +75,7 @@ function readHeader(value: unknown): { arr: unknown[]; kind: number } {
 /** Validates a decoded value as a client → server frame. Extra trailing elements are ignored. */
 export function toClientFrame(value: unknown): ClientFrame {
   const { arr, kind } = readHeader(value);
-  if (kind < Kind.Subscribe || kind > Kind.Send) throw unknownKind(kind, isId(arr[1]) ? arr[1] : 0);
+  if (kind < Kind.Subscribe || kind > Kind.History) throw unknownKind(kind, isId(arr[1]) ? arr[1] : 0);
   if (!isId(arr[1])) fail('request id must be a non-negative integer');
   const id = arr[1];
   switch (kind) {
@@ -97,6 +97,13 @@ export function toClientFrame(value: unknown): ClientFrame {
     case Kind.Send:
       needLength(arr, 3, 'send', id);
       return { kind, id, data: arr[2] };
+    case Kind.Presence:
+      needLength(arr, 3, 'presence', id);
+      return { kind, id, topic: readString(arr[2], 'presence topic', id) };
+    case Kind.History:
+      needLength(arr, 5, 'history', id);
+      if (!isId(arr[4])) fail('history seq must be a non-negative integer', id);
+      return { kind, id, topic: readString(arr[2], 'history topic', id), epoch: readString(arr[3], 'history epoch', id), seq: arr[4] };
     default:
       // Kinds 7–15 are reserved for future client frames.
       throw unknownKind(kind, id);
@@ -143,10 +150,20 @@ export function toServerFrame(value: unknown): ServerFrame {
     case Kind.Join:
     case Kind.Leave:
       needLength(arr, 4, 'presence');
-      return { kind, topic: readString(arr[1], 'presence topic'), connectionId: readString(arr[2], 'connection id'), userId: readUserId(arr[3]) };
+      return {
+        kind,
+        topic: readString(arr[1], 'presence topic'),
+        connectionId: readString(arr[2], 'connection id'),
+        userId: readUserId(arr[3]),
+        ...(arr[4] === undefined || arr[4] === null ? {} : { info: arr[4] }),
+      };
     case Kind.Push:
       needLength(arr, 2, 'push');
       return { kind, data: arr[1] };
+    case Kind.Gap:
+      needLength(arr, 3, 'gap');
+      if (!isId(arr[2])) fail('gap seq must be a non-negative integer');
+      return { kind, topic: readString(arr[1], 'gap topic'), seq: arr[2] };
     default:
       throw new ProtocolError(ErrorCode.UnknownKind, `unknown server frame kind ${kind}`);
   }
@@ -174,6 +191,10 @@ export function toWire(frame: Frame): unknown[] {
       return [frame.kind, frame.id];
     case Kind.Send:
       return [frame.kind, frame.id, frame.data];
+    case Kind.Presence:
+      return [frame.kind, frame.id, frame.topic];
+    case Kind.History:
+      return [frame.kind, frame.id, frame.topic, frame.epoch, frame.seq];
     case Kind.Welcome:
       return [frame.kind, frame.connectionId, frame.serverTime, frame.version, frame.limits];
     case Kind.Message:
@@ -184,9 +205,13 @@ export function toWire(frame: Frame): unknown[] {
       return [frame.kind, frame.id, frame.code, frame.message];
     case Kind.Join:
     case Kind.Leave:
-      return [frame.kind, frame.topic, frame.connectionId, frame.userId];
+      return frame.info === undefined
+        ? [frame.kind, frame.topic, frame.connectionId, frame.userId]
+        : [frame.kind, frame.topic, frame.connectionId, frame.userId, frame.info];
     case Kind.Push:
       return [frame.kind, frame.data];
+    case Kind.Gap:
+      return [frame.kind, frame.topic, frame.seq];
     default: {
       const unreachable: never = frame;
       throw new ProtocolError(ErrorCode.UnknownKind, `cannot encode frame ${JSON.stringify(unreachable)}`);

@@ -38,6 +38,10 @@ export class Session {
         return this.ack(connection, frame.id, Date.now());
       case Kind.Send:
         return this.sendToHook(connection, frame);
+      case Kind.Presence:
+      case Kind.History:
+        // Being built (delivery guarantees); answered honestly until then.
+        return this.error(connection, frame.id, ErrorCode.Unsupported, 'not available yet');
       default: {
         const unreachable: never = frame;
         throw new Error(`unhandled frame ${JSON.stringify(unreachable)}`);

@@ -33,6 +33,8 @@ const clientFrames: ClientFrame[] = [
   { kind: Kind.Rpc, id: 9, method: 'add', data: { a: 1, b: 2 } },
   { kind: Kind.Ping, id: 3 },
   { kind: Kind.Send, id: 0, data: 'hello' },
+  { kind: Kind.Presence, id: 4, topic: 'chat:lobby' },
+  { kind: Kind.History, id: 5, topic: 'prices:btc', epoch: 'k3x9', seq: 40 },
 ];
 
 const serverFrames: ServerFrame[] = [
@@ -42,7 +44,9 @@ const serverFrames: ServerFrame[] = [
   { kind: Kind.Error, id: 4, code: ErrorCode.NotFound, message: 'no rpc method "x"' },
   { kind: Kind.Join, topic: 'chat:lobby', connectionId: 'abc-2', userId: 'u1' },
   { kind: Kind.Leave, topic: 'chat:lobby', connectionId: 'abc-2', userId: null },
+  { kind: Kind.Join, topic: 'chat:lobby', connectionId: 'abc-3', userId: 'u2', info: { name: 'Ada' } },
   { kind: Kind.Push, data: 'Data received: hello' },
+  { kind: Kind.Gap, topic: 'prices:btc', seq: 77 },
 ];
 
 for (const codec of [msgpackCodec, jsonCodec] as Codec[]) {
@@ -185,6 +189,10 @@ describe('frame shapes', () => {
     bad([Kind.Rpc, 0, 'm', null], ErrorCode.BadFrame);
     bad([Kind.Rpc, 8, {}, null], ErrorCode.BadFrame, 8);
     bad([Kind.Send, 9], ErrorCode.BadFrame, 9);
+    bad([Kind.Presence, 11], ErrorCode.BadFrame, 11);
+    bad([Kind.History, 12, 't', 'e'], ErrorCode.BadFrame, 12);
+    bad([Kind.History, 12, 't', 'e', -1], ErrorCode.BadFrame, 12);
+    bad([Kind.History, 12, 't', 3, 1], ErrorCode.BadFrame, 12);
     bad([Kind.Subscribe, 10, ['t'], 'extras'], ErrorCode.BadFrame, 10);
     bad([Kind.Subscribe, 10, ['t'], { positions: [] }], ErrorCode.BadFrame, 10);
     bad([Kind.Subscribe, 10, ['t'], { positions: { t: ['e', -1] } }], ErrorCode.BadFrame, 10);
