@@ -6,7 +6,7 @@
 import { codecFor, type Codec } from '../protocol/codec.js';
 import { CloseCode, ErrorCode, shouldReconnect } from '../protocol/codes.js';
 import { LimitError, ProtocolError, RemoteError, toError } from '../protocol/errors.js';
-import { Kind, type ClientFrame, type ServerFrame, type WelcomeFrame } from '../protocol/frames.js';
+import { Kind, type ClientFrame, type ServerFrame, type StreamPosition, type SubscribeFrame, type TopicPosition, type WelcomeFrame } from '../protocol/frames.js';
 import { toServerFrame } from '../protocol/shapes.js';
 import { subprotocolsFor } from '../protocol/subprotocol.js';
 import { assertTopic } from '../protocol/topic.js';
@@ -14,11 +14,13 @@ import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { OpenGate } from './open-gate.js';
 import { RequestTable } from './requests.js';
+import { Streams, type Delivery } from './streams.js';
 import { Subscriptions, type MessageHandler } from './subscriptions.js';
 import { OPEN, resolveWebSocket, type WebSocketLike } from './transport.js';
 import type { ClientEvents, ClientOptions, ClientState } from './types.js';
 
 export type { MessageContext, MessageHandler } from './subscriptions.js';
+export type { GapEvent } from './streams.js';
 export type { ClientOptions, ClientEvents, ClientState } from './types.js';
 
 export class SwitchboardClient extends Emitter<ClientEvents> {
@@ -31,6 +33,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
 
   private readonly codec: Codec;
   private readonly subscriptions = new Subscriptions();
+  private readonly streams = new Streams();
   private readonly requests = new RequestTable();
   // Callers of ready() (and of requests) waiting for the connection to open.
   private readonly gate: OpenGate;
@@ -71,12 +74,18 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
   async subscribe(topic: string, handler: MessageHandler): Promise<void> {
     assertTopic(topic, this.limits?.maxTopicBytes);
     if (!this.subscriptions.add(topic, handler)) return;
+    this.streams.track(topic);
     try {
       await withTimeout(this.confirmSubscription(topic), this.requestTimeoutMs);
     } catch (err) {
-      if (err instanceof RemoteError && err.code !== ErrorCode.Timeout) this.subscriptions.forget(topic);
+      if (err instanceof RemoteError && err.code !== ErrorCode.Timeout) this.forgetTopic(topic);
       throw err;
     }
+  }
+
+  /** The last position delivered on a topic (epoch and seq), once known. */
+  position(topic: string): StreamPosition | undefined {
+    return this.streams.position(topic);
   }
 
   /**
@@ -86,10 +95,12 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
   private async confirmSubscription(topic: string): Promise<void> {
     for (;;) {
       if (this.state !== 'open') return this.subscriptions.waitForResubscribe(topic);
+      const frame = this.subscribeFrame(topic);
       try {
-        await this.request({ kind: Kind.Subscribe, id: 0, topics: [topic] });
+        this.subscribed(topic, await this.request(frame), frame.positions?.[topic], false);
         return;
       } catch (err) {
+        if (this.streams.isHeld(topic)) this.release(topic, this.streams.settle(topic, undefined, undefined).deliver);
         // Lost the connection mid-request: the resubscribe after the next welcome will do it.
         // (`state` may have changed during the await; TypeScript's narrowing does not know that.)
         if (!(err instanceof RemoteError && err.code === ErrorCode.Disconnected && (this.state as ClientState) !== 'closed')) throw err;
@@ -100,6 +111,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
   /** Removes `handler` (or every handler) from `topic`; unsubscribes on the server when none is left. */
   async unsubscribe(topic: string, handler?: MessageHandler): Promise<void> {
     if (!this.subscriptions.remove(topic, handler)) return;
+    this.streams.forget(topic);
     if (this.state === 'open') await this.request({ kind: Kind.Unsubscribe, id: 0, topics: [topic] });
   }
 
@@ -237,8 +249,15 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     switch (frame.kind) {
       case Kind.Welcome:
         return this.welcomed(frame);
-      case Kind.Message:
-        return this.subscriptions.deliver(frame.topic, frame.seq, frame.data, (error) => this.emit('error', error));
+      case Kind.Message: {
+        const { deliver, recover } = this.streams.receive(frame.topic, frame.seq, frame.data);
+        this.release(frame.topic, deliver);
+        if (recover) this.recover(frame.topic);
+        return;
+      }
+      case Kind.Gap:
+        if (this.streams.gapNotice(frame.topic, frame.seq)) this.recover(frame.topic);
+        return;
       case Kind.Reply:
         return this.requests.resolve(frame.id, frame.data);
       case Kind.Error:
@@ -256,9 +275,6 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
       case Kind.Push:
         this.emit('message', frame.data);
         return;
-      case Kind.Gap:
-        // Recovery is being built; a gap notice is harmless to ignore until then.
-        return;
       default: {
         const unreachable: never = frame;
         this.emit('error', new Error(`unhandled frame ${JSON.stringify(unreachable)}`));
@@ -275,7 +291,11 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     // refused topic does not refuse the others.
     const topics = this.subscriptions.topics;
     if (topics.length > 0) {
-      const frames: ClientFrame[] = topics.map((topic) => ({ kind: Kind.Subscribe, id: this.resubscribe(topic), topics: [topic] }));
+      const frames: ClientFrame[] = topics.map((topic) => {
+        const frame = this.subscribeFrame(topic);
+        frame.id = this.resubscribe(topic, frame.positions?.[topic]);
+        return frame;
+      });
       this.socket?.send(this.codec.encodeBatch(frames));
     }
     this.emit('open', frame);
@@ -283,17 +303,21 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
   }
 
   /** Registers the answer handling for one topic of the post-welcome batch; returns its request id. */
-  private resubscribe(topic: string): number {
+  private resubscribe(topic: string, requested: StreamPosition | undefined): number {
     const waiters = this.subscriptions.takeWaiters(topic);
     return this.requests.add(
       {
-        resolve: () => waiters.forEach((waiter) => waiter.resolve()),
+        resolve: (data) => {
+          this.subscribed(topic, data, requested, true);
+          waiters.forEach((waiter) => waiter.resolve());
+        },
         reject: (error) => {
+          if (this.streams.isHeld(topic)) this.release(topic, this.streams.settle(topic, undefined, undefined).deliver);
           const code = error instanceof RemoteError ? error.code : ErrorCode.Internal;
           // Lost again before the answer: the next welcome retries this topic for the same callers.
           if (code === ErrorCode.Disconnected) return this.subscriptions.enqueue(topic, waiters);
           // A refusal forgets the topic; a timeout keeps it for the next connection.
-          if (code !== ErrorCode.Timeout) this.subscriptions.forget(topic);
+          if (code !== ErrorCode.Timeout) this.forgetTopic(topic);
           if (waiters.length > 0) waiters.forEach((waiter) => waiter.reject(error));
           else this.emit('error', new RemoteError(code, `resubscribe to "${topic}" failed: ${error.message}`));
         },
@@ -302,8 +326,59 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     );
   }
 
+  // ---- stream positions and recovery ---------------------------------------------------------
+
+  /** A subscribe frame for one topic, carrying its last position so the server replays what was missed. */
+  private subscribeFrame(topic: string): SubscribeFrame {
+    const position = this.streams.position(topic);
+    this.streams.hold(topic);
+    const frame: SubscribeFrame = { kind: Kind.Subscribe, id: 0, topics: [topic] };
+    if (position !== undefined) frame.positions = { [topic]: position };
+    return frame;
+  }
+
+  /** Handles a subscribe answer: releases held messages, reports `subscribed` and any gap. */
+  private subscribed(topic: string, data: unknown, requested: StreamPosition | undefined, resubscribe: boolean): void {
+    const answer = topicPosition(data, topic);
+    const { deliver, gap } = this.streams.settle(topic, answer, requested);
+    this.release(topic, deliver);
+    if (answer !== undefined) {
+      this.emit('subscribed', { topic, epoch: answer.epoch, seq: answer.seq, recovered: requested === undefined ? undefined : answer.recovered === true, resubscribe });
+    }
+    if (gap !== undefined) this.emit('gap', gap);
+  }
+
+  /** Asks for the messages after the topic's last position (a gap showed in live traffic). */
+  private recover(topic: string): void {
+    const since = this.streams.position(topic);
+    if (since === undefined) return;
+    this.request({ kind: Kind.History, id: 0, topic, epoch: since.epoch, seq: since.seq }).then(
+      (data) => {
+        const { deliver, gap } = this.streams.settle(topic, topicPosition(data, undefined), since);
+        this.release(topic, deliver);
+        if (gap !== undefined) this.emit('gap', gap);
+      },
+      (err: unknown) => {
+        // Disconnected: the resubscribe after the next welcome recovers from the same position.
+        if (err instanceof RemoteError && err.code === ErrorCode.Disconnected) return;
+        this.release(topic, this.streams.settle(topic, undefined, undefined).deliver);
+        this.emit('error', toError(err));
+      },
+    );
+  }
+
+  private release(topic: string, deliveries: readonly Delivery[]): void {
+    for (const { seq, data } of deliveries) this.subscriptions.deliver(topic, seq, data, (error) => this.emit('error', error));
+  }
+
+  private forgetTopic(topic: string): void {
+    this.subscriptions.forget(topic);
+    this.streams.forget(topic);
+  }
+
   private disconnected(code: number, reason: string): void {
     this.socket = undefined;
+    this.streams.release();
     this.connectionId = undefined;
     this.requests.rejectAll(disconnected(`connection closed (${code}${reason ? `: ${reason}` : ''})`));
     this.scheduleReconnect(code, reason);
@@ -332,6 +407,15 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     this.gate.fail(error);
     this.subscriptions.rejectWaiters(error);
   }
+}
+
+/** Reads a TopicPosition out of reply data (a subscribe reply is keyed by topic; history's is not). */
+function topicPosition(data: unknown, topic: string | undefined): TopicPosition | undefined {
+  const value = topic === undefined ? data : typeof data === 'object' && data !== null ? (data as Record<string, unknown>)[topic] : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { epoch, seq, recovered } = value as Record<string, unknown>;
+  if (typeof epoch !== 'string' || typeof seq !== 'number') return undefined;
+  return recovered === undefined ? { epoch, seq } : { epoch, seq, recovered: recovered === true };
 }
 
 function disconnected(message: string): RemoteError {

@@ -1,5 +1,6 @@
 /** The client's public option and event types. */
 import type { Format, WelcomeFrame } from '../protocol/frames.js';
+import type { GapEvent } from './streams.js';
 import type { WebSocketConstructor } from './transport.js';
 
 /** Client options; every field is optional. */
@@ -37,6 +38,14 @@ export interface ClientEvents extends Record<string, unknown> {
   reconnecting: { attempt: number; delayMs: number };
   /** A Push frame: data the server sent to this connection only. */
   message: unknown;
+  /**
+   * A subscription was confirmed (first time, or renewed after a reconnect). `recovered` is set
+   * when a position was sent: true when every missed message was replayed (and has been
+   * delivered by the time this fires).
+   */
+  subscribed: { topic: string; epoch: string; seq: number; recovered: boolean | undefined; resubscribe: boolean };
+  /** Messages were missed and could not be recovered: reload the topic's state from your backend. */
+  gap: GapEvent;
   /** Someone joined a presence-enabled topic we are subscribed to. */
   join: { topic: string; connectionId: string; userId: string | null };
   /** Someone left a presence-enabled topic we are subscribed to. */

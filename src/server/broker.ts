@@ -1,50 +1,59 @@
 /**
- * The Broker: where publications are sequenced and from where they are delivered to every server
- * that has subscribers. The packed payload (the publication's data, msgpack-encoded once) is the
- * unit that crosses it, so a Redis broker can carry the same bytes between processes.
+ * The Broker: where publications are sequenced, retained for recovery, and delivered from to
+ * every server that has subscribers. The packed payload (the publication's data, msgpack-encoded
+ * once) is the unit that crosses it, so a Redis broker can carry the same bytes between processes.
  */
+import { MemoryHistoryStore, type HistoryStore, type MemoryHistoryOptions } from './history.js';
+import type { HistoryLimits } from './namespaces.js';
 
 /** Receives every publication, in sequence order per topic. */
 export type DeliverFn = (topic: string, seq: number, payload: Uint8Array) => void;
 
 export interface Broker {
-  /** Called once by the server before it listens; `deliver` fans a publication out locally. */
-  start(deliver: DeliverFn): void | Promise<void>;
   /**
-   * Sequences a publication and arranges for `deliver` to be called with it (on every server).
-   * Returns the topic sequence number assigned (1 for a topic's first message).
+   * Called once by the server before it listens. `deliver` fans a publication out locally;
+   * `isActive` tells whether this server has subscribers on a topic (memory pressure must not
+   * forget such a topic's sequence).
    */
-  publish(topic: string, payload: Uint8Array): number | Promise<number>;
-  /** The last sequence number assigned on a topic, 0 when none. */
-  lastSeq(topic: string): number | Promise<number>;
+  start(deliver: DeliverFn, isActive: (topic: string) => boolean): void | Promise<void>;
+  /**
+   * Sequences a publication, retains it within `retain` (false: not at all), and arranges for
+   * `deliver` to be called with it on every server. Returns the sequence number assigned (1 for
+   * the first message of an epoch).
+   */
+  publish(topic: string, payload: Uint8Array, retain: HistoryLimits | false): number | Promise<number>;
+  /** Topic epochs, sequence numbers and retained publications, for recovery and the history API. */
+  readonly history: HistoryStore;
   /** Stops delivering. */
   close(): void | Promise<void>;
 }
 
 /**
- * Single-process broker: sequence numbers in a Map, delivery synchronous in the publisher's call
- * stack, so the whole publish path stays in one tick.
+ * Single-process broker over a MemoryHistoryStore: sequencing, retention and delivery all happen
+ * synchronously in the publisher's call stack, so the whole publish path stays in one tick and a
+ * subscriber's replay can never interleave with a live publication.
  */
 export class MemoryBroker implements Broker {
-  private readonly seqs = new Map<string, number>();
+  readonly history: MemoryHistoryStore;
   private deliver: DeliverFn | undefined;
 
-  start(deliver: DeliverFn): void {
-    this.deliver = deliver;
+  constructor(options: Partial<MemoryHistoryOptions> = {}) {
+    this.history = new MemoryHistoryStore(options);
   }
 
-  publish(topic: string, payload: Uint8Array): number {
-    const seq = (this.seqs.get(topic) ?? 0) + 1;
-    this.seqs.set(topic, seq);
+  start(deliver: DeliverFn, isActive: (topic: string) => boolean = () => false): void {
+    this.deliver = deliver;
+    this.history.setActiveCheck(isActive);
+  }
+
+  publish(topic: string, payload: Uint8Array, retain: HistoryLimits | false): number {
+    const seq = this.history.append(topic, payload, retain);
     this.deliver?.(topic, seq, payload);
     return seq;
   }
 
-  lastSeq(topic: string): number {
-    return this.seqs.get(topic) ?? 0;
-  }
-
   close(): void {
     this.deliver = undefined;
+    this.history.close();
   }
 }

@@ -3,7 +3,7 @@
  * application hooks receive. Every method is safe after close: it does nothing rather than touch
  * a closed uWS socket.
  */
-import { codecFor, type Codec } from '../protocol/codec.js';
+import { codecFor, jsonMessageFrame, msgpackMessageFrame, type Codec } from '../protocol/codec.js';
 import { CloseCode } from '../protocol/codes.js';
 import { Kind, type Format, type ServerFrame } from '../protocol/frames.js';
 import type { WebSocket } from './uws.js';
@@ -41,8 +41,17 @@ export interface Client {
 
 /** Server operations a connection delegates to (topic bookkeeping lives in one place). */
 export interface ConnectionHost {
-  subscribe(connection: Connection, topics: readonly string[]): void;
+  subscribe(connection: Connection, topics: readonly string[]): unknown;
   unsubscribe(connection: Connection, topics: readonly string[]): void;
+}
+
+/**
+ * A connection in the slow lane (it fell behind): uWS no longer fans out to it; the hub records,
+ * per topic, the last skipped seq (`drop`) or the newest publication (`conflate`).
+ */
+export interface Lag {
+  readonly skipped: Map<string, number>;
+  readonly newest: Map<string, { seq: number; payload: Uint8Array }>;
 }
 
 /** The uWS user data: one reference to the state object, which keeps its identity (uWS copies user data's own properties). */
@@ -66,6 +75,10 @@ export class Connection implements Client {
   /** The live socket between open and close; undefined before open and after close. */
   socket: WebSocket<UserData> | undefined;
   closed = false;
+  /** Topics whose subscription waits for an async history read (not yet delivered natively). */
+  attaching: Set<string> | undefined;
+  /** Set while the connection is in the slow lane (see slow-consumers.ts). */
+  lag: Lag | undefined;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -98,12 +111,36 @@ export class Connection implements Client {
     return sent;
   }
 
+  /** Sends one publication as a Message frame in this connection's format. */
+  sendPublication(topic: string, seq: number, payload: Uint8Array): boolean {
+    const socket = this.socket;
+    if (socket === undefined) return false;
+    this.counters.framesOut++;
+    if (this.format === 'json') return socket.send(jsonMessageFrame(topic, seq, payload), false) !== 2;
+    return socket.send(msgpackMessageFrame(topic, seq, payload), true) !== 2;
+  }
+
+  /** Runs `fn` corked (one syscall for everything it sends); does nothing once closed. */
+  corked(fn: () => void): void {
+    const socket = this.socket;
+    if (socket !== undefined) socket.cork(fn);
+  }
+
+  /** Bytes queued in uWS for this socket, waiting for the peer to read them. */
+  get bufferedAmount(): number {
+    return this.socket?.getBufferedAmount() ?? 0;
+  }
+
   send(data: unknown): boolean {
     return this.sendFrameLater({ kind: Kind.Push, data });
   }
 
   subscribe(topic: string): void {
-    if (!this.closed) this.host.subscribe(this, [topic]);
+    if (this.closed) return;
+    const started = this.host.subscribe(this, [topic]);
+    // Only an external (async) history store can fail here, and the hub has then already rolled
+    // the subscription back and counted the failure; nothing is left for the caller to undo.
+    if (started instanceof Promise) started.catch(() => undefined);
   }
 
   unsubscribe(topic: string): void {

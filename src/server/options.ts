@@ -44,8 +44,18 @@ export interface ServerOptions extends Hooks {
   maxTopicBytes: number;
   /** Largest HTTP API request body, in bytes; larger ones get 413. @default 1048576 (1 MiB) */
   maxHttpBodyBytes: number;
-  /** Bytes buffered for one slow socket before uWS stops queueing to it. @default 1048576 (1 MiB) */
+  /**
+   * Bytes buffered for one socket before it counts as a slow consumer and its topics'
+   * `slowConsumer` policy applies (drop with a Gap notice, close with 4003, or conflate). uWS
+   * itself stops queueing at twice this. @default 1048576 (1 MiB)
+   */
   maxBackpressureBytes: number;
+  /** How often every socket's buffer is checked against `maxBackpressureBytes`, in ms. @default 100 */
+  slowConsumerCheckMs: number;
+  /** Most publications replayed for one recovery (subscribe with a position, or History); a longer gap answers `recovered: false`. @default 1000 */
+  maxReplayMessages: number;
+  /** Memory budget of the in-memory history (all topics), in bytes; least recently published topics are evicted first. @default 67108864 (64 MiB) */
+  historyMaxBytes: number;
   /** Seconds without traffic before a socket is closed (8–960); uWS pings idle sockets before that. @default 120 */
   idleTimeoutSeconds: number;
   /** Milliseconds an RPC handler may take before the caller gets TIMEOUT. @default 10000 (10 s) */
@@ -81,6 +91,9 @@ export const DEFAULTS: Readonly<Omit<ServerOptions, keyof Hooks>> = Object.freez
   maxTopicBytes: DEFAULT_MAX_TOPIC_BYTES,
   maxHttpBodyBytes: 1024 * 1024,
   maxBackpressureBytes: 1024 * 1024,
+  slowConsumerCheckMs: 100,
+  maxReplayMessages: 1000,
+  historyMaxBytes: 64 * 1024 * 1024,
   idleTimeoutSeconds: 120,
   rpcTimeoutMs: 10_000,
   presence: false,
@@ -99,6 +112,9 @@ const INTEGER_KEYS = [
   'maxTopicBytes',
   'maxHttpBodyBytes',
   'maxBackpressureBytes',
+  'slowConsumerCheckMs',
+  'maxReplayMessages',
+  'historyMaxBytes',
   'idleTimeoutSeconds',
   'rpcTimeoutMs',
 ] as const;

@@ -65,14 +65,15 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
   const binding = loadUws();
   const { uws } = binding;
   const app = uws.App();
-  const broker = options.broker ?? new MemoryBroker();
-  const hub = new Hub(app, broker, { maxTopicBytes: options.maxTopicBytes }, buildNamespaces(options));
+  const broker = options.broker ?? new MemoryBroker({ maxBytes: options.historyMaxBytes });
+  const hub = new Hub(app, broker, options, buildNamespaces(options));
   const traffic = newTrafficCounters();
   const metrics = createMetrics(hub, traffic);
   const startedAt = Date.now();
   const idPrefix = randomBytes(4).toString('hex');
   let nextId = 0;
   let listenSocket: ListenSocket | undefined;
+  let slowConsumerCheck: ReturnType<typeof setInterval> | undefined;
   let closing: Promise<void> | undefined;
 
   const reportError = (error: Error, connection?: Connection) => {
@@ -126,7 +127,12 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
 
     async listen(port = options.port, host = options.host) {
       if (listenSocket) throw new Error('server is already listening');
-      await broker.start(hub.deliver);
+      await broker.start(hub.deliver, hub.isActive);
+      // Stalled readers fire no uWS event at all, so every socket's buffer is looked at on a timer.
+      slowConsumerCheck = setInterval(() => {
+        for (const connection of hub.connections.values()) hub.lanes.check(connection);
+      }, options.slowConsumerCheckMs);
+      slowConsumerCheck.unref();
       // Exclusive: without it Linux lets a second server bind the same port and silently split
       // the connections (each half with its own sequence numbers).
       const socket = await new Promise<ListenSocket | false>((resolve) => listenExclusive(binding, app, host, port, resolve));
@@ -154,6 +160,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
       closing ??= (async () => {
         if (listenSocket) closeListenSocket(binding, listenSocket);
         listenSocket = undefined;
+        clearInterval(slowConsumerCheck);
         for (const connection of [...hub.connections.values()]) connection.close(CloseCode.GoingAway, 'server shutting down');
         const deadline = Date.now() + CLOSE_GRACE_MS;
         while (hub.connections.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));

@@ -4,7 +4,7 @@
  */
 import { ErrorCode } from '../protocol/codes.js';
 import { ProtocolError, SwitchboardError, toError } from '../protocol/errors.js';
-import { Kind, type ClientFrame, type PublishFrame, type RpcFrame, type SendFrame, type SubscribeFrame } from '../protocol/frames.js';
+import { Kind, type ClientFrame, type HistoryFrame, type PublishFrame, type RpcFrame, type SendFrame, type SubscribeFrame } from '../protocol/frames.js';
 import { topicProblem } from '../protocol/topic.js';
 import type { Connection } from './connection.js';
 import type { Hooks } from './hooks.js';
@@ -39,9 +39,10 @@ export class Session {
       case Kind.Send:
         return this.sendToHook(connection, frame);
       case Kind.Presence:
-      case Kind.History:
         // Being built (delivery guarantees); answered honestly until then.
         return this.error(connection, frame.id, ErrorCode.Unsupported, 'not available yet');
+      case Kind.History:
+        return this.history(connection, frame);
       default: {
         const unreachable: never = frame;
         throw new Error(`unhandled frame ${JSON.stringify(unreachable)}`);
@@ -74,8 +75,36 @@ export class Session {
     if (connection.topics.size + added > this.options.maxSubscriptions) {
       return this.error(connection, frame.id, ErrorCode.LimitExceeded, `at most ${this.options.maxSubscriptions} subscriptions per connection`);
     }
-    this.hub.subscribe(connection, frame.topics);
-    this.ack(connection, frame.id, null);
+    this.answer(connection, frame.id, () => this.hub.subscribe(connection, frame.topics, frame.positions));
+  }
+
+  private history(connection: Connection, frame: HistoryFrame): void {
+    this.answer(connection, frame.id, () => this.hub.replay(connection, frame.topic, { epoch: frame.epoch, seq: frame.seq }));
+  }
+
+  /**
+   * Answers a request whose work may finish later (an async history store): a ProtocolError is
+   * the client's (its code), anything else is ours (INTERNAL, details only in the log).
+   */
+  private answer(connection: Connection, id: number, run: () => unknown): void {
+    let result: unknown;
+    try {
+      result = run();
+    } catch (err) {
+      if (err instanceof ProtocolError) return this.error(connection, id, err.code, err.message);
+      return this.failed(connection, id, err, false, 'request failed');
+    }
+    if (!isPromiseLike(result)) return this.ack(connection, id, result);
+    result.then(
+      (value) => {
+        if (!connection.closed) this.ack(connection, id, value, true);
+      },
+      (err: unknown) => {
+        if (err instanceof ProtocolError) {
+          if (!connection.closed) this.error(connection, id, err.code, err.message, true);
+        } else this.failed(connection, id, err, true, 'request failed');
+      },
+    );
   }
 
   private publish(connection: Connection, frame: PublishFrame): void {
@@ -89,19 +118,19 @@ export class Session {
       seq = this.hub.publish(frame.topic, frame.data);
     } catch (err) {
       if (err instanceof ProtocolError) return this.error(connection, frame.id, err.code, err.message);
-      return this.brokerFailed(connection, frame.id, err, false);
+      return this.failed(connection, frame.id, err, false, 'publish failed');
     }
     if (typeof seq === 'number') return this.ack(connection, frame.id, seq);
     seq.then(
       (value) => this.ack(connection, frame.id, value, true),
-      (err: unknown) => this.brokerFailed(connection, frame.id, err, true),
+      (err: unknown) => this.failed(connection, frame.id, err, true, 'publish failed'),
     );
   }
 
-  /** A broker failure is ours, not the client's: INTERNAL, details only in the log. */
-  private brokerFailed(connection: Connection, id: number, err: unknown, later: boolean): void {
+  /** A broker or store failure is ours, not the client's: INTERNAL, details only in the log. */
+  private failed(connection: Connection, id: number, err: unknown, later: boolean, message: string): void {
     this.report(toError(err), connection);
-    if (!connection.closed) this.error(connection, id, ErrorCode.Internal, 'publish failed', later);
+    if (!connection.closed) this.error(connection, id, ErrorCode.Internal, message, later);
   }
 
   private rpc(connection: Connection, frame: RpcFrame): void {

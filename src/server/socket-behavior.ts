@@ -16,6 +16,9 @@ import type { WebSocket, WebSocketBehavior } from './uws.js';
 // Messages up to this multiple of maxPayloadBytes are received and refused with a clean 1009
 // close; uWS itself drops anything larger without a close frame.
 const HARD_PAYLOAD_FACTOR = 4;
+// uWS stops queueing to a socket at this multiple of maxBackpressureBytes; the slow-consumer check
+// moves a socket off native fan-out long before, unless it fills faster than the check runs.
+const BACKPRESSURE_HARD_FACTOR = 2;
 
 export interface SocketDeps {
   options: ResolvedOptions;
@@ -58,7 +61,9 @@ export function createSocketBehavior(deps: SocketDeps): WebSocketBehavior<UserDa
   return {
     compression: deps.compressionDisabled,
     maxPayloadLength: options.maxPayloadBytes * HARD_PAYLOAD_FACTOR,
-    maxBackpressure: options.maxBackpressureBytes,
+    // The slow-consumer policy acts at maxBackpressureBytes; uWS's own silent drop is the backstop.
+    maxBackpressure: options.maxBackpressureBytes * BACKPRESSURE_HARD_FACTOR,
+    closeOnBackpressureLimit: false,
     // uWS wants 0 or at least 8 seconds, in steps of 4.
     idleTimeout: Math.max(8, Math.ceil(options.idleTimeoutSeconds / 4) * 4),
     sendPingsAutomatically: true,
@@ -106,6 +111,12 @@ export function createSocketBehavior(deps: SocketDeps): WebSocketBehavior<UserDa
         }
         handle(connection, frame);
       }
+    },
+
+    drain(ws: WebSocket<UserData>) {
+      // A lagging socket is draining: it may be ready to catch up.
+      const connection = ws.getUserData().connection;
+      if (connection.lag !== undefined) hub.lanes.check(connection);
     },
 
     close(ws: WebSocket<UserData>, code: number, message: ArrayBuffer) {

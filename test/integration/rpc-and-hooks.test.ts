@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorCode, RemoteError } from '../../src/protocol/index.js';
 import type { Client } from '../../src/server/index.js';
+import { MemoryHistoryStore } from '../../src/server/history.js';
 import { sleep, startServer, waitFor } from '../helpers/server.js';
 import { connectClient } from '../helpers/clients.js';
 
@@ -161,8 +162,10 @@ describe('broker failures', async () => {
       this.deliver?.(topic, 1, payload);
       return Promise.resolve(1);
     },
-    lastSeq: () => 0,
-    close() {},
+    history: new MemoryHistoryStore(),
+    close() {
+      this.history.close();
+    },
   };
   const { url } = await startServer({ broker, clientPublish: true, onError: (error) => errors.push(error) });
 

@@ -1,0 +1,235 @@
+/**
+ * Topic streams: the epoch and sequence of every topic, and a bounded history of recent
+ * publications kept for recovery. The interface allows async implementations (a Redis store runs
+ * sequencing and retention in one script); MemoryHistoryStore is synchronous so the in-memory
+ * publish path stays in one tick.
+ */
+import { randomBytes } from 'node:crypto';
+import type { StreamPosition } from '../protocol/frames.js';
+import type { HistoryLimits } from './namespaces.js';
+
+/** One retained publication: its sequence number, packed data and publish time (ms since epoch). */
+export interface Publication {
+  readonly seq: number;
+  readonly payload: Uint8Array;
+  readonly time: number;
+}
+
+/** The answer to a history read. */
+export interface HistoryRead {
+  /** The topic's current epoch and last sequence number. */
+  readonly epoch: string;
+  readonly seq: number;
+  /**
+   * With a position: true when every publication after it is in `publications`. Without one:
+   * always true (the most recent retained publications were asked for).
+   */
+  readonly recovered: boolean;
+  /** Oldest first. Empty when not recovered. */
+  readonly publications: readonly Publication[];
+}
+
+export type MaybePromise<T> = T | Promise<T>;
+
+export interface HistoryStore {
+  /**
+   * Assigns the topic's next sequence number (1 for the first message of an epoch) and retains
+   * the publication within `retain` (or not at all when false). Returns the sequence number.
+   */
+  append(topic: string, payload: Uint8Array, retain: HistoryLimits | false): MaybePromise<number>;
+  /** The topic's epoch and last sequence number; starts a new epoch (seq 0) for an unknown topic. */
+  top(topic: string): MaybePromise<StreamPosition>;
+  /**
+   * With `since`: the publications after it, when they are all retained, the epoch matches and
+   * there are at most `limit` of them; otherwise `recovered: false` and none. Without `since`:
+   * the last `limit` retained publications.
+   */
+  read(topic: string, since: StreamPosition | null, limit: number): MaybePromise<HistoryRead>;
+  /**
+   * Lets the store ask whether a topic has subscribers, so that memory pressure never forgets the
+   * sequence of a topic someone is following (which would restart its seq under their feet).
+   */
+  setActiveCheck(isActive: (topic: string) => boolean): void;
+  close(): MaybePromise<void>;
+}
+
+/** Settings of the in-memory store. */
+export interface MemoryHistoryOptions {
+  /** Memory budget for all topics' state and retained payloads, in bytes. @default 67108864 (64 MiB) */
+  maxBytes: number;
+  /** How often expired publications are freed, in ms (reads never return expired ones anyway). @default 5000 */
+  sweepIntervalMs: number;
+  /** Clock, for tests. @default Date.now */
+  now: () => number;
+}
+
+// Rough per-object costs used for the memory budget (V8 object headers, array slots, Map entries).
+const PUBLICATION_OVERHEAD_BYTES = 64;
+const TOPIC_OVERHEAD_BYTES = 200;
+
+interface TopicStream {
+  readonly epoch: string;
+  seq: number;
+  /** Retained publications; the live ones start at `head`. */
+  entries: Publication[];
+  head: number;
+  /** Budgeted bytes of this topic (state plus retained payloads). */
+  bytes: number;
+  ttlMs: number;
+}
+
+const noActiveCheck = () => false;
+
+/**
+ * Streams and history in process memory. Bounded three ways: per topic by the namespace's size and
+ * TTL, and globally by `maxBytes`, which forgets the least recently published topics first (their
+ * retained publications, and their sequence too when nobody here subscribes to them).
+ */
+export class MemoryHistoryStore implements HistoryStore {
+  private readonly streams = new Map<string, TopicStream>();
+  private readonly options: MemoryHistoryOptions;
+  // Epochs are this store's boot id plus a counter, so a restart (new store) changes every epoch
+  // and a topic forgotten under memory pressure comes back with a new one.
+  private readonly bootId = randomBytes(6).toString('base64url');
+  private epochCounter = 0;
+  private totalBytes = 0;
+  private isActive: (topic: string) => boolean = noActiveCheck;
+  private readonly sweeper: ReturnType<typeof setInterval>;
+
+  constructor(options: Partial<MemoryHistoryOptions> = {}) {
+    this.options = { maxBytes: 64 * 1024 * 1024, sweepIntervalMs: 5000, now: Date.now, ...options };
+    this.sweeper = setInterval(() => this.sweep(), this.options.sweepIntervalMs);
+    this.sweeper.unref();
+  }
+
+  /** Budgeted bytes in use (state plus retained payloads). */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  /** Number of topics with state. */
+  get topics(): number {
+    return this.streams.size;
+  }
+
+  setActiveCheck(isActive: (topic: string) => boolean): void {
+    this.isActive = isActive;
+  }
+
+  append(topic: string, payload: Uint8Array, retain: HistoryLimits | false): number {
+    const stream = this.streams.get(topic) ?? this.create(topic);
+    const seq = ++stream.seq;
+    // Re-insert so Map order is least-recently-published first (eviction order).
+    this.streams.delete(topic);
+    this.streams.set(topic, stream);
+    if (retain === false) {
+      if (stream.head < stream.entries.length) this.dropAll(stream);
+      return seq;
+    }
+    const now = this.options.now();
+    stream.ttlMs = retain.ttlMs;
+    stream.entries.push({ seq, payload, time: now });
+    this.account(stream, payload.byteLength + PUBLICATION_OVERHEAD_BYTES);
+    this.trim(stream, retain.size, now);
+    if (this.totalBytes > this.options.maxBytes) this.evict(topic);
+    return seq;
+  }
+
+  top(topic: string): StreamPosition {
+    const stream = this.streams.get(topic) ?? this.create(topic);
+    return { epoch: stream.epoch, seq: stream.seq };
+  }
+
+  read(topic: string, since: StreamPosition | null, limit: number): HistoryRead {
+    const stream = this.streams.get(topic) ?? this.create(topic);
+    const { epoch, seq } = stream;
+    this.expire(stream, this.options.now());
+    const live = stream.entries;
+    if (since === null) {
+      return { epoch, seq, recovered: true, publications: live.slice(Math.max(stream.head, live.length - limit)) };
+    }
+    if (since.epoch !== epoch || since.seq > seq) return { epoch, seq, recovered: false, publications: [] };
+    const missed = seq - since.seq;
+    if (missed === 0) return { epoch, seq, recovered: true, publications: [] };
+    if (missed > limit) return { epoch, seq, recovered: false, publications: [] };
+    const oldest = stream.head < live.length ? live[stream.head]!.seq : seq + 1;
+    if (oldest > since.seq + 1) return { epoch, seq, recovered: false, publications: [] };
+    // Retained seqs are consecutive, so the first missed one sits at a known offset.
+    const start = stream.head + (since.seq + 1 - oldest);
+    return { epoch, seq, recovered: true, publications: live.slice(start) };
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+
+  private create(topic: string): TopicStream {
+    const stream: TopicStream = { epoch: `${this.bootId}${(this.epochCounter++).toString(36)}`, seq: 0, entries: [], head: 0, bytes: 0, ttlMs: 0 };
+    this.streams.set(topic, stream);
+    this.account(stream, TOPIC_OVERHEAD_BYTES + topic.length * 2);
+    if (this.totalBytes > this.options.maxBytes) this.evict(topic);
+    return stream;
+  }
+
+  private account(stream: TopicStream, delta: number): void {
+    stream.bytes += delta;
+    this.totalBytes += delta;
+  }
+
+  /** Drops publications beyond `size` and older than the TTL. */
+  private trim(stream: TopicStream, size: number, now: number): void {
+    const excess = stream.entries.length - stream.head - size;
+    for (let i = 0; i < excess; i++) this.dropOldest(stream);
+    this.expire(stream, now);
+  }
+
+  private expire(stream: TopicStream, now: number): void {
+    const cutoff = now - stream.ttlMs;
+    const entries = stream.entries;
+    while (stream.head < entries.length && entries[stream.head]!.time <= cutoff) this.dropOldest(stream);
+  }
+
+  private dropOldest(stream: TopicStream): void {
+    const entries = stream.entries;
+    const gone = entries[stream.head]!;
+    this.account(stream, -(gone.payload.byteLength + PUBLICATION_OVERHEAD_BYTES));
+    stream.head++;
+    // Compact once the dead prefix is at least half the array: amortised O(1) per drop.
+    if (stream.head >= 64 && stream.head * 2 >= entries.length) {
+      stream.entries = entries.slice(stream.head);
+      stream.head = 0;
+    }
+  }
+
+  private dropAll(stream: TopicStream): void {
+    while (stream.head < stream.entries.length) this.dropOldest(stream);
+    stream.entries = [];
+    stream.head = 0;
+  }
+
+  /**
+   * Frees memory until under budget, least recently published topics first: their publications,
+   * and their whole state when no one here subscribes. `current` is the topic being written; it is
+   * trimmed last, oldest publications first.
+   */
+  private evict(current: string): void {
+    for (const [topic, stream] of this.streams) {
+      if (this.totalBytes <= this.options.maxBytes) return;
+      if (topic === current) continue;
+      this.dropAll(stream);
+      if (!this.isActive(topic)) {
+        this.streams.delete(topic);
+        this.totalBytes -= stream.bytes;
+      }
+    }
+    const stream = this.streams.get(current);
+    while (stream !== undefined && this.totalBytes > this.options.maxBytes && stream.head < stream.entries.length) this.dropOldest(stream);
+  }
+
+  private sweep(): void {
+    const now = this.options.now();
+    for (const stream of this.streams.values()) {
+      if (stream.head < stream.entries.length) this.expire(stream, now);
+    }
+  }
+}
