@@ -1,11 +1,11 @@
 /** Public entry point of the client SDK (`import { connect } from 'switchboard/client'`). Runs in Node and browsers. */
 import { SwitchboardClient, type ClientOptions } from './client.js';
 
-export { SwitchboardClient, type ClientOptions, type ClientEvents, type ClientState, type MessageContext, type MessageHandler } from './client.js';
+export { SwitchboardClient, type ClientOptions, type ClientEvents, type ClientState, type GapEvent, type MessageContext, type MessageHandler } from './client.js';
 export type { WebSocketConstructor, WebSocketLike } from './transport.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { ErrorCode, CloseCode, shouldReconnect, SwitchboardError, ProtocolError, RemoteError, LimitError } from '../protocol/index.js';
-export type { Format, WelcomeFrame } from '../protocol/index.js';
+export type { Format, StreamPosition, TopicPosition, WelcomeFrame } from '../protocol/index.js';
 
 /** Opens a client that connects (and reconnects) to a Switchboard server at `url`. */
 export function connect(url: string, options: ClientOptions = {}): SwitchboardClient {

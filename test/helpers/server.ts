@@ -2,6 +2,7 @@
  * Starts a real Switchboard server on an ephemeral loopback port for one test, with logs silenced.
  * Every integration test goes through this so ports never collide and servers are always closed.
  */
+import { createServer as createNetServer } from 'node:net';
 import { after } from 'node:test';
 import { createServer, type Server, type ServerOptions } from '../../src/server/index.js';
 
@@ -43,4 +44,13 @@ export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'co
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(5);
   }
+}
+
+/** A loopback TCP port that was free a moment ago (for tests that must restart on the same port). */
+export async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Streams } from '../../../src/client/streams.js';
+
+const seqs = (list: ReadonlyArray<{ seq: number }>) => list.map((m) => m.seq);
+
+test('a fresh subscription starts at the answered seq; in-order messages flow, duplicates are dropped', () => {
+  const streams = new Streams();
+  streams.track('t');
+  streams.hold('t');
+  assert.deepEqual(streams.settle('t', { epoch: 'e', seq: 4 }, undefined), { deliver: [], gap: undefined });
+  assert.deepEqual(streams.position('t'), { epoch: 'e', seq: 4 });
+  assert.deepEqual(seqs(streams.receive('t', 5, 'a').deliver), [5]);
+  assert.deepEqual(seqs(streams.receive('t', 5, 'a').deliver), [], 'duplicate');
+  assert.deepEqual(streams.position('t'), { epoch: 'e', seq: 5 });
+});
+
+test('a jump in seq holds the message and asks for recovery; the answer releases everything in order once', () => {
+  const streams = new Streams();
+  streams.track('t');
+  streams.hold('t');
+  streams.settle('t', { epoch: 'e', seq: 10 }, undefined);
+  const jump = streams.receive('t', 13, 'c');
+  assert.deepEqual(jump, { deliver: [], recover: true });
+  // Live traffic keeps arriving while the History request is out; then the replay (11..13), then the answer.
+  for (const seq of [14, 11, 12, 13]) assert.deepEqual(streams.receive('t', seq, seq).deliver, []);
+  const { deliver, gap } = streams.settle('t', { epoch: 'e', seq: 13, recovered: true }, { epoch: 'e', seq: 10 });
+  assert.equal(gap, undefined);
+  assert.deepEqual(seqs(deliver), [11, 12, 13, 14]);
+  assert.deepEqual(seqs(streams.receive('t', 15, 'x').deliver), [15]);
+});
+
+test('an unrecoverable gap is reported (history or epoch) and delivery continues from the new position', () => {
+  const streams = new Streams();
+  streams.track('t');
+  streams.hold('t');
+  streams.settle('t', { epoch: 'e', seq: 3 }, undefined);
+  streams.hold('t');
+  const history = streams.settle('t', { epoch: 'e', seq: 50, recovered: false }, { epoch: 'e', seq: 3 });
+  assert.deepEqual(history.gap, { topic: 't', epoch: 'e', lastSeq: 3, seq: 50, reason: 'history' });
+  assert.deepEqual(streams.position('t'), { epoch: 'e', seq: 50 });
+  streams.hold('t');
+  const epoch = streams.settle('t', { epoch: 'f', seq: 0, recovered: false }, { epoch: 'e', seq: 50 });
+  assert.equal(epoch.gap?.reason, 'epoch');
+  assert.deepEqual(streams.position('t'), { epoch: 'f', seq: 0 });
+  assert.deepEqual(seqs(streams.receive('t', 1, 'new').deliver), [1]);
+});
+
+test('gap notices ask for recovery only when behind and not already recovering; a disconnect drops held messages', () => {
+  const streams = new Streams();
+  streams.track('t');
+  streams.hold('t');
+  streams.settle('t', { epoch: 'e', seq: 7 }, undefined);
+  assert.equal(streams.gapNotice('t', 7), false, 'not behind');
+  assert.equal(streams.gapNotice('t', 9), true);
+  assert.equal(streams.gapNotice('t', 10), false, 'already recovering');
+  streams.receive('t', 10, 'held');
+  streams.release();
+  assert.equal(streams.isHeld('t'), false);
+  assert.deepEqual(streams.position('t'), { epoch: 'e', seq: 7 }, 'the resubscribe recovers from here');
+});
