@@ -3,11 +3,13 @@
  * (pack once → broker → one frame per format → uWS fans it out natively).
  */
 import { jsonCodec, jsonMessageFrame, msgpackCodec, msgpackMessageFrame, packValue } from '../protocol/codec.js';
-import { Kind, type JoinFrame, type LeaveFrame } from '../protocol/frames.js';
+import type { JoinFrame, LeaveFrame } from '../protocol/frames.js';
 import { assertTopic } from '../protocol/topic.js';
 import type { Broker } from './broker.js';
 import type { Connection, ConnectionHost } from './connection.js';
 import type { Namespaces } from './namespaces.js';
+import { PresenceRegistry } from './presence.js';
+import { UserIndex } from './user-index.js';
 import type { TemplatedApp } from './uws.js';
 
 // JSON-mode sockets subscribe to a parallel uWS topic so each format's frame is built once per
@@ -25,6 +27,10 @@ export class Hub implements ConnectionHost {
   /** Open connections by id. */
   readonly connections = new Map<string, Connection>();
   readonly counters: HubCounters = { connectionsOpened: 0, publications: 0, publishedBytes: 0 };
+  /** Who is on each presence-enabled topic. */
+  readonly presence = new PresenceRegistry();
+  /** Open connections by user id (anonymous ones are not indexed). */
+  readonly users = new UserIndex<Connection>();
   // Number of JSON-mode subscribers per topic; absent means none, so msgpack-only topics never
   // pay for a JSON frame.
   private readonly jsonSubscribers = new Map<string, number>();
@@ -68,6 +74,7 @@ export class Hub implements ConnectionHost {
 
   add(connection: Connection): void {
     this.connections.set(connection.id, connection);
+    this.users.add(connection);
     this.counters.connectionsOpened++;
   }
 
@@ -77,6 +84,7 @@ export class Hub implements ConnectionHost {
    */
   remove(connection: Connection): void {
     this.connections.delete(connection.id);
+    this.users.delete(connection);
     for (const topic of connection.topics) this.forget(connection, topic);
     connection.topics.clear();
   }
@@ -98,7 +106,7 @@ export class Hub implements ConnectionHost {
       } else {
         socket.subscribe(topic);
       }
-      if (this.namespaces.match(topic).presence) this.presence({ kind: Kind.Join, topic, connectionId: connection.id, userId: connection.userId });
+      if (this.namespaces.match(topic).presence) this.announce(this.presence.join(topic, connection));
     }
   }
 
@@ -118,10 +126,12 @@ export class Hub implements ConnectionHost {
       if (left > 0) this.jsonSubscribers.set(topic, left);
       else this.jsonSubscribers.delete(topic);
     }
-    if (this.namespaces.match(topic).presence) this.presence({ kind: Kind.Leave, topic, connectionId: connection.id, userId: connection.userId });
+    if (this.namespaces.match(topic).presence) this.announce(this.presence.leave(topic, connection));
   }
 
-  private presence(frame: JoinFrame | LeaveFrame): void {
+  /** Sends a Join or Leave (if one is due) to the topic's subscribers in both formats. */
+  private announce(frame: JoinFrame | LeaveFrame | undefined): void {
+    if (frame === undefined) return;
     if (this.app.numSubscribers(frame.topic) > 0) this.app.publish(frame.topic, msgpackCodec.encode(frame), true);
     if (this.jsonSubscribers.has(frame.topic)) this.app.publish(JSON_TOPIC_PREFIX + frame.topic, jsonCodec.encode(frame), false);
   }
