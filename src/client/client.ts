@@ -6,7 +6,7 @@
 import { codecFor, type Codec } from '../protocol/codec.js';
 import { CloseCode, ErrorCode, shouldReconnect } from '../protocol/codes.js';
 import { LimitError, ProtocolError, RemoteError, toError } from '../protocol/errors.js';
-import { Kind, type ClientFrame, type ServerFrame, type StreamPosition, type SubscribeFrame, type TopicPosition, type WelcomeFrame } from '../protocol/frames.js';
+import { Kind, type ClientFrame, type PresenceInfo, type ServerFrame, type StreamPosition, type SubscribeFrame, type TopicPosition, type WelcomeFrame } from '../protocol/frames.js';
 import { toServerFrame } from '../protocol/shapes.js';
 import { subprotocolsFor } from '../protocol/subprotocol.js';
 import { assertTopic } from '../protocol/topic.js';
@@ -147,6 +147,15 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     this.write({ kind: Kind.Send, id: 0, data });
   }
 
+  /**
+   * Who is on a subscribed, presence-enabled topic: distinct users, connections and member entries.
+   * Rejects with RemoteError NOT_SUBSCRIBED (120) or UNSUPPORTED (110, presence off for the topic).
+   */
+  async presence(topic: string, options: { timeoutMs?: number } = {}): Promise<PresenceInfo> {
+    assertTopic(topic, this.limits?.maxTopicBytes);
+    return (await this.request({ kind: Kind.Presence, id: 0, topic }, options.timeoutMs)) as PresenceInfo;
+  }
+
   /** Round trip to the server; resolves with the server's clock (ms since epoch). */
   async ping(options: { timeoutMs?: number } = {}): Promise<number> {
     return (await this.request({ kind: Kind.Ping, id: 0 }, options.timeoutMs)) as number;
@@ -268,8 +277,8 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
         return this.requests.reject(frame.id, new RemoteError(frame.code, frame.message));
       case Kind.Join:
       case Kind.Leave: {
-        const { topic, connectionId, userId } = frame;
-        this.emit(frame.kind === Kind.Join ? 'join' : 'leave', { topic, connectionId, userId });
+        const { topic, connectionId, userId, info } = frame;
+        this.emit(frame.kind === Kind.Join ? 'join' : 'leave', info === undefined ? { topic, connectionId, userId } : { topic, connectionId, userId, info });
         return;
       }
       case Kind.Push:

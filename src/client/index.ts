@@ -5,7 +5,8 @@ export { SwitchboardClient, type ClientOptions, type ClientEvents, type ClientSt
 export type { WebSocketConstructor, WebSocketLike } from './transport.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { ErrorCode, CloseCode, shouldReconnect, SwitchboardError, ProtocolError, RemoteError, LimitError } from '../protocol/index.js';
-export type { Format, StreamPosition, TopicPosition, WelcomeFrame } from '../protocol/index.js';
+export type { Format, PresenceInfo, PresenceMember, StreamPosition, TopicPosition, WelcomeFrame } from '../protocol/index.js';
+export type { PresenceEvent } from './types.js';
 
 /** Opens a client that connects (and reconnects) to a Switchboard server at `url`. */
 export function connect(url: string, options: ClientOptions = {}): SwitchboardClient {

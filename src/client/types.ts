@@ -23,6 +23,14 @@ export interface ClientOptions {
   WebSocket?: WebSocketConstructor;
 }
 
+/** A join or leave notice; `info` is the member's `info` token claim, absent when it has none. */
+export interface PresenceEvent {
+  topic: string;
+  connectionId: string;
+  userId: string | null;
+  info?: unknown;
+}
+
 /** Lifecycle states. */
 export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -46,8 +54,8 @@ export interface ClientEvents extends Record<string, unknown> {
   subscribed: { topic: string; epoch: string; seq: number; recovered: boolean | undefined; resubscribe: boolean };
   /** Messages were missed and could not be recovered: reload the topic's state from your backend. */
   gap: GapEvent;
-  /** Someone joined a presence-enabled topic we are subscribed to. */
-  join: { topic: string; connectionId: string; userId: string | null };
-  /** Someone left a presence-enabled topic we are subscribed to. */
-  leave: { topic: string; connectionId: string; userId: string | null };
+  /** A user's first connection (or an anonymous connection) joined a presence-enabled topic we are subscribed to. */
+  join: PresenceEvent;
+  /** A user's last connection (or an anonymous connection) left a presence-enabled topic we are subscribed to. */
+  leave: PresenceEvent;
 }

@@ -124,11 +124,16 @@ export interface PresenceMember {
   info?: unknown;
 }
 
-/** Reply data for Presence: distinct users (anonymous connections count one each), connections, and members. */
+/**
+ * Reply data for Presence: distinct users (anonymous connections count one each), connections, and
+ * one member entry per connection, grouped by user. The list is capped (1000 entries on the
+ * reference server); `truncated` is true when entries were left out. The counts are always complete.
+ */
 export interface PresenceInfo {
   users: number;
   connections: number;
   members: PresenceMember[];
+  truncated?: boolean;
 }
 
 export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | RpcFrame | PingFrame | SendFrame | PresenceFrame | HistoryFrame;

@@ -1,14 +1,18 @@
 /**
  * The HTTP API for backends, on the same port as the WebSockets: publish, broadcast, topic info,
  * health and metrics. Bodies are JSON or msgpack (by Content-Type); errors are `{error, code}`.
+ * The control routes (user subscribe/unsubscribe/disconnect, presence) are in http-control.ts.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { unpackValue } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/codes.js';
 import { AuthError, ProtocolError, SwitchboardError, toError } from '../protocol/errors.js';
+import type { Control } from './control.js';
+import { registerControlRoutes } from './http-control.js';
 import { HttpExchange } from './http-exchange.js';
 import type { Hub } from './hub.js';
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency.js';
 import type { TrafficCounters } from './metrics.js';
 import { addressText, isLoopback } from './net-address.js';
 import type { ResolvedOptions } from './options.js';
@@ -19,6 +23,7 @@ const MSGPACK_TYPES = new Set(['application/msgpack', 'application/x-msgpack', '
 export interface HttpApiDeps {
   app: TemplatedApp;
   hub: Hub;
+  control: Control;
   options: ResolvedOptions;
   metrics: Registry;
   traffic: TrafficCounters;
@@ -77,9 +82,20 @@ function requireData(body: Record<string, unknown>): unknown {
   return body.data;
 }
 
+/** The idempotency key from the body's `idempotencyKey` or the `Idempotency-Key` header (they must agree). */
+function readIdempotencyKey(body: Record<string, unknown>, header: string): string | undefined {
+  const fromBody = body.idempotencyKey;
+  if (fromBody !== undefined && (typeof fromBody !== 'string' || fromBody === '' || fromBody.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+    throw bad(`"idempotencyKey" must be a string of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+  }
+  if (header.length > MAX_IDEMPOTENCY_KEY_LENGTH) throw bad(`Idempotency-Key must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+  if (fromBody !== undefined && header !== '' && fromBody !== header) throw bad('"idempotencyKey" and the Idempotency-Key header differ');
+  return fromBody ?? (header === '' ? undefined : header);
+}
+
 /** Registers every HTTP route on the app. */
 export function registerHttpApi(deps: HttpApiDeps): void {
-  const { app, hub, options, traffic } = deps;
+  const { app, hub, control, options, traffic } = deps;
   const guard = createApiGuard(options.apiKey);
 
   /** Reads what a guarded handler needs from the request synchronously, then runs it with errors translated. */
@@ -89,6 +105,7 @@ export function registerHttpApi(deps: HttpApiDeps): void {
       contentType: req.getHeader('content-type'),
       contentLength: Number(req.getHeader('content-length') || 0),
       parameter: req.getParameter(0) ?? '',
+      idempotencyKey: req.getHeader('idempotency-key').trim(),
     };
     try {
       guard(req.getHeader('authorization'), addressText(res.getRemoteAddressAsText()));
@@ -118,7 +135,9 @@ export function registerHttpApi(deps: HttpApiDeps): void {
   app.post('/api/publish', guarded(async (exchange, info) => {
     const body = await readObject(exchange, info);
     if (typeof body.topic !== 'string') throw bad('"topic" must be a string');
-    const seq = await hub.publish(body.topic, requireData(body));
+    const data = requireData(body);
+    const { seq, duplicate } = await control.publish(body.topic, data, readIdempotencyKey(body, info.idempotencyKey));
+    if (duplicate) return exchange.json('200 OK', { ok: true, seq, duplicate: true });
     traffic.httpPublishes++;
     exchange.json('200 OK', { ok: true, seq });
   }));
@@ -144,6 +163,8 @@ export function registerHttpApi(deps: HttpApiDeps): void {
     exchange.json('200 OK', { topic, subscribers: hub.subscriberCount(topic) });
   }));
 
+  registerControlRoutes({ app, control, guarded, readObject });
+
   app.get('/metrics', guarded(async (exchange) => {
     const text = await deps.metrics.metrics();
     exchange.send('200 OK', deps.metrics.contentType, text);
@@ -162,9 +183,12 @@ export function registerHttpApi(deps: HttpApiDeps): void {
   });
 }
 
-interface RequestInfo {
+/** What a guarded handler reads from the request synchronously, before the body arrives. */
+export interface RequestInfo {
   contentType: string;
   contentLength: number;
   /** First route parameter (`:topic`), raw. */
   parameter: string;
+  /** The `Idempotency-Key` header, trimmed; '' when absent. */
+  idempotencyKey: string;
 }

@@ -3,7 +3,7 @@
  * (pack once → broker → one frame per format → uWS fans it out natively).
  */
 import { jsonCodec, jsonMessageFrame, msgpackCodec, msgpackMessageFrame, packValue } from '../protocol/codec.js';
-import { Kind, type JoinFrame, type LeaveFrame, type StreamPosition, type TopicPosition } from '../protocol/frames.js';
+import type { JoinFrame, LeaveFrame, StreamPosition, TopicPosition } from '../protocol/frames.js';
 import { ErrorCode } from '../protocol/codes.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { assertTopic } from '../protocol/topic.js';
@@ -12,6 +12,8 @@ import type { Connection, ConnectionHost } from './connection.js';
 import type { HistoryRead, MaybePromise } from './history.js';
 import type { Namespaces } from './namespaces.js';
 import { SlowConsumers, type LaneHost } from './slow-consumers.js';
+import { PresenceRegistry } from './presence.js';
+import { UserIndex } from './user-index.js';
 import type { TemplatedApp } from './uws.js';
 
 // JSON-mode sockets subscribe to a parallel uWS topic so each format's frame is built once per
@@ -40,6 +42,10 @@ export class Hub implements ConnectionHost, LaneHost {
   /** Open connections by id. */
   readonly connections = new Map<string, Connection>();
   readonly counters: HubCounters = { connectionsOpened: 0, storeErrors: 0, publications: 0, publishedBytes: 0 };
+  /** Who is on each presence-enabled topic. */
+  readonly presence = new PresenceRegistry();
+  /** Open connections by user id (anonymous ones are not indexed). */
+  readonly users = new UserIndex<Connection>();
   // Number of JSON-mode subscribers per topic; absent means none, so msgpack-only topics never
   // pay for a JSON frame.
   private readonly jsonSubscribers = new Map<string, number>();
@@ -97,6 +103,7 @@ export class Hub implements ConnectionHost, LaneHost {
 
   add(connection: Connection): void {
     this.connections.set(connection.id, connection);
+    this.users.add(connection);
     this.counters.connectionsOpened++;
   }
 
@@ -106,6 +113,7 @@ export class Hub implements ConnectionHost, LaneHost {
    */
   remove(connection: Connection): void {
     this.connections.delete(connection.id);
+    this.users.delete(connection);
     for (const topic of connection.topics) {
       this.unfollow(connection, topic);
       this.forget(connection, topic);
@@ -133,7 +141,7 @@ export class Hub implements ConnectionHost, LaneHost {
         connection.topics.add(topic);
         this.followers.set(topic, (this.followers.get(topic) ?? 0) + 1);
         answer = this.attach(connection, topic, positions !== undefined && Object.hasOwn(positions, topic) ? positions[topic] : undefined);
-        if (this.namespaces.match(topic).presence) this.presence({ kind: Kind.Join, topic, connectionId: connection.id, userId: connection.userId });
+        if (this.namespaces.match(topic).presence) this.announce(this.presence.join(topic, connection));
       }
       if (answer instanceof Promise) (waits ??= []).push(answer.then((position) => void (result[topic] = position)));
       else result[topic] = answer;
@@ -283,10 +291,12 @@ export class Hub implements ConnectionHost, LaneHost {
     const left = (this.followers.get(topic) ?? 1) - 1;
     if (left > 0) this.followers.set(topic, left);
     else this.followers.delete(topic);
-    if (this.namespaces.match(topic).presence) this.presence({ kind: Kind.Leave, topic, connectionId: connection.id, userId: connection.userId });
+    if (this.namespaces.match(topic).presence) this.announce(this.presence.leave(topic, connection));
   }
 
-  private presence(frame: JoinFrame | LeaveFrame): void {
+  /** Sends a Join or Leave (if one is due) to the topic's subscribers in both formats. */
+  private announce(frame: JoinFrame | LeaveFrame | undefined): void {
+    if (frame === undefined) return;
     if (this.app.numSubscribers(frame.topic) > 0) this.app.publish(frame.topic, msgpackCodec.encode(frame), true);
     if (this.jsonSubscribers.has(frame.topic)) this.app.publish(JSON_TOPIC_PREFIX + frame.topic, jsonCodec.encode(frame), false);
   }

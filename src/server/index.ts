@@ -3,6 +3,8 @@ export { createServer, type Server, type ServerStats, type ListenInfo } from './
 export { DEFAULTS, resolveOptions, type ServerOptions, type ResolvedOptions, type LogLevel } from './options.js';
 export type { Hooks, Identity, UpgradeRequest, RpcHandler } from './hooks.js';
 export type { Client } from './connection.js';
+export type { DisconnectOptions } from './control.js';
+export type { PresenceInfo, PresenceMember } from '../protocol/index.js';
 export { MemoryBroker, type Broker, type DeliverFn } from './broker.js';
 export { loadUws, describeUws, type UwsBinding } from './uws.js';
 export {

@@ -60,6 +60,10 @@ export interface ServerOptions extends Hooks {
   idleTimeoutSeconds: number;
   /** Milliseconds an RPC handler may take before the caller gets TIMEOUT. @default 10000 (10 s) */
   rpcTimeoutMs: number;
+  /** Milliseconds a publish idempotency key is remembered per topic (HTTP `idempotencyKey`). @default 300000 (5 min) */
+  idempotencyWindowMs: number;
+  /** Most idempotency keys remembered at once, all topics together; the oldest are forgotten first. @default 100000 */
+  maxIdempotencyKeys: number;
   /**
    * Topic namespaces by prefix (longest wins; '' is the default namespace): who may subscribe and
    * publish, presence, history, slow-consumer policy. See docs/security.md and docs/protocol.md.
@@ -96,6 +100,8 @@ export const DEFAULTS: Readonly<Omit<ServerOptions, keyof Hooks>> = Object.freez
   historyMaxBytes: 64 * 1024 * 1024,
   idleTimeoutSeconds: 120,
   rpcTimeoutMs: 10_000,
+  idempotencyWindowMs: 5 * 60_000,
+  maxIdempotencyKeys: 100_000,
   presence: false,
   clientPublish: false,
   logLevel: 'warn',
@@ -117,6 +123,8 @@ const INTEGER_KEYS = [
   'historyMaxBytes',
   'idleTimeoutSeconds',
   'rpcTimeoutMs',
+  'idempotencyWindowMs',
+  'maxIdempotencyKeys',
 ] as const;
 
 const HOOK_KEYS = ['authenticate', 'onOpen', 'onMessage', 'onClose', 'onError'] as const;

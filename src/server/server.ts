@@ -6,9 +6,11 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { CloseCode } from '../protocol/codes.js';
 import { toError } from '../protocol/errors.js';
+import type { PresenceInfo } from '../protocol/frames.js';
 import { createAuthenticator } from './auth.js';
 import { MemoryBroker } from './broker.js';
 import type { Client, Connection, UserData } from './connection.js';
+import { Control, type DisconnectOptions } from './control.js';
 import { registerHttpApi } from './http-api.js';
 import { Hub } from './hub.js';
 import { createLogger } from './logger.js';
@@ -41,8 +43,19 @@ export interface ServerStats {
 export interface Server {
   /** Starts listening (options.port/host unless given); resolves with the bound port. */
   listen(port?: number, host?: string): Promise<ListenInfo>;
-  /** Publishes to a topic; resolves with the topic sequence number. */
-  publish(topic: string, data: unknown): Promise<number>;
+  /**
+   * Publishes to a topic; resolves with the topic sequence number. With an `idempotencyKey` already
+   * used on this topic within `idempotencyWindowMs`, publishes nothing and resolves with the first seq.
+   */
+  publish(topic: string, data: unknown, options?: { idempotencyKey?: string }): Promise<number>;
+  /** Who is on a presence-enabled topic on this server (throws UNSUPPORTED when presence is off for it). */
+  presence(topic: string): PresenceInfo;
+  /** Subscribes every connection of a user on this server to topics; returns how many connections. */
+  subscribeUser(userId: string, topics: readonly string[]): number;
+  /** Unsubscribes every connection of a user on this server from topics; returns how many connections. */
+  unsubscribeUser(userId: string, topics: readonly string[]): number;
+  /** Closes every connection of a user on this server (default 4501 KICKED); returns how many. */
+  disconnectUser(userId: string, options?: DisconnectOptions): number;
   /** Publishes the same data to several topics (packed once); resolves with their sequence numbers. */
   broadcast(topics: readonly string[], data: unknown): Promise<number[]>;
   /** Stops accepting, closes every socket with 1001, stops the broker. */
@@ -94,6 +107,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
   };
 
   const session = new Session(hub, options, options, reportError);
+  const control = new Control(hub, options);
   const anonymous = options.jwtSecret === undefined && options.authenticate === undefined;
 
   app.ws<UserData>(
@@ -117,7 +131,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     }),
   );
 
-  registerHttpApi({ app, hub, options, metrics, traffic, startedAt, onUnexpected: (error) => reportError(error) });
+  registerHttpApi({ app, hub, control, options, metrics, traffic, startedAt, onUnexpected: (error) => reportError(error) });
 
   const server: Server = {
     options,
@@ -148,9 +162,14 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
       return { host, port: bound, url: `ws://${shownHost}:${bound}/` };
     },
 
-    async publish(topic, data) {
-      return hub.publish(topic, data);
+    async publish(topic, data, publishOptions) {
+      return (await control.publish(topic, data, publishOptions?.idempotencyKey)).seq;
     },
+
+    presence: (topic) => control.presence(topic),
+    subscribeUser: (userId, topics) => control.subscribeUser(userId, topics),
+    unsubscribeUser: (userId, topics) => control.unsubscribeUser(userId, topics),
+    disconnectUser: (userId, disconnectOptions) => control.disconnectUser(userId, disconnectOptions),
 
     async broadcast(topics, data) {
       return Promise.all(hub.broadcast(topics, data));

@@ -4,7 +4,7 @@
  */
 import { ErrorCode } from '../protocol/codes.js';
 import { ProtocolError, SwitchboardError, toError } from '../protocol/errors.js';
-import { Kind, type ClientFrame, type HistoryFrame, type PublishFrame, type RpcFrame, type SendFrame, type SubscribeFrame } from '../protocol/frames.js';
+import { Kind, type ClientFrame, type HistoryFrame, type PresenceFrame, type PublishFrame, type RpcFrame, type SendFrame, type SubscribeFrame } from '../protocol/frames.js';
 import { topicProblem } from '../protocol/topic.js';
 import type { Connection } from './connection.js';
 import type { Hooks } from './hooks.js';
@@ -39,8 +39,7 @@ export class Session {
       case Kind.Send:
         return this.sendToHook(connection, frame);
       case Kind.Presence:
-        // Being built (delivery guarantees); answered honestly until then.
-        return this.error(connection, frame.id, ErrorCode.Unsupported, 'not available yet');
+        return this.presence(connection, frame);
       case Kind.History:
         return this.history(connection, frame);
       default: {
@@ -125,6 +124,13 @@ export class Session {
       (value) => this.ack(connection, frame.id, value, true),
       (err: unknown) => this.failed(connection, frame.id, err, true, 'publish failed'),
     );
+  }
+
+  /** Who is on a topic: only for a subscribed topic (NOT_SUBSCRIBED) of a presence-enabled namespace (UNSUPPORTED). */
+  private presence(connection: Connection, frame: PresenceFrame): void {
+    if (!connection.topics.has(frame.topic)) return this.error(connection, frame.id, ErrorCode.NotSubscribed, 'presence is answered only for subscribed topics');
+    if (!this.hub.namespaces.match(frame.topic).presence) return this.error(connection, frame.id, ErrorCode.Unsupported, 'presence is not enabled for this topic');
+    this.ack(connection, frame.id, this.hub.presence.info(frame.topic));
   }
 
   /** A broker or store failure is ours, not the client's: INTERNAL, details only in the log. */

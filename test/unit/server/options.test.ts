@@ -38,6 +38,8 @@ test('bad values are refused naming the key', () => {
   bad({ maxSubscriptions: 1.5 }, 'maxSubscriptions');
   bad({ rpcTimeoutMs: '10' }, 'rpcTimeoutMs');
   bad({ idleTimeoutSeconds: 961 }, 'idleTimeoutSeconds');
+  bad({ idempotencyWindowMs: 0 }, 'idempotencyWindowMs');
+  bad({ maxIdempotencyKeys: -5 }, 'maxIdempotencyKeys');
   bad({ apiKey: '' }, 'apiKey');
   bad({ jwtSecret: 'short' }, 'jwtSecret');
   bad({ allowedOrigins: 'https://a.example' }, 'allowedOrigins');
