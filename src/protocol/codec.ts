@@ -107,6 +107,11 @@ export const jsonCodec: Codec = {
   },
 };
 
+/** JSON text of any value in the JSON mode's conventions (byte arrays as base64 strings). */
+export function toJsonText(value: unknown): string {
+  return JSON.stringify(value, jsonReplacer);
+}
+
 /** The codec for a wire format. */
 export function codecFor(format: Format): Codec {
   return format === 'json' ? jsonCodec : msgpackCodec;

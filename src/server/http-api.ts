@@ -10,6 +10,7 @@ import { ErrorCode } from '../protocol/codes.js';
 import { AuthError, ProtocolError, SwitchboardError, toError } from '../protocol/errors.js';
 import type { Control } from './control.js';
 import { registerControlRoutes } from './http-control.js';
+import { registerHistoryRoute } from './http-history.js';
 import { HttpExchange } from './http-exchange.js';
 import type { Hub } from './hub.js';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency.js';
@@ -106,6 +107,7 @@ export function registerHttpApi(deps: HttpApiDeps): void {
       contentLength: Number(req.getHeader('content-length') || 0),
       parameter: req.getParameter(0) ?? '',
       idempotencyKey: req.getHeader('idempotency-key').trim(),
+      query: req.getQuery() ?? '',
     };
     try {
       guard(req.getHeader('authorization'), addressText(res.getRemoteAddressAsText()));
@@ -164,6 +166,7 @@ export function registerHttpApi(deps: HttpApiDeps): void {
   }));
 
   registerControlRoutes({ app, control, guarded, readObject });
+  registerHistoryRoute({ app, hub, options, guarded });
 
   app.get('/metrics', guarded(async (exchange) => {
     const text = await deps.metrics.metrics();
@@ -191,4 +194,6 @@ export interface RequestInfo {
   parameter: string;
   /** The `Idempotency-Key` header, trimmed; '' when absent. */
   idempotencyKey: string;
+  /** The raw query string (without `?`); '' when absent. */
+  query: string;
 }

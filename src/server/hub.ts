@@ -170,6 +170,23 @@ export class Hub implements ConnectionHost, LaneHost {
     });
   }
 
+  topSeq(topic: string): number | undefined {
+    const top = this.broker.history.top(topic);
+    return top instanceof Promise ? undefined : top.seq;
+  }
+
+  /** Memory the history store accounts for, when it reports it (the in-memory store does). */
+  historyBytes(): number {
+    const store = this.broker.history as { bytes?: unknown };
+    return typeof store.bytes === 'number' ? store.bytes : 0;
+  }
+
+  /** Retained publications of a topic: after `since` (all or nothing), or the latest `limit`. */
+  history(topic: string, since: StreamPosition | null, limit: number): MaybePromise<HistoryRead> {
+    assertTopic(topic, this.limits.maxTopicBytes);
+    return this.broker.history.read(topic, since, Math.min(limit, this.limits.maxReplayMessages));
+  }
+
   /** Starts live delivery of a topic to a connection, with replay from `position` first. */
   private attach(connection: Connection, topic: string, position: StreamPosition | undefined): MaybePromise<TopicPosition> {
     const history = this.broker.history;

@@ -50,6 +50,19 @@ export function createMetrics(hub: Hub, traffic: TrafficCounters): Registry {
   counter('switchboard_bad_frames_total', 'Client frames answered with BAD_FRAME or UNKNOWN_KIND', () => traffic.badFrames);
   counter('switchboard_publications_total', 'Publications fanned out by this server', () => hub.counters.publications);
   counter('switchboard_published_bytes_total', 'Payload bytes of publications fanned out', () => hub.counters.publishedBytes);
+  counter('switchboard_slow_consumers_lagged_total', 'Sockets moved to the slow lane (drop/conflate policies)', () => hub.lanes.counters.lagged);
+  counter('switchboard_slow_consumers_closed_total', 'Sockets closed with SLOW_CONSUMER (4003)', () => hub.lanes.counters.closed);
+  counter('switchboard_slow_consumer_skipped_total', 'Publications skipped for lagging sockets (drop policy; recoverable from history)', () => hub.lanes.counters.skipped);
+  counter('switchboard_slow_consumer_conflated_total', 'Publications replaced by a newer one for lagging sockets (conflate policy)', () => hub.lanes.counters.conflated);
+  counter('switchboard_history_store_errors_total', 'History store reads that failed while attaching a subscription', () => hub.counters.storeErrors);
+  new Gauge({
+    name: 'switchboard_history_bytes',
+    help: 'Bytes budgeted by the in-memory history store (state and retained payloads)',
+    registers: [registry],
+    collect() {
+      this.set(hub.historyBytes());
+    },
+  });
   counter('switchboard_http_publishes_total', 'Publications received through the HTTP API', () => traffic.httpPublishes);
   return registry;
 }

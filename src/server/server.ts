@@ -4,7 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { unpackValue } from '../protocol/codec.js';
 import { CloseCode } from '../protocol/codes.js';
+import type { StreamPosition } from '../protocol/frames.js';
 import { toError } from '../protocol/errors.js';
 import type { PresenceInfo } from '../protocol/frames.js';
 import { createAuthenticator } from './auth.js';
@@ -20,6 +22,15 @@ import { Session } from './session.js';
 import { createSocketBehavior } from './socket-behavior.js';
 import { createUpgradeHandler } from './upgrade.js';
 import { closeListenSocket, describeUws, listenExclusive, listenPort, loadUws, type ListenSocket } from './uws.js';
+
+/** A topic's history as `server.history()` answers it. */
+export interface TopicHistory {
+  epoch: string;
+  seq: number;
+  /** With `since`: whether every publication after it is included. */
+  recovered: boolean;
+  publications: Array<{ seq: number; time: number; data: unknown }>;
+}
 
 /** Where a server is listening. */
 export interface ListenInfo {
@@ -50,6 +61,11 @@ export interface Server {
   publish(topic: string, data: unknown, options?: { idempotencyKey?: string }): Promise<number>;
   /** Who is on a presence-enabled topic on this server (throws UNSUPPORTED when presence is off for it). */
   presence(topic: string): PresenceInfo;
+  /**
+   * A topic's retained publications (data unpacked): the latest `limit` (default 100), or with
+   * `since` everything after that position, all or nothing (`recovered`).
+   */
+  history(topic: string, options?: { since?: StreamPosition; limit?: number }): Promise<TopicHistory>;
   /** Subscribes every connection of a user on this server to topics; returns how many connections. */
   subscribeUser(userId: string, topics: readonly string[]): number;
   /** Unsubscribes every connection of a user on this server from topics; returns how many connections. */
@@ -167,6 +183,15 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     },
 
     presence: (topic) => control.presence(topic),
+    async history(topic, { since, limit = 100 } = {}) {
+      const read = await hub.history(topic, since ?? null, limit);
+      return {
+        epoch: read.epoch,
+        seq: read.seq,
+        recovered: read.recovered,
+        publications: read.publications.map((p) => ({ seq: p.seq, time: p.time, data: unpackValue(p.payload) })),
+      };
+    },
     subscribeUser: (userId, topics) => control.subscribeUser(userId, topics),
     unsubscribeUser: (userId, topics) => control.unsubscribeUser(userId, topics),
     disconnectUser: (userId, disconnectOptions) => control.disconnectUser(userId, disconnectOptions),

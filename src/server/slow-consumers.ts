@@ -7,7 +7,8 @@
  * longer sends it publications and this module records per topic either the last skipped seq
  * (`drop`) or the newest publication (`conflate`: one entry per topic, never a queue). Once the
  * socket drains below half the limit, it gets the newest publication of each conflated topic and a
- * Gap notice for each topic it missed messages on, then rejoins native fan-out.
+ * Gap notice with the topic's seq for every other topic (it may have missed messages there, also
+ * ones uWS dropped at its hard cap before the check saw the socket), then rejoins native fan-out.
  */
 import { CloseCode } from '../protocol/codes.js';
 import { Kind } from '../protocol/frames.js';
@@ -21,6 +22,8 @@ export interface LaneHost {
   attachNative(connection: Connection, topic: string): void;
   /** Stops uWS fan-out of a topic to the connection. */
   detachNative(connection: Connection, topic: string): void;
+  /** The topic's last seq when the history store can tell synchronously (undefined otherwise). */
+  topSeq(topic: string): number | undefined;
 }
 
 export interface SlowConsumerCounters {
@@ -116,10 +119,17 @@ export class SlowConsumers {
     const lag = connection.lag!;
     connection.lag = undefined;
     connection.corked(() => {
-      for (const [topic, { seq, payload }] of lag.newest) connection.sendPublication(topic, seq, payload);
-      for (const [topic, seq] of lag.skipped) connection.sendFrame({ kind: Kind.Gap, topic, seq });
       for (const topic of connection.topics) {
         if (connection.attaching?.has(topic)) continue;
+        const newest = lag.newest.get(topic);
+        if (newest !== undefined) {
+          connection.sendPublication(topic, newest.seq, newest.payload);
+        } else {
+          // Skipped here, or possibly dropped by uWS's hard cap before the check noticed the
+          // socket: a Gap notice with the topic's seq costs a client that is up to date nothing.
+          const seq = lag.skipped.get(topic) ?? this.host.topSeq(topic);
+          if (seq !== undefined && seq > 0) connection.sendFrame({ kind: Kind.Gap, topic, seq });
+        }
         this.remove(connection, topic);
         this.host.attachNative(connection, topic);
       }

@@ -127,4 +127,25 @@ describe('recovery', async () => {
     assert.deepEqual(((await client.answer(3)) as ReplyFrame).data, { epoch, seq: 3, recovered: true });
     client.close();
   });
+
+  test('GET /api/history/:topic answers the latest publications, or everything after a position (all or nothing)', async () => {
+    const { server: api, http } = await startServer({ namespaces: { '': { history: { size: 4, ttlMs: 60_000 } } } });
+    for (let i = 1; i <= 6; i++) await api.publish('orders:eu', { i, bytes: new Uint8Array([i]) });
+    const latest = await (await fetch(`${http}/api/history/orders%3Aeu?limit=2`)).json();
+    assert.equal(latest.seq, 6);
+    assert.deepEqual(latest.publications.map((p: { seq: number; data: unknown }) => [p.seq, p.data]), [[5, { i: 5, bytes: 'BQ==' }], [6, { i: 6, bytes: 'Bg==' }]]);
+    const after = await (await fetch(`${http}/api/history/orders%3Aeu?epoch=${latest.epoch}&since=3`)).json();
+    assert.equal(after.recovered, true);
+    assert.deepEqual(after.publications.map((p: { seq: number }) => p.seq), [4, 5, 6]);
+    const tooOld = await (await fetch(`${http}/api/history/orders%3Aeu?epoch=${latest.epoch}&since=1`)).json();
+    assert.deepEqual([tooOld.recovered, tooOld.publications], [false, []]);
+    for (const query of ['limit=x', 'since=1', 'limit=0', 'epoch=e']) {
+      const res = await fetch(`${http}/api/history/orders%3Aeu?${query}`);
+      assert.equal(res.status, 400, query);
+      assert.equal((await res.json()).code, 'BAD_REQUEST');
+    }
+    assert.equal((await fetch(`${http}/api/history/bad%20topic`)).status, 400);
+    const lib = await api.history('orders:eu', { since: { epoch: latest.epoch, seq: 5 } });
+    assert.deepEqual(lib.publications.map((p) => p.data), [{ i: 6, bytes: Buffer.from([6]) }]);
+  });
 });
