@@ -104,15 +104,21 @@ describe('slow consumers', async () => {
     const connection = serverSide(reader);
     reader.ws.pause();
     let maxHeld = 0;
-    await flood(connection, ['tick:a', 'tick:b'], () => connection.lag !== undefined && connection.lag.newest.size === 2 && server.stats().publications > 400, () => {
+    let peakBuffered = 0;
+    const sample = () => {
       maxHeld = Math.max(maxHeld, connection.lag?.newest.size ?? 0);
-    });
+      peakBuffered = Math.max(peakBuffered, connection.bufferedAmount);
+    };
+    await flood(connection, ['tick:a', 'tick:b'], () => connection.lag !== undefined && connection.lag.newest.size === 2 && server.stats().publications > 400, sample);
+    const bufferedWhenLagging = connection.bufferedAmount;
     for (let i = 0; i < 300; i++) {
       await server.publish('tick:a', { n: `a${i}`, p: PAYLOAD });
       await server.publish('tick:b', { n: `b${i}`, p: PAYLOAD });
-      maxHeld = Math.max(maxHeld, connection.lag?.newest.size ?? 0);
+      sample();
     }
     assert.equal(maxHeld, 2, 'never more than one pending entry per topic');
+    assert.ok(peakBuffered <= 2 * LIMIT + 8192, `uWS buffer stayed bounded: ${peakBuffered}`);
+    assert.equal(connection.bufferedAmount, bufferedWhenLagging, '600 more publications added nothing to the socket buffer');
     const lastA = (await server.publish('tick:a', { n: 'final-a', p: '' })) as number;
     const lastB = (await server.publish('tick:b', { n: 'final-b', p: '' })) as number;
 
