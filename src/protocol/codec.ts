@@ -46,6 +46,28 @@ function toBytes(message: Uint8Array | string): Uint8Array {
   return typeof message === 'string' ? new TextEncoder().encode(message) : message;
 }
 
+// msgpackr builds a DataView for every Uint8Array it decodes and stores it on the array as
+// `.dataView`: for a fresh 100-byte message that is about as costly as decoding its header. Small
+// messages are therefore copied into one scratch buffer and decoded through a view of exactly
+// their length, created once per length with its DataView attached. The copy also means decoding
+// never reads the caller's memory after the copy (uWS message memory is only valid during its
+// callback) and never adds a property to the caller's array. Safe because decoding is synchronous
+// and msgpackr copies out everything it returns (strings; bin values with copyBuffers).
+const SCRATCH_MAX_BYTES = 1024; // ≤ 1024 cached views (~150 KB at most); above it the DataView is a small share
+const scratch = new ArrayBuffer(SCRATCH_MAX_BYTES);
+const scratchViews: Array<Uint8Array | undefined> = [];
+
+function scratchCopy(bytes: Uint8Array): Uint8Array {
+  let view = scratchViews[bytes.length];
+  if (view === undefined) {
+    view = new Uint8Array(scratch, 0, bytes.length);
+    (view as Uint8Array & { dataView?: DataView }).dataView = new DataView(scratch, 0, bytes.length);
+    scratchViews[bytes.length] = view;
+  }
+  view.set(bytes);
+  return view;
+}
+
 /** Encodes any value as standard msgpack. */
 export function packValue(value: unknown): Uint8Array {
   return packr.pack(value);
@@ -72,7 +94,7 @@ export const msgpackCodec: Codec = {
     const bytes = toBytes(message);
     if (bytes.length === 0) throw badFrame('empty message', undefined);
     try {
-      return unpackr.unpackMultiple(bytes) as unknown[];
+      return unpackr.unpackMultiple(bytes.length <= SCRATCH_MAX_BYTES ? scratchCopy(bytes) : bytes) as unknown[];
     } catch (err) {
       // RangeError here is msgpackr recursing through absurdly deep nesting.
       throw badFrame(`undecodable msgpack: ${(err as Error).message}`, err);
