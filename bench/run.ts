@@ -46,6 +46,7 @@ const selected = names.length === 0 ? SUITES : SUITES.filter((s) => names.includ
 const rows: BenchRow[] = [];
 for (const suite of selected) {
   const filtered: BenchSuite = filter === undefined ? suite : { ...suite, cases: async () => (await suite.cases()).filter((c) => c.name.includes(filter)) };
+  if ((await filtered.cases()).length === 0) continue;
   const suiteRows = await runSuite(filtered, options);
   printTable(suite, suiteRows);
   rows.push(...suiteRows);

@@ -52,12 +52,21 @@ const BATCH_TARGET_NS = 20_000; // 20 µs: timer reads (~50–100 ns here) stay 
 const MAX_BATCH = 1000;
 
 async function batchSizeFor(c: BenchCase): Promise<number> {
-  // Warm the function a little, then time 20 calls for a per-call estimate.
-  for (let i = 0; i < 20; i++) c.async ? await c.fn() : c.fn();
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < 20; i++) c.async ? await c.fn() : c.fn();
-  const perCallNs = Number(process.hrtime.bigint() - start) / 20;
-  return Math.max(1, Math.min(MAX_BATCH, Math.ceil(BATCH_TARGET_NS / Math.max(perCallNs, 1))));
+  // Let the JIT settle first (cold calls are 10-50x slower and would make batches too small),
+  // then estimate the per-call time over at least 2 ms of calls. Sync cases are called in a
+  // plain loop: an `await` per call would add a microtask turn to the estimate.
+  let calls = 0;
+  let elapsedNs = 0;
+  if (c.async) {
+    for (const until = Date.now() + 30; Date.now() < until; ) await c.fn();
+    const start = process.hrtime.bigint();
+    for (; elapsedNs < 2e6; calls++, elapsedNs = Number(process.hrtime.bigint() - start)) await c.fn();
+  } else {
+    for (const until = Date.now() + 30; Date.now() < until; ) c.fn();
+    const start = process.hrtime.bigint();
+    for (; elapsedNs < 2e6; calls++, elapsedNs = Number(process.hrtime.bigint() - start)) c.fn();
+  }
+  return Math.max(1, Math.min(MAX_BATCH, Math.ceil(BATCH_TARGET_NS / (elapsedNs / calls))));
 }
 
 function batched(c: BenchCase, batch: number): () => unknown {
