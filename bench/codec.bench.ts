@@ -1,74 +1,75 @@
 /**
- * Codec micro-benchmarks (tinybench): encode and decode of protocol frames by kind and payload
- * size, against JSON and @msgpack/msgpack, plus the publish hot path (pack once + frame build).
- *
- *   npm run bench                      human table
- *   npm run bench -- --json out.json   also machine-readable results
- *
- * Results depend on the machine: docs/benchmarks.md records them with machine, Node version and
- * uWS build.
+ * Codec suite: encode and decode of every frame kind, by payload size where the kind carries one,
+ * with our msgpack codec, our JSON codec and @msgpack/msgpack as the reference library. Our decode
+ * cases include shape validation (toClientFrame / toServerFrame), as the server and client run it;
+ * @msgpack/msgpack only decodes.
  */
-import { writeFileSync } from 'node:fs';
-import os from 'node:os';
-import { encode as mpEncode, decode as mpDecode } from '@msgpack/msgpack';
-import { Bench } from 'tinybench';
-import { jsonCodec, Kind, msgpackCodec, msgpackMessageFrame, packValue, toClientFrame, type Frame } from '../src/protocol/index.js';
+import { decode as mpDecode, encode as mpEncode } from '@msgpack/msgpack';
+import { ErrorCode, jsonCodec, Kind, msgpackCodec, toClientFrame, toServerFrame, toWire, type Frame } from '../src/protocol/index.js';
+import { payload, SIZES, TOPIC } from './fixtures.js';
+import type { BenchCase, BenchSuite } from './runner.js';
 
-const SIZES = [16, 256, 4096] as const;
-
-/** A payload object whose msgpack encoding is close to `bytes` long (a price tick plus padding). */
-function payload(bytes: number): unknown {
-  const base = { px: 101.25, qty: 3, side: 'buy', ts: 1_700_000_000_000 };
-  const baseSize = packValue(base).length;
-  return bytes <= baseSize ? { px: 1.5 } : { ...base, pad: 'x'.repeat(bytes - baseSize - 6) };
+/** A frame to benchmark and the label that names it in case names. */
+interface Sample {
+  label: string;
+  frame: Frame;
+  /** Client → server frames are validated with toClientFrame, the others with toServerFrame. */
+  fromClient: boolean;
 }
 
-const bench = new Bench({ time: 600, warmupTime: 200 });
-
-for (const size of SIZES) {
-  const data = payload(size);
-  const publish: Frame = { kind: Kind.Publish, id: 0, topic: 'prices:btc-usd', data };
-  const message: Frame = { kind: Kind.Message, topic: 'prices:btc-usd', seq: 123_456, data };
-  const packedPublish = msgpackCodec.encode(publish) as Uint8Array;
-  const jsonPublish = jsonCodec.encode(publish) as string;
-  const mpPublish = mpEncode([Kind.Publish, 0, 'prices:btc-usd', data]);
-  const packedPayload = packValue(data);
-
-  bench
-    .add(`encode message frame, ${size} B payload (msgpack codec)`, () => msgpackCodec.encode(message))
-    .add(`encode message frame, ${size} B payload (JSON codec)`, () => jsonCodec.encode(message))
-    .add(`encode message frame, ${size} B payload (@msgpack/msgpack)`, () => mpEncode([Kind.Message, 'prices:btc-usd', 123_456, data]))
-    .add(`decode+validate publish frame, ${size} B payload (msgpack codec)`, () => toClientFrame(msgpackCodec.decode(packedPublish)[0]))
-    .add(`decode+validate publish frame, ${size} B payload (JSON codec)`, () => toClientFrame(jsonCodec.decode(jsonPublish)[0]))
-    .add(`decode publish frame, ${size} B payload (@msgpack/msgpack)`, () => mpDecode(mpPublish))
-    .add(`publish path: pack data once + build message frame, ${size} B payload`, () => msgpackMessageFrame('prices:btc-usd', 123_456, packValue(data)))
-    .add(`publish path: build message frame from packed payload, ${size} B payload`, () => msgpackMessageFrame('prices:btc-usd', 123_456, packedPayload));
+function samples(): Sample[] {
+  const list: Sample[] = [
+    { label: 'subscribe frame, 1 topic', frame: { kind: Kind.Subscribe, id: 1, topics: [TOPIC] }, fromClient: true },
+    {
+      label: 'welcome frame',
+      frame: { kind: Kind.Welcome, connectionId: '52cd0af9-17', serverTime: 1_764_100_000_000, version: 1, limits: { maxPayloadBytes: 65536, maxSubscriptions: 1000, maxTopicBytes: 256 } },
+      fromClient: false,
+    },
+    { label: 'error frame', frame: { kind: Kind.Error, id: 7, code: ErrorCode.NotFound, message: 'no rpc method "nope"' }, fromClient: false },
+  ];
+  for (const size of SIZES) {
+    const data = payload(size);
+    list.push(
+      { label: `publish frame, ${size} B payload`, frame: { kind: Kind.Publish, id: 0, topic: TOPIC, data }, fromClient: true },
+      { label: `message frame, ${size} B payload`, frame: { kind: Kind.Message, topic: TOPIC, seq: 123_456, data }, fromClient: false },
+      { label: `reply frame, ${size} B payload`, frame: { kind: Kind.Reply, id: 7, data }, fromClient: false },
+    );
+  }
+  return list;
 }
 
-// Round trip of a ~100-byte message (the issue-5 target: under 1 µs).
-const hundred = { kind: Kind.Message, topic: 'prices:btc-usd', seq: 1, data: payload(80) } as const;
-bench.add('encode+decode message frame, 100 B total (msgpack codec)', () => msgpackCodec.decode(msgpackCodec.encode(hundred)));
-
-await bench.run();
-
-const rows = bench.tasks.map((task) => {
-  // Medians: the mean of a shared 2-core box is dominated by GC pauses and neighbours.
-  const result = task.result as { latency?: { mean: number; p50: number; p99: number }; samples?: unknown[] } | undefined;
-  const latency = result?.latency;
-  return {
-    case: task.name,
-    medianNs: latency ? Math.round(latency.p50 * 1e6) : null,
-    meanNs: latency ? Math.round(latency.mean * 1e6) : null,
-    p99Ns: latency ? Math.round(latency.p99 * 1e6) : null,
-    opsPerSec: latency && latency.p50 > 0 ? Math.round(1000 / latency.p50) : null,
-  };
-});
-console.table(rows);
-
-const jsonIndex = process.argv.indexOf('--json');
-if (jsonIndex > 0) {
-  const file = process.argv[jsonIndex + 1] ?? 'bench-results.json';
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}` };
-  writeFileSync(file, `${JSON.stringify({ suite: 'codec', machine, results: rows }, null, 2)}\n`);
-  console.log(`wrote ${file}`);
+/** The ~100-byte message of the issue-5 target (encode+decode under 1 µs): a price tick, 100 B framed. */
+export function hundredByteMessage(): Frame {
+  // [20, 'prices:btc-usd', 1, data] frames 18 bytes around the data.
+  return { kind: Kind.Message, topic: TOPIC, seq: 1, data: payload(82) };
 }
+
+export const codecSuite: BenchSuite = {
+  name: 'codec',
+  description: 'encode / decode+validate per frame kind and payload size: msgpack codec vs JSON codec vs @msgpack/msgpack',
+  cases() {
+    const cases: BenchCase[] = [];
+    for (const { label, frame, fromClient } of samples()) {
+      const validate = fromClient ? toClientFrame : toServerFrame;
+      const packed = msgpackCodec.encode(frame);
+      const json = jsonCodec.encode(frame);
+      const mpBytes = mpEncode(toWire(frame));
+      cases.push(
+        { name: `encode ${label} (msgpack codec)`, fn: () => msgpackCodec.encode(frame) },
+        { name: `encode ${label} (JSON codec)`, fn: () => jsonCodec.encode(frame) },
+        { name: `encode ${label} (@msgpack/msgpack)`, fn: () => mpEncode(toWire(frame)) },
+        { name: `decode+validate ${label} (msgpack codec)`, fn: () => validate(msgpackCodec.decode(packed)[0]) },
+        { name: `decode+validate ${label} (JSON codec)`, fn: () => validate(jsonCodec.decode(json)[0]) },
+        { name: `decode ${label} (@msgpack/msgpack, no validation)`, fn: () => mpDecode(mpBytes) },
+      );
+    }
+    const hundred = hundredByteMessage();
+    const bytes = msgpackCodec.encode(hundred);
+    if (bytes.length !== 100) throw new Error(`the 100 B message frame packs to ${bytes.length} bytes`);
+    cases.push(
+      { name: 'encode+decode message frame, 100 B total (msgpack codec)', fn: () => msgpackCodec.decode(msgpackCodec.encode(hundred)) },
+      { name: 'encode+decode+validate message frame, 100 B total (msgpack codec)', fn: () => toServerFrame(msgpackCodec.decode(msgpackCodec.encode(hundred))[0]) },
+    );
+    return cases;
+  },
+};

@@ -46,6 +46,28 @@ function toBytes(message: Uint8Array | string): Uint8Array {
   return typeof message === 'string' ? new TextEncoder().encode(message) : message;
 }
 
+// msgpackr builds a DataView for every Uint8Array it decodes and stores it on the array as
+// `.dataView`: for a fresh 100-byte message that is about as costly as decoding its header. Small
+// messages are therefore copied into one scratch buffer and decoded through a view of exactly
+// their length, created once per length with its DataView attached. The copy also means decoding
+// never reads the caller's memory after the copy (uWS message memory is only valid during its
+// callback) and never adds a property to the caller's array. Safe because decoding is synchronous
+// and msgpackr copies out everything it returns (strings; bin values with copyBuffers).
+const SCRATCH_MAX_BYTES = 1024; // ≤ 1024 cached views (~150 KB at most); above it the DataView is a small share
+const scratch = new ArrayBuffer(SCRATCH_MAX_BYTES);
+const scratchViews: Array<Uint8Array | undefined> = [];
+
+function scratchCopy(bytes: Uint8Array): Uint8Array {
+  let view = scratchViews[bytes.length];
+  if (view === undefined) {
+    view = new Uint8Array(scratch, 0, bytes.length);
+    (view as Uint8Array & { dataView?: DataView }).dataView = new DataView(scratch, 0, bytes.length);
+    scratchViews[bytes.length] = view;
+  }
+  view.set(bytes);
+  return view;
+}
+
 /** Encodes any value as standard msgpack. */
 export function packValue(value: unknown): Uint8Array {
   return packr.pack(value);
@@ -72,7 +94,7 @@ export const msgpackCodec: Codec = {
     const bytes = toBytes(message);
     if (bytes.length === 0) throw badFrame('empty message', undefined);
     try {
-      return unpackr.unpackMultiple(bytes) as unknown[];
+      return unpackr.unpackMultiple(bytes.length <= SCRATCH_MAX_BYTES ? scratchCopy(bytes) : bytes) as unknown[];
     } catch (err) {
       // RangeError here is msgpackr recursing through absurdly deep nesting.
       throw badFrame(`undecodable msgpack: ${(err as Error).message}`, err);
@@ -152,9 +174,56 @@ function concatBytes(parts: Uint8Array[]): Uint8Array {
  * format, and uWS fans the same bytes out to every subscriber.
  */
 export function msgpackMessageFrame(topic: string, seq: number, payload: Uint8Array): Uint8Array {
-  // Pack the 3-element head [20, topic, seq], then turn its fixarray(3) marker into fixarray(4) and
-  // append the already-packed data as the fourth element: the result is the standard encoding of
-  // [20, topic, seq, data] without unpacking or re-packing the data.
+  // Write the head [20, topic, seq] by hand and append the already-packed data as the fourth
+  // element: the standard encoding of [20, topic, seq, data] without unpacking or re-packing the
+  // data, and without a packr.pack call for the head (that call was over half of this function's
+  // time). The bytes are exactly what msgpackr writes (fixint below 0x80 with useRecords: false,
+  // then uint8/16/32); anything else (a non-ASCII topic, a seq beyond uint32) takes packr's path.
+  const length = topic.length;
+  if (length >= 0x10000 || seq >>> 0 !== seq) return packedMessageFrame(topic, seq, payload);
+  const strHeader = length < 0x20 ? 1 : length < 0x100 ? 2 : 3;
+  const seqBytes = seq < 0x80 ? 1 : seq < 0x100 ? 2 : seq < 0x10000 ? 3 : 5;
+  const frame = allocBytes(2 + strHeader + length + seqBytes + payload.length);
+  let p = 0;
+  frame[p++] = 0x94; // fixarray(4)
+  frame[p++] = Kind.Message;
+  if (strHeader === 1) {
+    frame[p++] = 0xa0 | length;
+  } else if (strHeader === 2) {
+    frame[p++] = 0xd9;
+    frame[p++] = length;
+  } else {
+    frame[p++] = 0xda;
+    frame[p++] = length >> 8;
+    frame[p++] = length & 0xff;
+  }
+  for (let i = 0; i < length; i++) {
+    const c = topic.charCodeAt(i);
+    if (c > 0x7f) return packedMessageFrame(topic, seq, payload);
+    frame[p++] = c;
+  }
+  if (seqBytes === 1) {
+    frame[p++] = seq;
+  } else if (seqBytes === 2) {
+    frame[p++] = 0xcc;
+    frame[p++] = seq;
+  } else if (seqBytes === 3) {
+    frame[p++] = 0xcd;
+    frame[p++] = seq >> 8;
+    frame[p++] = seq & 0xff;
+  } else {
+    frame[p++] = 0xce;
+    frame[p++] = seq >>> 24;
+    frame[p++] = (seq >> 16) & 0xff;
+    frame[p++] = (seq >> 8) & 0xff;
+    frame[p++] = seq & 0xff;
+  }
+  frame.set(payload, p);
+  return frame;
+}
+
+/** msgpackMessageFrame through packr: pack [20, topic, seq], turn fixarray(3) into fixarray(4), append the data. */
+function packedMessageFrame(topic: string, seq: number, payload: Uint8Array): Uint8Array {
   const head = packr.pack([Kind.Message, topic, seq]);
   const frame = allocBytes(head.length + payload.length);
   frame.set(head, 0);

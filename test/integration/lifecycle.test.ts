@@ -104,6 +104,8 @@ describe('CLI', () => {
   test('serves, prints the ws URL and uWS build, and exits 0 on SIGTERM after closing sockets with 1001', async () => {
     const { child, port, output } = await startCli([]);
     assert.ok(port > 0, output());
+    // The CLI writes the uWS line right after the listening line, in a second write: wait for it.
+    await waitFor(() => /uWS build:/.test(output()), 3000, 'the uWS build line');
     assert.match(output(), /uWS build: \S+ \d+\.\d+\.\d+ \(tls: (yes|no), compression: (yes|no)\)/);
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     assert.equal(health.status, 200);
