@@ -1,13 +1,15 @@
 /**
- * Topics suite: topic-name validation (run on every Subscribe and Publish) and, later, topic
- * permission matching.
+ * Topics suite: topic-name validation (run on every Subscribe and Publish) and namespace matching
+ * (run on every publish for the history and slow-consumer policy, and on every Subscribe for the
+ * permission rule).
  */
 import { assertTopic, topicProblem } from '../src/protocol/index.js';
+import { Namespaces } from '../src/server/namespaces.js';
 import type { BenchCase, BenchSuite } from './runner.js';
 
 export const topicsSuite: BenchSuite = {
   name: 'topics',
-  description: 'topic validation (and, when it lands, permission matching)',
+  description: 'topic validation and namespace (permission/policy) matching',
   cases() {
     const short = 'prices:btc-usd';
     const long = `user:${'a'.repeat(251)}`; // 256 B, the default maximum
@@ -18,9 +20,14 @@ export const topicsSuite: BenchSuite = {
       { name: 'validate topic, 257 B (too long)', fn: () => topicProblem(`${long}x`) },
       { name: 'assertTopic, 14 B, valid', fn: () => assertTopic(short) },
     ];
-    // Topic-permission matching (namespaces) goes here when it lands: add cases named like
-    // "match permission, 10 patterns, exact hit" / "…, wildcard hit" / "…, miss" beside these,
-    // so one suite answers what a Subscribe costs before it reaches uWS.
+    // Longest-prefix namespace lookup: the built-in `user:` plus 1 or 10 configured prefixes.
+    const one = new Namespaces({ 'prices:': { slowConsumer: 'conflate' } });
+    const ten = new Namespaces(Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`ns${i}:`, { presence: i % 2 === 0 }])));
+    cases.push(
+      { name: 'match namespace, 2 prefixes, hit', fn: () => one.match(short) },
+      { name: 'match namespace, 11 prefixes, hit on the last', fn: () => ten.match('ns0:lobby') },
+      { name: 'match namespace, 11 prefixes, miss (default namespace)', fn: () => ten.match(short) },
+    );
     return cases;
   },
 };
