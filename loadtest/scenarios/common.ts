@@ -1,0 +1,90 @@
+/**
+ * Pieces every scenario shares: starting the generator inside a run, and turning the measurements
+ * into a ScenarioResult.
+ */
+import { Generator, type GeneratorSpec, type Window } from '../harness.js';
+import { percentileCurve, summarise, type Histogram } from '../histogram.js';
+import type { WorkerReport } from '../ipc.js';
+import { judgeBottleneck, machineInfo, tallyLoss, type ScenarioResult } from '../result.js';
+import type { RunContext } from '../session.js';
+
+/** Starts the generator for a run and registers it for teardown. */
+export async function startGenerator(ctx: RunContext, spec: Omit<GeneratorSpec, 'server' | 'lifetimeMs' | 'workers' | 'connectRate' | 'topics' | 'topicsPerConnection'>): Promise<Generator> {
+  const { options } = ctx;
+  const generator = await Generator.start({
+    ...spec,
+    server: ctx.server,
+    lifetimeMs: ctx.lifetimeMs,
+    workers: options.workers,
+    connectRate: options.connectRate,
+    topics: options.topics,
+    topicsPerConnection: options.topicsPerConnection,
+  });
+  ctx.teardown.push(() => generator.close());
+  ctx.connections = () => generator.openConnections();
+  return generator;
+}
+
+export interface Measurements {
+  window: Window;
+  reports: WorkerReport[];
+  latency: Histogram;
+  published: number;
+  publishedPerTopic?: number[];
+  connections: number;
+  /** RSS just before connecting and once connected (null without a pid). */
+  rssBaseline: number | null;
+  rssConnected: number | null;
+}
+
+/** The fields every scenario fills the same way. */
+export function baseResult(ctx: RunContext, m: Measurements): ScenarioResult {
+  const loss = tallyLoss(m.reports.flatMap((report) => report.topics), m.publishedPerTopic);
+  const machine = machineInfo();
+  const { serverCpuPercent, generatorCpuPercent } = m.window;
+  const errors = [...new Set(m.reports.flatMap((report) => report.errors))].slice(0, 10);
+  const closed = m.reports.reduce((sum, report) => sum + report.closedUnexpectedly, 0);
+  if (closed > 0) errors.unshift(`${closed} connections closed unexpectedly during the run`);
+  const rssPerConnection = m.rssBaseline !== null && m.rssConnected !== null && m.connections > 0 ? Math.round((m.rssConnected - m.rssBaseline) / m.connections) : null;
+  return {
+    scenario: ctx.options.scenario,
+    server: ctx.server.name,
+    serverBuild: ctx.server.build,
+    connections: m.connections,
+    params: {
+      connections: ctx.options.connections,
+      topics: ctx.options.topics,
+      topicsPerConnection: ctx.options.topicsPerConnection,
+      rate: ctx.options.rate,
+      payload: ctx.options.payload,
+      duration: ctx.options.duration,
+      probes: ctx.options.probes,
+      publishers: ctx.options.publishers,
+      workers: ctx.options.workers,
+    },
+    durationSec: round(m.window.wallSec, 3),
+    published: m.published,
+    offeredPerSec: Math.round(m.published / m.window.wallSec),
+    delivered: m.window.received,
+    deliveredPerSec: Math.round(m.window.received / m.window.wallSec),
+    latencyMs: summarise(m.latency),
+    latencyCurve: percentileCurve(m.latency),
+    lost: loss.lost,
+    duplicated: loss.duplicated,
+    outOfOrder: loss.outOfOrder,
+    serverRssBytes: ctx.sampler ? ctx.sampler.peakRssBytes : null,
+    serverRssBaselineBytes: m.rssBaseline,
+    rssPerConnectionBytes: rssPerConnection,
+    serverCpuPercent: serverCpuPercent === null ? null : round(serverCpuPercent, 1),
+    generatorCpuPercent: {
+      total: round(generatorCpuPercent.total, 1),
+      byRole: Object.fromEntries(Object.entries(generatorCpuPercent.byRole).map(([role, value]) => [role, round(value, 1)])),
+    },
+    bottleneck: judgeBottleneck(serverCpuPercent, generatorCpuPercent.byRole, machine.cpus, generatorCpuPercent.total),
+    errors,
+    machine,
+    startedAt: new Date().toISOString(),
+  };
+}
+
+export const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
