@@ -89,6 +89,9 @@ function startWorker(plan: WorkerPlan): void {
       return;
     }
     if (plan.role !== 'rpc') return;
+    // Answers count as "received" so the coordinator's drain and delivered/s work for rpc too.
+    received++;
+    receivedTotal++;
     if (error) rpc.failed++;
     else rpc.answered++;
     if (!error && sentUs === sentUs) latency.recordValue(Math.max(1, Math.round(chunkTime() - sentUs)));
@@ -252,7 +255,7 @@ function startWorker(plan: WorkerPlan): void {
         markCpu = process.cpuUsage();
         markWallUs = nowUs();
         for (const conn of conns) conn.state.mark();
-        if (plan.role === 'rpc') latency.reset();
+        latency.reset();
         return null;
       case 'snapshot':
         return snapshot();

@@ -18,11 +18,17 @@ export async function runFanout(ctx: RunContext): Promise<ScenarioResult> {
   if (connect.failed > 0) log(`${connect.failed} connections failed: ${connect.errors.join('; ')}`);
   const rssConnected = ctx.sampler?.sample()?.rssBytes ?? null;
   const publisher = generator.role('publishers')!;
+  const subscribersPerTopic = ((options.connections + options.probes) * options.topicsPerConnection) / options.topics;
+  // Warm-up: a second of the same load, not measured, so JIT compilation and first allocations
+  // of every process are behind us. Its messages still count towards loss accounting.
+  const warmupCount = Math.min(options.rate, Math.round(options.rate * options.duration));
+  log(`warm-up: ${warmupCount} messages`);
+  const warmup = await publisher.request<PublishResult>({ type: 'publish', rate: options.rate, durationMs: 1000, count: warmupCount, payloadBytes: options.payload });
+  await generator.window(undefined, () => generator.drain(Math.round(warmup.published * subscribersPerTopic), options.drain));
   log(`publishing ${options.rate} msg/s for ${options.duration} s (${options.payload} B payload)`);
   const { value: publishResult, window } = await generator.window(ctx.sampler, () =>
     publisher.request<PublishResult>({ type: 'publish', rate: options.rate, durationMs: options.duration * 1000, payloadBytes: options.payload }),
   );
-  const subscribersPerTopic = (options.connections + options.probes) * options.topicsPerConnection / options.topics;
   await generator.drain(Math.round(publishResult.published * subscribersPerTopic), options.drain);
   const reports = await generator.reports();
   const result = baseResult(ctx, {
@@ -30,7 +36,7 @@ export async function runFanout(ctx: RunContext): Promise<ScenarioResult> {
     reports,
     latency: Generator.latency(reports, ['probes']),
     published: publishResult.published,
-    publishedPerTopic: publishResult.perTopic,
+    publishedPerTopic: publishResult.perTopic.map((count, topic) => count + (warmup.perTopic[topic] ?? 0)),
     connections: connect.ok,
     rssBaseline,
     rssConnected,
