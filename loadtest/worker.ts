@@ -216,7 +216,7 @@ function startWorker(plan: WorkerPlan): void {
   const snapshot = (): Snapshot => {
     const cpu = process.cpuUsage(markCpu);
     let alive = 0;
-    for (const conn of conns) if (conn.ws.isOpen && conn.state.aliveSinceMark()) alive++;
+    for (const conn of conns) if (conn.ws.isOpen && conn.state.topics.length > 0 && conn.state.aliveSinceMark()) alive++;
     return { received, cpuUs: cpu.user + cpu.system, wallUs: nowUs() - markWallUs, open, alive };
   };
 
