@@ -6,7 +6,8 @@
 import { mergeHistograms, summarise, type LatencySummary } from './histogram.js';
 import type { ConnectResult, Snapshot, WorkerPlan, WorkerReport, WorkerRole } from './ipc.js';
 import { connectionsPerProcess, sourceAddresses, WorkerHandle } from './pool.js';
-import type { ProcSampler } from './proc-stats.js';
+import { cpus } from 'node:os';
+import { machineBusyPercent, readMachineCpu, type ProcSampler } from './proc-stats.js';
 import type { ServerUnderTest } from './server-under-test.js';
 
 export interface GeneratorSpec {
@@ -42,6 +43,8 @@ export interface Window {
   received: number;
   serverCpuPercent: number | null;
   generatorCpuPercent: { total: number; byRole: Record<string, number> };
+  /** Whole machine busy, percent of one core (includes kernel network work and other tenants). */
+  machineCpuPercent: number | null;
 }
 
 export class Generator {
@@ -107,12 +110,14 @@ export class Generator {
   async window<T>(sampler: ProcSampler | undefined, body: () => Promise<T>): Promise<{ value: T; window: Window }> {
     await Promise.all(this.workers.map((worker) => worker.request({ type: 'mark' })));
     const serverBefore = sampler?.sample();
+    const machineBefore = readMachineCpu();
     const coordinatorBefore = process.cpuUsage();
     const started = process.hrtime.bigint();
     const value = await body();
     const snapshots = await Promise.all(this.workers.map((worker) => worker.request<Snapshot>({ type: 'snapshot' })));
     const wallSec = Number(process.hrtime.bigint() - started) / 1e9;
     const serverAfter = sampler?.sample();
+    const machineAfter = readMachineCpu();
     const coordinator = process.cpuUsage(coordinatorBefore);
     const byRole: Record<string, number> = { coordinator: ((coordinator.user + coordinator.system) / 1e6 / wallSec) * 100 };
     snapshots.forEach((snapshot, i) => {
@@ -130,6 +135,7 @@ export class Generator {
         received: snapshots.reduce((sum, snapshot) => sum + snapshot.received, 0),
         serverCpuPercent,
         generatorCpuPercent: { total, byRole },
+        machineCpuPercent: machineBusyPercent(machineBefore, machineAfter, cpus().length),
       },
     };
   }

@@ -168,7 +168,7 @@ export function parseOptions(argv: string[]): LoadOptions | 'help' {
   const set = <K extends keyof LoadOptions>(key: K, value: LoadOptions[K] | undefined) => {
     if (value !== undefined) options[key] = value;
   };
-  set('connections', integer('connections', values.connections, 1, LIMITS.connections));
+  set('connections', integer('connections', values.connections, 0, LIMITS.connections));
   set('topics', integer('topics', values.topics, 1, LIMITS.topics));
   set('topicsPerConnection', integer('topics-per-conn', values['topics-per-conn'], 1, 1000));
   set('rate', integer('rate', values.rate, 1, LIMITS.rate));

@@ -84,3 +84,28 @@ export class ProcSampler {
     this.timer = undefined;
   }
 }
+
+/** Whole-machine CPU counters from /proc/stat, in clock ticks summed over all cores. */
+export interface MachineCpu {
+  busy: number;
+  total: number;
+}
+
+export function readMachineCpu(): MachineCpu | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    // cpu  user nice system idle iowait irq softirq steal …
+    const fields = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = fields.reduce((sum, value) => sum + value, 0);
+    const idle = fields[3]! + fields[4]!;
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy share of the whole machine between two readings, in percent of one core (2 cores → 0–200). */
+export function machineBusyPercent(before: MachineCpu | undefined, after: MachineCpu | undefined, cores: number): number | null {
+  if (before === undefined || after === undefined || after.total === before.total) return null;
+  return ((after.busy - before.busy) / (after.total - before.total)) * cores * 100;
+}

@@ -48,7 +48,12 @@ export interface ScenarioResult {
   serverCpuPercent: number | null;
   /** Generator CPU during the window, percent of one core, in total and per worker role. */
   generatorCpuPercent: { total: number; byRole: Record<string, number> };
-  /** Which side ran out of CPU first, judged from the two above. */
+  /**
+   * Whole machine busy during the window, percent of one core (0 – cores×100). What the server and
+   * generator do not account for is kernel network work (softirq) and other processes on the box.
+   */
+  machineCpuPercent: number | null;
+  /** Which side ran out of CPU first, judged from the three above. */
   bottleneck: string;
   connect?: { ok: number; failed: number; latencyMs: LatencySummary; errors: string[] };
   capacity?: {
@@ -111,14 +116,17 @@ export function tallyLoss(tallies: readonly TopicTally[], publishedPerTopic?: re
 }
 
 /** Names the side that ran out of CPU: one core per process is the ceiling for a Node process. */
-export function judgeBottleneck(serverCpu: number | null, workerCpu: Record<string, number>, machineCpus: number, generatorTotal: number): string {
+export function judgeBottleneck(serverCpu: number | null, workerCpu: Record<string, number>, machineCpus: number, generatorTotal: number, machineBusy: number | null): string {
   const busiest = Object.entries(workerCpu).sort((a, b) => b[1] - a[1])[0];
   const serverSaturated = serverCpu !== null && serverCpu >= 90;
   const workerSaturated = busiest !== undefined && busiest[1] >= 90;
-  const machineSaturated = (serverCpu ?? 0) + generatorTotal >= machineCpus * 100 * 0.9;
+  const machineSaturated = (machineBusy ?? (serverCpu ?? 0) + generatorTotal) >= machineCpus * 100 * 0.9;
   if (serverSaturated && !workerSaturated) return `server (${serverCpu!.toFixed(0)} % of a core)`;
   if (workerSaturated && !serverSaturated) return `generator (${busiest![0]} worker at ${busiest![1].toFixed(0)} %)`;
   if (serverSaturated && workerSaturated) return `both (server ${serverCpu!.toFixed(0)} %, ${busiest![0]} ${busiest![1].toFixed(0)} %)`;
-  if (machineSaturated) return 'machine (all cores busy, no single process saturated)';
+  if (machineSaturated) {
+    const other = machineBusy === null ? '' : `; kernel + other processes ${Math.max(0, machineBusy - (serverCpu ?? 0) - generatorTotal).toFixed(0)} %`;
+    return `machine (all ${machineCpus} cores busy, no single process saturated${other})`;
+  }
   return 'none (neither side saturated)';
 }

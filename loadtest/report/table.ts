@@ -42,6 +42,7 @@ export function formatResult(r: ScenarioResult): string {
   pairs.push(['server CPU', r.serverCpuPercent === null ? 'n/a' : `${r.serverCpuPercent} % of a core`]);
   const roles = Object.entries(r.generatorCpuPercent.byRole).map(([role, value]) => `${role} ${value}`).join(', ');
   pairs.push(['generator CPU', `${r.generatorCpuPercent.total} % total (${roles})`]);
+  pairs.push(['machine CPU', r.machineCpuPercent === null ? 'n/a' : `${r.machineCpuPercent} % of ${r.machine.cpus * 100} (all processes and the kernel)`]);
   pairs.push(['bottleneck', r.bottleneck]);
   for (const error of r.errors) pairs.push(['note', error]);
   return `${r.scenario} — ${r.server}\n${rows(pairs)}\n`;
@@ -51,7 +52,7 @@ export function formatResult(r: ScenarioResult): string {
 export function formatComparison(results: readonly ScenarioResult[]): string {
   const base = results.find((r) => r.server === 'uws');
   const ratio = (value: number, of: number | undefined) => (of ? `${(value / of).toFixed(2)}x` : '');
-  const header = ['server', 'delivered/s', 'vs uws', 'p50 ms', 'p99 ms', 'p99 vs uws', 'lost', 'srv CPU %', 'gen CPU %', 'RSS MiB'];
+  const header = ['server', 'delivered/s', 'vs uws', 'p50 ms', 'p99 ms', 'p99 vs uws', 'lost', 'srv CPU %', 'gen CPU %', 'box CPU %', 'RSS MiB'];
   const lines = results.map((r) => [
     r.server,
     num(r.deliveredPerSec),
@@ -62,6 +63,7 @@ export function formatComparison(results: readonly ScenarioResult[]): string {
     num(r.lost),
     r.serverCpuPercent === null ? 'n/a' : String(r.serverCpuPercent),
     String(r.generatorCpuPercent.total),
+    r.machineCpuPercent === null ? 'n/a' : String(r.machineCpuPercent),
     r.serverRssBytes === null ? 'n/a' : (r.serverRssBytes / 2 ** 20).toFixed(1),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i]!.length)));

@@ -41,7 +41,7 @@ export interface Measurements {
 export function baseResult(ctx: RunContext, m: Measurements): ScenarioResult {
   const loss = tallyLoss(m.reports.flatMap((report) => report.topics), m.publishedPerTopic);
   const machine = machineInfo();
-  const { serverCpuPercent, generatorCpuPercent } = m.window;
+  const { serverCpuPercent, generatorCpuPercent, machineCpuPercent } = m.window;
   const errors = [...new Set(m.reports.flatMap((report) => report.errors))].slice(0, 10);
   const closed = m.reports.reduce((sum, report) => sum + report.closedUnexpectedly, 0);
   if (closed > 0) errors.unshift(`${closed} connections closed unexpectedly during the run`);
@@ -80,7 +80,8 @@ export function baseResult(ctx: RunContext, m: Measurements): ScenarioResult {
       total: round(generatorCpuPercent.total, 1),
       byRole: Object.fromEntries(Object.entries(generatorCpuPercent.byRole).map(([role, value]) => [role, round(value, 1)])),
     },
-    bottleneck: judgeBottleneck(serverCpuPercent, generatorCpuPercent.byRole, machine.cpus, generatorCpuPercent.total),
+    machineCpuPercent: machineCpuPercent === null ? null : round(machineCpuPercent, 1),
+    bottleneck: judgeBottleneck(serverCpuPercent, generatorCpuPercent.byRole, machine.cpus, generatorCpuPercent.total, machineCpuPercent),
     errors,
     machine,
     startedAt: new Date().toISOString(),
