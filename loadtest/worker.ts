@@ -108,7 +108,9 @@ function startWorker(plan: WorkerPlan): void {
         port: plan.port,
         path: dialect.path,
         protocols: dialect.protocols,
-        localAddress: plan.sourceAddresses[index % plan.sourceAddresses.length],
+        // With one source address, let connect() pick the port: the kernel then reuses ports
+        // across destinations, and bind-before-connect's port search is costly with many sockets.
+        localAddress: plan.sourceAddresses.length > 1 ? plan.sourceAddresses[index % plan.sourceAddresses.length] : undefined,
       },
       {
         onOpen() {
@@ -237,8 +239,8 @@ function startWorker(plan: WorkerPlan): void {
 
   const closeAll = async (): Promise<null> => {
     closing = true;
-    for (const conn of conns) conn.ws.close();
-    setTimeout(() => process.exit(0), 1500);
+    for (const conn of conns) conn.ws.reset();
+    setTimeout(() => process.exit(0), 200);
     return null;
   };
 
