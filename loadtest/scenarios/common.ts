@@ -3,10 +3,11 @@
  * into a ScenarioResult.
  */
 import { Generator, type GeneratorSpec, type Window } from '../harness.js';
-import { percentileCurve, summarise, type Histogram } from '../histogram.js';
+import { newHistogram, percentileCurve, summarise, type Histogram } from '../histogram.js';
 import type { WorkerReport } from '../ipc.js';
 import { judgeBottleneck, machineInfo, tallyLoss, type ScenarioResult } from '../result.js';
 import type { RunContext } from '../session.js';
+import type { LoadOptions } from '../options.js';
 
 /** Starts the generator for a run and registers it for teardown. */
 export async function startGenerator(ctx: RunContext, spec: Omit<GeneratorSpec, 'server' | 'lifetimeMs' | 'workers' | 'connectRate' | 'topics' | 'topicsPerConnection'>): Promise<Generator> {
@@ -89,3 +90,35 @@ export function baseResult(ctx: RunContext, m: Measurements): ScenarioResult {
 }
 
 export const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** A result that says a server's run failed, so `compare` can go on with the next server. */
+export function failedResult(options: LoadOptions, server: string, err: unknown): ScenarioResult {
+  const empty = summarise(newHistogram());
+  return {
+    scenario: options.scenario,
+    server,
+    serverBuild: 'run failed',
+    connections: 0,
+    params: { connections: options.connections, topics: options.topics, rate: options.rate, payload: options.payload, duration: options.duration },
+    durationSec: 0,
+    published: 0,
+    offeredPerSec: 0,
+    delivered: 0,
+    deliveredPerSec: 0,
+    latencyMs: empty,
+    latencyCurve: [],
+    lost: 0,
+    duplicated: 0,
+    outOfOrder: 0,
+    serverRssBytes: null,
+    serverRssBaselineBytes: null,
+    rssPerConnectionBytes: null,
+    serverCpuPercent: null,
+    generatorCpuPercent: { total: 0, byRole: {} },
+    machineCpuPercent: null,
+    bottleneck: 'n/a (run failed)',
+    errors: [`run failed: ${err instanceof Error ? err.message : String(err)}`],
+    machine: machineInfo(),
+    startedAt: new Date().toISOString(),
+  };
+}

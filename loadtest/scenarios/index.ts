@@ -6,6 +6,7 @@ import { runCapacity } from './capacity.js';
 import { runFanout } from './fanout.js';
 import { runHttpPublish } from './http-publish.js';
 import { runRpc } from './rpc.js';
+import { failedResult } from './common.js';
 
 /** Runs the chosen scenario; `compare` returns one result per server, the others one. */
 export async function runScenario(options: LoadOptions): Promise<ScenarioResult[]> {
@@ -24,7 +25,8 @@ export async function runScenario(options: LoadOptions): Promise<ScenarioResult[
       // The same fanout run against each server in turn, each a fresh process.
       const results: ScenarioResult[] = [];
       for (const kind of options.servers) {
-        const result = await withServer(options, kind, runFanout);
+        // One server failing (e.g. Socket.IO growing past --max-server-rss) must not lose the others.
+        const result = await withServer(options, kind, runFanout).catch((err: unknown) => failedResult(options, kind, err));
         result.scenario = 'compare';
         results.push(result);
       }
