@@ -41,6 +41,8 @@ export interface LoadOptions {
   serverPid: number | undefined;
   /** Concurrent HTTP connections autocannon keeps (http-publish). @default 20 */
   httpConnections: number;
+  /** Requests autocannon pipelines per connection (http-publish). @default 1 */
+  httpPipelining: number;
   /** Seconds to wait after publishing for messages still in flight. @default 5 */
   drain: number;
   /** Stop the run if the server's RSS passes this many MiB. @default 2048 */
@@ -68,6 +70,7 @@ const COMMON = {
   target: undefined,
   serverPid: undefined,
   httpConnections: 20,
+  httpPipelining: 1,
   drain: 5,
   maxServerRssMb: 2048,
   json: undefined,
@@ -109,6 +112,7 @@ Scenarios: ${SCENARIOS.join(', ')}
   --target <ws url>      load an already running loopback server instead of starting one
   --server-pid <pid>     with --target: sample this process's RSS and CPU
   --http-connections <n> http-publish: autocannon connections (default 20)
+  --http-pipelining <n>  http-publish: requests pipelined per connection (default 1)
   --drain <s>            seconds to wait for in-flight messages after publishing (default 5)
   --max-server-rss <MiB> abort when the server's RSS passes this (default 2048)
   --json <file>          write the result as JSON
@@ -151,6 +155,7 @@ export function parseOptions(argv: string[]): LoadOptions | 'help' {
       target: { type: 'string' },
       'server-pid': { type: 'string' },
       'http-connections': { type: 'string' },
+      'http-pipelining': { type: 'string' },
       drain: { type: 'string' },
       'max-server-rss': { type: 'string' },
       json: { type: 'string' },
@@ -180,6 +185,7 @@ export function parseOptions(argv: string[]): LoadOptions | 'help' {
   set('connectRate', integer('connect-rate', values['connect-rate'], 1, 100_000));
   set('serverPid', integer('server-pid', values['server-pid'], 1, 2 ** 31));
   set('httpConnections', integer('http-connections', values['http-connections'], 1, 1000));
+  set('httpPipelining', integer('http-pipelining', values['http-pipelining'], 1, 100));
   set('drain', integer('drain', values.drain, 0, 60));
   set('maxServerRssMb', integer('max-server-rss', values['max-server-rss'], 64, 65_536));
   if (values.server !== undefined) options.server = serverKind('server', values.server);

@@ -18,6 +18,8 @@ export interface HttpPublishPlan {
   /** `http://127.0.0.1:<port>` */
   url: string;
   connections: number;
+  /** Requests in flight per connection. */
+  pipelining: number;
   durationSec: number;
   topics: number;
   payloadBytes: number;
@@ -40,6 +42,7 @@ function run(plan: HttpPublishPlan): Promise<HttpPublishResult> {
       {
         url: plan.url,
         connections: plan.connections,
+        pipelining: plan.pipelining,
         duration: plan.durationSec,
         requests: [
           {
@@ -80,10 +83,11 @@ if (process.send) {
   });
   process.on('disconnect', () => process.exit(0));
 } else {
-  const { values } = parseArgs({ options: { url: { type: 'string' }, connections: { type: 'string' }, duration: { type: 'string' }, topics: { type: 'string' }, payload: { type: 'string' } } });
+  const { values } = parseArgs({ options: { url: { type: 'string' }, connections: { type: 'string' }, pipelining: { type: 'string' }, duration: { type: 'string' }, topics: { type: 'string' }, payload: { type: 'string' } } });
   run({
     url: values.url ?? 'http://127.0.0.1:9001',
     connections: Number(values.connections ?? 20),
+    pipelining: Number(values.pipelining ?? 1),
     durationSec: Number(values.duration ?? 10),
     topics: Number(values.topics ?? 10),
     payloadBytes: Number(values.payload ?? 64),

@@ -62,6 +62,7 @@ export function baseResult(ctx: RunContext, m: Measurements): ScenarioResult {
       probes: ctx.options.probes,
       publishers: ctx.options.publishers,
       workers: ctx.options.workers,
+      ...(ctx.options.scenario === 'http-publish' ? { httpConnections: ctx.options.httpConnections, httpPipelining: ctx.options.httpPipelining } : {}),
     },
     durationSec: round(m.window.wallSec, 3),
     published: m.published,

@@ -9,7 +9,7 @@ import type { HttpPublishPlan, HttpPublishResult } from '../autocannon/publish.j
 import { buildEntries, entryPath } from '../build.js';
 import { Generator } from '../harness.js';
 import { readProc } from '../proc-stats.js';
-import type { ScenarioResult } from '../result.js';
+import { judgeBottleneck, type ScenarioResult } from '../result.js';
 import type { RunContext } from '../session.js';
 import { baseResult, round, startGenerator } from './common.js';
 
@@ -41,8 +41,8 @@ export async function runHttpPublish(ctx: RunContext): Promise<ScenarioResult> {
   const generator = await startGenerator(ctx, { subscribers: options.connections, probes: options.probes, publishers: 0, rpcCallers: 0 });
   const connect = await generator.connect();
   const rssConnected = ctx.sampler?.sample()?.rssBytes ?? null;
-  const plan: HttpPublishPlan = { url: `http://${server.host}:${server.port}`, connections: options.httpConnections, durationSec: options.duration, topics: options.topics, payloadBytes: options.payload };
-  log(`warm-up 1 s, then autocannon: ${options.httpConnections} connections for ${options.duration} s against POST /api/publish`);
+  const plan: HttpPublishPlan = { url: `http://${server.host}:${server.port}`, connections: options.httpConnections, pipelining: options.httpPipelining, durationSec: options.duration, topics: options.topics, payloadBytes: options.payload };
+  log(`warm-up 1 s, then autocannon: ${options.httpConnections} connections × ${options.httpPipelining} pipelined for ${options.duration} s against POST /api/publish`);
   await runAutocannon({ ...plan, durationSec: 1 });
   await generator.drain(Number.MAX_SAFE_INTEGER, 1);
   const { value: cannon, window } = await generator.window(ctx.sampler, () => runAutocannon(plan));
@@ -53,6 +53,7 @@ export async function runHttpPublish(ctx: RunContext): Promise<ScenarioResult> {
   const autocannonCpu = (cannon.cpuSeconds / window.wallSec) * 100;
   result.generatorCpuPercent.byRole.autocannon = round(autocannonCpu, 1);
   result.generatorCpuPercent.total = round(result.generatorCpuPercent.total + autocannonCpu, 1);
+  result.bottleneck = judgeBottleneck(result.serverCpuPercent, result.generatorCpuPercent.byRole, result.machine.cpus, result.generatorCpuPercent.total, result.machineCpuPercent);
   result.connect = connect;
   result.http = {
     requests: cannon.result.requests,
