@@ -9,6 +9,8 @@ import { judgeBottleneck, machineInfo, tallyLoss, type ScenarioResult } from '..
 import type { RunContext } from '../session.js';
 import type { LoadOptions } from '../options.js';
 
+const MIN_CONNECTIONS_FOR_RSS = 1000;
+
 /** Starts the generator for a run and registers it for teardown. */
 export async function startGenerator(ctx: RunContext, spec: Omit<GeneratorSpec, 'server' | 'lifetimeMs' | 'workers' | 'connectRate' | 'topics' | 'topicsPerConnection'>): Promise<Generator> {
   const { options } = ctx;
@@ -46,7 +48,8 @@ export function baseResult(ctx: RunContext, m: Measurements): ScenarioResult {
   const errors = [...new Set(m.reports.flatMap((report) => report.errors))].slice(0, 10);
   const closed = m.reports.reduce((sum, report) => sum + report.closedUnexpectedly, 0);
   if (closed > 0) errors.unshift(`${closed} connections closed unexpectedly during the run`);
-  const rssPerConnection = m.rssBaseline !== null && m.rssConnected !== null && m.connections > 0 ? Math.round((m.rssConnected - m.rssBaseline) / m.connections) : null;
+  // Below ~1,000 connections the RSS difference is allocator and GC noise, not connections.
+  const rssPerConnection = m.rssBaseline !== null && m.rssConnected !== null && m.connections >= MIN_CONNECTIONS_FOR_RSS ? Math.round((m.rssConnected - m.rssBaseline) / m.connections) : null;
   return {
     scenario: ctx.options.scenario,
     server: ctx.server.name,
