@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { buildEntries, entryPath } from './build.js';
 import type { Command, WorkerMessage, WorkerPlan } from './ipc.js';
 
-// File descriptors a worker keeps for itself (stdio, IPC, libuv, esbuild-free bundle): the rest are connections.
+// File descriptors a worker keeps for itself (stdio, IPC, libuv's epoll and signal fds, …): the rest are connections.
 const FD_RESERVE = 200;
 // Ephemeral ports one source address gives towards one destination (Linux default range 32768–60999).
 const DEFAULT_PORT_RANGE = 28_232;

@@ -8,9 +8,10 @@ import { nowUs } from './clock.js';
 import { ConnectionState, topicsFor } from './connection-state.js';
 import { dialectFor, type TextEvent } from './dialect.js';
 import { encodeHistogram, newHistogram } from './histogram.js';
-import type { Command, ConnectResult, PublishResult, Request, RpcResult, Snapshot, TopicTally, WorkerMessage, WorkerPlan, WorkerReport } from './ipc.js';
-import { newPayload, scanMessage, scanned, scanReply, stampPayload, topicName } from './message-scan.js';
+import type { Command, ConnectResult, Request, RpcResult, Snapshot, TopicTally, WorkerMessage, WorkerPlan, WorkerReport } from './ipc.js';
+import { scanMessage, scanned, scanReply, topicName } from './message-scan.js';
 import { runSchedule } from './schedule.js';
+import { callOnSchedule, publishOnSchedule } from './senders.js';
 import { RawWebSocket } from './ws/raw-websocket.js';
 
 const SUBSCRIBE_ID = 1;
@@ -169,51 +170,7 @@ function startWorker(plan: WorkerPlan): void {
     return { open, failed, connectHistogram: encodeHistogram(connectTimes), errors };
   };
 
-  const openConns = () => conns.filter((conn) => conn.ws.isOpen);
-
-  const publish = async (command: Extract<Command, { type: 'publish' }>): Promise<PublishResult> => {
-    const senders = openConns();
-    if (senders.length === 0) throw new Error('no open publisher connection');
-    const count = command.count ?? Math.round((command.rate * command.durationMs) / 1000);
-    const perTopic = new Array<number>(plan.topicCount).fill(0);
-    const payload = newPayload(command.payloadBytes);
-    let published = 0;
-    const maxLagUs = await runSchedule({
-      rate: command.rate,
-      count,
-      beginBatch: () => senders.forEach((conn) => conn.ws.socket.cork()),
-      endBatch: () => senders.forEach((conn) => conn.ws.socket.uncork()),
-      send(m, intendedUs) {
-        const conn = senders[m % senders.length]!;
-        if (!conn.ws.isOpen) return;
-        const topic = m % plan.topicCount;
-        stampPayload(payload, intendedUs);
-        dialect.publish(conn.ws, topicNames[topic]!, payload);
-        perTopic[topic]!++;
-        published++;
-      },
-    });
-    return { published, perTopic, maxLagUs };
-  };
-
-  const callRpc = async (command: Extract<Command, { type: 'rpc' }>): Promise<RpcResult> => {
-    const callers = openConns();
-    if (callers.length === 0) throw new Error('no open rpc connection');
-    const payload = newPayload(command.payloadBytes);
-    const count = Math.round((command.rate * command.durationMs) / 1000);
-    await runSchedule({
-      rate: command.rate,
-      count,
-      send(m, intendedUs) {
-        const conn = callers[m % callers.length]!;
-        if (!conn.ws.isOpen) return;
-        stampPayload(payload, intendedUs);
-        dialect.rpc(conn.ws, m + 2, 'echo', payload);
-        rpc.sent++;
-      },
-    });
-    return rpc;
-  };
+  const openSockets = () => conns.filter((conn) => conn.ws.isOpen).map((conn) => conn.ws);
 
   const snapshot = (): Snapshot => {
     const cpu = process.cpuUsage(markCpu);
@@ -249,9 +206,9 @@ function startWorker(plan: WorkerPlan): void {
       case 'connect':
         return connectAll();
       case 'publish':
-        return publish(command);
+        return publishOnSchedule(openSockets(), dialect, topicNames, command);
       case 'rpc':
-        return callRpc(command);
+        return callOnSchedule(openSockets(), dialect, command, rpc);
       case 'mark':
         received = 0;
         markCpu = process.cpuUsage();

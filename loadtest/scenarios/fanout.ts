@@ -24,7 +24,7 @@ export async function runFanout(ctx: RunContext): Promise<ScenarioResult> {
   const warmupCount = Math.min(options.rate, Math.round(options.rate * options.duration));
   log(`warm-up: ${warmupCount} messages`);
   const warmup = await publisher.request<PublishResult>({ type: 'publish', rate: options.rate, durationMs: 1000, count: warmupCount, payloadBytes: options.payload });
-  await generator.window(undefined, () => generator.drain(Math.round(warmup.published * subscribersPerTopic), options.drain));
+  await generator.drain(Math.round(warmup.published * subscribersPerTopic), options.drain);
   log(`publishing ${options.rate} msg/s for ${options.duration} s (${options.payload} B payload)`);
   const { value: publishResult, window } = await generator.window(ctx.sampler, () =>
     publisher.request<PublishResult>({ type: 'publish', rate: options.rate, durationMs: options.duration * 1000, payloadBytes: options.payload }),

@@ -12,7 +12,7 @@ import { buildUpgrade, readUpgradeResponse, type UpgradeRequest } from './handsh
 export interface RawWebSocketOptions extends UpgradeRequest {
   /** Source address to bind (127.0.0.x spreads connections over more ephemeral ports). */
   localAddress?: string;
-  /** Give up on connect + upgrade after this long. @default 10000 ms */
+  /** Give up on connect + upgrade after this long. @default 30000 ms (30 s: a ramp to 19,500 connections on 2 cores queues some for ~10 s) */
   openTimeoutMs?: number;
 }
 
@@ -27,7 +27,7 @@ export interface RawWebSocketHandlers {
   onClose(code: number, reason: string): void;
 }
 
-const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
+const DEFAULT_OPEN_TIMEOUT_MS = 30_000;
 const CLOSE_ABNORMAL = 1006;
 
 export class RawWebSocket implements FrameSink {
