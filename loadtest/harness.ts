@@ -28,6 +28,8 @@ export interface GeneratorSpec {
   connectRate: number;
   /** Workers exit by themselves after this long. */
   lifetimeMs: number;
+  /** At least this many source addresses. */
+  sourceAddresses: number;
 }
 
 export interface ConnectSummary {
@@ -55,7 +57,7 @@ export class Generator {
     const perProcess = connectionsPerProcess();
     const bulkProcesses = spec.subscribers === 0 ? 0 : Math.max(spec.workers, Math.ceil(spec.subscribers / perProcess));
     const total = spec.subscribers + spec.probes + spec.publishers + spec.rpcCallers;
-    const addresses = sourceAddresses(total);
+    const addresses = sourceAddresses(total, spec.sourceAddresses);
     const base = {
       dialect: spec.server.dialect,
       host: spec.server.host,

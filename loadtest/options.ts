@@ -31,6 +31,11 @@ export interface LoadOptions {
   publishers: number;
   /** New connections per second while ramping up. @default 2000 */
   connectRate: number;
+  /**
+   * Spread connections over at least this many source addresses 127.0.0.1 … 127.0.0.N; more are
+   * used when the ephemeral port range requires. @default 1
+   */
+  sourceAddresses: number;
   /** Server to start when there is no --target. @default switchboard */
   server: ServerKind;
   /** Servers `compare` runs, in order. @default switchboard,uws,ws,socketio */
@@ -65,6 +70,7 @@ const COMMON = {
   probes: 10,
   publishers: 1,
   connectRate: 2000,
+  sourceAddresses: 1,
   server: 'switchboard' as ServerKind,
   servers: [...SERVER_KINDS],
   target: undefined,
@@ -107,6 +113,7 @@ Scenarios: ${SCENARIOS.join(', ')}
   --probes <n>           latency probe connections in their own process (default 10)
   --publishers <n>       publisher connections in their own process (default 1)
   --connect-rate <n>     new connections per second while ramping (default 2000)
+  --source-addresses <n> spread connections over at least 127.0.0.1 … 127.0.0.<n> (default 1)
   --server <kind>        server to start: ${SERVER_KINDS.join(', ')} (default switchboard)
   --servers <list>       compare: servers to run, comma-separated (default all)
   --target <ws url>      load an already running loopback server instead of starting one
@@ -150,6 +157,7 @@ export function parseOptions(argv: string[]): LoadOptions | 'help' {
       probes: { type: 'string' },
       publishers: { type: 'string' },
       'connect-rate': { type: 'string' },
+      'source-addresses': { type: 'string' },
       server: { type: 'string' },
       servers: { type: 'string' },
       target: { type: 'string' },
@@ -183,6 +191,7 @@ export function parseOptions(argv: string[]): LoadOptions | 'help' {
   set('probes', integer('probes', values.probes, 0, 1000));
   set('publishers', integer('publishers', values.publishers, 1, 1000));
   set('connectRate', integer('connect-rate', values['connect-rate'], 1, 100_000));
+  set('sourceAddresses', integer('source-addresses', values['source-addresses'], 1, 250));
   set('serverPid', integer('server-pid', values['server-pid'], 1, 2 ** 31));
   set('httpConnections', integer('http-connections', values['http-connections'], 1, 1000));
   set('httpPipelining', integer('http-pipelining', values['http-pipelining'], 1, 100));

@@ -12,7 +12,7 @@ import type { LoadOptions } from '../options.js';
 const MIN_CONNECTIONS_FOR_RSS = 1000;
 
 /** Starts the generator for a run and registers it for teardown. */
-export async function startGenerator(ctx: RunContext, spec: Omit<GeneratorSpec, 'server' | 'lifetimeMs' | 'workers' | 'connectRate' | 'topics' | 'topicsPerConnection'>): Promise<Generator> {
+export async function startGenerator(ctx: RunContext, spec: Omit<GeneratorSpec, 'server' | 'lifetimeMs' | 'workers' | 'connectRate' | 'topics' | 'topicsPerConnection' | 'sourceAddresses'>): Promise<Generator> {
   const { options } = ctx;
   const generator = await Generator.start({
     ...spec,
@@ -22,6 +22,7 @@ export async function startGenerator(ctx: RunContext, spec: Omit<GeneratorSpec, 
     connectRate: options.connectRate,
     topics: options.topics,
     topicsPerConnection: options.topicsPerConnection,
+    sourceAddresses: options.sourceAddresses,
   });
   ctx.teardown.push(() => generator.close());
   ctx.connections = () => generator.openConnections();

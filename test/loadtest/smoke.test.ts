@@ -30,8 +30,8 @@ function assertWellFormed(result: any): void {
 }
 
 describe('load-test harness smoke run', { timeout: 90_000 }, () => {
-  it('fanout: 300 subscribers over 2 worker processes, no loss', async () => {
-    const result = await loadtest(['fanout', '--connections', '300', '--workers', '2', '--topics', '10', '--rate', '500', '--duration', '2', '--drain', '5']);
+  it('fanout: 300 subscribers over 2 worker processes and 2 source addresses, no loss', async () => {
+    const result = await loadtest(['fanout', '--connections', '300', '--workers', '2', '--topics', '10', '--rate', '500', '--duration', '2', '--drain', '5', '--source-addresses', '2']);
     assertWellFormed(result);
     assert.equal(result.scenario, 'fanout');
     assert.equal(result.connections, 300 + 10 + 1);
