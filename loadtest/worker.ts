@@ -28,7 +28,8 @@ interface Conn {
 }
 
 function send(message: WorkerMessage): void {
-  process.send?.(message);
+  // The coordinator may already be gone (aborted run): then there is no one to tell.
+  if (process.connected) process.send?.(message);
 }
 
 function startWorker(plan: WorkerPlan): void {
