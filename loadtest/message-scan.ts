@@ -1,0 +1,138 @@
+/**
+ * Reads the few fields the generator needs straight out of a msgpack frame, in place and without
+ * allocating: a Message frame `[20, topic, seq, data]` and a Reply frame `[21, id, data]`. Anything
+ * else (Welcome, Error, a frame shaped differently) returns false and the caller falls back to the
+ * real codec in src/protocol. test/loadtest/message-scan.test.ts checks these readers against it.
+ *
+ * Load-test topics are named `lt.<n>`, so a topic is read as its number n, and publication data is
+ * a msgpack bin whose first 8 bytes are the intended send time (float64, µs, monotonic clock).
+ */
+
+/** Prefix of every load-test topic: `lt.0`, `lt.1`, … */
+export const TOPIC_PREFIX = 'lt.';
+/** Smallest payload: the 8-byte send timestamp. */
+export const MIN_PAYLOAD_BYTES = 8;
+
+/** The load-test topic with index `n`. */
+export const topicName = (n: number): string => `${TOPIC_PREFIX}${n}`;
+
+/** Fields of the last frame scanned. Reused: read them right after a successful scan. */
+export const scanned = {
+  /** Topic number (`lt.<n>`), or -1 for a topic that is not a load-test topic. */
+  topic: -1,
+  seq: 0,
+  /** Request id of a Reply. */
+  id: 0,
+  /** Send time stamped into the data (µs), or NaN when the data carries none. */
+  sentUs: Number.NaN,
+};
+
+const KIND_MESSAGE = 20;
+const KIND_REPLY = 21;
+const L = 0x6c;
+const T = 0x74;
+const DOT = 0x2e;
+
+/**
+ * Scans `[20, topic, seq, data]` in buf[start, end). On success fills `scanned.topic`,
+ * `scanned.seq` and `scanned.sentUs` and returns true.
+ */
+export function scanMessage(buf: Buffer, start: number, end: number): boolean {
+  if (end - start < 4 || buf[start] !== 0x94 || buf[start + 1] !== KIND_MESSAGE) return false;
+  let at = start + 2;
+  // topic: fixstr, str8 or str16
+  const marker = buf[at]!;
+  let topicLength: number;
+  if ((marker & 0xe0) === 0xa0) {
+    topicLength = marker & 0x1f;
+    at += 1;
+  } else if (marker === 0xd9) {
+    topicLength = buf[at + 1]!;
+    at += 2;
+  } else if (marker === 0xda) {
+    topicLength = buf.readUInt16BE(at + 1);
+    at += 3;
+  } else return false;
+  const topicEnd = at + topicLength;
+  if (topicEnd >= end) return false;
+  scanned.topic = readTopicNumber(buf, at, topicEnd);
+  at = topicEnd;
+  at = readUint(buf, at, end);
+  if (at < 0) return false;
+  scanned.seq = uintValue;
+  scanned.sentUs = readStamp(buf, at, end);
+  return true;
+}
+
+/** Scans `[21, id, data]`; on success fills `scanned.id` and `scanned.sentUs` (if data is stamped). */
+export function scanReply(buf: Buffer, start: number, end: number): boolean {
+  if (end - start < 4 || buf[start] !== 0x93 || buf[start + 1] !== KIND_REPLY) return false;
+  const at = readUint(buf, start + 2, end);
+  if (at < 0) return false;
+  scanned.id = uintValue;
+  scanned.sentUs = readStamp(buf, at, end);
+  return true;
+}
+
+function readTopicNumber(buf: Buffer, start: number, end: number): number {
+  if (end - start < 4 || buf[start] !== L || buf[start + 1] !== T || buf[start + 2] !== DOT) return -1;
+  let n = 0;
+  for (let i = start + 3; i < end; i++) {
+    const digit = buf[i]! - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+// Second result of readUint, kept in a module variable so the reader returns a plain number.
+let uintValue = 0;
+
+/** Reads a msgpack unsigned integer (or a float64 holding one); returns the offset after it or -1. */
+function readUint(buf: Buffer, at: number, end: number): number {
+  if (at >= end) return -1;
+  const marker = buf[at]!;
+  if (marker < 0x80) {
+    uintValue = marker;
+    return at + 1;
+  }
+  switch (marker) {
+    case 0xcc:
+      if (at + 2 > end) return -1;
+      uintValue = buf[at + 1]!;
+      return at + 2;
+    case 0xcd:
+      if (at + 3 > end) return -1;
+      uintValue = buf.readUInt16BE(at + 1);
+      return at + 3;
+    case 0xce:
+      if (at + 5 > end) return -1;
+      uintValue = buf.readUInt32BE(at + 1);
+      return at + 5;
+    case 0xcb:
+      if (at + 9 > end) return -1;
+      uintValue = buf.readDoubleBE(at + 1);
+      return at + 9;
+    default:
+      return -1;
+  }
+}
+
+/** The float64 stamp at the start of a bin value, or NaN. */
+function readStamp(buf: Buffer, at: number, end: number): number {
+  const marker = buf[at];
+  const header = marker === 0xc4 ? 2 : marker === 0xc5 ? 3 : marker === 0xc6 ? 5 : 0;
+  if (header === 0 || at + header + 8 > end) return Number.NaN;
+  return buf.readDoubleBE(at + header);
+}
+
+/** A publication payload of `bytes` bytes (at least 8) with room for the stamp; filled with a pattern. */
+export function newPayload(bytes: number): Buffer {
+  const payload = Buffer.alloc(Math.max(MIN_PAYLOAD_BYTES, bytes), 0x61);
+  return payload;
+}
+
+/** Writes the intended send time (µs) into the first 8 bytes of a payload. */
+export function stampPayload(payload: Buffer, sentUs: number): void {
+  payload.writeDoubleBE(sentUs, 0);
+}

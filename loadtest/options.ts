@@ -1,0 +1,210 @@
+/**
+ * Command-line options of `npm run loadtest`: one interface with units and defaults, defaults per
+ * scenario, one parseOptions() that rejects bad values naming the flag. Every run is bounded: caps on
+ * connections, duration and rate are checked here, and targets must be loopback.
+ */
+import { parseArgs } from 'node:util';
+import { SERVER_KINDS, type ServerKind } from './server-under-test.js';
+
+export const SCENARIOS = ['fanout', 'capacity', 'rpc', 'http-publish', 'compare'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface LoadOptions {
+  scenario: ScenarioName;
+  /** Subscribers (fanout, compare, http-publish), connections to hold (capacity) or RPC callers (rpc). */
+  connections: number;
+  /** Topics `lt.0` … `lt.<n-1>`. */
+  topics: number;
+  /** Topics each subscriber subscribes to. @default 1 */
+  topicsPerConnection: number;
+  /** Messages (or RPC calls) per second, in total, on a fixed schedule. */
+  rate: number;
+  /** Publication (or RPC) data size in bytes; at least 8 (the send timestamp). @default 64 */
+  payload: number;
+  /** Seconds of publishing (fanout, rpc, http-publish) or of holding connections (capacity). */
+  duration: number;
+  /** Processes for bulk subscribers; more are used when the open-file limit requires. @default 2 */
+  workers: number;
+  /** Latency probe connections, in their own process. @default 10 */
+  probes: number;
+  /** Publisher connections, in their own process. @default 1 */
+  publishers: number;
+  /** New connections per second while ramping up. @default 2000 */
+  connectRate: number;
+  /**
+   * Spread connections over at least this many source addresses 127.0.0.1 … 127.0.0.N; more are
+   * used when the ephemeral port range requires. @default 1
+   */
+  sourceAddresses: number;
+  /** Server to start when there is no --target. @default switchboard */
+  server: ServerKind;
+  /** Servers `compare` runs, in order. @default switchboard,uws,ws,socketio */
+  servers: ServerKind[];
+  /** An already running loopback server to load instead of starting one. */
+  target: string | undefined;
+  /** PID of the --target server, to sample its RSS and CPU. */
+  serverPid: number | undefined;
+  /** Concurrent HTTP connections autocannon keeps (http-publish). @default 20 */
+  httpConnections: number;
+  /** Requests autocannon pipelines per connection (http-publish). @default 1 */
+  httpPipelining: number;
+  /** Seconds to wait after publishing for messages still in flight. @default 5 */
+  drain: number;
+  /** Stop the run if the server's RSS passes this many MiB. @default 2048 */
+  maxServerRssMb: number;
+  /** Write the result as JSON here. */
+  json: string | undefined;
+  /** Write a self-contained HTML report here. */
+  html: string | undefined;
+  /** Print nothing but the final table. @default false */
+  quiet: boolean;
+}
+
+/** Hard caps: a run can never be unbounded. */
+export const LIMITS = { connections: 120_000, durationSeconds: 600, rate: 2_000_000, payloadBytes: 60_000, topics: 100_000 } as const;
+
+const COMMON = {
+  topicsPerConnection: 1,
+  payload: 64,
+  workers: 2,
+  probes: 10,
+  publishers: 1,
+  connectRate: 2000,
+  sourceAddresses: 1,
+  server: 'switchboard' as ServerKind,
+  servers: [...SERVER_KINDS],
+  target: undefined,
+  serverPid: undefined,
+  httpConnections: 20,
+  httpPipelining: 1,
+  drain: 5,
+  maxServerRssMb: 2048,
+  json: undefined,
+  html: undefined,
+  quiet: false,
+};
+
+/** Defaults of each scenario (see loadtest/README.md for why these). */
+export function defaultsFor(scenario: ScenarioName): LoadOptions {
+  switch (scenario) {
+    case 'fanout':
+    case 'compare':
+      return { ...COMMON, scenario, connections: 1000, topics: 10, rate: 2000, duration: 10 };
+    case 'capacity':
+      return { ...COMMON, scenario, connections: 10_000, topics: 100, rate: 0, duration: 5, probes: 0, connectRate: 2500 };
+    case 'rpc':
+      return { ...COMMON, scenario, connections: 50, topics: 1, rate: 10_000, duration: 10, probes: 0 };
+    case 'http-publish':
+      return { ...COMMON, scenario, connections: 100, topics: 10, rate: 0, duration: 10 };
+  }
+}
+
+export const USAGE = `Usage: npm run loadtest -- <scenario> [options]
+
+Scenarios: ${SCENARIOS.join(', ')}
+
+  --connections <n>      subscribers / connections held / rpc callers
+  --topics <n>           number of topics (lt.0 … lt.<n-1>)
+  --topics-per-conn <k>  topics each subscriber joins (default 1)
+  --rate <n>             messages (or rpc calls) per second in total, fixed schedule
+  --payload <bytes>      data size, at least 8 (default 64)
+  --duration <s>         seconds publishing, or holding connections (capacity)
+  --workers <n>          bulk subscriber processes (default 2; more if the fd limit needs)
+  --probes <n>           latency probe connections in their own process (default 10)
+  --publishers <n>       publisher connections in their own process (default 1)
+  --connect-rate <n>     new connections per second while ramping (default 2000)
+  --source-addresses <n> spread connections over at least 127.0.0.1 … 127.0.0.<n> (default 1)
+  --server <kind>        server to start: ${SERVER_KINDS.join(', ')} (default switchboard)
+  --servers <list>       compare: servers to run, comma-separated (default all)
+  --target <ws url>      load an already running loopback server instead of starting one
+  --server-pid <pid>     with --target: sample this process's RSS and CPU
+  --http-connections <n> http-publish: autocannon connections (default 20)
+  --http-pipelining <n>  http-publish: requests pipelined per connection (default 1)
+  --drain <s>            seconds to wait for in-flight messages after publishing (default 5)
+  --max-server-rss <MiB> abort when the server's RSS passes this (default 2048)
+  --json <file>          write the result as JSON
+  --html <file>          write a self-contained HTML report
+  --quiet                only the final table
+`;
+
+function integer(flag: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new Error(`--${flag}: expected a whole number, got "${text}"`);
+  const value = Number(text);
+  if (value < min || value > max) throw new Error(`--${flag}: must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function serverKind(flag: string, text: string): ServerKind {
+  if (!(SERVER_KINDS as readonly string[]).includes(text)) throw new Error(`--${flag}: unknown server "${text}" (one of ${SERVER_KINDS.join(', ')})`);
+  return text as ServerKind;
+}
+
+/** Parses argv (after `npm run loadtest --`). Throws an Error naming the bad flag. */
+export function parseOptions(argv: string[]): LoadOptions | 'help' {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      connections: { type: 'string' },
+      topics: { type: 'string' },
+      'topics-per-conn': { type: 'string' },
+      rate: { type: 'string' },
+      payload: { type: 'string' },
+      duration: { type: 'string' },
+      workers: { type: 'string' },
+      probes: { type: 'string' },
+      publishers: { type: 'string' },
+      'connect-rate': { type: 'string' },
+      'source-addresses': { type: 'string' },
+      server: { type: 'string' },
+      servers: { type: 'string' },
+      target: { type: 'string' },
+      'server-pid': { type: 'string' },
+      'http-connections': { type: 'string' },
+      'http-pipelining': { type: 'string' },
+      drain: { type: 'string' },
+      'max-server-rss': { type: 'string' },
+      json: { type: 'string' },
+      html: { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const scenario = positionals[0];
+  if (scenario === undefined) throw new Error(`missing scenario (one of ${SCENARIOS.join(', ')})`);
+  if (!(SCENARIOS as readonly string[]).includes(scenario)) throw new Error(`unknown scenario "${scenario}" (one of ${SCENARIOS.join(', ')})`);
+  if (positionals.length > 1) throw new Error(`unexpected argument "${positionals[1]}"`);
+  const options = defaultsFor(scenario as ScenarioName);
+  const set = <K extends keyof LoadOptions>(key: K, value: LoadOptions[K] | undefined) => {
+    if (value !== undefined) options[key] = value;
+  };
+  set('connections', integer('connections', values.connections, 0, LIMITS.connections));
+  set('topics', integer('topics', values.topics, 1, LIMITS.topics));
+  set('topicsPerConnection', integer('topics-per-conn', values['topics-per-conn'], 1, 1000));
+  set('rate', integer('rate', values.rate, 1, LIMITS.rate));
+  set('payload', integer('payload', values.payload, 8, LIMITS.payloadBytes));
+  set('duration', integer('duration', values.duration, 1, LIMITS.durationSeconds));
+  set('workers', integer('workers', values.workers, 1, 64));
+  set('probes', integer('probes', values.probes, 0, 1000));
+  set('publishers', integer('publishers', values.publishers, 1, 1000));
+  set('connectRate', integer('connect-rate', values['connect-rate'], 1, 100_000));
+  set('sourceAddresses', integer('source-addresses', values['source-addresses'], 1, 250));
+  set('serverPid', integer('server-pid', values['server-pid'], 1, 2 ** 31));
+  set('httpConnections', integer('http-connections', values['http-connections'], 1, 1000));
+  set('httpPipelining', integer('http-pipelining', values['http-pipelining'], 1, 100));
+  set('drain', integer('drain', values.drain, 0, 60));
+  set('maxServerRssMb', integer('max-server-rss', values['max-server-rss'], 64, 65_536));
+  if (values.server !== undefined) options.server = serverKind('server', values.server);
+  if (values.servers !== undefined) options.servers = values.servers.split(',').map((kind) => serverKind('servers', kind.trim()));
+  set('target', values.target);
+  set('json', values.json);
+  set('html', values.html);
+  if (values.quiet) options.quiet = true;
+  if (options.target !== undefined && options.scenario === 'compare') throw new Error('--target: compare starts its own servers');
+  if (options.serverPid !== undefined && options.target === undefined) throw new Error('--server-pid only makes sense with --target');
+  if (options.topicsPerConnection > options.topics) throw new Error(`--topics-per-conn (${options.topicsPerConnection}) exceeds --topics (${options.topics})`);
+  return options;
+}

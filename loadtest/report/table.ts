@@ -1,0 +1,72 @@
+/** The human-readable output: one table per result, and the ratio table of `compare`. */
+import type { ScenarioResult } from '../result.js';
+
+const num = (value: number) => value.toLocaleString('en-US');
+const mib = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
+
+function rows(pairs: Array<[string, string]>): string {
+  const width = Math.max(...pairs.map(([key]) => key.length));
+  return pairs.map(([key, value]) => `  ${key.padEnd(width)}  ${value}`).join('\n');
+}
+
+/** A result as aligned `name  value` lines. */
+export function formatResult(r: ScenarioResult): string {
+  const pairs: Array<[string, string]> = [
+    ['server', `${r.server} (${r.serverBuild})`],
+    ['connections', num(r.connections)],
+    ['window', `${r.durationSec} s`],
+    ['published', `${num(r.published)} (${num(r.offeredPerSec)}/s)`],
+    ['delivered', `${num(r.delivered)} (${num(r.deliveredPerSec)}/s)`],
+  ];
+  if (r.latencyMs.count > 0) {
+    const l = r.latencyMs;
+    pairs.push([r.scenario === 'rpc' ? 'rpc round trip ms' : 'latency ms (probes)', `p50 ${l.p50}  p90 ${l.p90}  p99 ${l.p99}  p99.9 ${l.p999}  max ${l.max}  (n=${num(l.count)})`]);
+  }
+  pairs.push(['lost / dup / out-of-order', `${num(r.lost)} / ${num(r.duplicated)} / ${num(r.outOfOrder)}`]);
+  if (r.connect) {
+    const c = r.connect.latencyMs;
+    pairs.push(['connect ok / failed', `${num(r.connect.ok)} / ${num(r.connect.failed)}`]);
+    pairs.push(['connect ms', `p50 ${c.p50}  p90 ${c.p90}  p99 ${c.p99}  max ${c.max}`]);
+  }
+  if (r.capacity) {
+    pairs.push(['max connections', `${num(r.capacity.maxConnections)} of ${num(r.capacity.target)}`]);
+    pairs.push(['alive after heartbeat', num(r.capacity.alive)]);
+  }
+  if (r.rpc) pairs.push(['rpc sent / answered / failed', `${num(r.rpc.sent)} / ${num(r.rpc.answered)} / ${num(r.rpc.failed)}`]);
+  if (r.http) {
+    pairs.push(['http requests', `${num(r.http.requests)} (${num(r.http.requestsPerSec)}/s), non-2xx ${num(r.http.non2xx)}, errors ${num(r.http.errors)}`]);
+    pairs.push(['http latency ms', `p50 ${r.http.latencyMs.p50}  p99 ${r.http.latencyMs.p99}  max ${r.http.latencyMs.max}`]);
+  }
+  pairs.push(['server RSS peak / baseline', `${mib(r.serverRssBytes)} / ${mib(r.serverRssBaselineBytes)}`]);
+  pairs.push(['RSS per connection', r.rssPerConnectionBytes === null ? 'n/a' : `${num(r.rssPerConnectionBytes)} B`]);
+  pairs.push(['server CPU', r.serverCpuPercent === null ? 'n/a' : `${r.serverCpuPercent} % of a core`]);
+  const roles = Object.entries(r.generatorCpuPercent.byRole).map(([role, value]) => `${role} ${value}`).join(', ');
+  pairs.push(['generator CPU', `${r.generatorCpuPercent.total} % total (${roles})`]);
+  pairs.push(['machine CPU', r.machineCpuPercent === null ? 'n/a' : `${r.machineCpuPercent} % of ${r.machine.cpus * 100} (all processes and the kernel)`]);
+  pairs.push(['bottleneck', r.bottleneck]);
+  for (const error of r.errors) pairs.push(['note', error]);
+  return `${r.scenario} — ${r.server}\n${rows(pairs)}\n`;
+}
+
+/** `compare`: one line per server, ratios against the bare uWS peer (the ceiling). */
+export function formatComparison(results: readonly ScenarioResult[]): string {
+  const base = results.find((r) => r.server === 'uws');
+  const ratio = (value: number, of: number | undefined) => (of ? `${(value / of).toFixed(2)}x` : '');
+  const header = ['server', 'delivered/s', 'vs uws', 'p50 ms', 'p99 ms', 'p99 vs uws', 'lost', 'srv CPU %', 'gen CPU %', 'box CPU %', 'RSS MiB'];
+  const lines = results.map((r) => [
+    r.server,
+    num(r.deliveredPerSec),
+    ratio(r.deliveredPerSec, base?.deliveredPerSec),
+    String(r.latencyMs.p50),
+    String(r.latencyMs.p99),
+    ratio(r.latencyMs.p99, base?.latencyMs.p99),
+    num(r.lost),
+    r.serverCpuPercent === null ? 'n/a' : String(r.serverCpuPercent),
+    String(r.generatorCpuPercent.total),
+    r.machineCpuPercent === null ? 'n/a' : String(r.machineCpuPercent),
+    r.serverRssBytes === null ? 'n/a' : (r.serverRssBytes / 2 ** 20).toFixed(1),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i]!.length)));
+  const format = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(format)].join('\n') + '\n';
+}

@@ -1,0 +1,132 @@
+/**
+ * The result every scenario produces: printed as a table, written as JSON (--json) and HTML
+ * (--html). Field names are part of the harness's interface; add, do not rename.
+ */
+import { cpus, release } from 'node:os';
+import { readFileSync } from 'node:fs';
+import type { LatencySummary } from './histogram.js';
+import type { TopicTally } from './ipc.js';
+
+export interface MachineInfo {
+  cpus: number;
+  cpuModel: string;
+  os: string;
+  node: string;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  /** Server kind (`switchboard`, `uws`, `ws`, `socketio`) or `target`. */
+  server: string;
+  /** What served, as reported by the server (uWS build for Switchboard and the uWS peer). */
+  serverBuild: string;
+  /** Connections open during the measurement (subscribers + probes + publishers/callers). */
+  connections: number;
+  params: Record<string, string | number>;
+  /** Measurement window, seconds. */
+  durationSec: number;
+  published: number;
+  /** Publications (or calls, or requests) per second offered. */
+  offeredPerSec: number;
+  /** Messages received by all subscribers during the window. */
+  delivered: number;
+  deliveredPerSec: number;
+  /** Publish → deliver (or RPC round trip) latency on the probe connections, ms. */
+  latencyMs: LatencySummary;
+  /** Percentile curve of the same histogram, [percentile, ms]. */
+  latencyCurve: Array<[number, number]>;
+  lost: number;
+  duplicated: number;
+  outOfOrder: number;
+  /** Peak server RSS during the run; null when the server's pid is unknown. */
+  serverRssBytes: number | null;
+  /** Server RSS before any generator connection. */
+  serverRssBaselineBytes: number | null;
+  /** (RSS with connections open − baseline) / connections. */
+  rssPerConnectionBytes: number | null;
+  /** Server CPU during the window, percent of one core. */
+  serverCpuPercent: number | null;
+  /** Generator CPU during the window, percent of one core, in total and per worker role. */
+  generatorCpuPercent: { total: number; byRole: Record<string, number> };
+  /**
+   * Whole machine busy during the window, percent of one core (0 – cores×100). What the server and
+   * generator do not account for is kernel network work (softirq) and other processes on the box.
+   */
+  machineCpuPercent: number | null;
+  /** Which side ran out of CPU first, judged from the three above. */
+  bottleneck: string;
+  connect?: { ok: number; failed: number; latencyMs: LatencySummary; errors: string[] };
+  capacity?: {
+    target: number;
+    maxConnections: number;
+    alive: number;
+    heartbeatsPublished: number;
+    rssSeries: Array<{ t: number; connections: number; rssBytes: number }>;
+  };
+  rpc?: { sent: number; answered: number; failed: number };
+  http?: { requests: number; requestsPerSec: number; non2xx: number; errors: number; latencyMs: { p50: number; p99: number; max: number } };
+  errors: string[];
+  machine: MachineInfo;
+  startedAt: string;
+}
+
+export function machineInfo(): MachineInfo {
+  let os = `Linux ${release()}`;
+  try {
+    const pretty = /^PRETTY_NAME="?([^"\n]+)"?/m.exec(readFileSync('/etc/os-release', 'utf8'));
+    if (pretty) os = `${pretty[1]} (kernel ${release()})`;
+  } catch {
+    // keep the kernel release
+  }
+  const list = cpus();
+  return { cpus: list.length, cpuModel: list[0]?.model ?? 'unknown', os, node: process.version };
+}
+
+/** Loss over all subscriptions, given what was published per topic (when known). */
+export function tallyLoss(tallies: readonly TopicTally[], publishedPerTopic?: readonly number[]): { expected: number; unique: number; lost: number; duplicated: number; outOfOrder: number } {
+  const byTopic = new Map<number, TopicTally>();
+  for (const tally of tallies) {
+    const sum = byTopic.get(tally.topic);
+    if (sum === undefined) {
+      byTopic.set(tally.topic, { ...tally });
+      continue;
+    }
+    sum.subscriptions += tally.subscriptions;
+    sum.unique += tally.unique;
+    sum.duplicated += tally.duplicated;
+    sum.outOfOrder += tally.outOfOrder;
+    if (tally.firstSeq > 0 && (sum.firstSeq === 0 || tally.firstSeq < sum.firstSeq)) sum.firstSeq = tally.firstSeq;
+    sum.lastSeq = Math.max(sum.lastSeq, tally.lastSeq);
+  }
+  let expected = 0;
+  let unique = 0;
+  let duplicated = 0;
+  let outOfOrder = 0;
+  for (const sum of byTopic.values()) {
+    // What every subscriber of the topic should have seen: the span of seqs anyone saw, or what the
+    // publisher sent if that is more (a tail nobody received).
+    const seen = sum.firstSeq > 0 ? sum.lastSeq - sum.firstSeq + 1 : 0;
+    const span = Math.max(seen, publishedPerTopic?.[sum.topic] ?? 0);
+    expected += span * sum.subscriptions;
+    unique += sum.unique;
+    duplicated += sum.duplicated;
+    outOfOrder += sum.outOfOrder;
+  }
+  return { expected, unique, lost: Math.max(0, expected - unique), duplicated, outOfOrder };
+}
+
+/** Names the side that ran out of CPU: one core per process is the ceiling for a Node process. */
+export function judgeBottleneck(serverCpu: number | null, workerCpu: Record<string, number>, machineCpus: number, generatorTotal: number, machineBusy: number | null): string {
+  const busiest = Object.entries(workerCpu).sort((a, b) => b[1] - a[1])[0];
+  const serverSaturated = serverCpu !== null && serverCpu >= 90;
+  const workerSaturated = busiest !== undefined && busiest[1] >= 90;
+  const machineSaturated = (machineBusy ?? (serverCpu ?? 0) + generatorTotal) >= machineCpus * 100 * 0.9;
+  if (serverSaturated && !workerSaturated) return `server (${serverCpu!.toFixed(0)} % of a core)`;
+  if (workerSaturated && !serverSaturated) return `generator (${busiest![0]} worker at ${busiest![1].toFixed(0)} %)`;
+  if (serverSaturated && workerSaturated) return `both (server ${serverCpu!.toFixed(0)} %, ${busiest![0]} ${busiest![1].toFixed(0)} %)`;
+  if (machineSaturated) {
+    const other = machineBusy === null ? '' : `; kernel + other processes ${Math.max(0, machineBusy - (serverCpu ?? 0) - generatorTotal).toFixed(0)} %`;
+    return `machine (all ${machineCpus} cores busy, no single process saturated${other})`;
+  }
+  return 'none (neither side saturated)';
+}

@@ -1,0 +1,129 @@
+/**
+ * Pieces every scenario shares: starting the generator inside a run, and turning the measurements
+ * into a ScenarioResult.
+ */
+import { Generator, type GeneratorSpec, type Window } from '../harness.js';
+import { newHistogram, percentileCurve, summarise, type Histogram } from '../histogram.js';
+import type { WorkerReport } from '../ipc.js';
+import { judgeBottleneck, machineInfo, tallyLoss, type ScenarioResult } from '../result.js';
+import type { RunContext } from '../session.js';
+import type { LoadOptions } from '../options.js';
+
+const MIN_CONNECTIONS_FOR_RSS = 1000;
+
+/** Starts the generator for a run and registers it for teardown. */
+export async function startGenerator(ctx: RunContext, spec: Omit<GeneratorSpec, 'server' | 'lifetimeMs' | 'workers' | 'connectRate' | 'topics' | 'topicsPerConnection' | 'sourceAddresses'>): Promise<Generator> {
+  const { options } = ctx;
+  const generator = await Generator.start({
+    ...spec,
+    server: ctx.server,
+    lifetimeMs: ctx.lifetimeMs,
+    workers: options.workers,
+    connectRate: options.connectRate,
+    topics: options.topics,
+    topicsPerConnection: options.topicsPerConnection,
+    sourceAddresses: options.sourceAddresses,
+  });
+  ctx.teardown.push(() => generator.close());
+  ctx.connections = () => generator.openConnections();
+  return generator;
+}
+
+export interface Measurements {
+  window: Window;
+  reports: WorkerReport[];
+  latency: Histogram;
+  published: number;
+  publishedPerTopic?: number[];
+  connections: number;
+  /** RSS just before connecting and once connected (null without a pid). */
+  rssBaseline: number | null;
+  rssConnected: number | null;
+}
+
+/** The fields every scenario fills the same way. */
+export function baseResult(ctx: RunContext, m: Measurements): ScenarioResult {
+  const loss = tallyLoss(m.reports.flatMap((report) => report.topics), m.publishedPerTopic);
+  const machine = machineInfo();
+  const { serverCpuPercent, generatorCpuPercent, machineCpuPercent } = m.window;
+  const errors = [...new Set(m.reports.flatMap((report) => report.errors))].slice(0, 10);
+  const closed = m.reports.reduce((sum, report) => sum + report.closedUnexpectedly, 0);
+  if (closed > 0) errors.unshift(`${closed} connections closed unexpectedly during the run`);
+  // Below ~1,000 connections the RSS difference is allocator and GC noise, not connections.
+  const rssPerConnection = m.rssBaseline !== null && m.rssConnected !== null && m.connections >= MIN_CONNECTIONS_FOR_RSS ? Math.round((m.rssConnected - m.rssBaseline) / m.connections) : null;
+  return {
+    scenario: ctx.options.scenario,
+    server: ctx.server.name,
+    serverBuild: ctx.server.build,
+    connections: m.connections,
+    params: {
+      connections: ctx.options.connections,
+      topics: ctx.options.topics,
+      topicsPerConnection: ctx.options.topicsPerConnection,
+      rate: ctx.options.rate,
+      payload: ctx.options.payload,
+      duration: ctx.options.duration,
+      probes: ctx.options.probes,
+      publishers: ctx.options.publishers,
+      workers: ctx.options.workers,
+      ...(ctx.options.scenario === 'http-publish' ? { httpConnections: ctx.options.httpConnections, httpPipelining: ctx.options.httpPipelining } : {}),
+    },
+    durationSec: round(m.window.wallSec, 3),
+    published: m.published,
+    offeredPerSec: Math.round(m.published / m.window.wallSec),
+    delivered: m.window.received,
+    deliveredPerSec: Math.round(m.window.received / m.window.wallSec),
+    latencyMs: summarise(m.latency),
+    latencyCurve: percentileCurve(m.latency),
+    lost: loss.lost,
+    duplicated: loss.duplicated,
+    outOfOrder: loss.outOfOrder,
+    serverRssBytes: ctx.sampler ? ctx.sampler.peakRssBytes : null,
+    serverRssBaselineBytes: m.rssBaseline,
+    rssPerConnectionBytes: rssPerConnection,
+    serverCpuPercent: serverCpuPercent === null ? null : round(serverCpuPercent, 1),
+    generatorCpuPercent: {
+      total: round(generatorCpuPercent.total, 1),
+      byRole: Object.fromEntries(Object.entries(generatorCpuPercent.byRole).map(([role, value]) => [role, round(value, 1)])),
+    },
+    machineCpuPercent: machineCpuPercent === null ? null : round(machineCpuPercent, 1),
+    bottleneck: judgeBottleneck(serverCpuPercent, generatorCpuPercent.byRole, machine.cpus, generatorCpuPercent.total, machineCpuPercent),
+    errors,
+    machine,
+    startedAt: new Date().toISOString(),
+  };
+}
+
+export const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** A result that says a server's run failed, so `compare` can go on with the next server. */
+export function failedResult(options: LoadOptions, server: string, err: unknown): ScenarioResult {
+  const empty = summarise(newHistogram());
+  return {
+    scenario: options.scenario,
+    server,
+    serverBuild: 'run failed',
+    connections: 0,
+    params: { connections: options.connections, topics: options.topics, rate: options.rate, payload: options.payload, duration: options.duration },
+    durationSec: 0,
+    published: 0,
+    offeredPerSec: 0,
+    delivered: 0,
+    deliveredPerSec: 0,
+    latencyMs: empty,
+    latencyCurve: [],
+    lost: 0,
+    duplicated: 0,
+    outOfOrder: 0,
+    serverRssBytes: null,
+    serverRssBaselineBytes: null,
+    rssPerConnectionBytes: null,
+    serverCpuPercent: null,
+    generatorCpuPercent: { total: 0, byRole: {} },
+    machineCpuPercent: null,
+    bottleneck: 'n/a (run failed)',
+    errors: [`run failed: ${err instanceof Error ? err.message : String(err)}`],
+    machine: machineInfo(),
+    startedAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * One scenario run against one server: start it (or attach to --target), sample its RSS and CPU,
+ * abort if it eats more memory than allowed, always stop it and the generator at the end. Also the
+ * run's time bound: every child process gets a lifetime derived from the options.
+ */
+import type { LoadOptions } from './options.js';
+import { ProcSampler } from './proc-stats.js';
+import { attachTarget, launchServer, type ServerKind, type ServerUnderTest } from './server-under-test.js';
+
+export interface RunContext {
+  options: LoadOptions;
+  server: ServerUnderTest;
+  /** Samples the server process; undefined when its pid is unknown. */
+  sampler: ProcSampler | undefined;
+  /** Child processes exit by themselves after this long. */
+  lifetimeMs: number;
+  /** Progress line for humans (stderr), silent with --quiet. */
+  log(message: string): void;
+  /** Connections open right now (set by the scenario once its generator exists). */
+  connections: () => number;
+  /** Cleanups run when the run ends or is aborted (e.g. closing the generator). */
+  teardown: Array<() => Promise<void>>;
+}
+
+/** Upper bound on one run's wall time, from its options: ramp + duration + drain + slack. */
+export function runLifetimeMs(options: LoadOptions): number {
+  const rampSec = options.connections / options.connectRate;
+  return Math.ceil((rampSec * 1.5 + options.duration + options.drain + 60) * 1000);
+}
+
+/** Starts (or attaches to) the server, runs `body`, and tears everything down whatever happens. */
+export async function withServer<T>(options: LoadOptions, kind: ServerKind, body: (ctx: RunContext) => Promise<T>): Promise<T> {
+  const lifetimeMs = runLifetimeMs(options);
+  const log = (message: string) => {
+    if (!options.quiet) process.stderr.write(`[loadtest] ${message}\n`);
+  };
+  const server = options.target !== undefined
+    ? attachTarget(options.target, options.serverPid, kind === 'socketio' ? 'socketio' : 'switchboard')
+    : await launchServer(kind, lifetimeMs / 1000 + 30);
+  log(`${server.name}: ${server.build} at ${server.url}${server.pid ? ` (pid ${server.pid})` : ''}`);
+  const ctx: RunContext = { options, server, sampler: undefined, lifetimeMs, log, connections: () => 0, teardown: [] };
+  let abort: ((err: Error) => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => (abort = reject));
+  aborted.catch(() => {});
+  const limitBytes = options.maxServerRssMb * 1024 * 1024;
+  if (server.pid !== undefined) {
+    ctx.sampler = new ProcSampler(server.pid, () => ctx.connections(), 250, (sample) => {
+      if (sample.rssBytes > limitBytes) abort?.(new Error(`server RSS ${(sample.rssBytes / 2 ** 20).toFixed(0)} MiB passed --max-server-rss ${options.maxServerRssMb}`));
+    });
+  }
+  const deadline = setTimeout(() => abort?.(new Error(`run exceeded its time bound of ${lifetimeMs / 1000} s`)), lifetimeMs);
+  try {
+    return await Promise.race([body(ctx), aborted]);
+  } finally {
+    clearTimeout(deadline);
+    for (const cleanup of ctx.teardown.reverse()) await cleanup().catch(() => {});
+    ctx.sampler?.stop();
+    await server.stop();
+  }
+}

@@ -1,0 +1,54 @@
+/** The in-place readers of loadtest/message-scan.ts agree with the real codec in src/protocol. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Kind, msgpackCodec, msgpackMessageFrame, packValue } from '../../src/protocol/index.js';
+import { newPayload, scanMessage, scanned, scanReply, stampPayload, topicName } from '../../loadtest/message-scan.js';
+
+describe('scanMessage', () => {
+  for (const seq of [1, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 40]) {
+    for (const size of [8, 64, 300, 70_000]) {
+      it(`reads topic, seq ${seq} and the stamp of a ${size} B payload`, () => {
+        const payload = newPayload(size);
+        stampPayload(payload, 123_456.789);
+        const frame = Buffer.from(msgpackMessageFrame(topicName(42), seq, packValue(payload)));
+        const framed = Buffer.concat([Buffer.from([1, 2, 3]), frame, Buffer.from([9])]);
+        assert.equal(scanMessage(framed, 3, 3 + frame.length), true);
+        assert.equal(scanned.topic, 42);
+        assert.equal(scanned.seq, seq);
+        assert.equal(scanned.sentUs, 123_456.789);
+      });
+    }
+  }
+
+  it('marks topics that are not load-test topics with -1', () => {
+    const frame = Buffer.from(msgpackMessageFrame('prices:btc', 7, packValue(newPayload(8))));
+    assert.equal(scanMessage(frame, 0, frame.length), true);
+    assert.equal(scanned.topic, -1);
+  });
+
+  it('leaves other frames to the codec', () => {
+    const reply = Buffer.from(msgpackCodec.encode({ kind: Kind.Reply, id: 1, data: null }) as Uint8Array);
+    assert.equal(scanMessage(reply, 0, reply.length), false);
+    const welcome = Buffer.from(msgpackCodec.encode({ kind: Kind.Welcome, connectionId: 'x', serverTime: 1, version: 1, limits: { maxPayloadBytes: 1, maxSubscriptions: 1, maxTopicBytes: 1 } }) as Uint8Array);
+    assert.equal(scanMessage(welcome, 0, welcome.length), false);
+    assert.equal(scanReply(welcome, 0, welcome.length), false);
+  });
+});
+
+describe('scanReply', () => {
+  it('reads the id and the stamp of an echoed payload', () => {
+    const payload = newPayload(64);
+    stampPayload(payload, 99.5);
+    const reply = Buffer.from(msgpackCodec.encode({ kind: Kind.Reply, id: 70_000, data: payload }) as Uint8Array);
+    assert.equal(scanReply(reply, 0, reply.length), true);
+    assert.equal(scanned.id, 70_000);
+    assert.equal(scanned.sentUs, 99.5);
+  });
+
+  it('reads a reply without a stamp as NaN', () => {
+    const reply = Buffer.from(msgpackCodec.encode({ kind: Kind.Reply, id: 3, data: null }) as Uint8Array);
+    assert.equal(scanReply(reply, 0, reply.length), true);
+    assert.equal(scanned.id, 3);
+    assert.ok(Number.isNaN(scanned.sentUs));
+  });
+});
