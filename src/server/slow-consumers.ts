@@ -2,7 +2,7 @@
  * Slow consumers: what happens to a socket whose send buffer passes `maxBackpressureBytes`.
  *
  * Sockets that keep up never leave uWS's native fan-out. A socket found over the limit (by the
- * periodic check or a drain event) is handled by its topics' namespace policies: if any topic says
+ * periodic check) is handled by its topics' namespace policies: if any topic says
  * `close`, it is closed with SLOW_CONSUMER (4003); otherwise it moves to the slow lane, where uWS no
  * longer sends it publications and this module records per topic either the last skipped seq
  * (`drop`) or the newest publication (`conflate`: one entry per topic, never a queue). Once the

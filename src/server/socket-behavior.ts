@@ -113,11 +113,10 @@ export function createSocketBehavior(deps: SocketDeps): WebSocketBehavior<UserDa
       }
     },
 
-    drain(ws: WebSocket<UserData>) {
-      // A lagging socket is draining: it may be ready to catch up.
-      const connection = ws.getUserData().connection;
-      if (connection.lag !== undefined) hub.lanes.check(connection);
-    },
+    // No drain handler on purpose: uWS calls it on every writable event of every socket with
+    // queued data, a JavaScript call per socket per event that cost fan-out at high load about
+    // 3x (measured with the load harness). The periodic slow-consumer check also sees sockets
+    // that drained, within slowConsumerCheckMs.
 
     close(ws: WebSocket<UserData>, code: number, message: ArrayBuffer) {
       const connection = ws.getUserData().connection;
