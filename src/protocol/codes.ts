@@ -41,6 +41,12 @@ export const ErrorCode = {
   Disconnected: 112,
   /** The HTTP request is malformed (bad JSON, wrong field types). */
   BadRequest: 113,
+  /** The token presented (connection or Refresh) has expired; get a new one. */
+  TokenExpired: 114,
+  /** Too many requests in too little time; wait (HTTP: `Retry-After`) and retry. */
+  RateLimited: 115,
+  /** The server is at capacity (connections, connection attempts, authentication backlog); retry later. */
+  Overloaded: 116,
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -60,6 +66,9 @@ const ERROR_ROWS: readonly CodeInfo[] = [
   { code: ErrorCode.HandlerFailed, name: 'HANDLER_FAILED', retry: false, description: 'the application handler failed' },
   { code: ErrorCode.Disconnected, name: 'DISCONNECTED', retry: true, description: 'connection closed before the answer arrived' },
   { code: ErrorCode.BadRequest, name: 'BAD_REQUEST', retry: false, description: 'malformed HTTP request body or parameters' },
+  { code: ErrorCode.TokenExpired, name: 'TOKEN_EXPIRED', retry: false, description: 'the token has expired; get a new one' },
+  { code: ErrorCode.RateLimited, name: 'RATE_LIMITED', retry: true, description: 'too many requests; retry after a pause' },
+  { code: ErrorCode.Overloaded, name: 'OVERLOADED', retry: true, description: 'the server is at capacity; retry later' },
 ];
 
 /**
@@ -79,6 +88,10 @@ export const CloseCode = {
   InternalError: 1011,
   /** Closed by the server application with no more specific reason; reconnect with backoff. */
   ServerClosed: 4000,
+  /** The connection token expired and was not refreshed in time; reconnect with a fresh token. */
+  TokenExpired: 4001,
+  /** The connection sent more messages or bytes than its rate limit allows; reconnect with backoff. */
+  RateLimited: 4002,
   /** The client broke the protocol badly enough that the server will not continue; do not reconnect. */
   ProtocolViolation: 4500,
   /** The server application refused this connection; do not reconnect without new credentials. */
@@ -94,6 +107,8 @@ const CLOSE_ROWS: readonly CodeInfo[] = [
   { code: CloseCode.MessageTooBig, name: 'MESSAGE_TOO_BIG', retry: false, description: 'message larger than maxPayloadBytes' },
   { code: CloseCode.InternalError, name: 'INTERNAL_ERROR', retry: true, description: 'unexpected server condition' },
   { code: CloseCode.ServerClosed, name: 'SERVER_CLOSED', retry: true, description: 'closed by the server application' },
+  { code: CloseCode.TokenExpired, name: 'TOKEN_EXPIRED', retry: true, description: 'connection token expired without a refresh; reconnect with a new token' },
+  { code: CloseCode.RateLimited, name: 'RATE_LIMITED', retry: true, description: 'message or byte rate limit exceeded; reconnect with backoff' },
   { code: CloseCode.ProtocolViolation, name: 'PROTOCOL_VIOLATION', retry: false, description: 'protocol broken beyond recovery' },
   { code: CloseCode.Forbidden, name: 'FORBIDDEN', retry: false, description: 'connection refused by the application' },
 ];

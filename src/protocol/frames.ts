@@ -16,8 +16,9 @@ export const Kind = {
   Rpc: 4,
   Ping: 5,
   Send: 6,
-  // 7 Refresh (new connection token), 8 Presence (query), 9 History (query) are reserved for
-  // the auth and delivery-guarantee work; they are not accepted yet.
+  Refresh: 7,
+  // 8 Presence (query), 9 History (query) are reserved for the delivery-guarantee work; they are
+  // not accepted yet.
   // server → client
   Welcome: 16,
   Message: 20,
@@ -72,6 +73,12 @@ export interface PingFrame { kind: typeof Kind.Ping; id: number }
 /** `[6, id, data]`: an application message for the server's onMessage hook; acked when id > 0. */
 export interface SendFrame { kind: typeof Kind.Send; id: number; data: unknown }
 
+/**
+ * `[7, id, token]`: replaces the connection token before it expires (same `sub`); acked with a
+ * Reply carrying the new expiry (ms since the epoch, or null) when id > 0.
+ */
+export interface RefreshFrame { kind: typeof Kind.Refresh; id: number; token: string }
+
 /** `[16, connectionId, serverTimeMs, protocolVersion, limits]`: first frame on every connection. */
 export interface WelcomeFrame {
   kind: typeof Kind.Welcome;
@@ -93,7 +100,7 @@ export interface LeaveFrame { kind: typeof Kind.Leave; topic: string; connection
 /** `[25, data]`: a message addressed to this connection only (server `client.send()`). */
 export interface PushFrame { kind: typeof Kind.Push; data: unknown }
 
-export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | RpcFrame | PingFrame | SendFrame;
+export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | RpcFrame | PingFrame | SendFrame | RefreshFrame;
 export type ServerFrame = WelcomeFrame | MessageFrame | ReplyFrame | ErrorFrame | JoinFrame | LeaveFrame | PushFrame;
 export type Frame = ClientFrame | ServerFrame;
 

@@ -75,7 +75,7 @@ function readHeader(value: unknown): { arr: unknown[]; kind: number } {
 /** Validates a decoded value as a client → server frame. Extra trailing elements are ignored. */
 export function toClientFrame(value: unknown): ClientFrame {
   const { arr, kind } = readHeader(value);
-  if (kind < Kind.Subscribe || kind > Kind.Send) throw unknownKind(kind, isId(arr[1]) ? arr[1] : 0);
+  if (kind < Kind.Subscribe || kind > Kind.Refresh) throw unknownKind(kind, isId(arr[1]) ? arr[1] : 0);
   if (!isId(arr[1])) fail('request id must be a non-negative integer');
   const id = arr[1];
   switch (kind) {
@@ -97,8 +97,11 @@ export function toClientFrame(value: unknown): ClientFrame {
     case Kind.Send:
       needLength(arr, 3, 'send', id);
       return { kind, id, data: arr[2] };
+    case Kind.Refresh:
+      needLength(arr, 3, 'refresh', id);
+      return { kind, id, token: readString(arr[2], 'refresh token', id) };
     default:
-      // Kinds 7–15 are reserved for future client frames.
+      // Kinds 8–15 are reserved for future client frames.
       throw unknownKind(kind, id);
   }
 }
@@ -174,6 +177,8 @@ export function toWire(frame: Frame): unknown[] {
       return [frame.kind, frame.id];
     case Kind.Send:
       return [frame.kind, frame.id, frame.data];
+    case Kind.Refresh:
+      return [frame.kind, frame.id, frame.token];
     case Kind.Welcome:
       return [frame.kind, frame.connectionId, frame.serverTime, frame.version, frame.limits];
     case Kind.Message:

@@ -6,12 +6,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { unpackValue } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/codes.js';
-import { AuthError, ProtocolError, SwitchboardError, toError } from '../protocol/errors.js';
+import { AuthError, LimitError, ProtocolError, SwitchboardError, toError } from '../protocol/errors.js';
+import type { ClientAddressResolver } from './client-address.js';
 import { HttpExchange } from './http-exchange.js';
 import type { Hub } from './hub.js';
 import type { TrafficCounters } from './metrics.js';
 import { addressText, isLoopback } from './net-address.js';
 import type { ResolvedOptions } from './options.js';
+import { BucketMap } from './rate-limit.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
 
 const MSGPACK_TYPES = new Set(['application/msgpack', 'application/x-msgpack', 'application/vnd.msgpack']);
@@ -23,6 +25,7 @@ export interface HttpApiDeps {
   metrics: Registry;
   traffic: TrafficCounters;
   startedAt: number;
+  clientAddress: ClientAddressResolver;
   onUnexpected: (error: Error) => void;
 }
 
@@ -81,6 +84,7 @@ function requireData(body: Record<string, unknown>): unknown {
 export function registerHttpApi(deps: HttpApiDeps): void {
   const { app, hub, options, traffic } = deps;
   const guard = createApiGuard(options.apiKey);
+  const rate = options.httpRequestsPerSecond > 0 ? new BucketMap(options.httpRequestsPerSecond, options.httpRequestsPerSecond * 2) : undefined;
 
   /** Reads what a guarded handler needs from the request synchronously, then runs it with errors translated. */
   const guarded = (handler: (exchange: HttpExchange, req: RequestInfo) => Promise<void> | void) => (res: HttpResponse, req: HttpRequest) => {
@@ -90,8 +94,12 @@ export function registerHttpApi(deps: HttpApiDeps): void {
       contentLength: Number(req.getHeader('content-length') || 0),
       parameter: req.getParameter(0) ?? '',
     };
+    const client = deps.clientAddress(addressText(res.getRemoteAddressAsText()), req.getHeader('x-forwarded-for'));
     try {
-      guard(req.getHeader('authorization'), addressText(res.getRemoteAddressAsText()));
+      guard(req.getHeader('authorization'), client);
+      // Per key once a key is configured (there is one), per client address on the loopback-only API.
+      const retryAfterSeconds = rate?.take(options.apiKey === undefined ? `ip:${client}` : 'key') ?? 0;
+      if (retryAfterSeconds > 0) throw new LimitError(ErrorCode.RateLimited, 'too many requests', { retryAfterSeconds });
     } catch (err) {
       const headers: Record<string, string> = err instanceof AuthError && err.code === ErrorCode.Unauthorized ? { 'WWW-Authenticate': 'Bearer' } : {};
       // The refused request's body (if any) is never read: close rather than parse it as a next request.

@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { CloseCode } from '../protocol/codes.js';
 import { toError } from '../protocol/errors.js';
+import { Admission } from './admission.js';
 import { createAuthenticator } from './auth.js';
+import { createClientAddressResolver } from './client-address.js';
 import { MemoryBroker } from './broker.js';
 import type { Client, Connection, UserData } from './connection.js';
 import { registerHttpApi } from './http-api.js';
@@ -14,8 +16,11 @@ import { Hub } from './hub.js';
 import { createLogger } from './logger.js';
 import { createMetrics, newTrafficCounters } from './metrics.js';
 import { buildNamespaces, resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
+import { Permissions } from './permissions.js';
 import { Session } from './session.js';
 import { createSocketBehavior } from './socket-behavior.js';
+import { createRefresher } from './token-refresh.js';
+import { createTokenVerifier } from './token-verifier.js';
 import { createUpgradeHandler } from './upgrade.js';
 import { closeListenSocket, describeUws, listenExclusive, listenPort, loadUws, type ListenSocket } from './uws.js';
 
@@ -66,7 +71,10 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
   const { uws } = binding;
   const app = uws.App();
   const broker = options.broker ?? new MemoryBroker();
-  const hub = new Hub(app, broker, { maxTopicBytes: options.maxTopicBytes }, buildNamespaces(options));
+  const namespaces = buildNamespaces(options);
+  const hub = new Hub(app, broker, { maxTopicBytes: options.maxTopicBytes }, namespaces);
+  const verifier = createTokenVerifier(options);
+  const clientAddress = createClientAddressResolver(options.trustedProxies);
   const traffic = newTrafficCounters();
   const metrics = createMetrics(hub, traffic);
   const startedAt = Date.now();
@@ -92,8 +100,11 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     }
   };
 
-  const session = new Session(hub, options, options, reportError);
-  const anonymous = options.jwtSecret === undefined && options.authenticate === undefined;
+  const session = new Session(hub, options, options, reportError, {
+    permissions: new Permissions(namespaces, verifier),
+    refresh: createRefresher(verifier),
+  });
+  const anonymous = verifier === undefined && options.authenticate === undefined;
 
   app.ws<UserData>(
     '/*',
@@ -108,7 +119,11 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
       upgrade: createUpgradeHandler({
         host: hub,
         allowedOrigins: options.allowedOrigins,
-        authenticator: createAuthenticator(options.jwtSecret, options.authenticate),
+        authenticator: createAuthenticator(verifier, options.authenticate),
+        authTimeoutMs: options.authTimeoutMs,
+        admission: new Admission(options),
+        clientAddress,
+        rateLimits: options,
         nextId: () => `${idPrefix}-${(nextId++).toString(36)}`,
         onRefused: () => traffic.upgradesRefused++,
         onUnexpected: (error) => reportError(error),
@@ -116,7 +131,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     }),
   );
 
-  registerHttpApi({ app, hub, options, metrics, traffic, startedAt, onUnexpected: (error) => reportError(error) });
+  registerHttpApi({ app, hub, options, metrics, traffic, startedAt, clientAddress, onUnexpected: (error) => reportError(error) });
 
   const server: Server = {
     options,
@@ -135,7 +150,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
       const bound = listenPort(binding, socket);
       const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       logger.info({ uws: describeUws(binding), skipped: binding.skipped, host, port: bound }, 'listening');
-      if (anonymous) logger.warn('anonymous connections allowed: set SWITCHBOARD_JWT_SECRET or an authenticate hook');
+      if (anonymous) logger.warn('anonymous connections allowed: set SWITCHBOARD_JWT_SECRET, a public key or JWKS URL, or an authenticate hook');
       if (options.apiKey === undefined) {
         logger.warn('HTTP API answers loopback callers only (behind a reverse proxy on this host every request looks local): set SWITCHBOARD_API_KEY');
       }

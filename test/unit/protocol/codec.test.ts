@@ -33,6 +33,7 @@ const clientFrames: ClientFrame[] = [
   { kind: Kind.Rpc, id: 9, method: 'add', data: { a: 1, b: 2 } },
   { kind: Kind.Ping, id: 3 },
   { kind: Kind.Send, id: 0, data: 'hello' },
+  { kind: Kind.Refresh, id: 4, token: 'eyJhbGciOi.a.b' },
 ];
 
 const serverFrames: ServerFrame[] = [
@@ -170,7 +171,7 @@ describe('frame shapes', () => {
   test('rejects unknown and server-only kinds with UNKNOWN_KIND, keeping the id', () => {
     bad([99, 4], ErrorCode.UnknownKind, 4);
     bad([Kind.Message, 5, 't', 1], ErrorCode.UnknownKind, 5);
-    bad([7, 6], ErrorCode.UnknownKind, 6);
+    bad([8, 6], ErrorCode.UnknownKind, 6);
   });
 
   test('rejects wrong types in every field, keeping a readable id', () => {
@@ -183,6 +184,8 @@ describe('frame shapes', () => {
     bad([Kind.Publish, 4, 5, 'data'], ErrorCode.BadFrame, 4);
     bad([Kind.Publish, 4, 't'], ErrorCode.BadFrame, 4);
     bad([Kind.Rpc, 0, 'm', null], ErrorCode.BadFrame);
+    bad([Kind.Refresh, 5], ErrorCode.BadFrame, 5);
+    bad([Kind.Refresh, 5, 42], ErrorCode.BadFrame, 5);
     bad([Kind.Rpc, 8, {}, null], ErrorCode.BadFrame, 8);
     bad([Kind.Send, 9], ErrorCode.BadFrame, 9);
     bad([Kind.Subscribe, 10, ['t'], 'extras'], ErrorCode.BadFrame, 10);
