@@ -99,7 +99,10 @@ export function registerHttpApi(deps: HttpApiDeps): void {
       guard(req.getHeader('authorization'), client);
       // Per key once a key is configured (there is one), per client address on the loopback-only API.
       const retryAfterSeconds = rate?.take(options.apiKey === undefined ? `ip:${client}` : 'key') ?? 0;
-      if (retryAfterSeconds > 0) throw new LimitError(ErrorCode.RateLimited, 'too many requests', { retryAfterSeconds });
+      if (retryAfterSeconds > 0) {
+        traffic.rateLimited++;
+        throw new LimitError(ErrorCode.RateLimited, 'too many requests', { retryAfterSeconds });
+      }
     } catch (err) {
       const headers: Record<string, string> = err instanceof AuthError && err.code === ErrorCode.Unauthorized ? { 'WWW-Authenticate': 'Bearer' } : {};
       // The refused request's body (if any) is never read: close rather than parse it as a next request.

@@ -86,6 +86,7 @@ export function createSocketBehavior(deps: SocketDeps): WebSocketBehavior<UserDa
       }
       const guard = connection.guard;
       if (guard !== undefined && !guard.allowBytes(message.byteLength)) {
+        traffic.rateLimited++;
         ws.end(CloseCode.RateLimited, 'byte rate limit exceeded');
         return;
       }
@@ -99,12 +100,17 @@ export function createSocketBehavior(deps: SocketDeps): WebSocketBehavior<UserDa
         values = connection.codec.decode(new Uint8Array(message));
       } catch (err) {
         // An undecodable message counts as one frame, so garbage floods hit the same limit.
-        if (guard !== undefined && !guard.allowFrames(1)) ws.end(CloseCode.RateLimited, 'message rate limit exceeded');
-        else badFrame(connection, err);
+        if (guard !== undefined && !guard.allowFrames(1)) {
+          traffic.rateLimited++;
+          ws.end(CloseCode.RateLimited, 'message rate limit exceeded');
+        } else {
+          badFrame(connection, err);
+        }
         return;
       }
       // Counted in frames, not messages: one message may carry many.
       if (guard !== undefined && !guard.allowFrames(Math.max(1, values.length))) {
+        traffic.rateLimited++;
         ws.end(CloseCode.RateLimited, 'message rate limit exceeded');
         return;
       }

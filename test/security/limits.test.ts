@@ -47,6 +47,11 @@ describe('per-connection rate limits', async () => {
     assert.equal((await raw.closedWith()).code, CloseCode.RateLimited);
     await bystander.check();
   });
+
+  test('every rate-limit close is counted in switchboard_rate_limited_total', async () => {
+    const metrics = await (await fetch(`http://127.0.0.1:${new URL(url).port}/metrics`)).text();
+    assert.match(metrics, /^switchboard_rate_limited_total 4$/m);
+  });
 });
 
 describe('connection caps and the attempt rate', async () => {
