@@ -9,11 +9,12 @@ import { TokenBucket } from './rate-limit.js';
 
 /** The rate settings of ServerOptions a guard reads. */
 export interface ConnectionRateLimits {
-  /** Client frames per second (burst: twice that); 0 = no limit. */
+  /** Client frames per second (burst: twice that plus maxSubscriptions); 0 = no limit. */
   messagesPerSecond: number;
   /** Inbound bytes per second (burst: twice that, at least maxPayloadBytes); 0 = no limit. */
   bytesPerSecond: number;
   maxPayloadBytes: number;
+  maxSubscriptions: number;
 }
 
 /** What the guard needs of a connection: a way to close it. */
@@ -36,7 +37,10 @@ export class ConnectionGuard {
     limits: ConnectionRateLimits,
     private readonly slot: Slot | undefined,
   ) {
-    this.messages = limits.messagesPerSecond > 0 ? new TokenBucket(limits.messagesPerSecond, limits.messagesPerSecond * 2) : undefined;
+    // The burst leaves room for one Subscribe frame per topic: after a reconnect a client renews
+    // every subscription at once, and must not be closed for it (and reconnect, and again...).
+    const frameBurst = limits.messagesPerSecond * 2 + limits.maxSubscriptions;
+    this.messages = limits.messagesPerSecond > 0 ? new TokenBucket(limits.messagesPerSecond, frameBurst) : undefined;
     this.bytes =
       limits.bytesPerSecond > 0 ? new TokenBucket(limits.bytesPerSecond, Math.max(limits.bytesPerSecond * 2, limits.maxPayloadBytes)) : undefined;
   }

@@ -67,7 +67,10 @@ export interface ServerOptions extends Hooks {
   maxConnectionsPerIp: number;
   /** Upgrade attempts per second, all clients (burst twice that); more get 503 + Retry-After. 0 = no limit. @default 500 */
   connectsPerSecond: number;
-  /** Client frames per second per connection (burst twice that); more close it with 4002. 0 = no limit. @default 100 */
+  /**
+   * Client frames per second per connection (burst: twice that plus maxSubscriptions, so a client
+   * can renew all its subscriptions at once after a reconnect); more close it with 4002. 0 = no limit. @default 100
+   */
   messagesPerSecond: number;
   /** Inbound bytes per second per connection (burst twice that, at least maxPayloadBytes); more close it with 4002. 0 = no limit. @default 1048576 (1 MiB) */
   bytesPerSecond: number;

@@ -5,11 +5,13 @@ import { CloseCode, Kind, type ClientFrame } from '../../src/protocol/index.js';
 import { msgpackCodec } from '../../src/protocol/codec.js';
 import { startBystander } from '../helpers/bystander.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { postJson, startServer } from '../helpers/server.js';
+import { connectClient } from '../helpers/clients.js';
+import { postJson, startServer, waitFor } from '../helpers/server.js';
 import { upgradeStatus } from '../helpers/upgrade.js';
 
 describe('per-connection rate limits', async () => {
-  const { server, url } = await startServer({ messagesPerSecond: 10, bytesPerSecond: 2000, maxPayloadBytes: 1024 });
+  // Frame burst: 2 × 10 + maxSubscriptions 10 = 30.
+  const { server, url } = await startServer({ messagesPerSecond: 10, maxSubscriptions: 10, bytesPerSecond: 2000, maxPayloadBytes: 1024 });
   const bystander = await startBystander(server, url);
 
   test('a client within its burst is served normally', async () => {
@@ -51,6 +53,25 @@ describe('per-connection rate limits', async () => {
   test('every rate-limit close is counted in switchboard_rate_limited_total', async () => {
     const metrics = await (await fetch(`http://127.0.0.1:${new URL(url).port}/metrics`)).text();
     assert.match(metrics, /^switchboard_rate_limited_total 4$/m);
+  });
+
+  test('a client renewing all its subscriptions after a reconnect is not rate limited', async () => {
+    // Burst 2 × 2 + 40 = 44: the SDK's post-welcome batch of 40 Subscribe frames fits, a limit
+    // without the maxSubscriptions term (burst 4) would close it with 4002 on every reconnect.
+    const { server: busy, url: busyUrl } = await startServer({ messagesPerSecond: 2, maxSubscriptions: 40 });
+    const client = connectClient(busyUrl, { minReconnectDelayMs: 10 });
+    const received = new Set<string>();
+    const topics = Array.from({ length: 40 }, (_, i) => `t${i}`);
+    await client.ready();
+    // Renewed after a reconnect in one batch, one frame per topic: subscribe while disconnected.
+    const closes: number[] = [];
+    client.on('close', ({ code }) => closes.push(code));
+    busy.clients.get(client.connectionId!)!.close(CloseCode.ServerClosed, 'bye');
+    await waitFor(() => closes.length === 1, 3000, 'disconnect');
+    await Promise.all(topics.map((topic) => client.subscribe(topic, () => received.add(topic))));
+    await busy.broadcast(topics, 1);
+    await waitFor(() => received.size === topics.length, 3000, 'every topic delivered');
+    assert.deepEqual(closes, [CloseCode.ServerClosed]);
   });
 });
 
