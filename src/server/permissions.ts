@@ -35,7 +35,9 @@ export class Permissions {
     for (const topic of frame.topics) {
       const namespace = this.namespaces.match(topic);
       if (namespace.subscribe === 'token') {
-        pending.push(this.checkToken(connection, topic, frame.tokens?.[topic]));
+        // Own properties only: a topic named "constructor" must not find Object.prototype's.
+        const token = frame.tokens !== undefined && Object.hasOwn(frame.tokens, topic) ? frame.tokens[topic] : undefined;
+        pending.push(this.checkToken(connection, topic, token));
         continue;
       }
       if (!this.allowedNow(connection, namespace, topic)) {
