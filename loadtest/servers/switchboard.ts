@@ -1,7 +1,10 @@
 /**
  * Switchboard as the load tests run it: defaults everywhere except what the scenarios need —
  * client publish on (fan-out publishers are WebSocket clients, as with every peer), an `echo` RPC
- * handler for the rpc scenario, and logging off. The HTTP API is loopback-only (no key).
+ * handler for the rpc scenario, logging off, and the abuse limits off (per-address connection cap,
+ * connect rate, per-connection message/byte rates, HTTP rate): one generator on one host at
+ * thousands of messages per second is exactly what they exist to refuse, and the harness measures
+ * the engine. The HTTP API is loopback-only (no key).
  */
 import { createServer, describeUws, loadUws } from '../../src/server/index.js';
 import { runServerEntry } from './entry.js';
@@ -13,6 +16,12 @@ runServerEntry(async () => {
     clientPublish: true,
     logLevel: 'silent',
     rpc: { echo: (_client, data) => data },
+    maxConnections: 0,
+    maxConnectionsPerIp: 0,
+    connectsPerSecond: 0,
+    messagesPerSecond: 0,
+    bytesPerSecond: 0,
+    httpRequestsPerSecond: 0,
   });
   const { port } = await server.listen();
   return { port, build: `switchboard on ${describeUws(loadUws())}`, close: () => server.close() };

@@ -16,6 +16,7 @@ import { OpenGate } from './open-gate.js';
 import { RequestTable } from './requests.js';
 import { Streams, type Delivery } from './streams.js';
 import { Subscriptions, type MessageHandler } from './subscriptions.js';
+import { TokenRefresher, tokenExpiry } from './token-refresh.js';
 import { OPEN, resolveWebSocket, type WebSocketLike } from './transport.js';
 import type { ClientEvents, ClientOptions, ClientState } from './types.js';
 
@@ -41,6 +42,9 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly requestTimeoutMs: number;
+  // Token refresh (issue 3): the token of the current connection and the timer that renews it.
+  private token: string | undefined;
+  private readonly refresher: TokenRefresher;
 
   constructor(
     readonly url: string,
@@ -50,6 +54,8 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     this.codec = codecFor(options.format ?? 'msgpack');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.gate = new OpenGate(options.maxQueued ?? 1000);
+    const fetchToken = typeof options.token === 'function' ? options.token : undefined;
+    this.refresher = new TokenRefresher(fetchToken, (token) => this.refreshToken(token), (error) => this.emit('error', error), options.refreshMarginMs);
     void this.open();
   }
 
@@ -161,11 +167,23 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     return (await this.request({ kind: Kind.Ping, id: 0 }, options.timeoutMs)) as number;
   }
 
+  /**
+   * Replaces the connection's token without reconnecting (a Refresh frame); the new token must be
+   * for the same user. Resolves with its expiry (ms since the epoch) or null. With a token
+   * function as the `token` option the client does this by itself before the token expires.
+   */
+  async refreshToken(token: string): Promise<number | null> {
+    const expiresAt = (await this.request({ kind: Kind.Refresh, id: 0, token })) as number | null;
+    this.token = token;
+    return expiresAt;
+  }
+
   /** Closes for good: no reconnect; pending requests reject with DISCONNECTED. */
   close(code: number = CloseCode.Normal, reason = ''): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearTimeout(this.reconnectTimer);
+    this.refresher.stop();
     this.failWaiters(disconnected('client closed'));
     this.requests.rejectAll(disconnected('client closed'));
     const socket = this.socket;
@@ -215,6 +233,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
       const WebSocketImpl = await resolveWebSocket(this.options.WebSocket);
       const token = typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
       if (this.state === 'closed') return;
+      this.token = token;
       socket = new WebSocketImpl(this.url, subprotocolsFor(this.codec.format, token));
     } catch (err) {
       this.emit('error', toError(err));
@@ -307,6 +326,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
       });
       this.socket?.send(this.codec.encodeBatch(frames));
     }
+    this.refresher.schedule(tokenExpiry(this.token));
     this.emit('open', frame);
     this.gate.open();
   }
@@ -386,6 +406,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
   }
 
   private disconnected(code: number, reason: string): void {
+    this.refresher.stop();
     this.socket = undefined;
     this.streams.release();
     this.connectionId = undefined;

@@ -7,6 +7,11 @@ import type { WebSocketConstructor } from './transport.js';
 export interface ClientOptions {
   /** Connection token (JWT), or a function called before every (re)connect to get a fresh one. @default none */
   token?: string | (() => string | Promise<string>);
+  /**
+   * With a token function: how long before the token's `exp` to fetch a new one and send it in a
+   * Refresh frame (at most half the token's remaining life). @default 30000
+   */
+  refreshMarginMs?: number;
   /** Wire format. @default 'msgpack' */
   format?: Format;
   /** Reconnect after unexpected disconnects. @default true */

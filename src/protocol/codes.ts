@@ -41,6 +41,12 @@ export const ErrorCode = {
   Disconnected: 112,
   /** The HTTP request is malformed (bad JSON, wrong field types). */
   BadRequest: 113,
+  /** The token presented (connection or Refresh) has expired; get a new one. */
+  TokenExpired: 114,
+  /** Too many requests in too little time; wait (HTTP: `Retry-After`) and retry. */
+  RateLimited: 115,
+  /** The server is at capacity (connections, connection attempts, authentication backlog); retry later. */
+  Overloaded: 116,
   /** History or presence was asked for a topic this connection is not subscribed to. */
   NotSubscribed: 120,
 } as const;
@@ -62,6 +68,9 @@ const ERROR_ROWS: readonly CodeInfo[] = [
   { code: ErrorCode.HandlerFailed, name: 'HANDLER_FAILED', retry: false, description: 'the application handler failed' },
   { code: ErrorCode.Disconnected, name: 'DISCONNECTED', retry: true, description: 'connection closed before the answer arrived' },
   { code: ErrorCode.BadRequest, name: 'BAD_REQUEST', retry: false, description: 'malformed HTTP request body or parameters' },
+  { code: ErrorCode.TokenExpired, name: 'TOKEN_EXPIRED', retry: false, description: 'the token has expired; get a new one' },
+  { code: ErrorCode.RateLimited, name: 'RATE_LIMITED', retry: true, description: 'too many requests; retry after a pause' },
+  { code: ErrorCode.Overloaded, name: 'OVERLOADED', retry: true, description: 'the server is at capacity; retry later' },
   { code: ErrorCode.NotSubscribed, name: 'NOT_SUBSCRIBED', retry: false, description: 'history or presence asked for a topic not subscribed to' },
 ];
 
@@ -82,6 +91,10 @@ export const CloseCode = {
   InternalError: 1011,
   /** Closed by the server application with no more specific reason; reconnect with backoff. */
   ServerClosed: 4000,
+  /** The connection token expired and was not refreshed in time; reconnect with a fresh token. */
+  TokenExpired: 4001,
+  /** The connection sent more messages or bytes than its rate limit allows; reconnect with backoff. */
+  RateLimited: 4002,
   /** The connection could not keep up with its topics (slow-consumer policy `close`); reconnect and recover. */
   SlowConsumer: 4003,
   /** The client broke the protocol badly enough that the server will not continue; do not reconnect. */
@@ -101,6 +114,8 @@ const CLOSE_ROWS: readonly CodeInfo[] = [
   { code: CloseCode.MessageTooBig, name: 'MESSAGE_TOO_BIG', retry: false, description: 'message larger than maxPayloadBytes' },
   { code: CloseCode.InternalError, name: 'INTERNAL_ERROR', retry: true, description: 'unexpected server condition' },
   { code: CloseCode.ServerClosed, name: 'SERVER_CLOSED', retry: true, description: 'closed by the server application' },
+  { code: CloseCode.TokenExpired, name: 'TOKEN_EXPIRED', retry: true, description: 'connection token expired without a refresh; reconnect with a new token' },
+  { code: CloseCode.RateLimited, name: 'RATE_LIMITED', retry: true, description: 'message or byte rate limit exceeded; reconnect with backoff' },
   { code: CloseCode.SlowConsumer, name: 'SLOW_CONSUMER', retry: true, description: 'could not keep up; reconnect and recover from history' },
   { code: CloseCode.ProtocolViolation, name: 'PROTOCOL_VIOLATION', retry: false, description: 'protocol broken beyond recovery' },
   { code: CloseCode.Kicked, name: 'KICKED', retry: false, description: 'disconnected by a backend through the HTTP API' },

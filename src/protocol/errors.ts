@@ -32,16 +32,28 @@ export class ProtocolError extends SwitchboardError {
 
 /** Credentials missing, invalid, expired or not allowed to do something. */
 export class AuthError extends SwitchboardError {
-  /** `Unauthorized` (who are you?) or `Forbidden` (you may not). */
-  constructor(code: typeof ErrorCode.Unauthorized | typeof ErrorCode.Forbidden, message: string, options?: { cause?: unknown }) {
+  /** `Unauthorized` (who are you?), `Forbidden` (you may not) or `TokenExpired` (get a new token). */
+  constructor(
+    code: typeof ErrorCode.Unauthorized | typeof ErrorCode.Forbidden | typeof ErrorCode.TokenExpired,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(code, message, options);
   }
 }
 
-/** A size or count limit would be exceeded. */
+/** A size, count or rate limit would be exceeded, or the server is at capacity. */
 export class LimitError extends SwitchboardError {
-  constructor(code: typeof ErrorCode.LimitExceeded | typeof ErrorCode.PayloadTooLarge, message: string, options?: { cause?: unknown }) {
+  /** Seconds the caller should wait before retrying (HTTP `Retry-After`), when known. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    code: typeof ErrorCode.LimitExceeded | typeof ErrorCode.PayloadTooLarge | typeof ErrorCode.RateLimited | typeof ErrorCode.Overloaded,
+    message: string,
+    options?: { cause?: unknown; retryAfterSeconds?: number },
+  ) {
     super(code, message, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 

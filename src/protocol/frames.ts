@@ -16,7 +16,7 @@ export const Kind = {
   Rpc: 4,
   Ping: 5,
   Send: 6,
-  // 7 is reserved for Refresh (a new connection token).
+  Refresh: 7,
   Presence: 8,
   History: 9,
   // server → client
@@ -80,6 +80,12 @@ export interface PresenceFrame { kind: typeof Kind.Presence; id: number; topic: 
  */
 export interface HistoryFrame { kind: typeof Kind.History; id: number; topic: string; epoch: string; seq: number }
 
+/**
+ * `[7, id, token]`: replaces the connection token before it expires (same `sub`); acked with a
+ * Reply carrying the new expiry (ms since the epoch, or null) when id > 0.
+ */
+export interface RefreshFrame { kind: typeof Kind.Refresh; id: number; token: string }
+
 /** `[16, connectionId, serverTimeMs, protocolVersion, limits]`: first frame on every connection. */
 export interface WelcomeFrame {
   kind: typeof Kind.Welcome;
@@ -136,7 +142,7 @@ export interface PresenceInfo {
   truncated?: boolean;
 }
 
-export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | RpcFrame | PingFrame | SendFrame | PresenceFrame | HistoryFrame;
+export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PublishFrame | RpcFrame | PingFrame | SendFrame | RefreshFrame | PresenceFrame | HistoryFrame;
 export type ServerFrame = WelcomeFrame | MessageFrame | ReplyFrame | ErrorFrame | JoinFrame | LeaveFrame | PushFrame | GapFrame;
 export type Frame = ClientFrame | ServerFrame;
 

@@ -97,6 +97,9 @@ export function toClientFrame(value: unknown): ClientFrame {
     case Kind.Send:
       needLength(arr, 3, 'send', id);
       return { kind, id, data: arr[2] };
+    case Kind.Refresh:
+      needLength(arr, 3, 'refresh', id);
+      return { kind, id, token: readString(arr[2], 'refresh token', id) };
     case Kind.Presence:
       needLength(arr, 3, 'presence', id);
       return { kind, id, topic: readString(arr[2], 'presence topic', id) };
@@ -105,7 +108,7 @@ export function toClientFrame(value: unknown): ClientFrame {
       if (!isId(arr[4])) fail('history seq must be a non-negative integer', id);
       return { kind, id, topic: readString(arr[2], 'history topic', id), epoch: readString(arr[3], 'history epoch', id), seq: arr[4] };
     default:
-      // Kinds 7–15 are reserved for future client frames.
+      // Kinds 8–15 are reserved for future client frames.
       throw unknownKind(kind, id);
   }
 }
@@ -191,6 +194,8 @@ export function toWire(frame: Frame): unknown[] {
       return [frame.kind, frame.id];
     case Kind.Send:
       return [frame.kind, frame.id, frame.data];
+    case Kind.Refresh:
+      return [frame.kind, frame.id, frame.token];
     case Kind.Presence:
       return [frame.kind, frame.id, frame.topic];
     case Kind.History:

@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { OptionsError } from '../protocol/errors.js';
-import { parseIntOption, splitList, type ServerOptions } from './options.js';
+import { findConfigFile, loadConfigFile } from './config-file.js';
+import { optionsFromEnv, parseIntOption, splitList, type ServerOptions } from './options.js';
 import { createServer } from './server.js';
 import { describeUws, loadUws } from './uws.js';
 
@@ -13,13 +14,18 @@ const HELP = `Usage: switchboard [options]
 
 Realtime push server: WebSocket pub/sub (msgpack or JSON) plus an HTTP publish API, on uWebSockets.js.
 
-Options (flags override environment variables):
+Options (flags override environment variables, which override the config file):
+      --config <file>          JSON file of server options (namespaces, limits, keys, ...)
+                               (default ./switchboard.config.json when it exists)
   -p, --port <n>               port to listen on                        env PORT (default 9001)
       --host <addr>            interface to bind                        env HOST (default 0.0.0.0)
       --api-key <key>          HTTP API bearer key                      env SWITCHBOARD_API_KEY
                                (without one the API is loopback-only)
       --jwt-secret <secret>    HS256 secret for connection tokens       env SWITCHBOARD_JWT_SECRET
                                (without one connections are anonymous)
+      --jwt-public-key <pem|file>  RS256/ES256 public key for tokens     env SWITCHBOARD_JWT_PUBLIC_KEY
+      --jwks-url <url>         JWKS URL for RS256/ES256 tokens          env SWITCHBOARD_JWKS_URL
+      --trusted-proxies <list> proxies whose X-Forwarded-For is trusted env SWITCHBOARD_TRUSTED_PROXIES
       --allowed-origins <list> comma-separated Origin allowlist         env SWITCHBOARD_ALLOWED_ORIGINS
       --max-payload <bytes>    largest WebSocket message (default 65536)
       --presence               send join/leave notices on every topic
@@ -30,7 +36,12 @@ Options (flags override environment variables):
 uWS build: set SWITCHBOARD_UWS_MODULE to force a module; see README.
 `;
 
-function optionsFromArgs(argv: string[]): Partial<ServerOptions> | 'help' {
+interface Args {
+  options: Partial<ServerOptions>;
+  config: string | undefined;
+}
+
+function optionsFromArgs(argv: string[]): Args | 'help' {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -38,6 +49,10 @@ function optionsFromArgs(argv: string[]): Partial<ServerOptions> | 'help' {
       host: { type: 'string' },
       'api-key': { type: 'string' },
       'jwt-secret': { type: 'string' },
+      'jwt-public-key': { type: 'string' },
+      'jwks-url': { type: 'string' },
+      'trusted-proxies': { type: 'string' },
+      config: { type: 'string' },
       'allowed-origins': { type: 'string' },
       'max-payload': { type: 'string' },
       presence: { type: 'boolean' },
@@ -53,30 +68,36 @@ function optionsFromArgs(argv: string[]): Partial<ServerOptions> | 'help' {
   if (values.host !== undefined) options.host = values.host;
   if (values['api-key'] !== undefined) options.apiKey = values['api-key'];
   if (values['jwt-secret'] !== undefined) options.jwtSecret = values['jwt-secret'];
+  if (values['jwt-public-key'] !== undefined) options.jwtPublicKey = values['jwt-public-key'];
+  if (values['jwks-url'] !== undefined) options.jwksUrl = values['jwks-url'];
+  if (values['trusted-proxies'] !== undefined) options.trustedProxies = splitList(values['trusted-proxies']);
   if (values['allowed-origins'] !== undefined) options.allowedOrigins = splitList(values['allowed-origins']);
   if (values['max-payload'] !== undefined) options.maxPayloadBytes = parseIntOption('--max-payload', values['max-payload']);
   if (values.presence) options.presence = true;
   if (values['client-publish']) options.clientPublish = true;
   if (values['log-level'] !== undefined) options.logLevel = values['log-level'] as ServerOptions['logLevel'];
-  return options;
+  return { options, config: values.config };
 }
 
 async function main(): Promise<number> {
-  let options: Partial<ServerOptions> | 'help';
+  let args: Args | 'help';
   try {
-    options = optionsFromArgs(process.argv.slice(2));
+    args = optionsFromArgs(process.argv.slice(2));
   } catch (err) {
     process.stderr.write(`switchboard: ${(err as Error).message}\n\n${HELP}`);
     return 2;
   }
-  if (options === 'help') {
+  if (args === 'help') {
     process.stdout.write(HELP);
     return 0;
   }
 
   let server;
   try {
-    server = createServer(options);
+    const configFile = findConfigFile(args.config);
+    const fromFile = configFile === undefined ? {} : loadConfigFile(configFile);
+    // config file < environment < flags (createServer applies DEFAULTS < environment < input).
+    server = createServer({ ...fromFile, ...optionsFromEnv(process.env), ...args.options });
   } catch (err) {
     const prefix = err instanceof OptionsError ? 'invalid option ' : '';
     process.stderr.write(`switchboard: ${prefix}${(err as Error).message}\n`);

@@ -6,6 +6,7 @@
 import { codecFor, jsonMessageFrame, msgpackMessageFrame, type Codec } from '../protocol/codec.js';
 import { CloseCode } from '../protocol/codes.js';
 import { Kind, type Format, type ServerFrame } from '../protocol/frames.js';
+import type { ConnectionGuard } from './connection-guard.js';
 import type { WebSocket } from './uws.js';
 
 /** What the application sees of a connection. */
@@ -14,9 +15,13 @@ export interface Client {
   readonly id: string;
   /** Authenticated user id, or null for anonymous connections. */
   readonly userId: string | null;
-  /** Claims from the JWT or the authenticate hook. */
+  /** Claims from the JWT or the authenticate hook (replaced by a Refresh). */
   readonly claims: Readonly<Record<string, unknown>>;
-  /** Peer address as text. */
+  /** Public user data from the authenticate hook or the token's `info` claim (e.g. for presence); undefined if none. */
+  readonly info: unknown;
+  /** When the connection's token expires (ms since the epoch; the server then closes with 4001), or undefined. */
+  readonly expiresAt: number | undefined;
+  /** Client address as text (the `X-Forwarded-For` client when the peer is a trusted proxy). */
   readonly remoteAddress: string;
   /** Wire format negotiated at upgrade. */
   readonly format: Format;
@@ -79,16 +84,23 @@ export class Connection implements Client {
   attaching: Set<string> | undefined;
   /** Set while the connection is in the slow lane (see slow-consumers.ts). */
   lag: Lag | undefined;
+  info: unknown = undefined;
+  /** Rate limits, token expiry and admission slot (connection-guard.ts); set at upgrade. */
+  guard: ConnectionGuard | undefined;
 
   constructor(
     private readonly host: ConnectionHost,
     readonly id: string,
     readonly userId: string | null,
-    readonly claims: Readonly<Record<string, unknown>>,
+    public claims: Readonly<Record<string, unknown>>,
     readonly remoteAddress: string,
     readonly format: Format,
   ) {
     this.codec = codecFor(format);
+  }
+
+  get expiresAt(): number | undefined {
+    return this.guard?.expiresAt;
   }
 
   /** Sends one frame; false when closed or when uWS dropped it (backpressure limit). */

@@ -12,7 +12,7 @@ export interface UpgradeRequest {
   readonly query: URLSearchParams;
   /** Request headers, lower-case names. */
   readonly headers: Readonly<Record<string, string>>;
-  /** Peer address as text. */
+  /** Client address as text: the peer, or the `X-Forwarded-For` client when the peer is a trusted proxy. */
   readonly remoteAddress: string;
   /** Token from `?token=`, the `switchboard.token.` subprotocol entry or `Authorization: Bearer`. */
   readonly token: string | undefined;
@@ -26,6 +26,8 @@ export interface Identity {
   userId?: string | null;
   /** Any claims the application wants to keep with the connection. */
   claims?: Record<string, unknown>;
+  /** Public data about the user shown to others (e.g. in presence); defaults to the token's `info` claim. */
+  info?: unknown;
 }
 
 /** Handler for one RPC method: its return value (or resolved value) is the reply's data. */

@@ -7,7 +7,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { unpackValue } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/codes.js';
-import { AuthError, ProtocolError, SwitchboardError, toError } from '../protocol/errors.js';
+import { AuthError, LimitError, ProtocolError, SwitchboardError, toError } from '../protocol/errors.js';
+import type { ClientAddressResolver } from './client-address.js';
 import type { Control } from './control.js';
 import { registerControlRoutes } from './http-control.js';
 import { registerHistoryRoute } from './http-history.js';
@@ -17,6 +18,7 @@ import { MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency.js';
 import type { TrafficCounters } from './metrics.js';
 import { addressText, isLoopback } from './net-address.js';
 import type { ResolvedOptions } from './options.js';
+import { BucketMap } from './rate-limit.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './uws.js';
 
 const MSGPACK_TYPES = new Set(['application/msgpack', 'application/x-msgpack', 'application/vnd.msgpack']);
@@ -29,6 +31,7 @@ export interface HttpApiDeps {
   metrics: Registry;
   traffic: TrafficCounters;
   startedAt: number;
+  clientAddress: ClientAddressResolver;
   onUnexpected: (error: Error) => void;
 }
 
@@ -98,6 +101,7 @@ function readIdempotencyKey(body: Record<string, unknown>, header: string): stri
 export function registerHttpApi(deps: HttpApiDeps): void {
   const { app, hub, control, options, traffic } = deps;
   const guard = createApiGuard(options.apiKey);
+  const rate = options.httpRequestsPerSecond > 0 ? new BucketMap(options.httpRequestsPerSecond, options.httpRequestsPerSecond * 2) : undefined;
 
   /** Reads what a guarded handler needs from the request synchronously, then runs it with errors translated. */
   const guarded = (handler: (exchange: HttpExchange, req: RequestInfo) => Promise<void> | void) => (res: HttpResponse, req: HttpRequest) => {
@@ -109,8 +113,15 @@ export function registerHttpApi(deps: HttpApiDeps): void {
       idempotencyKey: req.getHeader('idempotency-key').trim(),
       query: req.getQuery() ?? '',
     };
+    const client = deps.clientAddress(addressText(res.getRemoteAddressAsText()), req.getHeader('x-forwarded-for'));
     try {
-      guard(req.getHeader('authorization'), addressText(res.getRemoteAddressAsText()));
+      guard(req.getHeader('authorization'), client);
+      // Per key once a key is configured (there is one), per client address on the loopback-only API.
+      const retryAfterSeconds = rate?.take(options.apiKey === undefined ? `ip:${client}` : 'key') ?? 0;
+      if (retryAfterSeconds > 0) {
+        traffic.rateLimited++;
+        throw new LimitError(ErrorCode.RateLimited, 'too many requests', { retryAfterSeconds });
+      }
     } catch (err) {
       const headers: Record<string, string> = err instanceof AuthError && err.code === ErrorCode.Unauthorized ? { 'WWW-Authenticate': 'Bearer' } : {};
       // The refused request's body (if any) is never read: close rather than parse it as a next request.

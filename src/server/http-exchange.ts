@@ -18,6 +18,9 @@ const STATUS_BY_CODE: Record<number, string> = {
   [ErrorCode.Unsupported]: '415 Unsupported Media Type',
   [ErrorCode.LimitExceeded]: '429 Too Many Requests',
   [ErrorCode.Timeout]: '504 Gateway Timeout',
+  [ErrorCode.TokenExpired]: '401 Unauthorized',
+  [ErrorCode.RateLimited]: '429 Too Many Requests',
+  [ErrorCode.Overloaded]: '503 Service Unavailable',
 };
 
 export class HttpExchange {
@@ -25,10 +28,13 @@ export class HttpExchange {
   aborted = false;
   /** True once a response was written. */
   answered = false;
+  /** Called once if the peer disconnects first (uWS keeps only one onAborted handler per response: this is it). */
+  onAbort: (() => void) | undefined;
 
   constructor(readonly res: HttpResponse) {
     res.onAborted(() => {
       this.aborted = true;
+      this.onAbort?.();
     });
   }
 
@@ -87,6 +93,7 @@ export class HttpExchange {
       const status = STATUS_BY_CODE[err.code] ?? '500 Internal Server Error';
       // After a refused body, close the connection rather than read the rest of it.
       const close = closeConnection || err.code === ErrorCode.PayloadTooLarge;
+      if (err instanceof LimitError && err.retryAfterSeconds !== undefined) headers = { ...headers, 'Retry-After': String(err.retryAfterSeconds) };
       this.send(status, 'application/json', JSON.stringify({ error: err.message, code: errorName(err.code) }), close, headers);
       return;
     }

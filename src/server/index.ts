@@ -1,6 +1,7 @@
 /** Public entry point of the server library (`import { createServer } from 'switchboard'`). */
 export { createServer, type Server, type ServerStats, type ListenInfo, type TopicHistory } from './server.js';
 export { DEFAULTS, resolveOptions, type ServerOptions, type ResolvedOptions, type LogLevel } from './options.js';
+export { loadConfigFile, DEFAULT_CONFIG_FILE } from './config-file.js';
 export type { Hooks, Identity, UpgradeRequest, RpcHandler } from './hooks.js';
 export type { Client } from './connection.js';
 export type { DisconnectOptions } from './control.js';

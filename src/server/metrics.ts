@@ -12,10 +12,12 @@ export interface TrafficCounters {
   badFrames: number;
   upgradesRefused: number;
   httpPublishes: number;
+  /** Connections closed with 4002 and HTTP API requests answered 429 for exceeding a rate limit. */
+  rateLimited: number;
 }
 
 export function newTrafficCounters(): TrafficCounters {
-  return { messagesIn: 0, bytesIn: 0, badFrames: 0, upgradesRefused: 0, httpPublishes: 0 };
+  return { messagesIn: 0, bytesIn: 0, badFrames: 0, upgradesRefused: 0, httpPublishes: 0, rateLimited: 0 };
 }
 
 /** A registry of this server's metrics (one per server, so several servers can share a process). */
@@ -44,7 +46,8 @@ export function createMetrics(hub: Hub, traffic: TrafficCounters): Registry {
     },
   });
   counter('switchboard_connections_opened_total', 'WebSocket connections accepted', () => hub.counters.connectionsOpened);
-  counter('switchboard_upgrades_refused_total', 'WebSocket upgrades refused (origin, auth)', () => traffic.upgradesRefused);
+  counter('switchboard_upgrades_refused_total', 'WebSocket upgrades refused (origin, limits, auth)', () => traffic.upgradesRefused);
+  counter('switchboard_rate_limited_total', 'Connections closed with 4002 and HTTP API requests answered 429 for a rate limit', () => traffic.rateLimited);
   counter('switchboard_messages_in_total', 'WebSocket messages received from clients', () => traffic.messagesIn);
   counter('switchboard_bytes_in_total', 'WebSocket bytes received from clients', () => traffic.bytesIn);
   counter('switchboard_bad_frames_total', 'Client frames answered with BAD_FRAME or UNKNOWN_KIND', () => traffic.badFrames);

@@ -2,12 +2,15 @@
  * Server options: one interface with every field documented, one DEFAULTS, one resolveOptions()
  * that merges environment and explicit input and rejects bad values naming the key.
  */
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { OptionsError } from '../protocol/errors.js';
 import { DEFAULT_MAX_TOPIC_BYTES } from '../protocol/topic.js';
 import type { Broker } from './broker.js';
 import type { Hooks } from './hooks.js';
+import { addressList } from './client-address.js';
 import { Namespaces, type NamespacesConfig } from './namespaces.js';
+import { parsePublicKey, SUPPORTED_ALGORITHMS } from './token-verifier.js';
 
 /** Log levels accepted by `logLevel` (pino's). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -30,6 +33,49 @@ export interface ServerOptions extends Hooks {
    * only when no `authenticate` hook is set either)
    */
   jwtSecret: string | undefined;
+  /**
+   * Public key for RS256/ES256 connection tokens: PEM text (SPKI key or X.509 certificate) or the
+   * path of a PEM file. Env `SWITCHBOARD_JWT_PUBLIC_KEY`. @default undefined
+   */
+  jwtPublicKey: string | undefined;
+  /**
+   * URL of a JWKS (an identity provider's `/.well-known/jwks.json`) for RS256/ES256 tokens; keys
+   * are cached 10 min, refetched at most every 30 s for an unknown `kid`. Env `SWITCHBOARD_JWKS_URL`.
+   * @default undefined
+   */
+  jwksUrl: string | undefined;
+  /**
+   * Accepted JWT algorithms. `none` is never accepted. @default one per configured key: `HS256`
+   * with jwtSecret; `RS256` or `ES256` (by key type) with jwtPublicKey; `RS256` and `ES256` with jwksUrl
+   */
+  jwtAlgorithms: string[] | undefined;
+  /** Required `iss` claim of connection tokens. @default undefined (not checked) */
+  jwtIssuer: string | undefined;
+  /** Required `aud` claim of connection tokens. @default undefined (not checked) */
+  jwtAudience: string | undefined;
+  /** Milliseconds token verification plus the authenticate hook may take before the upgrade is refused (504). @default 5000 */
+  authTimeoutMs: number;
+  /**
+   * Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed; the client
+   * address it yields drives the per-address limits and the HTTP API loopback rule. Env
+   * `SWITCHBOARD_TRUSTED_PROXIES`, comma-separated. @default [] (the TCP peer is the client)
+   */
+  trustedProxies: string[];
+  /** Most open (and upgrading) WebSocket connections; more get 503. 0 = no cap. @default 10000 */
+  maxConnections: number;
+  /** Most open (and upgrading) WebSocket connections per client address; more get 429. 0 = no cap. @default 100 */
+  maxConnectionsPerIp: number;
+  /** Upgrade attempts per second, all clients (burst twice that); more get 503 + Retry-After. 0 = no limit. @default 500 */
+  connectsPerSecond: number;
+  /**
+   * Client frames per second per connection (burst: twice that plus maxSubscriptions, so a client
+   * can renew all its subscriptions at once after a reconnect); more close it with 4002. 0 = no limit. @default 100
+   */
+  messagesPerSecond: number;
+  /** Inbound bytes per second per connection (burst twice that, at least maxPayloadBytes); more close it with 4002. 0 = no limit. @default 1048576 (1 MiB) */
+  bytesPerSecond: number;
+  /** HTTP API requests per second per API key (per client address without a key), burst twice that; more get 429. 0 = no limit. @default 50000 (a backend publishing a busy feed must not hit it; it stops runaway loops and leaked keys) */
+  httpRequestsPerSecond: number;
   /**
    * Exact `Origin` values allowed to open a WebSocket; empty allows any. Requests without an Origin
    * header (non-browser clients) are not affected. Env `SWITCHBOARD_ALLOWED_ORIGINS`,
@@ -88,6 +134,19 @@ export const DEFAULTS: Readonly<Omit<ServerOptions, keyof Hooks>> = Object.freez
   host: '0.0.0.0',
   apiKey: undefined,
   jwtSecret: undefined,
+  jwtPublicKey: undefined,
+  jwksUrl: undefined,
+  jwtAlgorithms: undefined,
+  jwtIssuer: undefined,
+  jwtAudience: undefined,
+  authTimeoutMs: 5000,
+  trustedProxies: [],
+  maxConnections: 10_000,
+  maxConnectionsPerIp: 100,
+  connectsPerSecond: 500,
+  messagesPerSecond: 100,
+  bytesPerSecond: 1024 * 1024,
+  httpRequestsPerSecond: 50_000,
   allowedOrigins: [],
   namespaces: {},
   maxPayloadBytes: 64 * 1024,
@@ -125,7 +184,11 @@ const INTEGER_KEYS = [
   'rpcTimeoutMs',
   'idempotencyWindowMs',
   'maxIdempotencyKeys',
+  'authTimeoutMs',
 ] as const;
+
+/** Limits where 0 switches the limit off. */
+const OPTIONAL_LIMIT_KEYS = ['maxConnections', 'maxConnectionsPerIp', 'connectsPerSecond', 'messagesPerSecond', 'bytesPerSecond', 'httpRequestsPerSecond'] as const;
 
 const HOOK_KEYS = ['authenticate', 'onOpen', 'onMessage', 'onClose', 'onError'] as const;
 
@@ -136,6 +199,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<ServerOptions> {
   if (env.HOST) out.host = env.HOST;
   if (env.SWITCHBOARD_API_KEY) out.apiKey = env.SWITCHBOARD_API_KEY;
   if (env.SWITCHBOARD_JWT_SECRET) out.jwtSecret = env.SWITCHBOARD_JWT_SECRET;
+  if (env.SWITCHBOARD_JWT_PUBLIC_KEY) out.jwtPublicKey = env.SWITCHBOARD_JWT_PUBLIC_KEY;
+  if (env.SWITCHBOARD_JWKS_URL) out.jwksUrl = env.SWITCHBOARD_JWKS_URL;
+  if (env.SWITCHBOARD_TRUSTED_PROXIES) out.trustedProxies = splitList(env.SWITCHBOARD_TRUSTED_PROXIES);
   if (env.SWITCHBOARD_ALLOWED_ORIGINS) out.allowedOrigins = splitList(env.SWITCHBOARD_ALLOWED_ORIGINS);
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL as LogLevel;
   return out;
@@ -177,6 +243,15 @@ export function resolveOptions(input: Partial<ServerOptions> = {}, env: NodeJS.P
   if (options.jwtSecret !== undefined && options.jwtSecret.length < 16) {
     throw new OptionsError('jwtSecret', 'must be at least 16 characters (HS256 needs a strong shared secret)');
   }
+  for (const key of OPTIONAL_LIMIT_KEYS) {
+    const value = options[key];
+    if (!Number.isSafeInteger(value) || value < 0) throw new OptionsError(key, `must be a non-negative integer (0 = no limit), got ${String(value)}`);
+  }
+  validateTokenKeys(options);
+  if (!Array.isArray(options.trustedProxies) || options.trustedProxies.some((entry) => typeof entry !== 'string')) {
+    throw new OptionsError('trustedProxies', 'must be an array of IP addresses or CIDR ranges');
+  }
+  addressList(options.trustedProxies, 'trustedProxies'); // throws naming a bad entry
   if (!Array.isArray(options.allowedOrigins) || options.allowedOrigins.some((origin) => typeof origin !== 'string')) {
     throw new OptionsError('allowedOrigins', 'must be an array of origin strings');
   }
@@ -200,6 +275,49 @@ export function resolveOptions(input: Partial<ServerOptions> = {}, env: NodeJS.P
     }
   }
   return Object.freeze(options);
+}
+
+/**
+ * Checks the JWT settings: a readable public key (a file path is replaced by the PEM it holds), an
+ * http(s) JWKS URL, and an algorithm allowlist whose every entry has a key of its family.
+ */
+function validateTokenKeys(options: ServerOptions): void {
+  for (const key of ['jwtPublicKey', 'jwksUrl', 'jwtIssuer', 'jwtAudience'] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) throw new OptionsError(key, 'must be a non-empty string');
+  }
+  if (options.jwtPublicKey !== undefined) {
+    if (!options.jwtPublicKey.includes('-----BEGIN')) {
+      try {
+        options.jwtPublicKey = readFileSync(options.jwtPublicKey, 'utf8');
+      } catch (err) {
+        throw new OptionsError('jwtPublicKey', `is neither PEM text nor a readable PEM file (${(err as Error).message})`);
+      }
+    }
+    parsePublicKey(options.jwtPublicKey);
+  }
+  if (options.jwksUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(options.jwksUrl);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) throw new OptionsError('jwksUrl', `must be an http(s) URL, got "${options.jwksUrl}"`);
+  }
+  const algorithms = options.jwtAlgorithms;
+  if (algorithms === undefined) return;
+  if (!Array.isArray(algorithms) || algorithms.length === 0) throw new OptionsError('jwtAlgorithms', 'must be a non-empty array of algorithm names');
+  for (const alg of algorithms) {
+    if (typeof alg === 'string' && alg.toLowerCase() === 'none') throw new OptionsError('jwtAlgorithms', '"none" (unsigned tokens) is never accepted');
+    if (!(SUPPORTED_ALGORITHMS as readonly unknown[]).includes(alg)) {
+      throw new OptionsError('jwtAlgorithms', `unsupported algorithm ${JSON.stringify(alg)} (supported: ${SUPPORTED_ALGORITHMS.join(', ')})`);
+    }
+    if (alg.startsWith('HS') && options.jwtSecret === undefined) throw new OptionsError('jwtAlgorithms', `${alg} needs jwtSecret`);
+    if (!alg.startsWith('HS') && options.jwtPublicKey === undefined && options.jwksUrl === undefined) {
+      throw new OptionsError('jwtAlgorithms', `${alg} needs jwtPublicKey or jwksUrl`);
+    }
+  }
 }
 
 /** The namespace table for resolved options (the flat presence/clientPublish shorthands feed the default namespace). */

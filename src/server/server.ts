@@ -9,7 +9,9 @@ import { CloseCode } from '../protocol/codes.js';
 import type { StreamPosition } from '../protocol/frames.js';
 import { toError } from '../protocol/errors.js';
 import type { PresenceInfo } from '../protocol/frames.js';
+import { Admission } from './admission.js';
 import { createAuthenticator } from './auth.js';
+import { createClientAddressResolver } from './client-address.js';
 import { MemoryBroker } from './broker.js';
 import type { Client, Connection, UserData } from './connection.js';
 import { Control, type DisconnectOptions } from './control.js';
@@ -18,8 +20,11 @@ import { Hub } from './hub.js';
 import { createLogger } from './logger.js';
 import { createMetrics, newTrafficCounters } from './metrics.js';
 import { buildNamespaces, resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
+import { Permissions } from './permissions.js';
 import { Session } from './session.js';
 import { createSocketBehavior } from './socket-behavior.js';
+import { createRefresher } from './token-refresh.js';
+import { createTokenVerifier } from './token-verifier.js';
 import { createUpgradeHandler } from './upgrade.js';
 import { closeListenSocket, describeUws, listenExclusive, listenPort, loadUws, type ListenSocket } from './uws.js';
 
@@ -95,7 +100,10 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
   const { uws } = binding;
   const app = uws.App();
   const broker = options.broker ?? new MemoryBroker({ maxBytes: options.historyMaxBytes });
-  const hub = new Hub(app, broker, options, buildNamespaces(options));
+  const namespaces = buildNamespaces(options);
+  const hub = new Hub(app, broker, options, namespaces);
+  const verifier = createTokenVerifier(options);
+  const clientAddress = createClientAddressResolver(options.trustedProxies);
   const traffic = newTrafficCounters();
   const metrics = createMetrics(hub, traffic);
   const startedAt = Date.now();
@@ -122,9 +130,12 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     }
   };
 
-  const session = new Session(hub, options, options, reportError);
+  const session = new Session(hub, options, options, reportError, {
+    permissions: new Permissions(namespaces, verifier),
+    refresh: createRefresher(verifier),
+  });
   const control = new Control(hub, options);
-  const anonymous = options.jwtSecret === undefined && options.authenticate === undefined;
+  const anonymous = verifier === undefined && options.authenticate === undefined;
 
   app.ws<UserData>(
     '/*',
@@ -139,7 +150,11 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
       upgrade: createUpgradeHandler({
         host: hub,
         allowedOrigins: options.allowedOrigins,
-        authenticator: createAuthenticator(options.jwtSecret, options.authenticate),
+        authenticator: createAuthenticator(verifier, options.authenticate),
+        authTimeoutMs: options.authTimeoutMs,
+        admission: new Admission(options),
+        clientAddress,
+        rateLimits: options,
         nextId: () => `${idPrefix}-${(nextId++).toString(36)}`,
         onRefused: () => traffic.upgradesRefused++,
         onUnexpected: (error) => reportError(error),
@@ -147,7 +162,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     }),
   );
 
-  registerHttpApi({ app, hub, control, options, metrics, traffic, startedAt, onUnexpected: (error) => reportError(error) });
+  registerHttpApi({ app, hub, control, options, metrics, traffic, startedAt, clientAddress, onUnexpected: (error) => reportError(error) });
 
   const server: Server = {
     options,
@@ -171,7 +186,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
       const bound = listenPort(binding, socket);
       const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       logger.info({ uws: describeUws(binding), skipped: binding.skipped, host, port: bound }, 'listening');
-      if (anonymous) logger.warn('anonymous connections allowed: set SWITCHBOARD_JWT_SECRET or an authenticate hook');
+      if (anonymous) logger.warn('anonymous connections allowed: set SWITCHBOARD_JWT_SECRET, a public key or JWKS URL, or an authenticate hook');
       if (options.apiKey === undefined) {
         logger.warn('HTTP API answers loopback callers only (behind a reverse proxy on this host every request looks local): set SWITCHBOARD_API_KEY');
       }

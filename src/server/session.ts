@@ -4,15 +4,23 @@
  */
 import { ErrorCode } from '../protocol/codes.js';
 import { ProtocolError, SwitchboardError, toError } from '../protocol/errors.js';
-import { Kind, type ClientFrame, type HistoryFrame, type PresenceFrame, type PublishFrame, type RpcFrame, type SendFrame, type SubscribeFrame } from '../protocol/frames.js';
+import { Kind, type ClientFrame, type HistoryFrame, type PresenceFrame, type PublishFrame, type RefreshFrame, type RpcFrame, type SendFrame, type SubscribeFrame } from '../protocol/frames.js';
 import { topicProblem } from '../protocol/topic.js';
 import type { Connection } from './connection.js';
 import type { Hooks } from './hooks.js';
 import type { Hub } from './hub.js';
 import type { ResolvedOptions } from './options.js';
+import type { Permissions } from './permissions.js';
+import type { Refresher } from './token-refresh.js';
 
 /** Reports an application hook failure (logs it and calls onError). */
 export type ReportError = (error: Error, connection?: Connection) => void;
+
+/** Issue 3's checks the session calls: subscribe permissions and token refresh. */
+export interface SessionGuards {
+  permissions: Permissions;
+  refresh: Refresher;
+}
 
 export class Session {
   constructor(
@@ -20,6 +28,7 @@ export class Session {
     private readonly options: ResolvedOptions,
     private readonly hooks: Hooks,
     private readonly report: ReportError,
+    private readonly guards: SessionGuards,
   ) {}
 
   /** Handles one validated frame. Runs inside the uWS message callback (already corked). */
@@ -38,6 +47,8 @@ export class Session {
         return this.ack(connection, frame.id, Date.now());
       case Kind.Send:
         return this.sendToHook(connection, frame);
+      case Kind.Refresh:
+        return this.refresh(connection, frame);
       case Kind.Presence:
         return this.presence(connection, frame);
       case Kind.History:
@@ -63,7 +74,10 @@ export class Session {
     else connection.sendFrame(frame);
   }
 
-  private subscribe(connection: Connection, frame: SubscribeFrame): void {
+  private subscribe(connection: Connection, frame: SubscribeFrame, permitted = false): void {
+    // Namespace subscribe rules (permissions.ts) first; token checks resume here, corked, once verified.
+    const deny = (message: string) => this.error(connection, frame.id, ErrorCode.Forbidden, message);
+    if (!permitted && !this.guards.permissions.admit(connection, frame, () => this.subscribe(connection, frame, true), deny)) return;
     // All or nothing: a bad topic or the limit refuses the whole frame.
     for (const topic of frame.topics) {
       const problem = topicProblem(topic, this.options.maxTopicBytes);
@@ -145,6 +159,10 @@ export class Session {
     const handler = handlers !== undefined && Object.hasOwn(handlers, frame.method) ? handlers[frame.method] : undefined;
     if (handler === undefined) return this.error(connection, frame.id, ErrorCode.NotFound, `no rpc method "${frame.method.slice(0, 64)}"`);
     this.settle(connection, frame.id, () => handler(connection, frame.data), true);
+  }
+
+  private refresh(connection: Connection, frame: RefreshFrame): void {
+    this.settle(connection, frame.id, () => this.guards.refresh(connection, frame.token), true);
   }
 
   private sendToHook(connection: Connection, frame: SendFrame): void {

@@ -72,6 +72,7 @@ export function createSocketBehavior(deps: SocketDeps): WebSocketBehavior<UserDa
     open(ws: WebSocket<UserData>) {
       const connection = ws.getUserData().connection;
       connection.socket = ws;
+      connection.guard?.armExpiry(connection, connection.guard.expiresAt);
       hub.add(connection);
       connection.sendFrame({ kind: Kind.Welcome, connectionId: connection.id, serverTime: Date.now(), version: PROTOCOL_VERSION, limits });
       const onOpen = options.onOpen;
@@ -88,6 +89,12 @@ export function createSocketBehavior(deps: SocketDeps): WebSocketBehavior<UserDa
         ws.end(CloseCode.MessageTooBig, `message larger than ${options.maxPayloadBytes} bytes`);
         return;
       }
+      const guard = connection.guard;
+      if (guard !== undefined && !guard.allowBytes(message.byteLength)) {
+        traffic.rateLimited++;
+        ws.end(CloseCode.RateLimited, 'byte rate limit exceeded');
+        return;
+      }
       if (isBinary !== connection.codec.binary) {
         ws.end(CloseCode.UnsupportedData, connection.codec.binary ? 'msgpack mode takes binary messages' : 'JSON mode takes text messages');
         return;
@@ -97,7 +104,19 @@ export function createSocketBehavior(deps: SocketDeps): WebSocketBehavior<UserDa
       try {
         values = connection.codec.decode(new Uint8Array(message));
       } catch (err) {
-        badFrame(connection, err);
+        // An undecodable message counts as one frame, so garbage floods hit the same limit.
+        if (guard !== undefined && !guard.allowFrames(1)) {
+          traffic.rateLimited++;
+          ws.end(CloseCode.RateLimited, 'message rate limit exceeded');
+        } else {
+          badFrame(connection, err);
+        }
+        return;
+      }
+      // Counted in frames, not messages: one message may carry many.
+      if (guard !== undefined && !guard.allowFrames(Math.max(1, values.length))) {
+        traffic.rateLimited++;
+        ws.end(CloseCode.RateLimited, 'message rate limit exceeded');
         return;
       }
       for (const value of values) {
@@ -122,6 +141,7 @@ export function createSocketBehavior(deps: SocketDeps): WebSocketBehavior<UserDa
       const connection = ws.getUserData().connection;
       connection.closed = true;
       connection.socket = undefined;
+      connection.guard?.dispose();
       hub.remove(connection);
       const reason = Buffer.from(message).toString('utf8');
       const onClose = options.onClose;

@@ -95,7 +95,8 @@ async function startCli(args: string[], env: Record<string, string> = {}): Promi
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await waitFor(() => /listening on ws:\/\/[^:]+:(\d+)/.test(output) || child.exitCode !== null, 10_000, 'CLI to listen');
+  // The uWS build line follows the listening line in a separate write: wait for both.
+  await waitFor(() => /uWS build: .*\n/.test(output) || child.exitCode !== null, 10_000, 'CLI to listen');
   const port = Number(/listening on ws:\/\/[^:]+:(\d+)/.exec(output)?.[1]);
   return { child, port, output: () => output };
 }

@@ -23,7 +23,8 @@ function runPhp(args: string[], env: Record<string, string>): Promise<{ status: 
 }
 
 describe('PHP publisher example', async () => {
-  const { url, http } = await startServer({ apiKey: 'php-key' });
+  // user:<id> topics are subscribable only by that user: the subscriber authenticates as user 42.
+  const { url, http } = await startServer({ apiKey: 'php-key', authenticate: () => ({ userId: '42' }) });
 
   test('publishes with the API key and the WebSocket subscriber receives the data', async (t) => {
     if (phpMissing) return t.skip(phpMissing);

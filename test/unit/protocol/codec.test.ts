@@ -33,6 +33,7 @@ const clientFrames: ClientFrame[] = [
   { kind: Kind.Rpc, id: 9, method: 'add', data: { a: 1, b: 2 } },
   { kind: Kind.Ping, id: 3 },
   { kind: Kind.Send, id: 0, data: 'hello' },
+  { kind: Kind.Refresh, id: 4, token: 'eyJhbGciOi.a.b' },
   { kind: Kind.Presence, id: 4, topic: 'chat:lobby' },
   { kind: Kind.History, id: 5, topic: 'prices:btc', epoch: 'k3x9', seq: 40 },
 ];
@@ -224,7 +225,7 @@ describe('frame shapes', () => {
   test('rejects unknown and server-only kinds with UNKNOWN_KIND, keeping the id', () => {
     bad([99, 4], ErrorCode.UnknownKind, 4);
     bad([Kind.Message, 5, 't', 1], ErrorCode.UnknownKind, 5);
-    bad([7, 6], ErrorCode.UnknownKind, 6);
+    bad([10, 6], ErrorCode.UnknownKind, 6);
   });
 
   test('rejects wrong types in every field, keeping a readable id', () => {
@@ -237,6 +238,8 @@ describe('frame shapes', () => {
     bad([Kind.Publish, 4, 5, 'data'], ErrorCode.BadFrame, 4);
     bad([Kind.Publish, 4, 't'], ErrorCode.BadFrame, 4);
     bad([Kind.Rpc, 0, 'm', null], ErrorCode.BadFrame);
+    bad([Kind.Refresh, 5], ErrorCode.BadFrame, 5);
+    bad([Kind.Refresh, 5, 42], ErrorCode.BadFrame, 5);
     bad([Kind.Rpc, 8, {}, null], ErrorCode.BadFrame, 8);
     bad([Kind.Send, 9], ErrorCode.BadFrame, 9);
     bad([Kind.Presence, 11], ErrorCode.BadFrame, 11);
