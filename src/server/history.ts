@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StreamPosition } from '../protocol/frames.js';
 import type { HistoryLimits } from './namespaces.js';
+import { TopicLog } from './topic-log.js';
 
 /** One retained publication: its sequence number, packed data and publish time (ms since epoch). */
 export interface Publication {
@@ -63,17 +64,17 @@ export interface MemoryHistoryOptions {
   now: () => number;
 }
 
-// Rough per-object costs used for the memory budget (V8 object headers, array slots, Map entries).
-const PUBLICATION_OVERHEAD_BYTES = 64;
-const TOPIC_OVERHEAD_BYTES = 200;
+// Rough fixed cost of a topic's state (the stream object, its log object, the Map entry).
+const TOPIC_OVERHEAD_BYTES = 300;
 
 interface TopicStream {
   readonly epoch: string;
   seq: number;
-  /** Retained publications; the live ones start at `head`. */
-  entries: Publication[];
-  head: number;
-  /** Budgeted bytes of this topic (state plus retained payloads). */
+  /** Retained publications (consecutive seqs ending at `seq` when non-empty). */
+  readonly log: TopicLog;
+  /** Fixed cost of the topic's state, by the estimate above plus its name. */
+  readonly fixedBytes: number;
+  /** Budgeted bytes of this topic: fixedBytes plus what its log has allocated, as last accounted. */
   bytes: number;
   ttlMs: number;
 }
@@ -83,7 +84,9 @@ const noActiveCheck = () => false;
 /**
  * Streams and history in process memory. Bounded three ways: per topic by the namespace's size and
  * TTL, and globally by `maxBytes`, which forgets the least recently published topics first (their
- * retained publications, and their sequence too when nobody here subscribes to them).
+ * retained publications, and their sequence too when nobody here subscribes to them). Payloads are
+ * copied into per-topic byte rings (topic-log.ts), so retention creates no garbage-collected
+ * object per publication.
  */
 export class MemoryHistoryStore implements HistoryStore {
   private readonly streams = new Map<string, TopicStream>();
@@ -102,7 +105,7 @@ export class MemoryHistoryStore implements HistoryStore {
     this.sweeper.unref();
   }
 
-  /** Budgeted bytes in use (state plus retained payloads). */
+  /** Budgeted bytes in use (topic state plus allocated history buffers). */
   get bytes(): number {
     return this.totalBytes;
   }
@@ -122,15 +125,20 @@ export class MemoryHistoryStore implements HistoryStore {
     // Re-insert so Map order is least-recently-published first (eviction order).
     this.streams.delete(topic);
     this.streams.set(topic, stream);
+    const log = stream.log;
     if (retain === false) {
-      if (stream.head < stream.entries.length) this.dropAll(stream);
+      if (log.count > 0) {
+        log.clear();
+        this.account(stream);
+      }
       return seq;
     }
     const now = this.options.now();
     stream.ttlMs = retain.ttlMs;
-    stream.entries.push({ seq, payload, time: now });
-    this.account(stream, payload.byteLength + PUBLICATION_OVERHEAD_BYTES);
-    this.trim(stream, retain.size, now);
+    log.push(seq, payload, now);
+    while (log.count > retain.size) log.shift();
+    this.expire(stream, now);
+    this.account(stream);
     if (this.totalBytes > this.options.maxBytes) this.evict(topic);
     return seq;
   }
@@ -142,21 +150,16 @@ export class MemoryHistoryStore implements HistoryStore {
 
   read(topic: string, since: StreamPosition | null, limit: number): HistoryRead {
     const stream = this.streams.get(topic) ?? this.create(topic);
-    const { epoch, seq } = stream;
+    const { epoch, seq, log } = stream;
     this.expire(stream, this.options.now());
-    const live = stream.entries;
-    if (since === null) {
-      return { epoch, seq, recovered: true, publications: live.slice(Math.max(stream.head, live.length - limit)) };
-    }
+    if (since === null) return { epoch, seq, recovered: true, publications: log.slice(seq + 1 - limit) };
     if (since.epoch !== epoch || since.seq > seq) return { epoch, seq, recovered: false, publications: [] };
     const missed = seq - since.seq;
     if (missed === 0) return { epoch, seq, recovered: true, publications: [] };
     if (missed > limit) return { epoch, seq, recovered: false, publications: [] };
-    const oldest = stream.head < live.length ? live[stream.head]!.seq : seq + 1;
+    const oldest = log.count > 0 ? log.first : seq + 1;
     if (oldest > since.seq + 1) return { epoch, seq, recovered: false, publications: [] };
-    // Retained seqs are consecutive, so the first missed one sits at a known offset.
-    const start = stream.head + (since.seq + 1 - oldest);
-    return { epoch, seq, recovered: true, publications: live.slice(start) };
+    return { epoch, seq, recovered: true, publications: log.slice(since.seq + 1) };
   }
 
   close(): void {
@@ -164,72 +167,62 @@ export class MemoryHistoryStore implements HistoryStore {
   }
 
   private create(topic: string): TopicStream {
-    const stream: TopicStream = { epoch: `${this.bootId}${(this.epochCounter++).toString(36)}`, seq: 0, entries: [], head: 0, bytes: 0, ttlMs: 0 };
+    const epoch = `${this.bootId}${(this.epochCounter++).toString(36)}`;
+    const stream: TopicStream = { epoch, seq: 0, log: new TopicLog(), fixedBytes: TOPIC_OVERHEAD_BYTES + topic.length * 2, bytes: 0, ttlMs: 0 };
     this.streams.set(topic, stream);
-    this.account(stream, TOPIC_OVERHEAD_BYTES + topic.length * 2);
+    this.account(stream);
     if (this.totalBytes > this.options.maxBytes) this.evict(topic);
     return stream;
   }
 
-  private account(stream: TopicStream, delta: number): void {
-    stream.bytes += delta;
-    this.totalBytes += delta;
-  }
-
-  /** Drops publications beyond `size` and older than the TTL. */
-  private trim(stream: TopicStream, size: number, now: number): void {
-    const excess = stream.entries.length - stream.head - size;
-    for (let i = 0; i < excess; i++) this.dropOldest(stream);
-    this.expire(stream, now);
+  /** Brings a topic's budgeted bytes (fixed part plus its log's allocation) up to date. */
+  private account(stream: TopicStream): void {
+    const bytes = stream.fixedBytes + stream.log.allocatedBytes;
+    this.totalBytes += bytes - stream.bytes;
+    stream.bytes = bytes;
   }
 
   private expire(stream: TopicStream, now: number): void {
+    const log = stream.log;
     const cutoff = now - stream.ttlMs;
-    const entries = stream.entries;
-    while (stream.head < entries.length && entries[stream.head]!.time <= cutoff) this.dropOldest(stream);
-  }
-
-  private dropOldest(stream: TopicStream): void {
-    const entries = stream.entries;
-    const gone = entries[stream.head]!;
-    this.account(stream, -(gone.payload.byteLength + PUBLICATION_OVERHEAD_BYTES));
-    stream.head++;
-    // Compact once the dead prefix is at least half the array: amortised O(1) per drop.
-    if (stream.head >= 64 && stream.head * 2 >= entries.length) {
-      stream.entries = entries.slice(stream.head);
-      stream.head = 0;
+    const before = log.count;
+    while (log.count > 0 && log.oldestTime() <= cutoff) log.shift();
+    // An idle topic whose history expired gives its buffers back.
+    if (before > 0 && log.count === 0) {
+      log.clear();
+      this.account(stream);
     }
-  }
-
-  private dropAll(stream: TopicStream): void {
-    while (stream.head < stream.entries.length) this.dropOldest(stream);
-    stream.entries = [];
-    stream.head = 0;
   }
 
   /**
    * Frees memory until under budget, least recently published topics first: their publications,
-   * and their whole state when no one here subscribes. `current` is the topic being written; it is
-   * trimmed last, oldest publications first.
+   * and their whole state when no one here subscribes. `current` is the topic being written: when
+   * it alone is over what is left, its oldest publications go, down to a quarter of that allowance
+   * (so the next trims are amortised over many appends).
    */
   private evict(current: string): void {
     for (const [topic, stream] of this.streams) {
       if (this.totalBytes <= this.options.maxBytes) return;
       if (topic === current) continue;
-      this.dropAll(stream);
+      stream.log.clear();
+      this.account(stream);
       if (!this.isActive(topic)) {
         this.streams.delete(topic);
         this.totalBytes -= stream.bytes;
       }
     }
     const stream = this.streams.get(current);
-    while (stream !== undefined && this.totalBytes > this.options.maxBytes && stream.head < stream.entries.length) this.dropOldest(stream);
+    if (stream === undefined || this.totalBytes <= this.options.maxBytes) return;
+    const allowance = this.options.maxBytes - (this.totalBytes - stream.bytes) - TOPIC_OVERHEAD_BYTES;
+    while (stream.log.count > 0 && stream.log.liveBytes * 4 > allowance) stream.log.shift();
+    stream.log.compact();
+    this.account(stream);
   }
 
   private sweep(): void {
     const now = this.options.now();
     for (const stream of this.streams.values()) {
-      if (stream.head < stream.entries.length) this.expire(stream, now);
+      if (stream.log.count > 0) this.expire(stream, now);
     }
   }
 }

@@ -146,6 +146,6 @@ describe('recovery', async () => {
     }
     assert.equal((await fetch(`${http}/api/history/bad%20topic`)).status, 400);
     const lib = await api.history('orders:eu', { since: { epoch: latest.epoch, seq: 5 } });
-    assert.deepEqual(lib.publications.map((p) => p.data), [{ i: 6, bytes: Buffer.from([6]) }]);
+    assert.deepEqual(lib.publications.map((p) => p.data), [{ i: 6, bytes: new Uint8Array([6]) }]);
   });
 });
