@@ -5,7 +5,7 @@
 import { jsonCodec, jsonMessageFrame, msgpackCodec, msgpackMessageFrame, packValue } from '../protocol/codec.js';
 import type { JoinFrame, LeaveFrame, StreamPosition, TopicPosition } from '../protocol/frames.js';
 import { ErrorCode } from '../protocol/codes.js';
-import { ProtocolError } from '../protocol/errors.js';
+import { LimitError, ProtocolError } from '../protocol/errors.js';
 import { assertTopic } from '../protocol/topic.js';
 import type { Broker } from './broker.js';
 import type { Connection, ConnectionHost } from './connection.js';
@@ -66,10 +66,18 @@ export class Hub implements ConnectionHost, LaneHost {
     this.lanes = new SlowConsumers(this, limits.maxBackpressureBytes);
   }
 
-  /** Publishes `data` to a topic; resolves to the topic sequence number assigned. */
-  publish(topic: string, data: unknown): number | Promise<number> {
+  /**
+   * Publishes `data` to a topic; resolves to the topic sequence number assigned. With
+   * `fromClient`, the namespace's `maxPublishBytes` applies (LimitError PAYLOAD_TOO_LARGE).
+   */
+  publish(topic: string, data: unknown, fromClient = false): number | Promise<number> {
     assertTopic(topic, this.limits.maxTopicBytes);
-    return this.broker.publish(topic, packValue(data), this.namespaces.match(topic).history);
+    const namespace = this.namespaces.match(topic);
+    const payload = packValue(data);
+    if (fromClient && namespace.maxPublishBytes > 0 && payload.length > namespace.maxPublishBytes) {
+      throw new LimitError(ErrorCode.PayloadTooLarge, `data larger than ${namespace.maxPublishBytes} bytes for this topic`);
+    }
+    return this.broker.publish(topic, payload, namespace.history);
   }
 
   /** Publishes the same data to several topics, packing it once. */

@@ -49,6 +49,11 @@ export interface NamespacePolicy {
   history: HistoryLimits | false;
   /** @default 'drop' */
   slowConsumer: SlowConsumerPolicy;
+  /**
+   * Largest data (msgpack-encoded) a WebSocket client may publish to these topics, in bytes; larger
+   * is refused with PAYLOAD_TOO_LARGE (109). 0 = only `maxPayloadBytes` applies. @default 0
+   */
+  maxPublishBytes: number;
 }
 
 /** A resolved namespace: its prefix and full policy. */
@@ -66,6 +71,7 @@ export const DEFAULT_NAMESPACE_POLICY: Readonly<NamespacePolicy> = Object.freeze
   presence: false,
   history: Object.freeze({ size: 1000, ttlMs: 5 * 60_000 }),
   slowConsumer: 'drop',
+  maxPublishBytes: 0,
 });
 
 /** Namespaces present unless the config overrides them: `user:<id>` topics belong to that user. */
@@ -73,7 +79,7 @@ export const BUILTIN_NAMESPACES: Readonly<NamespacesConfig> = Object.freeze({
   'user:': Object.freeze({ subscribe: 'owner' as const }),
 });
 
-const POLICY_KEYS = ['subscribe', 'publish', 'presence', 'history', 'slowConsumer'] as const;
+const POLICY_KEYS = ['subscribe', 'publish', 'presence', 'history', 'slowConsumer', 'maxPublishBytes'] as const;
 
 /** Longest-prefix lookup over the configured namespaces. */
 export class Namespaces {
@@ -118,6 +124,9 @@ function validatePolicy(prefix: string, policy: Record<string, unknown>): Namesp
   oneOf(key('publish'), policy.publish, PUBLISH_RULES);
   oneOf(key('slowConsumer'), policy.slowConsumer, SLOW_CONSUMER_POLICIES);
   if (typeof policy.presence !== 'boolean') throw new OptionsError(key('presence'), 'must be a boolean');
+  if (!Number.isSafeInteger(policy.maxPublishBytes) || (policy.maxPublishBytes as number) < 0) {
+    throw new OptionsError(key('maxPublishBytes'), `must be a non-negative integer, got ${String(policy.maxPublishBytes)}`);
+  }
   const history = policy.history;
   if (history !== false) {
     if (typeof history !== 'object' || history === null) throw new OptionsError(key('history'), 'must be false or { size, ttlMs }');

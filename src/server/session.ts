@@ -3,7 +3,7 @@
  * connection. Throws nothing to uWS: every failure becomes an Error frame to the client.
  */
 import { ErrorCode } from '../protocol/codes.js';
-import { ProtocolError, SwitchboardError, toError } from '../protocol/errors.js';
+import { LimitError, ProtocolError, SwitchboardError, toError } from '../protocol/errors.js';
 import { Kind, type ClientFrame, type HistoryFrame, type PresenceFrame, type PublishFrame, type RefreshFrame, type RpcFrame, type SendFrame, type SubscribeFrame } from '../protocol/frames.js';
 import { topicProblem } from '../protocol/topic.js';
 import type { Connection } from './connection.js';
@@ -127,10 +127,11 @@ export class Session {
     }
     let seq: number | Promise<number>;
     try {
-      // The hub validates the topic (INVALID_TOPIC) on every publish path; no second check here.
-      seq = this.hub.publish(frame.topic, frame.data);
+      // The hub validates the topic (INVALID_TOPIC) and the namespace's size limit on every
+      // client publish; no second check here.
+      seq = this.hub.publish(frame.topic, frame.data, true);
     } catch (err) {
-      if (err instanceof ProtocolError) return this.error(connection, frame.id, err.code, err.message);
+      if (err instanceof ProtocolError || err instanceof LimitError) return this.error(connection, frame.id, err.code, err.message);
       return this.failed(connection, frame.id, err, false, 'publish failed');
     }
     if (typeof seq === 'number') return this.ack(connection, frame.id, seq);

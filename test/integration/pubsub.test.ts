@@ -133,3 +133,22 @@ describe('subscribe / publish / receive', async () => {
     assert.deepEqual(leaves[0], { topic: 'room:1', connectionId: visitorId, userId: null });
   });
 });
+
+describe('per-namespace publish rules and limits', async () => {
+  const { server, url } = await startServer({
+    namespaces: { 'chat:': { publish: 'anyone', maxPublishBytes: 64 }, 'feed:': { publish: 'nobody' } },
+  });
+
+  test('a client publish over the namespace maxPublishBytes is PAYLOAD_TOO_LARGE; within it, delivered; the server itself is not limited', async () => {
+    const client = connectClient(url);
+    const got: unknown[] = [];
+    await client.subscribe('chat:room', (data) => got.push(data));
+    await assert.rejects(client.publish('chat:room', 'x'.repeat(100), { ack: true }), (err: unknown) => err instanceof RemoteError && err.code === ErrorCode.PayloadTooLarge);
+    assert.equal(await client.publish('chat:room', 'small', { ack: true }), 1);
+    await server.publish('chat:room', 'y'.repeat(1000));
+    await waitFor(() => got.length === 2, 2000, 'two messages');
+    assert.deepEqual(got, ['small', 'y'.repeat(1000)]);
+    await assert.rejects(client.publish('feed:x', 1, { ack: true }), (err: unknown) => err instanceof RemoteError && err.code === ErrorCode.Forbidden);
+    await assert.rejects(client.publish('other', 1, { ack: true }), (err: unknown) => err instanceof RemoteError && err.code === ErrorCode.Forbidden, 'default namespace: nobody');
+  });
+});

@@ -45,4 +45,5 @@ test('bad settings are refused naming the key', () => {
   bad({ 'chat:': { presense: true } }, 'namespaces["chat:"].presense');
   bad({ '': { slowConsumer: 'ignore' } }, 'namespaces[""].slowConsumer');
   bad({ 'a b': {} }, 'whitespace');
+  bad({ 'chat:': { maxPublishBytes: -1 } }, 'namespaces["chat:"].maxPublishBytes');
 });
