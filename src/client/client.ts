@@ -315,8 +315,8 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     this.attempt = 0;
     this.connectionId = frame.connectionId;
     this.limits = frame.limits;
-    // Renew every subscription: one frame per topic, all in one WebSocket message, so one
-    // refused topic does not refuse the others.
+    // Renew every subscription: one frame per topic, so one refused topic does not refuse the
+    // others, packed into as few WebSocket messages as the server's maxPayloadBytes allows.
     const topics = this.subscriptions.topics;
     if (topics.length > 0) {
       const frames: ClientFrame[] = topics.map((topic) => {
@@ -324,7 +324,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
         frame.id = this.resubscribe(topic, frame.positions?.[topic]);
         return frame;
       });
-      this.socket?.send(this.codec.encodeBatch(frames));
+      for (const batch of batchesWithin(frames, this.codec, frame.limits.maxPayloadBytes)) this.socket?.send(this.codec.encodeBatch(batch));
     }
     this.refresher.schedule(tokenExpiry(this.token));
     this.emit('open', frame);
@@ -437,6 +437,29 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
     this.gate.fail(error);
     this.subscriptions.rejectWaiters(error);
   }
+}
+
+/**
+ * Splits frames into consecutive groups whose encoded batch stays within `maxBytes` (a frame larger
+ * than that on its own still gets a group: the server will refuse it, as it would have anyway).
+ */
+export function batchesWithin(frames: readonly ClientFrame[], codec: Codec, maxBytes: number): ClientFrame[][] {
+  const batches: ClientFrame[][] = [];
+  let current: ClientFrame[] = [];
+  let size = 0;
+  for (const frame of frames) {
+    // +1: the newline between JSON frames (msgpack frames need no separator; the slack is harmless).
+    const bytes = byteLength(codec.encode(frame)) + 1;
+    if (current.length > 0 && size + bytes > maxBytes) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(frame);
+    size += bytes;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
 /** Reads a TopicPosition out of reply data (a subscribe reply is keyed by topic; history's is not). */

@@ -90,3 +90,25 @@ describe('client respects the limits the server announces', async () => {
     assert.ok(server.stats().connections > 0);
   });
 });
+
+describe('resubscribing many topics after a reconnect', async () => {
+  const { server, url } = await startServer({ maxPayloadBytes: 1024 });
+
+  test('the renewal is split into messages within maxPayloadBytes: no 1009, every topic back with its position', async () => {
+    const client = connectClient(url, { minReconnectDelayMs: 20 });
+    const topics = Array.from({ length: 120 }, (_, i) => `desk:${String(i).padStart(3, '0')}:${'x'.repeat(40)}`);
+    const seen = new Map<string, number[]>();
+    const closes: number[] = [];
+    client.on('close', ({ code }) => closes.push(code));
+    for (const topic of topics) await client.subscribe(topic, (_data, { seq }) => seen.set(topic, [...(seen.get(topic) ?? []), seq]));
+    for (const topic of topics) await server.publish(topic, 'before');
+    await waitFor(() => [...seen.values()].reduce((n, list) => n + list.length, 0) === topics.length, 5000, 'first round');
+    for (const connection of server.clients.values()) connection.close(4000, 'again');
+    for (const topic of topics) await server.publish(topic, 'while away');
+    await waitFor(() => client.state === 'open' && server.stats().connections === 1 && [...server.clients.values()][0]!.topics.size === topics.length, 5000, 'all topics renewed');
+    for (const topic of topics) await server.publish(topic, 'after');
+    await waitFor(() => [...seen.values()].every((list) => list.length === 3), 5000, 'every topic recovered and live');
+    assert.deepEqual(closes, [4000], 'one close (ours), no 1009');
+    for (const list of seen.values()) assert.deepEqual(list, [1, 2, 3]);
+  });
+});
