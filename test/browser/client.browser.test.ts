@@ -148,7 +148,7 @@ describe('client SDK in Chromium', { timeout: 25_000 }, () => {
     await page.close();
   });
 
-  test('reconnects and resubscribes after the server closes the socket', async (t) => {
+  test('reconnects, resubscribes and recovers what was published meanwhile after the server closes the socket', async (t) => {
     if (skipWithoutChromium(t)) return;
     const { page, errors } = await openHarness();
     const topic = 'browser.reconnect';
@@ -157,15 +157,22 @@ describe('client SDK in Chromium', { timeout: 25_000 }, () => {
     await page.waitForFunction(() => (window as unknown as HarnessWindow).received.length >= 1);
 
     for (const client of sb.server.clients.values()) client.close(4000, 'test');
+    // Published while the browser is away (its first retry waits at least 125 ms): recovered from
+    // history when it resubscribes with its last position.
+    await waitFor(() => sb.server.stats().connections === 0, 5000, 'the browser to be gone');
+    assert.equal((await postJson(`${sb.http}/api/publish`, { topic, data: 'away' })).status, 200);
+    const publishedWhileAway = sb.server.stats().connections === 0;
     await page.waitForFunction(() => (window as unknown as HarnessWindow).opens.length >= 2);
     // The resubscribe rides on the welcome; publish only once the server has processed it.
     await waitFor(() => [...sb.server.clients.values()].some((client) => client.topics.has(topic)), 5000, 'resubscription');
     assert.equal((await postJson(`${sb.http}/api/publish`, { topic, data: 'after' })).status, 200);
-    await page.waitForFunction(() => (window as unknown as HarnessWindow).received.length >= 2);
+    await page.waitForFunction(() => (window as unknown as HarnessWindow).received.length >= 3);
 
+    assert.ok(publishedWhileAway, 'the second message was published while no browser was connected');
     assert.deepEqual(await receivedAfterPing(page), [
       { data: 'before', topic, seq: 1 },
-      { data: 'after', topic, seq: 2 },
+      { data: 'away', topic, seq: 2 },
+      { data: 'after', topic, seq: 3 },
     ]);
     const { opens, closes } = await page.evaluate(() => {
       const w = window as unknown as HarnessWindow;
