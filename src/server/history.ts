@@ -51,6 +51,8 @@ export interface HistoryStore {
    * sequence of a topic someone is following (which would restart its seq under their feet).
    */
   setActiveCheck(isActive: (topic: string) => boolean): void;
+  /** Memory the store holds, in bytes, when it can tell (reported as a metric). */
+  readonly bytes?: number;
   close(): MaybePromise<void>;
 }
 

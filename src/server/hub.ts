@@ -178,6 +178,7 @@ export class Hub implements ConnectionHost, LaneHost {
     });
   }
 
+  /** The topic's last seq when the history store answers synchronously (for Gap notices). */
   topSeq(topic: string): number | undefined {
     const top = this.broker.history.top(topic);
     return top instanceof Promise ? undefined : top.seq;
@@ -185,8 +186,7 @@ export class Hub implements ConnectionHost, LaneHost {
 
   /** Memory the history store accounts for, when it reports it (the in-memory store does). */
   historyBytes(): number {
-    const store = this.broker.history as { bytes?: unknown };
-    return typeof store.bytes === 'number' ? store.bytes : 0;
+    return this.broker.history.bytes ?? 0;
   }
 
   /** Retained publications of a topic: after `since` (all or nothing), or the latest `limit`. */
