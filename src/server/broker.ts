@@ -28,17 +28,23 @@ export interface Broker {
   close(): void | Promise<void>;
 }
 
+/** A history store that sequences synchronously (its reads may still be asynchronous). */
+export type SyncAppendHistoryStore = Omit<HistoryStore, 'append'> & {
+  append(topic: string, payload: Uint8Array, retain: HistoryLimits | false): number;
+};
+
 /**
- * Single-process broker over a MemoryHistoryStore: sequencing, retention and delivery all happen
- * synchronously in the publisher's call stack, so the whole publish path stays in one tick and a
- * subscriber's replay can never interleave with a live publication.
+ * Single-process broker: sequencing, retention and delivery all happen synchronously in the
+ * publisher's call stack, so the whole publish path stays in one tick. Over the default
+ * MemoryHistoryStore a subscriber's replay can never interleave with a live publication.
  */
-export class MemoryBroker implements Broker {
-  readonly history: MemoryHistoryStore;
+export class MemoryBroker<Store extends SyncAppendHistoryStore = MemoryHistoryStore> implements Broker {
+  readonly history: Store;
   private deliver: DeliverFn | undefined;
 
-  constructor(options: Partial<MemoryHistoryOptions> = {}) {
-    this.history = new MemoryHistoryStore(options);
+  /** History options for a new MemoryHistoryStore, or `{ store }` to sequence and retain elsewhere. */
+  constructor(options: Partial<MemoryHistoryOptions> | { store: Store } = {}) {
+    this.history = 'store' in options ? options.store : (new MemoryHistoryStore(options) as unknown as Store);
   }
 
   start(deliver: DeliverFn, isActive: (topic: string) => boolean = () => false): void {

@@ -6,7 +6,7 @@ export type { Hooks, Identity, UpgradeRequest, RpcHandler } from './hooks.js';
 export type { Client } from './connection.js';
 export type { DisconnectOptions } from './control.js';
 export type { PresenceInfo, PresenceMember } from '../protocol/index.js';
-export { MemoryBroker, type Broker, type DeliverFn } from './broker.js';
+export { MemoryBroker, type Broker, type DeliverFn, type SyncAppendHistoryStore } from './broker.js';
 export { MemoryHistoryStore, type HistoryStore, type HistoryRead, type Publication, type MemoryHistoryOptions } from './history.js';
 export { Namespaces, DEFAULT_NAMESPACE_POLICY, type NamespacePolicy, type NamespacesConfig, type Namespace, type HistoryLimits, type SlowConsumerPolicy, type SubscribeRule, type PublishRule } from './namespaces.js';
 export type { StreamPosition, TopicPosition } from '../protocol/index.js';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CloseCode, Kind, type MessageFrame, type ReplyFrame, type StreamPosition, type TopicPosition } from '../../src/protocol/index.js';
-import type { Broker, DeliverFn, HistoryLimits } from '../../src/server/index.js';
+import { MemoryBroker, type HistoryLimits } from '../../src/server/index.js';
 import type { Connection } from '../../src/server/connection.js';
 import { MemoryHistoryStore, type HistoryRead, type HistoryStore } from '../../src/server/history.js';
 import { connectClient } from '../helpers/clients.js';
@@ -38,26 +38,8 @@ class SlowReads implements HistoryStore {
   }
 }
 
-class SlowReadBroker implements Broker {
-  readonly history = new SlowReads(30);
-  private deliver: DeliverFn | undefined;
-  start(deliver: DeliverFn, isActive: (topic: string) => boolean): void {
-    this.deliver = deliver;
-    this.history.setActiveCheck(isActive);
-  }
-  publish(topic: string, payload: Uint8Array, retain: HistoryLimits | false): number {
-    const seq = this.history.append(topic, payload, retain);
-    this.deliver?.(topic, seq, payload);
-    return seq;
-  }
-  close(): void {
-    this.deliver = undefined;
-    this.history.close();
-  }
-}
-
 describe('asynchronous history store', async () => {
-  const { server, url } = await startServer({ broker: new SlowReadBroker() });
+  const { server, url } = await startServer({ broker: new MemoryBroker({ store: new SlowReads(30) }) });
 
   /** Publishes one message every millisecond until stopped. */
   function steadyPublisher(topic: string) {
