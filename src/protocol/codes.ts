@@ -97,12 +97,18 @@ export const CloseCode = {
   RateLimited: 4002,
   /** The connection could not keep up with its topics (slow-consumer policy `close`); reconnect and recover. */
   SlowConsumer: 4003,
+  /** Authentication (token check plus the authenticate hook) did not finish in time; reconnect with backoff. */
+  AuthTimeout: 4004,
   /** The client broke the protocol badly enough that the server will not continue; do not reconnect. */
   ProtocolViolation: 4500,
   /** A backend disconnected this user through the HTTP API; do not reconnect automatically. */
   Kicked: 4501,
   /** The server application refused this connection; do not reconnect without new credentials. */
   Forbidden: 4503,
+  /** No token, or a token that cannot work (bad signature, algorithm, issuer, audience; refused by the authenticate hook). */
+  Unauthorized: 4504,
+  /** The page's Origin is not in the server's allowlist. */
+  OriginNotAllowed: 4505,
 } as const;
 
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
@@ -117,9 +123,12 @@ const CLOSE_ROWS: readonly CodeInfo[] = [
   { code: CloseCode.TokenExpired, name: 'TOKEN_EXPIRED', retry: true, description: 'connection token expired without a refresh; reconnect with a new token' },
   { code: CloseCode.RateLimited, name: 'RATE_LIMITED', retry: true, description: 'message or byte rate limit exceeded; reconnect with backoff' },
   { code: CloseCode.SlowConsumer, name: 'SLOW_CONSUMER', retry: true, description: 'could not keep up; reconnect and recover from history' },
+  { code: CloseCode.AuthTimeout, name: 'AUTH_TIMEOUT', retry: true, description: 'authentication did not finish in time; reconnect with backoff' },
   { code: CloseCode.ProtocolViolation, name: 'PROTOCOL_VIOLATION', retry: false, description: 'protocol broken beyond recovery' },
   { code: CloseCode.Kicked, name: 'KICKED', retry: false, description: 'disconnected by a backend through the HTTP API' },
   { code: CloseCode.Forbidden, name: 'FORBIDDEN', retry: false, description: 'connection refused by the application' },
+  { code: CloseCode.Unauthorized, name: 'UNAUTHORIZED', retry: false, description: 'token missing or invalid; reconnect only with a different token' },
+  { code: CloseCode.OriginNotAllowed, name: 'ORIGIN_NOT_ALLOWED', retry: false, description: 'the page origin is not allowed' },
 ];
 
 const errorByCode = new Map(ERROR_ROWS.map((row) => [row.code, row]));
