@@ -4,7 +4,7 @@
  * shared secret, RS256 and ES256 with a PEM public key. Keys are generated at startup.
  */
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { TokenVerifier, type TokenKeyOptions } from '../src/server/token-verifier.js';
+import { TokenVerifier, type TokenKeyOptions } from '../src/server/connection/token-verifier.js';
 import type { BenchCase, BenchSuite } from './runner.js';
 
 const CLAIMS = { sub: 'user-42', topics: ['prices:*', 'chat:lobby'] };

@@ -5,10 +5,10 @@
  */
 import { parseArgs } from 'node:util';
 import { OptionsError } from '../protocol/errors.js';
-import { findConfigFile, loadConfigFile } from './config-file.js';
-import { optionsFromEnv, parseIntOption, splitList, type ServerOptions } from './options.js';
+import { findConfigFile, loadConfigFile } from './config/config-file.js';
+import { optionsFromEnv, parseIntOption, splitList, type ServerOptions } from './config/options.js';
 import { createServer } from './server.js';
-import { describeUws, loadUws } from './uws.js';
+import { describeUws, loadUws } from './uws/binding.js';
 
 const HELP = `Usage: switchboard [options]
 

@@ -1,16 +1,18 @@
 /** Public entry point of the server library (`import { createServer } from 'switchboard'`). */
 export { createServer, type Server, type ServerStats, type ListenInfo, type TopicHistory } from './server.js';
-export { DEFAULTS, resolveOptions, type ServerOptions, type ResolvedOptions, type LogLevel } from './options.js';
-export { loadConfigFile, DEFAULT_CONFIG_FILE } from './config-file.js';
-export type { Hooks, Identity, UpgradeRequest, RpcHandler } from './hooks.js';
-export type { Client } from './connection.js';
-export type { DisconnectOptions } from './control.js';
+export { DEFAULTS, resolveOptions, type ServerOptions, type ResolvedOptions, type LogLevel } from './config/options.js';
+export { loadConfigFile, DEFAULT_CONFIG_FILE } from './config/config-file.js';
+export type { Hooks, Identity, UpgradeRequest, RpcHandler } from './connection/hooks.js';
+export type { Client } from './connection/connection.js';
+export type { DisconnectOptions } from './core/control.js';
 export type { PresenceInfo, PresenceMember } from '../protocol/index.js';
-export { MemoryBroker, type Broker, type DeliverFn, type SyncAppendHistoryStore } from './broker.js';
-export { MemoryHistoryStore, type HistoryStore, type HistoryRead, type Publication, type MemoryHistoryOptions } from './history.js';
-export { Namespaces, DEFAULT_NAMESPACE_POLICY, type NamespacePolicy, type NamespacesConfig, type Namespace, type HistoryLimits, type SlowConsumerPolicy, type SubscribeRule, type PublishRule } from './namespaces.js';
+export type { Engine, EngineSink, PublishOptions, PublishResult, PresenceStore, PresenceSubject } from './engine/engine.js';
+export { MemoryEngine, type MemoryEngineOptions } from './engine/memory-engine.js';
+export type { HistoryStore, HistoryRead, Publication, SyncAppendHistoryStore, MaybePromise } from './engine/history.js';
+export { MemoryHistoryStore, type MemoryHistoryOptions } from './engine/memory-history.js';
+export { Namespaces, DEFAULT_NAMESPACE_POLICY, type NamespacePolicy, type NamespacesConfig, type Namespace, type HistoryLimits, type SlowConsumerPolicy, type SubscribeRule, type PublishRule } from './config/namespaces.js';
 export type { StreamPosition, TopicPosition } from '../protocol/index.js';
-export { loadUws, describeUws, type UwsBinding } from './uws.js';
+export { loadUws, describeUws, type UwsBinding } from './uws/binding.js';
 export {
   ErrorCode,
   CloseCode,

@@ -1,32 +1,40 @@
 /**
- * createServer(): wires options, hooks, the uWS app, the hub, the session rules and the HTTP API
- * together, and owns the lifecycle (listen, graceful close).
+ * createServer(): builds the parts (engine, topic core, protocol front, transport, HTTP API) from
+ * the options, wires them together, and owns the lifecycle (listen, graceful close). The path of
+ * one publication: Publisher → Engine (sequence, retain) → TopicCore.deliver → one message per
+ * wire format → the transport's native fan-out.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { unpackValue } from '../protocol/codec.js';
 import { CloseCode } from '../protocol/codes.js';
-import type { StreamPosition } from '../protocol/frames.js';
 import { toError } from '../protocol/errors.js';
-import type { PresenceInfo } from '../protocol/frames.js';
-import { Admission } from './admission.js';
-import { createAuthenticator } from './auth.js';
-import { createClientAddressResolver } from './client-address.js';
-import { MemoryBroker } from './broker.js';
-import type { Client, Connection, UserData } from './connection.js';
-import { Control, type DisconnectOptions } from './control.js';
-import { registerHttpApi } from './http-api.js';
-import { Hub } from './hub.js';
-import { createLogger } from './logger.js';
-import { createMetrics, newTrafficCounters } from './metrics.js';
-import { buildNamespaces, resolveOptions, type ResolvedOptions, type ServerOptions } from './options.js';
-import { Permissions } from './permissions.js';
-import { Session } from './session.js';
-import { createSocketBehavior } from './socket-behavior.js';
-import { createRefresher } from './token-refresh.js';
-import { createTokenVerifier } from './token-verifier.js';
-import { createUpgradeHandler } from './upgrade.js';
-import { closeListenSocket, describeUws, listenExclusive, listenPort, loadUws, type ListenSocket } from './uws.js';
+import type { PresenceInfo, StreamPosition } from '../protocol/frames.js';
+import { createLogger } from './config/logger.js';
+import { buildNamespaces, resolveOptions, type ResolvedOptions, type ServerOptions } from './config/options.js';
+import { Admission } from './connection/admission.js';
+import { createAuthenticator } from './connection/auth.js';
+import { createClientAddressResolver } from './connection/client-address.js';
+import type { Client, Connection } from './connection/connection.js';
+import { Permissions } from './connection/permissions.js';
+import { createRefresher } from './connection/token-refresh.js';
+import { createTokenVerifier } from './connection/token-verifier.js';
+import { createUpgrader } from './connection/upgrade.js';
+import { Control, type DisconnectOptions } from './core/control.js';
+import { Lifecycle } from './core/lifecycle.js';
+import { Publisher } from './core/publisher.js';
+import { ConnectionRegistry } from './core/registry.js';
+import { TopicCore } from './core/topic-core.js';
+import { newTrafficCounters } from './core/traffic.js';
+import type { Engine } from './engine/engine.js';
+import { MemoryEngine } from './engine/memory-engine.js';
+import { NATIVE_WIRES } from './fronts/native/formats.js';
+import { NativeFront } from './fronts/native/native-front.js';
+import { Session } from './fronts/native/session.js';
+import { registerHttpApi } from './http/api.js';
+import { createMetrics } from './http/metrics.js';
+import type { ServerTransport } from './listener.js';
+import { createUwsTransport } from './uws/uws-transport.js';
 
 /** A topic's history as `server.history()` answers it. */
 export interface TopicHistory {
@@ -77,9 +85,13 @@ export interface Server {
   unsubscribeUser(userId: string, topics: readonly string[]): number;
   /** Closes every connection of a user on this server (default 4501 KICKED); returns how many. */
   disconnectUser(userId: string, options?: DisconnectOptions): number;
-  /** Publishes the same data to several topics (packed once); resolves with their sequence numbers. */
-  broadcast(topics: readonly string[], data: unknown): Promise<number[]>;
-  /** Stops accepting, closes every socket with 1001, stops the broker. */
+  /**
+   * Publishes the same data to several topics (packed once); resolves with their sequence numbers.
+   * With an `idempotencyKey`, each topic remembers it as `publish` does, so a retried broadcast
+   * publishes only where the first attempt did not.
+   */
+  broadcast(topics: readonly string[], data: unknown, options?: { idempotencyKey?: string }): Promise<number[]>;
+  /** Stops accepting, closes every socket with 1001, stops the engine. */
   close(): Promise<void>;
   stats(): ServerStats;
   /** Open connections by id (the client registry). */
@@ -96,20 +108,18 @@ const CLOSE_GRACE_MS = 2000;
 export function createServer(input: Partial<ServerOptions> = {}): Server {
   const options = resolveOptions(input);
   const logger = options.logger ?? createLogger(options.logLevel);
-  const binding = loadUws();
-  const { uws } = binding;
-  const app = uws.App();
-  const broker = options.broker ?? new MemoryBroker({ maxBytes: options.historyMaxBytes });
+  const transport: ServerTransport = createUwsTransport();
+  const engine: Engine =
+    options.engine ??
+    new MemoryEngine({ history: { maxBytes: options.historyMaxBytes }, idempotencyWindowMs: options.idempotencyWindowMs, maxIdempotencyKeys: options.maxIdempotencyKeys });
   const namespaces = buildNamespaces(options);
-  const hub = new Hub(app, broker, options, namespaces);
   const verifier = createTokenVerifier(options);
   const clientAddress = createClientAddressResolver(options.trustedProxies);
   const traffic = newTrafficCounters();
-  const metrics = createMetrics(hub, traffic);
   const startedAt = Date.now();
   const idPrefix = randomBytes(4).toString('hex');
   let nextId = 0;
-  let listenSocket: ListenSocket | undefined;
+  let listening = false;
   let slowConsumerCheck: ReturnType<typeof setInterval> | undefined;
   let closing: Promise<void> | undefined;
 
@@ -130,62 +140,91 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     }
   };
 
-  const session = new Session(hub, options, options, reportError, {
-    permissions: new Permissions(namespaces, verifier),
-    refresh: createRefresher(verifier),
+  const registry = new ConnectionRegistry<Connection>();
+  // Every front's wire formats, in the order the core encodes a publication.
+  const core = new TopicCore({ fanout: transport.fanout, engine, namespaces, wires: NATIVE_WIRES, limits: options });
+  const publisher = new Publisher(engine, namespaces, options.maxTopicBytes);
+  const control = new Control(core, registry, engine.presence, options.maxTopicBytes);
+  const session = new Session({
+    core,
+    publisher,
+    presence: engine.presence,
+    options,
+    hooks: options,
+    report: reportError,
+    guards: { permissions: new Permissions(namespaces, verifier), refresh: createRefresher(verifier) },
   });
-  const control = new Control(hub, options);
+  const front = new NativeFront({
+    limits: { maxPayloadBytes: options.maxPayloadBytes, maxSubscriptions: options.maxSubscriptions, maxTopicBytes: options.maxTopicBytes },
+    session,
+    lifecycle: new Lifecycle(registry, core, options, runHook),
+    traffic,
+    reportError,
+  });
   const anonymous = verifier === undefined && options.authenticate === undefined;
 
-  app.ws<UserData>(
-    '/*',
-    createSocketBehavior({
-      options,
-      hub,
-      session,
-      traffic,
-      runHook,
-      reportError,
-      compressionDisabled: uws.DISABLED,
-      upgrade: createUpgradeHandler({
-        host: hub,
-        allowedOrigins: options.allowedOrigins,
-        authenticator: createAuthenticator(verifier, options.authenticate),
-        authTimeoutMs: options.authTimeoutMs,
-        admission: new Admission(options),
-        clientAddress,
-        rateLimits: options,
-        nextId: () => `${idPrefix}-${(nextId++).toString(36)}`,
-        onRefused: () => traffic.upgradesRefused++,
-        onUnexpected: (error) => reportError(error),
-      }),
-    }),
-  );
+  const upgrader = createUpgrader({
+    host: core,
+    allowedOrigins: options.allowedOrigins,
+    authenticator: createAuthenticator(verifier, options.authenticate),
+    authTimeoutMs: options.authTimeoutMs,
+    admission: new Admission(options),
+    clientAddress,
+    rateLimits: options,
+    negotiate: (header) => front.negotiate(header),
+    nextId: () => `${idPrefix}-${(nextId++).toString(36)}`,
+    onRefused: () => traffic.upgradesRefused++,
+    onUnexpected: (error) => reportError(error),
+  });
+  transport.websocket('/*', front, upgrader, options);
 
-  registerHttpApi({ app, hub, control, options, metrics, traffic, startedAt, clientAddress, onUnexpected: (error) => reportError(error) });
+  const metrics = createMetrics({
+    connections: () => registry.size,
+    connectionsOpened: () => registry.opened,
+    core: core.counters,
+    lanes: core.lanes.counters,
+    traffic,
+    historyBytes: () => engine.history.bytes ?? 0,
+  });
+  registerHttpApi({
+    router: transport.router,
+    core,
+    publisher,
+    control,
+    options,
+    metrics,
+    traffic,
+    connections: () => registry.size,
+    startedAt,
+    clientAddress,
+    onUnexpected: (error) => reportError(error),
+  });
 
   const server: Server = {
     options,
     logger,
-    clients: hub.connections,
-    uws: { name: binding.name, version: binding.version, tls: binding.tls, compression: binding.compression },
+    clients: registry.byId,
+    uws: { name: transport.build.name, version: transport.build.version, tls: transport.build.tls, compression: transport.build.compression },
 
     async listen(port = options.port, host = options.host) {
-      if (listenSocket) throw new Error('server is already listening');
-      await broker.start(hub.deliver, hub.isActive);
-      // Stalled readers fire no uWS event at all, so every socket's buffer is looked at on a timer.
+      if (listening) throw new Error('server is already listening');
+      listening = true;
+      await engine.start(core);
+      // Stalled readers fire no transport event at all, so every socket's buffer is looked at on a timer.
       slowConsumerCheck = setInterval(() => {
-        for (const connection of hub.connections.values()) hub.lanes.check(connection);
+        for (const connection of registry.byId.values()) core.lanes.check(connection);
       }, options.slowConsumerCheckMs);
       slowConsumerCheck.unref();
-      // Exclusive: without it Linux lets a second server bind the same port and silently split
-      // the connections (each half with its own sequence numbers).
-      const socket = await new Promise<ListenSocket | false>((resolve) => listenExclusive(binding, app, host, port, resolve));
-      if (socket === false) throw new Error(`could not listen on ${host}:${port} (address in use or not permitted)`);
-      listenSocket = socket;
-      const bound = listenPort(binding, socket);
+      let bound: number;
+      try {
+        bound = await transport.listen(host, port, true);
+      } catch (err) {
+        listening = false;
+        clearInterval(slowConsumerCheck);
+        throw err;
+      }
       const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-      logger.info({ uws: describeUws(binding), skipped: binding.skipped, host, port: bound }, 'listening');
+      logger.info({ uws: transport.build.description, skipped: transport.build.skipped, host, port: bound }, 'listening');
       if (anonymous) logger.warn('anonymous connections allowed: set SWITCHBOARD_JWT_SECRET, a public key or JWKS URL, or an authenticate hook');
       if (options.apiKey === undefined) {
         logger.warn('HTTP API answers loopback callers only (behind a reverse proxy on this host every request looks local): set SWITCHBOARD_API_KEY');
@@ -194,12 +233,12 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     },
 
     async publish(topic, data, publishOptions) {
-      return (await control.publish(topic, data, publishOptions?.idempotencyKey)).seq;
+      return (await publisher.publish(topic, data, { idempotencyKey: publishOptions?.idempotencyKey })).seq;
     },
 
     presence: (topic) => control.presence(topic),
     async history(topic, { since, limit = 100 } = {}) {
-      const read = await hub.history(topic, since ?? null, limit);
+      const read = await core.history(topic, since ?? null, limit);
       return {
         epoch: read.epoch,
         seq: read.seq,
@@ -211,30 +250,29 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     unsubscribeUser: (userId, topics) => control.unsubscribeUser(userId, topics),
     disconnectUser: (userId, disconnectOptions) => control.disconnectUser(userId, disconnectOptions),
 
-    async broadcast(topics, data) {
-      return Promise.all(hub.broadcast(topics, data));
+    async broadcast(topics, data, broadcastOptions) {
+      const results = await publisher.broadcast(topics, data, { idempotencyKey: broadcastOptions?.idempotencyKey });
+      return results.map((result) => result.seq);
     },
 
     close() {
       closing ??= (async () => {
-        if (listenSocket) closeListenSocket(binding, listenSocket);
-        listenSocket = undefined;
+        transport.stopListening();
         clearInterval(slowConsumerCheck);
-        for (const connection of [...hub.connections.values()]) connection.close(CloseCode.GoingAway, 'server shutting down');
+        for (const connection of [...registry.byId.values()]) connection.close(CloseCode.GoingAway, 'server shutting down');
         const deadline = Date.now() + CLOSE_GRACE_MS;
-        while (hub.connections.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-        await broker.close();
-        // Drop whatever is left (keep-alive HTTP sockets, unresponsive peers) so the process can exit.
-        app.close?.();
+        while (registry.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+        await engine.close();
+        transport.close();
       })();
       return closing;
     },
 
     stats() {
       return {
-        connections: hub.connections.size,
-        connectionsOpened: hub.counters.connectionsOpened,
-        publications: hub.counters.publications,
+        connections: registry.size,
+        connectionsOpened: registry.opened,
+        publications: core.counters.publications,
         messagesIn: traffic.messagesIn,
         bytesIn: traffic.bytesIn,
         badFrames: traffic.badFrames,

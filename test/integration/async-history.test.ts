@@ -6,19 +6,23 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CloseCode, Kind, type MessageFrame, type ReplyFrame, type StreamPosition, type TopicPosition } from '../../src/protocol/index.js';
-import { MemoryBroker, type HistoryLimits } from '../../src/server/index.js';
-import type { Connection } from '../../src/server/connection.js';
-import { MemoryHistoryStore, type HistoryRead, type HistoryStore } from '../../src/server/history.js';
+import { MemoryEngine, type HistoryLimits } from '../../src/server/index.js';
+import type { Connection } from '../../src/server/connection/connection.js';
+import type { HistoryRead, SyncAppendHistoryStore } from '../../src/server/engine/history.js';
+import { MemoryHistoryStore } from '../../src/server/engine/memory-history.js';
 import { connectClient } from '../helpers/clients.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { sleep, startServer, waitFor } from '../helpers/server.js';
 
 /** A MemoryHistoryStore whose reads answer after `delayMs`, like a store across the network. */
-class SlowReads implements HistoryStore {
+class SlowReads implements SyncAppendHistoryStore {
   readonly memory = new MemoryHistoryStore();
   constructor(private readonly delayMs: number) {}
   append(topic: string, payload: Uint8Array, retain: HistoryLimits | false): number {
     return this.memory.append(topic, payload, retain);
+  }
+  epochOf(topic: string): string {
+    return this.memory.epochOf(topic);
   }
   async top(topic: string): Promise<StreamPosition> {
     await sleep(this.delayMs);
@@ -39,7 +43,7 @@ class SlowReads implements HistoryStore {
 }
 
 describe('asynchronous history store', async () => {
-  const { server, url } = await startServer({ broker: new MemoryBroker({ store: new SlowReads(30) }) });
+  const { server, url } = await startServer({ engine: new MemoryEngine({ store: new SlowReads(30) }) });
 
   /** Publishes one message every millisecond until stopped. */
   function steadyPublisher(topic: string) {

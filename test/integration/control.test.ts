@@ -2,8 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { CloseCode, Kind, type MessageFrame } from '../../src/protocol/index.js';
-import type { Broker, DeliverFn } from '../../src/server/index.js';
-import { MemoryHistoryStore } from '../../src/server/history.js';
 import { connectClient } from '../helpers/clients.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { postJson, startServer, waitFor } from '../helpers/server.js';
@@ -161,44 +159,17 @@ describe('idempotent publish', async () => {
   });
 });
 
-/** A broker whose publications stay pending until the test releases them: an async broker, deterministically. */
-class HeldBroker implements Broker {
-  private deliver: DeliverFn | undefined;
-  private seq = 0;
-  readonly held: Array<() => void> = [];
-  readonly history = new MemoryHistoryStore();
+describe('broadcast goes through the same door as publish', async () => {
+  const { server, http } = await startServer();
 
-  start(deliver: DeliverFn): void {
-    this.deliver = deliver;
-  }
-
-  publish(topic: string, payload: Uint8Array): Promise<number> {
-    return new Promise((resolve) => {
-      this.held.push(() => {
-        const seq = ++this.seq;
-        this.deliver?.(topic, seq, payload);
-        resolve(seq);
-      });
-    });
-  }
-
-  close(): void {
-    this.deliver = undefined;
-    this.history.close();
-  }
-}
-
-describe('idempotent publish with an async broker', async () => {
-  const broker = new HeldBroker();
-  const { server } = await startServer({ broker });
-
-  test('a duplicate arriving while the first is pending waits for it instead of publishing twice', async () => {
-    const first = server.publish('slow', 'a', { idempotencyKey: 'k' });
-    const second = server.publish('slow', 'a', { idempotencyKey: 'k' });
-    await waitFor(() => broker.held.length >= 1, 3000, 'the first publication to reach the broker');
-    assert.equal(broker.held.length, 1);
-    broker.held[0]!();
-    assert.deepEqual(await Promise.all([first, second]), [1, 1]);
-    assert.equal(broker.held.length, 1, 'the broker saw one publication');
+  test('a retried broadcast with the same idempotency key publishes nothing twice (library and HTTP)', async () => {
+    assert.deepEqual(await server.broadcast(['b.one', 'b.two'], 'x', { idempotencyKey: 'k1' }), [1, 1]);
+    assert.deepEqual(await server.broadcast(['b.one', 'b.two'], 'x', { idempotencyKey: 'k1' }), [1, 1], 'same seqs: nothing published again');
+    const body = { topics: ['b.one', 'b.two', 'b.three'], data: 'y', idempotencyKey: 'k2' };
+    const first = await postJson(`${http}/api/broadcast`, body);
+    assert.deepEqual(first.body, { ok: true, seqs: [2, 2, 1] });
+    const retry = await postJson(`${http}/api/broadcast`, body);
+    assert.deepEqual(retry.body, { ok: true, seqs: [2, 2, 1] }, 'the retry answers the first seqs');
+    assert.equal((await server.history('b.one')).seq, 2, 'b.one was published to twice in all, not three times');
   });
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorCode, RemoteError } from '../../src/protocol/index.js';
-import type { Client } from '../../src/server/index.js';
-import { MemoryHistoryStore } from '../../src/server/history.js';
+import type { Client, Engine, EngineSink } from '../../src/server/index.js';
+import { MemoryHistoryStore } from '../../src/server/engine/memory-history.js';
+import { PresenceRegistry } from '../../src/server/engine/presence.js';
 import { sleep, startServer, waitFor } from '../helpers/server.js';
 import { connectClient } from '../helpers/clients.js';
 
@@ -148,28 +149,29 @@ describe('Ratchet-style hooks', async () => {
   });
 });
 
-describe('broker failures', async () => {
+describe('engine failures', async () => {
   const errors: Error[] = [];
   let mode: 'throw' | 'reject' | 'ok' = 'throw';
-  const broker = {
-    deliver: undefined as undefined | ((topic: string, seq: number, payload: Uint8Array) => void),
-    start(deliver: (topic: string, seq: number, payload: Uint8Array) => void) {
-      this.deliver = deliver;
+  let sink: EngineSink | undefined;
+  const engine: Engine = {
+    start(next) {
+      sink = next;
     },
-    publish(topic: string, payload: Uint8Array): number | Promise<number> {
+    publish(topic, payload) {
       if (mode === 'throw') throw new Error('broker down (sync)');
       if (mode === 'reject') return Promise.reject(new Error('broker down (async)'));
-      this.deliver?.(topic, 1, payload);
-      return Promise.resolve(1);
+      sink?.deliver(topic, 'e', 1, payload);
+      return Promise.resolve({ seq: 1, duplicate: false });
     },
     history: new MemoryHistoryStore(),
+    presence: new PresenceRegistry(),
     close() {
       this.history.close();
     },
   };
-  const { url } = await startServer({ broker, clientPublish: true, onError: (error) => errors.push(error) });
+  const { url } = await startServer({ engine, clientPublish: true, onError: (error) => errors.push(error) });
 
-  test('a failing broker answers INTERNAL without details, reports to onError, and the connection stays usable', async () => {
+  test('a failing engine answers INTERNAL without details, reports to onError, and the connection stays usable', async () => {
     const client = connectClient(url);
     for (const next of ['throw', 'reject'] as const) {
       mode = next;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CloseCode, Kind, type GapFrame, type MessageFrame, type ReplyFrame, type ServerFrame, type TopicPosition } from '../../src/protocol/index.js';
-import type { Connection } from '../../src/server/connection.js';
+import type { Connection } from '../../src/server/connection/connection.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { sleep, startServer, waitFor } from '../helpers/server.js';
 

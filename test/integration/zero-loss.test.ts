@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { GapEvent, SwitchboardClient } from '../../src/client/index.js';
 import { CloseCode } from '../../src/protocol/index.js';
-import type { Connection } from '../../src/server/connection.js';
+import type { Connection } from '../../src/server/connection/connection.js';
 import { connectClient } from '../helpers/clients.js';
 import { freePort, sleep, startServer, waitFor } from '../helpers/server.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { ErrorCode, Kind, type ErrorFrame } from '../../src/protocol/index.js';
-import { SUBSCRIBE_DENIED, claimAllows } from '../../src/server/permissions.js';
+import { SUBSCRIBE_DENIED, claimAllows } from '../../src/server/connection/permissions.js';
 import { startBystander } from '../helpers/bystander.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startServer } from '../helpers/server.js';

@@ -1,0 +1,191 @@
+/**
+ * One WebSocket connection's state and the `Client` handle the application hooks receive. Every
+ * method is safe after close: it does nothing rather than touch a closed socket.
+ */
+import type { Codec } from '../../protocol/codec.js';
+import { CloseCode } from '../../protocol/codes.js';
+import { Kind, type Format, type ServerFrame } from '../../protocol/frames.js';
+import type { WireFormat } from '../core/wire-format.js';
+import { SendStatus, type SocketLike } from '../transport.js';
+import type { ConnectionGuard } from './guard.js';
+
+/** What the application sees of a connection. */
+export interface Client {
+  /** Connection id, unique within this server process (sent in the welcome frame). */
+  readonly id: string;
+  /** Authenticated user id, or null for anonymous connections. */
+  readonly userId: string | null;
+  /** Claims from the JWT or the authenticate hook (replaced by a Refresh). */
+  readonly claims: Readonly<Record<string, unknown>>;
+  /** Public user data from the authenticate hook or the token's `info` claim (e.g. for presence); undefined if none. */
+  readonly info: unknown;
+  /** When the connection's token expires (ms since the epoch; the server then closes with 4001), or undefined. */
+  readonly expiresAt: number | undefined;
+  /** Client address as text (the `X-Forwarded-For` client when the peer is a trusted proxy). */
+  readonly remoteAddress: string;
+  /** Wire format negotiated at upgrade. */
+  readonly format: Format;
+  /** Topics this connection is subscribed to. */
+  readonly topics: ReadonlySet<string>;
+  /** Milliseconds since the epoch when the connection opened. */
+  readonly connectedAt: number;
+  /** True once the socket has closed; every method is then a no-op. */
+  readonly closed: boolean;
+  /** Sends `data` to this connection only (a Push frame). Returns false when closed or dropped. */
+  send(data: unknown): boolean;
+  /**
+   * Subscribes this connection to a topic on the server's initiative (not counted against
+   * maxSubscriptions). Throws ProtocolError(INVALID_TOPIC) for an invalid name.
+   */
+  subscribe(topic: string): void;
+  /** Unsubscribes this connection from a topic. */
+  unsubscribe(topic: string): void;
+  /** Closes the connection with a close code (default 4000 SERVER_CLOSED) and a short reason. */
+  close(code?: number, reason?: string): void;
+}
+
+/** Server operations a connection delegates to (topic bookkeeping lives in one place). */
+export interface ConnectionHost {
+  subscribe(connection: Connection, topics: readonly string[]): unknown;
+  unsubscribe(connection: Connection, topics: readonly string[]): void;
+}
+
+/**
+ * A connection in the slow lane (it fell behind): uWS no longer fans out to it; the hub records,
+ * per topic, the last skipped seq (`drop`) or the newest publication (`conflate`).
+ */
+export interface Lag {
+  readonly skipped: Map<string, number>;
+  readonly newest: Map<string, { seq: number; payload: Uint8Array }>;
+}
+
+/** Per-connection counters, read by stats and logs. */
+export interface ConnectionCounters {
+  messagesIn: number;
+  bytesIn: number;
+  framesOut: number;
+  badFrames: number;
+}
+
+/** How a connection speaks: its wire format for fan-out and the codec for its own frames. */
+export interface ConnectionWire {
+  readonly format: Format;
+  readonly wire: WireFormat;
+  readonly codec: Codec;
+}
+
+export class Connection implements Client {
+  readonly topics = new Set<string>();
+  readonly connectedAt = Date.now();
+  readonly format: Format;
+  /** The wire format it follows topics in (the core's fan-out unit). */
+  readonly wire: WireFormat;
+  /** Encodes this connection's own frames (replies, errors, pushes). */
+  readonly codec: Codec;
+  readonly counters: ConnectionCounters = { messagesIn: 0, bytesIn: 0, framesOut: 0, badFrames: 0 };
+  /** The live socket between open and close; undefined before open and after close. */
+  socket: SocketLike | undefined;
+  closed = false;
+  /** Topics whose subscription waits for an async history read (not yet delivered natively). */
+  attaching: Set<string> | undefined;
+  /** Set while the connection is in the slow lane (see slow-consumers.ts). */
+  lag: Lag | undefined;
+  info: unknown = undefined;
+  /** Rate limits, token expiry and admission slot (connection-guard.ts); set at upgrade. */
+  guard: ConnectionGuard | undefined;
+
+  constructor(
+    private readonly host: ConnectionHost,
+    readonly id: string,
+    readonly userId: string | null,
+    public claims: Readonly<Record<string, unknown>>,
+    readonly remoteAddress: string,
+    speaks: ConnectionWire,
+  ) {
+    this.format = speaks.format;
+    this.wire = speaks.wire;
+    this.codec = speaks.codec;
+  }
+
+  get expiresAt(): number | undefined {
+    return this.guard?.expiresAt;
+  }
+
+  /** Sends one frame; false when closed or when uWS dropped it (backpressure limit). */
+  sendFrame(frame: ServerFrame): boolean {
+    const socket = this.socket;
+    if (socket === undefined) return false;
+    this.counters.framesOut++;
+    // Queued behind backpressure still counts as sent: it will be delivered.
+    return socket.send(this.codec.encode(frame), this.codec.binary) !== SendStatus.Dropped;
+  }
+
+  /** Sends one frame from outside a uWS callback (after an await), corked into one syscall. */
+  sendFrameLater(frame: ServerFrame): boolean {
+    const socket = this.socket;
+    if (socket === undefined) return false;
+    let sent = false;
+    socket.cork(() => {
+      sent = this.sendFrame(frame);
+    });
+    return sent;
+  }
+
+  /** Sends one publication in this connection's wire format. */
+  sendPublication(topic: string, seq: number, payload: Uint8Array): boolean {
+    const socket = this.socket;
+    if (socket === undefined) return false;
+    this.counters.framesOut++;
+    return socket.send(this.wire.message(topic, seq, payload), this.wire.binary) !== SendStatus.Dropped;
+  }
+
+  /** Tells the connection it may have missed publications of `topic` up to `seq`. */
+  sendGap(topic: string, seq: number): boolean {
+    const socket = this.socket;
+    if (socket === undefined) return false;
+    this.counters.framesOut++;
+    return socket.send(this.wire.gap(topic, seq), this.wire.binary) !== SendStatus.Dropped;
+  }
+
+  /** Runs `fn` corked (one syscall for everything it sends); does nothing once closed. */
+  corked(fn: () => void): void {
+    const socket = this.socket;
+    if (socket !== undefined) socket.cork(fn);
+  }
+
+  /** Bytes queued in uWS for this socket, waiting for the peer to read them. */
+  get bufferedAmount(): number {
+    return this.socket?.getBufferedAmount() ?? 0;
+  }
+
+  send(data: unknown): boolean {
+    return this.sendFrameLater({ kind: Kind.Push, data });
+  }
+
+  subscribe(topic: string): void {
+    if (this.closed) return;
+    const started = this.host.subscribe(this, [topic]);
+    // Only an external (async) history store can fail here, and the hub has then already rolled
+    // the subscription back and counted the failure; nothing is left for the caller to undo.
+    if (started instanceof Promise) started.catch(() => undefined);
+  }
+
+  unsubscribe(topic: string): void {
+    if (!this.closed) this.host.unsubscribe(this, [topic]);
+  }
+
+  close(code: number = CloseCode.ServerClosed, reason = ''): void {
+    const socket = this.socket;
+    if (socket === undefined) return;
+    // RFC 6455: only these codes may be sent, and a close reason fits in 123 bytes.
+    const sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
+    socket.end(sendable ? code : CloseCode.ServerClosed, truncateUtf8(reason, 123));
+  }
+}
+
+function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length <= maxBytes) return text;
+  // Cut on a byte budget, then drop a split trailing character (decoded as U+FFFD).
+  return new TextDecoder().decode(bytes.subarray(0, maxBytes)).replace(/\uFFFD$/, '');
+}

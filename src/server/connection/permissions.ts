@@ -1,0 +1,87 @@
+/**
+ * Subscribe permissions: applies each topic's namespace `subscribe` rule (anyone, authenticated,
+ * claim, token, owner) to a Subscribe frame. Subscription tokens make the check asynchronous;
+ * everything else is decided on the spot. Denials never say why, nor whether the topic exists.
+ */
+import type { SubscribeFrame } from '../../protocol/frames.js';
+import type { Connection } from './connection.js';
+import type { Namespace, Namespaces } from '../config/namespaces.js';
+import type { TokenVerifier } from './token-verifier.js';
+
+/** The one message of every subscribe denial (never varies with the topic's existence or subscribers). */
+export const SUBSCRIBE_DENIED = 'not allowed to subscribe to this topic';
+
+/** Whether a token's `topics` claim lists `topic`: exactly, or by a prefix entry ending in `*`. */
+export function claimAllows(claims: Readonly<Record<string, unknown>>, topic: string): boolean {
+  const topics = claims.topics;
+  if (!Array.isArray(topics)) return false;
+  return topics.some((entry) => typeof entry === 'string' && (entry.endsWith('*') ? topic.startsWith(entry.slice(0, -1)) : entry === topic));
+}
+
+export class Permissions {
+  constructor(
+    private readonly namespaces: Namespaces,
+    /** Verifies subscription tokens; without one, the `token` rule denies everything. */
+    private readonly verifier: TokenVerifier | undefined,
+  ) {}
+
+  /**
+   * Decides a Subscribe frame, all or nothing. Returns true when every topic is allowed right now;
+   * false when one is denied (`deny` was called) or when subscription tokens must be verified
+   * first, in which case `allow` or `deny` is called later, corked, if the connection is still open.
+   */
+  admit(connection: Connection, frame: SubscribeFrame, allow: () => void, deny: (message: string) => void): boolean {
+    const pending: Array<Promise<boolean>> = [];
+    for (const topic of frame.topics) {
+      const namespace = this.namespaces.match(topic);
+      if (namespace.subscribe === 'token') {
+        // Own properties only: a topic named "constructor" must not find Object.prototype's.
+        const token = frame.tokens !== undefined && Object.hasOwn(frame.tokens, topic) ? frame.tokens[topic] : undefined;
+        pending.push(this.checkToken(connection, topic, token));
+        continue;
+      }
+      if (!this.allowedNow(connection, namespace, topic)) {
+        deny(SUBSCRIBE_DENIED);
+        return false;
+      }
+    }
+    if (pending.length === 0) return true;
+    void Promise.all(pending).then((results) => {
+      if (connection.closed) return;
+      connection.socket?.cork(() => (results.every(Boolean) ? allow() : deny(SUBSCRIBE_DENIED)));
+    });
+    return false;
+  }
+
+  private allowedNow(connection: Connection, namespace: Namespace, topic: string): boolean {
+    switch (namespace.subscribe) {
+      case 'anyone':
+        return true;
+      case 'authenticated':
+        return connection.userId !== null;
+      case 'claim':
+        return claimAllows(connection.claims, topic);
+      case 'owner':
+        return connection.userId !== null && topic === namespace.prefix + connection.userId;
+      case 'token':
+        return false; // decided by checkToken
+      default: {
+        const unreachable: never = namespace.subscribe;
+        throw new Error(`unknown subscribe rule ${String(unreachable)}`);
+      }
+    }
+  }
+
+  /** A subscription token must verify, name this topic (`topic` or `channel`), and if it has a `sub`, be this user's. */
+  private async checkToken(connection: Connection, topic: string, token: string | undefined): Promise<boolean> {
+    if (token === undefined || this.verifier === undefined) return false;
+    try {
+      const { userId, claims } = await this.verifier.verify(token);
+      const named = claims.topic ?? claims.channel;
+      if (named !== topic) return false;
+      return userId === null || userId === connection.userId;
+    } catch {
+      return false;
+    }
+  }
+}

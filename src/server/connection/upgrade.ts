@@ -1,0 +1,145 @@
+/**
+ * The WebSocket upgrade, transport-neutral: origin check, admission (attempt rate, connection
+ * caps), the front's negotiation (subprotocol, wire format) and (possibly async, time-bounded)
+ * authentication, all before the socket exists. Refusals are HTTP answers (401/403/429/503/504)
+ * with `{error, code}`, written by the transport's exchange.
+ */
+import { ErrorCode } from '../../protocol/codes.js';
+import { AuthError, SwitchboardError, toError } from '../../protocol/errors.js';
+import type { HttpExchange } from '../transport.js';
+import type { Admission, Slot } from './admission.js';
+import { expiryOf, findToken, type Authenticator } from './auth.js';
+import type { ClientAddressResolver } from './client-address.js';
+import { Connection, type ConnectionHost, type ConnectionWire } from './connection.js';
+import { ConnectionGuard, type ConnectionRateLimits } from './guard.js';
+import type { Identity } from './hooks.js';
+
+/** What the upgrade reads of the request; every method is called synchronously, before any await. */
+export interface UpgradeInput {
+  /** Path of the request. */
+  readonly url: string;
+  /** The raw query string (without `?`). */
+  readonly query: string;
+  /** The TCP peer's address as text. */
+  readonly peerAddress: string;
+  /** Header value by lower-case name; '' when absent. */
+  header(name: string): string;
+  /** Every header by lower-case name (read only when an authenticator needs them). */
+  allHeaders(): Record<string, string>;
+}
+
+/** The answer side of an upgrade: an HTTP exchange that can also complete the upgrade. */
+export interface UpgradeResponse extends HttpExchange {
+  /** Completes the upgrade: the socket that opens carries `connection`. */
+  accept(connection: Connection, subprotocol: string): void;
+}
+
+/** What a protocol front decides from the request's `Sec-WebSocket-Protocol` header. */
+export interface Negotiated {
+  /** How the connection will speak. */
+  readonly speaks: ConnectionWire;
+  /** The subprotocol to answer ('' for none). */
+  readonly subprotocol: string;
+  /** A token carried in the subprotocol list, if the front supports that. */
+  readonly token: string | undefined;
+}
+
+export interface UpgradeDeps {
+  host: ConnectionHost;
+  allowedOrigins: readonly string[];
+  authenticator: Authenticator | undefined;
+  /** Longest the authenticator may take before the upgrade is refused with 504. */
+  authTimeoutMs: number;
+  admission: Admission;
+  clientAddress: ClientAddressResolver;
+  rateLimits: ConnectionRateLimits;
+  /** The protocol front's negotiation. */
+  negotiate: (subprotocolHeader: string) => Negotiated;
+  /** A fresh connection id. */
+  nextId: () => string;
+  /** Counts a refused upgrade (limits, origin or authentication). */
+  onRefused: () => void;
+  /** Called when authentication throws something other than a SwitchboardError. */
+  onUnexpected: (error: Error) => void;
+}
+
+export type Upgrader = (request: UpgradeInput, response: UpgradeResponse) => void;
+
+/** Builds the upgrade handler. */
+export function createUpgrader(deps: UpgradeDeps): Upgrader {
+  const origins = new Set(deps.allowedOrigins);
+
+  return (request, response) => {
+    const negotiated = deps.negotiate(request.header('sec-websocket-protocol'));
+    const origin = request.header('origin');
+    const remoteAddress = deps.clientAddress(request.peerAddress, request.header('x-forwarded-for'));
+
+    // Browsers always send Origin on WebSocket upgrades; a request without one is not a browser
+    // and cannot be a cross-site WebSocket hijack, so the allowlist applies to present origins.
+    if (origins.size > 0 && origin !== '' && !origins.has(origin)) {
+      deps.onRefused();
+      response.fail(new AuthError(ErrorCode.Forbidden, 'origin not allowed'));
+      return;
+    }
+
+    let slot: Slot;
+    try {
+      slot = deps.admission.admit(remoteAddress);
+    } catch (err) {
+      deps.onRefused();
+      response.fail(err);
+      return;
+    }
+
+    const accept = (identity: Identity) => {
+      const claims = identity.claims ?? {};
+      const connection = new Connection(deps.host, deps.nextId(), identity.userId ?? null, claims, remoteAddress, negotiated.speaks);
+      connection.info = identity.info !== undefined ? identity.info : claims.info;
+      connection.guard = new ConnectionGuard(deps.rateLimits, slot);
+      connection.guard.expiresAt = expiryOf(claims); // armed at open, once there is a socket to close
+      response.accept(connection, negotiated.subprotocol);
+    };
+
+    if (deps.authenticator === undefined) {
+      accept({});
+      return;
+    }
+
+    const headers = request.allHeaders();
+    const query = new URLSearchParams(request.query);
+    const token = findToken(query, negotiated.token, headers.authorization ?? '');
+    // A client that gives up while we authenticate frees its slot at once.
+    response.onAbort = () => slot.release();
+
+    const refuse = (err: unknown) => {
+      slot.release();
+      if (!response.open) return;
+      deps.onRefused();
+      if (err instanceof SwitchboardError) {
+        const unauthorized = err.code === ErrorCode.Unauthorized || err.code === ErrorCode.TokenExpired;
+        response.fail(err, unauthorized ? { 'WWW-Authenticate': 'Bearer' } : {});
+        return;
+      }
+      deps.onUnexpected(toError(err));
+      response.fail(new AuthError(ErrorCode.Unauthorized, 'authentication failed'), { 'WWW-Authenticate': 'Bearer' });
+    };
+
+    // Slow-loris through a hanging hook or JWKS endpoint: answer 504 and drop the late result.
+    const timer = setTimeout(
+      () => refuse(new SwitchboardError(ErrorCode.Timeout, `authentication did not finish within ${deps.authTimeoutMs} ms`)),
+      deps.authTimeoutMs,
+    );
+    deps.authenticator({ url: request.url, query, headers, remoteAddress, token }).then(
+      (identity) => {
+        clearTimeout(timer);
+        // The client may have gone away, or the timeout answered, while we waited.
+        if (!response.open) return;
+        accept(identity);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        refuse(err);
+      },
+    );
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Server-side control, shared by the Server's library methods and the HTTP API: subscribe,
+ * unsubscribe and disconnect a user's connections, presence lookups. Throws Switchboard errors;
+ * the edges turn them into HTTP answers.
+ */
+import { CloseCode, ErrorCode } from '../../protocol/codes.js';
+import { SwitchboardError } from '../../protocol/errors.js';
+import type { PresenceInfo } from '../../protocol/frames.js';
+import { assertTopic } from '../../protocol/topic.js';
+import type { Connection } from '../connection/connection.js';
+import type { PresenceStore } from '../engine/engine.js';
+import type { ConnectionRegistry } from './registry.js';
+import type { TopicCore } from './topic-core.js';
+
+/** How `disconnectUser` closes a user's connections. */
+export interface DisconnectOptions {
+  /** Close code; wins over `reconnect`. @default 4501 KICKED (or 4000 SERVER_CLOSED with `reconnect: true`) */
+  code?: number;
+  /** Close reason (cut to 123 UTF-8 bytes). @default 'disconnected by the server' */
+  reason?: string;
+  /** Let clients reconnect: close with 4000 SERVER_CLOSED instead of 4501 KICKED. @default false */
+  reconnect?: boolean;
+}
+
+export class Control {
+  constructor(
+    private readonly core: TopicCore,
+    private readonly registry: ConnectionRegistry<Connection>,
+    private readonly presenceStore: PresenceStore,
+    private readonly maxTopicBytes: number,
+  ) {}
+
+  /**
+   * Subscribes every open connection of `userId` on this server to `topics` (server-initiated:
+   * no namespace subscribe rule, no maxSubscriptions). Throws INVALID_TOPIC before changing
+   * anything. Returns how many connections it applied to.
+   */
+  subscribeUser(userId: string, topics: readonly string[]): number {
+    this.checkTopics(topics);
+    const connections = this.registry.connectionsOf(userId);
+    for (const connection of connections) this.core.subscribe(connection, topics);
+    return connections.length;
+  }
+
+  /** Unsubscribes every open connection of `userId` from `topics`; returns how many connections it applied to. */
+  unsubscribeUser(userId: string, topics: readonly string[]): number {
+    this.checkTopics(topics);
+    const connections = this.registry.connectionsOf(userId);
+    for (const connection of connections) this.core.unsubscribe(connection, topics);
+    return connections.length;
+  }
+
+  /** Closes every open connection of `userId` (default 4501 KICKED: clients do not reconnect); returns how many. */
+  disconnectUser(userId: string, options: DisconnectOptions = {}): number {
+    const code = options.code ?? (options.reconnect === true ? CloseCode.ServerClosed : CloseCode.Kicked);
+    const reason = options.reason ?? 'disconnected by the server';
+    const connections = this.registry.connectionsOf(userId);
+    for (const connection of connections) connection.close(code, reason);
+    return connections.length;
+  }
+
+  /** Who is on a topic on this server. Throws INVALID_TOPIC, or UNSUPPORTED when the topic's namespace has presence off. */
+  presence(topic: string): PresenceInfo {
+    assertTopic(topic, this.maxTopicBytes);
+    if (!this.core.namespaces.match(topic).presence) throw new SwitchboardError(ErrorCode.Unsupported, 'presence is not enabled for this topic');
+    return this.presenceStore.info(topic);
+  }
+
+  private checkTopics(topics: readonly string[]): void {
+    for (const topic of topics) assertTopic(topic, this.maxTopicBytes);
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The one door into publishing, for every caller: the server library (`publish`, `broadcast`), the
+ * HTTP API and client Publish frames. Validates the topic, packs the data once, applies the
+ * namespace's retention and (for clients) its size limit, and hands the publication to the engine,
+ * which sequences it and delivers it back through the core. Idempotency keys work on every path.
+ */
+import { packValue } from '../../protocol/codec.js';
+import { ErrorCode } from '../../protocol/codes.js';
+import { LimitError } from '../../protocol/errors.js';
+import { assertTopic } from '../../protocol/topic.js';
+import type { Namespaces } from '../config/namespaces.js';
+import type { Engine, PublishResult } from '../engine/engine.js';
+import type { MaybePromise } from '../engine/history.js';
+
+/** How one publication is made. */
+export interface PublishRequest {
+  /** Deduplicates retries: see `idempotencyWindowMs`. */
+  idempotencyKey?: string;
+  /** A WebSocket client's publish: the namespace's `maxPublishBytes` applies (PAYLOAD_TOO_LARGE). */
+  fromClient?: boolean;
+}
+
+export class Publisher {
+  constructor(
+    private readonly engine: Engine,
+    private readonly namespaces: Namespaces,
+    private readonly maxTopicBytes: number,
+  ) {}
+
+  /** Publishes `data` to a topic. Throws INVALID_TOPIC or PAYLOAD_TOO_LARGE before anything is published. */
+  publish(topic: string, data: unknown, request: PublishRequest = {}): MaybePromise<PublishResult> {
+    assertTopic(topic, this.maxTopicBytes);
+    const namespace = this.namespaces.match(topic);
+    const payload = packValue(data);
+    if (request.fromClient === true && namespace.maxPublishBytes > 0 && payload.length > namespace.maxPublishBytes) {
+      throw new LimitError(ErrorCode.PayloadTooLarge, `data larger than ${namespace.maxPublishBytes} bytes for this topic`);
+    }
+    return this.engine.publish(topic, payload, { retain: namespace.history, idempotencyKey: request.idempotencyKey });
+  }
+
+  /**
+   * Publishes the same data to several topics, packed once. With an idempotency key, each topic
+   * remembers it, so retrying a broadcast publishes only where the first attempt did not.
+   * Validates every topic before publishing anything.
+   */
+  broadcast(topics: readonly string[], data: unknown, request: Pick<PublishRequest, 'idempotencyKey'> = {}): Promise<PublishResult[]> {
+    for (const topic of topics) assertTopic(topic, this.maxTopicBytes);
+    const payload = packValue(data);
+    const results = topics.map((topic) =>
+      this.engine.publish(topic, payload, { retain: this.namespaces.match(topic).history, idempotencyKey: request.idempotencyKey }),
+    );
+    return Promise.all(results);
+  }
+}

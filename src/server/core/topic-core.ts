@@ -1,0 +1,246 @@
+/**
+ * The topic core: who follows which topic, and the one door every publication comes in by
+ * (`deliver`, called by the engine). A publication is encoded once per wire format that has
+ * followers on the topic and handed to the transport's native fan-out; subscriptions start with
+ * recovery from history; lagging sockets are handed to the slow lane.
+ */
+import type { JoinFrame, LeaveFrame, StreamPosition, TopicPosition } from '../../protocol/frames.js';
+import { ErrorCode } from '../../protocol/codes.js';
+import { ProtocolError } from '../../protocol/errors.js';
+import { assertTopic } from '../../protocol/topic.js';
+import type { Namespaces } from '../config/namespaces.js';
+import type { Connection, ConnectionHost } from '../connection/connection.js';
+import type { Engine, EngineSink } from '../engine/engine.js';
+import type { HistoryRead, MaybePromise } from '../engine/history.js';
+import type { Fanout } from '../transport.js';
+import { catchUp, PendingAttaches } from './pending-attach.js';
+import { SlowConsumers, type LaneHost } from './slow-consumers.js';
+import type { WireFormat } from './wire-format.js';
+
+/** Counters kept as plain integers on the hot path and read by /metrics at scrape time. */
+export interface CoreCounters {
+  /** History store reads that failed while attaching a subscription. */
+  storeErrors: number;
+  publications: number;
+  publishedBytes: number;
+}
+
+/** Subscribe answer: the position of every topic in the request (see docs/protocol.md §6). */
+export type SubscribeResult = Record<string, TopicPosition>;
+
+/** The limits the core enforces. */
+export interface CoreLimits {
+  maxTopicBytes: number;
+  maxReplayMessages: number;
+  maxBackpressureBytes: number;
+}
+
+export interface TopicCoreDeps {
+  fanout: Fanout;
+  engine: Engine;
+  namespaces: Namespaces;
+  /** Every wire format of every protocol front, in the order publications are encoded. */
+  wires: readonly WireFormat[];
+  limits: CoreLimits;
+}
+
+export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
+  readonly counters: CoreCounters = { storeErrors: 0, publications: 0, publishedBytes: 0 };
+  /** Sockets that fell behind (see slow-consumers.ts). */
+  readonly lanes: SlowConsumers;
+  readonly namespaces: Namespaces;
+  private readonly fanout: Fanout;
+  private readonly engine: Engine;
+  private readonly wires: readonly WireFormat[];
+  private readonly limits: CoreLimits;
+  // Connections of this server subscribed to each topic, whatever their format or lane.
+  private readonly followers = new Map<string, number>();
+  private readonly pending = new PendingAttaches();
+
+  constructor(deps: TopicCoreDeps) {
+    this.fanout = deps.fanout;
+    this.engine = deps.engine;
+    this.wires = deps.wires;
+    this.limits = deps.limits;
+    this.namespaces = deps.namespaces;
+    this.lanes = new SlowConsumers(this, deps.limits.maxBackpressureBytes);
+  }
+
+  /** Whether any connection here follows the topic (the engine keeps such topics' streams). */
+  readonly isActive = (topic: string): boolean => this.followers.has(topic);
+
+  /**
+   * The one door for publications, local or from another node: one message per wire format with
+   * followers, handed to native fan-out. `epoch` is the topic's stream epoch (see engine.ts).
+   */
+  readonly deliver = (topic: string, _epoch: string, seq: number, payload: Uint8Array): void => {
+    this.counters.publications++;
+    this.counters.publishedBytes += payload.length;
+    if (this.pending.size !== 0) this.pending.hold(topic, seq, payload);
+    if (this.lanes.active) this.lanes.deliver(topic, seq, payload);
+    const wires = this.wires;
+    for (let i = 0; i < wires.length; i++) {
+      const wire = wires[i]!;
+      if (this.fanout.has(topic, wire.name)) this.fanout.publish(topic, wire.name, wire.message(topic, seq, payload), wire.binary);
+    }
+  };
+
+  /** Number of connections subscribed to a topic on this server, all formats. */
+  subscriberCount(topic: string): number {
+    return this.followers.get(topic) ?? 0;
+  }
+
+  /**
+   * Forgets a closed connection's subscriptions. The transport has already unsubscribed the socket
+   * from its fan-out; this undoes our own bookkeeping and sends leave notices.
+   */
+  closed(connection: Connection): void {
+    for (const topic of connection.topics) {
+      this.unfollow(connection, topic);
+      this.forget(connection, topic);
+    }
+    connection.topics.clear();
+    connection.lag = undefined;
+  }
+
+  /**
+   * Subscribes a connection to topics and answers each topic's position. Validates every name
+   * first (throws INVALID_TOPIC), so no path, including server-side `client.subscribe()`, can reach
+   * a transport's internal names. With a position for a topic, the publications after it are
+   * replayed to the connection (before any live one, none twice) when history still has all of them.
+   */
+  subscribe(connection: Connection, topics: readonly string[], positions?: Readonly<Record<string, StreamPosition>>): MaybePromise<SubscribeResult> {
+    for (const topic of topics) assertTopic(topic, this.limits.maxTopicBytes);
+    const result: SubscribeResult = {};
+    if (connection.socket === undefined) return result;
+    let waits: Array<Promise<void>> | undefined;
+    for (const topic of topics) {
+      let answer: MaybePromise<TopicPosition>;
+      if (connection.topics.has(topic)) {
+        answer = this.engine.history.top(topic);
+      } else {
+        connection.topics.add(topic);
+        this.followers.set(topic, (this.followers.get(topic) ?? 0) + 1);
+        answer = this.attach(connection, topic, positions !== undefined && Object.hasOwn(positions, topic) ? positions[topic] : undefined);
+        if (this.namespaces.match(topic).presence) this.announce(this.engine.presence.join(topic, connection));
+      }
+      if (answer instanceof Promise) (waits ??= []).push(answer.then((position) => void (result[topic] = position)));
+      else result[topic] = answer;
+    }
+    return waits === undefined ? result : Promise.all(waits).then(() => result);
+  }
+
+  unsubscribe(connection: Connection, topics: readonly string[]): void {
+    if (connection.socket === undefined) return;
+    for (const topic of topics) {
+      if (!connection.topics.delete(topic)) continue;
+      this.unfollow(connection, topic);
+      this.forget(connection, topic);
+    }
+  }
+
+  /**
+   * Replays what a subscribed topic published after `since` (the client saw a gap), then answers
+   * the topic's position. Throws ProtocolError(NOT_SUBSCRIBED) for a topic it does not follow.
+   */
+  replay(connection: Connection, topic: string, since: StreamPosition): MaybePromise<TopicPosition> {
+    if (!connection.topics.has(topic)) throw new ProtocolError(ErrorCode.NotSubscribed, 'not subscribed to this topic');
+    const read = this.engine.history.read(topic, since, this.limits.maxReplayMessages);
+    const send = (history: HistoryRead): TopicPosition => {
+      if (history.recovered && !connection.closed) {
+        for (const publication of history.publications) connection.sendPublication(topic, publication.seq, publication.payload);
+      }
+      return { epoch: history.epoch, seq: history.seq, recovered: history.recovered };
+    };
+    if (!(read instanceof Promise)) return send(read);
+    return read.then((history) => {
+      let position: TopicPosition | undefined;
+      connection.corked(() => (position = send(history)));
+      return position ?? { epoch: history.epoch, seq: history.seq, recovered: false };
+    });
+  }
+
+  /** The topic's last seq when the history store answers synchronously (for Gap notices). */
+  topSeq(topic: string): number | undefined {
+    const top = this.engine.history.top(topic);
+    return top instanceof Promise ? undefined : top.seq;
+  }
+
+  /** Retained publications of a topic: after `since` (all or nothing), or the latest `limit`. */
+  history(topic: string, since: StreamPosition | null, limit: number): MaybePromise<HistoryRead> {
+    assertTopic(topic, this.limits.maxTopicBytes);
+    return this.engine.history.read(topic, since, Math.min(limit, this.limits.maxReplayMessages));
+  }
+
+  /** Starts live delivery of a topic to a connection, with replay from `position` first. */
+  private attach(connection: Connection, topic: string, position: StreamPosition | undefined): MaybePromise<TopicPosition> {
+    const history = this.engine.history;
+    const read = position === undefined ? history.top(topic) : history.read(topic, position, this.limits.maxReplayMessages);
+    if (!(read instanceof Promise)) {
+      // Synchronous store: nothing can be published between the read and the native subscribe.
+      const answer = catchUp(connection, topic, position, read, undefined);
+      this.follow(connection, topic);
+      return answer;
+    }
+    // Async store: hold live publications for this connection until the read is back.
+    const waiting = this.pending.add(topic, connection);
+    (connection.attaching ??= new Set()).add(topic);
+    return read.then(
+      (answer) => {
+        this.pending.done(topic, waiting);
+        let answered: TopicPosition = { epoch: answer.epoch, seq: answer.seq };
+        // Left (or closed) while the read was in flight: unfollow already removed the mark.
+        if (connection.closed || connection.attaching?.delete(topic) !== true) return answered;
+        connection.corked(() => {
+          answered = catchUp(connection, topic, position, answer, waiting.held);
+          this.follow(connection, topic);
+        });
+        return answered;
+      },
+      (err: unknown) => {
+        this.pending.done(topic, waiting);
+        this.counters.storeErrors++;
+        if (connection.attaching?.delete(topic) === true && connection.topics.delete(topic)) this.forget(connection, topic);
+        throw err;
+      },
+    );
+  }
+
+  /** Delivery of a topic to a connection: native fan-out, or the slow lane while it lags. */
+  private follow(connection: Connection, topic: string): void {
+    if (connection.lag !== undefined) this.lanes.add(connection, topic);
+    else this.attachNative(connection, topic);
+  }
+
+  private unfollow(connection: Connection, topic: string): void {
+    if (connection.attaching?.delete(topic)) return; // never reached fan-out; the pending read sees it left
+    if (connection.lag !== undefined) this.lanes.remove(connection, topic);
+    else this.detachNative(connection, topic);
+  }
+
+  /** Native fan-out: from here on the transport sends the topic's publications to the socket. */
+  attachNative(connection: Connection, topic: string): void {
+    const socket = connection.socket;
+    if (socket !== undefined) this.fanout.subscribe(socket, topic, connection.wire.name);
+  }
+
+  /** Ends native fan-out to the connection (after close the transport has done it; only bookkeeping is left). */
+  detachNative(connection: Connection, topic: string): void {
+    this.fanout.unsubscribe(connection.socket, topic, connection.wire.name);
+  }
+
+  private forget(connection: Connection, topic: string): void {
+    const left = (this.followers.get(topic) ?? 1) - 1;
+    if (left > 0) this.followers.set(topic, left);
+    else this.followers.delete(topic);
+    if (this.namespaces.match(topic).presence) this.announce(this.engine.presence.leave(topic, connection));
+  }
+
+  /** Sends a Join or Leave (if one is due) to the topic's followers in every format. */
+  private announce(notice: JoinFrame | LeaveFrame | undefined): void {
+    if (notice === undefined) return;
+    for (const wire of this.wires) {
+      if (this.fanout.has(notice.topic, wire.name)) this.fanout.publish(notice.topic, wire.name, wire.presence(notice), wire.binary);
+    }
+  }
+}

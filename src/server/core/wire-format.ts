@@ -1,0 +1,20 @@
+/**
+ * What the topic core asks of a protocol front: the bytes of each thing it sends to subscribers,
+ * in one wire format. The core encodes a publication once per format that has subscribers on the
+ * topic and hands those bytes to the transport's native fan-out; it never builds frames itself, so
+ * a second wire protocol plugs in by adding formats.
+ */
+import type { JoinFrame, LeaveFrame } from '../../protocol/frames.js';
+
+export interface WireFormat {
+  /** Fan-out name of the format; unique per server (sockets follow topics per format). */
+  readonly name: string;
+  /** Whether its messages travel as binary WebSocket messages. */
+  readonly binary: boolean;
+  /** A publication. */
+  message(topic: string, seq: number, payload: Uint8Array): Uint8Array | string;
+  /** A Join or Leave notice on a presence topic. */
+  presence(notice: JoinFrame | LeaveFrame): Uint8Array | string;
+  /** A gap notice: the socket may have missed publications of `topic` up to `seq`. */
+  gap(topic: string, seq: number): Uint8Array | string;
+}

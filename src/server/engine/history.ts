@@ -1,0 +1,63 @@
+/**
+ * Topic streams: the epoch and sequence of every topic, and a bounded history of recent
+ * publications kept for recovery. The interface allows async implementations (a Redis store runs
+ * sequencing and retention in one script); MemoryHistoryStore (memory-history.ts) is synchronous
+ * so the in-memory publish path stays in one tick.
+ */
+import type { StreamPosition } from '../../protocol/frames.js';
+import type { HistoryLimits } from '../config/namespaces.js';
+
+/** One retained publication: its sequence number, packed data and publish time (ms since epoch). */
+export interface Publication {
+  readonly seq: number;
+  readonly payload: Uint8Array;
+  readonly time: number;
+}
+
+/** The answer to a history read. */
+export interface HistoryRead {
+  /** The topic's current epoch and last sequence number. */
+  readonly epoch: string;
+  readonly seq: number;
+  /**
+   * With a position: true when every publication after it is in `publications`. Without one:
+   * always true (the most recent retained publications were asked for).
+   */
+  readonly recovered: boolean;
+  /** Oldest first. Empty when not recovered. */
+  readonly publications: readonly Publication[];
+}
+
+export type MaybePromise<T> = T | Promise<T>;
+
+export interface HistoryStore {
+  /**
+   * Assigns the topic's next sequence number (1 for the first message of an epoch) and retains
+   * the publication within `retain` (or not at all when false). Returns the sequence number.
+   */
+  append(topic: string, payload: Uint8Array, retain: HistoryLimits | false): MaybePromise<number>;
+  /** The topic's epoch and last sequence number; starts a new epoch (seq 0) for an unknown topic. */
+  top(topic: string): MaybePromise<StreamPosition>;
+  /**
+   * With `since`: the publications after it, when they are all retained, the epoch matches and
+   * there are at most `limit` of them; otherwise `recovered: false` and none. Without `since`:
+   * the last `limit` retained publications.
+   */
+  read(topic: string, since: StreamPosition | null, limit: number): MaybePromise<HistoryRead>;
+  /**
+   * Lets the store ask whether a topic has subscribers, so that memory pressure never forgets the
+   * sequence of a topic someone is following (which would restart its seq under their feet).
+   */
+  setActiveCheck(isActive: (topic: string) => boolean): void;
+  /** Memory the store holds, in bytes, when it can tell (reported as a metric). */
+  readonly bytes?: number;
+  close(): MaybePromise<void>;
+}
+
+/** A history store that sequences synchronously (its reads may still be asynchronous). */
+export type SyncAppendHistoryStore = Omit<HistoryStore, 'append'> & {
+  append(topic: string, payload: Uint8Array, retain: HistoryLimits | false): number;
+  /** The epoch of a topic that has state (after `append` or `top`). */
+  epochOf(topic: string): string;
+};
+

@@ -1,0 +1,185 @@
+/**
+ * The in-memory history store: every topic's stream and retained publications in this process.
+ */
+import { randomBytes } from 'node:crypto';
+import type { StreamPosition } from '../../protocol/frames.js';
+import type { HistoryLimits } from '../config/namespaces.js';
+import type { HistoryRead, SyncAppendHistoryStore } from './history.js';
+import { TopicLog } from './topic-log.js';
+
+/** Settings of the in-memory store. */
+export interface MemoryHistoryOptions {
+  /** Memory budget for all topics' state and retained payloads, in bytes. @default 67108864 (64 MiB) */
+  maxBytes: number;
+  /** How often expired publications are freed, in ms (reads never return expired ones anyway). @default 5000 */
+  sweepIntervalMs: number;
+  /** Clock, for tests. @default Date.now */
+  now: () => number;
+}
+
+// Rough fixed cost of a topic's state (the stream object, its log object, the Map entry).
+const TOPIC_OVERHEAD_BYTES = 300;
+
+interface TopicStream {
+  readonly epoch: string;
+  seq: number;
+  /** Retained publications (consecutive seqs ending at `seq` when non-empty). */
+  readonly log: TopicLog;
+  /** Fixed cost of the topic's state, by the estimate above plus its name. */
+  readonly fixedBytes: number;
+  /** Budgeted bytes of this topic: fixedBytes plus what its log has allocated, as last accounted. */
+  bytes: number;
+  ttlMs: number;
+}
+
+const noActiveCheck = () => false;
+
+/**
+ * Streams and history in process memory. Bounded three ways: per topic by the namespace's size and
+ * TTL, and globally by `maxBytes`, which forgets the least recently published topics first (their
+ * retained publications, and their sequence too when nobody here subscribes to them). Payloads are
+ * copied into per-topic byte rings (topic-log.ts), so retention creates no garbage-collected
+ * object per publication.
+ */
+export class MemoryHistoryStore implements SyncAppendHistoryStore {
+  private readonly streams = new Map<string, TopicStream>();
+  private readonly options: MemoryHistoryOptions;
+  // Epochs are this store's boot id plus a counter, so a restart (new store) changes every epoch
+  // and a topic forgotten under memory pressure comes back with a new one.
+  private readonly bootId = randomBytes(6).toString('base64url');
+  private epochCounter = 0;
+  private totalBytes = 0;
+  private isActive: (topic: string) => boolean = noActiveCheck;
+  private readonly sweeper: ReturnType<typeof setInterval>;
+
+  constructor(options: Partial<MemoryHistoryOptions> = {}) {
+    this.options = { maxBytes: 64 * 1024 * 1024, sweepIntervalMs: 5000, now: Date.now, ...options };
+    this.sweeper = setInterval(() => this.sweep(), this.options.sweepIntervalMs);
+    this.sweeper.unref();
+  }
+
+  /** Budgeted bytes in use (topic state plus allocated history buffers). */
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  /** Number of topics with state. */
+  get topics(): number {
+    return this.streams.size;
+  }
+
+  setActiveCheck(isActive: (topic: string) => boolean): void {
+    this.isActive = isActive;
+  }
+
+  append(topic: string, payload: Uint8Array, retain: HistoryLimits | false): number {
+    const stream = this.streams.get(topic) ?? this.create(topic);
+    const seq = ++stream.seq;
+    // Re-insert so Map order is least-recently-published first (eviction order).
+    this.streams.delete(topic);
+    this.streams.set(topic, stream);
+    const log = stream.log;
+    if (retain === false) {
+      if (log.count > 0) {
+        log.clear();
+        this.account(stream);
+      }
+      return seq;
+    }
+    const now = this.options.now();
+    stream.ttlMs = retain.ttlMs;
+    log.push(seq, payload, now);
+    while (log.count > retain.size) log.shift();
+    this.expire(stream, now);
+    this.account(stream);
+    if (this.totalBytes > this.options.maxBytes) this.evict(topic);
+    return seq;
+  }
+
+  epochOf(topic: string): string {
+    return (this.streams.get(topic) ?? this.create(topic)).epoch;
+  }
+
+  top(topic: string): StreamPosition {
+    const stream = this.streams.get(topic) ?? this.create(topic);
+    return { epoch: stream.epoch, seq: stream.seq };
+  }
+
+  read(topic: string, since: StreamPosition | null, limit: number): HistoryRead {
+    const stream = this.streams.get(topic) ?? this.create(topic);
+    const { epoch, seq, log } = stream;
+    this.expire(stream, this.options.now());
+    if (since === null) return { epoch, seq, recovered: true, publications: log.slice(seq + 1 - limit) };
+    if (since.epoch !== epoch || since.seq > seq) return { epoch, seq, recovered: false, publications: [] };
+    const missed = seq - since.seq;
+    if (missed === 0) return { epoch, seq, recovered: true, publications: [] };
+    if (missed > limit) return { epoch, seq, recovered: false, publications: [] };
+    const oldest = log.count > 0 ? log.first : seq + 1;
+    if (oldest > since.seq + 1) return { epoch, seq, recovered: false, publications: [] };
+    return { epoch, seq, recovered: true, publications: log.slice(since.seq + 1) };
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+
+  private create(topic: string): TopicStream {
+    const epoch = `${this.bootId}${(this.epochCounter++).toString(36)}`;
+    const stream: TopicStream = { epoch, seq: 0, log: new TopicLog(), fixedBytes: TOPIC_OVERHEAD_BYTES + topic.length * 2, bytes: 0, ttlMs: 0 };
+    this.streams.set(topic, stream);
+    this.account(stream);
+    if (this.totalBytes > this.options.maxBytes) this.evict(topic);
+    return stream;
+  }
+
+  /** Brings a topic's budgeted bytes (fixed part plus its log's allocation) up to date. */
+  private account(stream: TopicStream): void {
+    const bytes = stream.fixedBytes + stream.log.allocatedBytes;
+    this.totalBytes += bytes - stream.bytes;
+    stream.bytes = bytes;
+  }
+
+  private expire(stream: TopicStream, now: number): void {
+    const log = stream.log;
+    const cutoff = now - stream.ttlMs;
+    const before = log.count;
+    while (log.count > 0 && log.oldestTime() <= cutoff) log.shift();
+    // An idle topic whose history expired gives its buffers back.
+    if (before > 0 && log.count === 0) {
+      log.clear();
+      this.account(stream);
+    }
+  }
+
+  /**
+   * Frees memory until under budget, least recently published topics first: their publications,
+   * and their whole state when no one here subscribes. `current` is the topic being written: when
+   * it alone is over what is left, its oldest publications go, down to a quarter of that allowance
+   * (so the next trims are amortised over many appends).
+   */
+  private evict(current: string): void {
+    for (const [topic, stream] of this.streams) {
+      if (this.totalBytes <= this.options.maxBytes) return;
+      if (topic === current) continue;
+      stream.log.clear();
+      this.account(stream);
+      if (!this.isActive(topic)) {
+        this.streams.delete(topic);
+        this.totalBytes -= stream.bytes;
+      }
+    }
+    const stream = this.streams.get(current);
+    if (stream === undefined || this.totalBytes <= this.options.maxBytes) return;
+    const allowance = this.options.maxBytes - (this.totalBytes - stream.bytes) - TOPIC_OVERHEAD_BYTES;
+    while (stream.log.count > 0 && stream.log.liveBytes * 4 > allowance) stream.log.shift();
+    stream.log.compact();
+    this.account(stream);
+  }
+
+  private sweep(): void {
+    const now = this.options.now();
+    for (const stream of this.streams.values()) {
+      if (stream.log.count > 0) this.expire(stream, now);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The native protocol's two wire formats (msgpack and JSON) as the topic core sees them: how a
+ * publication, a presence notice and a gap notice look on the wire. The msgpack format's fan-out
+ * name is the empty string, so msgpack sockets follow the bare topic (the common case pays for no
+ * extra name); JSON sockets follow a shadow name (see uws/fanout.ts).
+ */
+import { jsonCodec, jsonMessageFrame, msgpackCodec, msgpackMessageFrame } from '../../../protocol/codec.js';
+import { Kind, type Format } from '../../../protocol/frames.js';
+import type { ConnectionWire } from '../../connection/connection.js';
+import type { WireFormat } from '../../core/wire-format.js';
+
+export const msgpackWire: WireFormat = {
+  name: '',
+  binary: true,
+  message: msgpackMessageFrame,
+  presence: (notice) => msgpackCodec.encode(notice),
+  gap: (topic, seq) => msgpackCodec.encode({ kind: Kind.Gap, topic, seq }),
+};
+
+export const jsonWire: WireFormat = {
+  name: 'json',
+  binary: false,
+  message: jsonMessageFrame,
+  presence: (notice) => jsonCodec.encode(notice),
+  gap: (topic, seq) => jsonCodec.encode({ kind: Kind.Gap, topic, seq }),
+};
+
+/** The native formats, in the order the core encodes them. */
+export const NATIVE_WIRES: readonly WireFormat[] = [msgpackWire, jsonWire];
+
+const speaksMsgpack: ConnectionWire = { format: 'msgpack', wire: msgpackWire, codec: msgpackCodec };
+const speaksJson: ConnectionWire = { format: 'json', wire: jsonWire, codec: jsonCodec };
+
+/** How a native connection negotiated to `format` speaks. */
+export function nativeWire(format: Format): ConnectionWire {
+  return format === 'json' ? speaksJson : speaksMsgpack;
+}

@@ -1,0 +1,121 @@
+/**
+ * The native Switchboard v1 front: subprotocol negotiation, the Welcome frame, and each inbound
+ * message decoded (synchronously), rate-limited and handed frame by frame to the session rules.
+ */
+import { CloseCode, ErrorCode } from '../../../protocol/codes.js';
+import { ProtocolError, toError } from '../../../protocol/errors.js';
+import { Kind, PROTOCOL_VERSION, type ClientFrame, type WelcomeLimits } from '../../../protocol/frames.js';
+import { toClientFrame } from '../../../protocol/shapes.js';
+import { negotiateSubprotocol } from '../../../protocol/subprotocol.js';
+import type { ReportError } from '../../connection/hooks.js';
+import type { Connection } from '../../connection/connection.js';
+import type { Negotiated } from '../../connection/upgrade.js';
+import type { Lifecycle } from '../../core/lifecycle.js';
+import type { TrafficCounters } from '../../core/traffic.js';
+import type { ProtocolFront } from '../front.js';
+import { nativeWire, NATIVE_WIRES } from './formats.js';
+import type { Session } from './session.js';
+
+export interface NativeFrontDeps {
+  limits: WelcomeLimits;
+  session: Session;
+  lifecycle: Lifecycle;
+  traffic: TrafficCounters;
+  reportError: ReportError;
+}
+
+export class NativeFront implements ProtocolFront {
+  readonly wires = NATIVE_WIRES;
+  private readonly limits: WelcomeLimits;
+  private readonly session: Session;
+  private readonly lifecycle: Lifecycle;
+  private readonly traffic: TrafficCounters;
+  private readonly reportError: ReportError;
+
+  constructor(deps: NativeFrontDeps) {
+    this.limits = deps.limits;
+    this.session = deps.session;
+    this.lifecycle = deps.lifecycle;
+    this.traffic = deps.traffic;
+    this.reportError = deps.reportError;
+  }
+
+  negotiate(subprotocolHeader: string): Negotiated {
+    const negotiated = negotiateSubprotocol(subprotocolHeader);
+    return { speaks: nativeWire(negotiated.format), subprotocol: negotiated.selected ?? '', token: negotiated.token };
+  }
+
+  open(connection: Connection): void {
+    this.lifecycle.opened(connection);
+    connection.sendFrame({ kind: Kind.Welcome, connectionId: connection.id, serverTime: Date.now(), version: PROTOCOL_VERSION, limits: this.limits });
+    this.lifecycle.ready(connection);
+  }
+
+  message(connection: Connection, message: ArrayBuffer, isBinary: boolean): void {
+    const traffic = this.traffic;
+    traffic.messagesIn++;
+    traffic.bytesIn += message.byteLength;
+    connection.counters.messagesIn++;
+    connection.counters.bytesIn += message.byteLength;
+    const maxPayloadBytes = this.limits.maxPayloadBytes;
+    if (message.byteLength > maxPayloadBytes) {
+      connection.close(CloseCode.MessageTooBig, `message larger than ${maxPayloadBytes} bytes`);
+      return;
+    }
+    const guard = connection.guard;
+    if (guard !== undefined && !guard.allowBytes(message.byteLength)) return this.rateLimited(connection, 'byte rate limit exceeded');
+    if (isBinary !== connection.codec.binary) {
+      connection.close(CloseCode.UnsupportedData, connection.codec.binary ? 'msgpack mode takes binary messages' : 'JSON mode takes text messages');
+      return;
+    }
+    // The buffer is only valid during this call: decode synchronously, right here.
+    let values: unknown[];
+    try {
+      values = connection.codec.decode(new Uint8Array(message));
+    } catch (err) {
+      // An undecodable message counts as one frame, so garbage floods hit the same limit.
+      if (guard !== undefined && !guard.allowFrames(1)) this.rateLimited(connection, 'message rate limit exceeded');
+      else this.badFrame(connection, err);
+      return;
+    }
+    // Counted in frames, not messages: one message may carry many.
+    if (guard !== undefined && !guard.allowFrames(Math.max(1, values.length))) return this.rateLimited(connection, 'message rate limit exceeded');
+    for (const value of values) {
+      if (connection.closed) return;
+      let frame: ClientFrame;
+      try {
+        frame = toClientFrame(value);
+      } catch (err) {
+        this.badFrame(connection, err);
+        continue;
+      }
+      this.handle(connection, frame);
+    }
+  }
+
+  close(connection: Connection, code: number, reason: string): void {
+    this.lifecycle.closed(connection, code, reason);
+  }
+
+  private rateLimited(connection: Connection, reason: string): void {
+    this.traffic.rateLimited++;
+    connection.close(CloseCode.RateLimited, reason);
+  }
+
+  private badFrame(connection: Connection, err: unknown): void {
+    this.traffic.badFrames++;
+    connection.counters.badFrames++;
+    if (err instanceof ProtocolError) this.session.error(connection, err.requestId, err.code, err.message);
+    else this.session.error(connection, 0, ErrorCode.Internal, 'internal error');
+  }
+
+  private handle(connection: Connection, frame: ClientFrame): void {
+    try {
+      this.session.handle(connection, frame);
+    } catch (err) {
+      // Nothing may escape into the transport: report it and answer INTERNAL, the connection stays usable.
+      this.reportError(toError(err), connection);
+      if (!connection.closed) this.session.error(connection, 'id' in frame ? frame.id : 0, ErrorCode.Internal, 'internal error');
+    }
+  }
+}

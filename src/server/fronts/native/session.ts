@@ -1,0 +1,251 @@
+/**
+ * What the server does with each client frame: the protocol's request/answer rules for one
+ * connection. Throws nothing to the transport: every failure becomes an Error frame to the client.
+ */
+import { ErrorCode } from '../../../protocol/codes.js';
+import { LimitError, ProtocolError, SwitchboardError, toError } from '../../../protocol/errors.js';
+import { Kind, type ClientFrame, type HistoryFrame, type PresenceFrame, type PublishFrame, type RefreshFrame, type RpcFrame, type SendFrame, type SubscribeFrame } from '../../../protocol/frames.js';
+import { topicProblem } from '../../../protocol/topic.js';
+import type { ResolvedOptions } from '../../config/options.js';
+import type { Connection } from '../../connection/connection.js';
+import type { Hooks, ReportError } from '../../connection/hooks.js';
+import type { Permissions } from '../../connection/permissions.js';
+import type { Refresher } from '../../connection/token-refresh.js';
+import type { Publisher } from '../../core/publisher.js';
+import type { TopicCore } from '../../core/topic-core.js';
+import type { PresenceStore } from '../../engine/engine.js';
+import type { PublishResult } from '../../engine/engine.js';
+
+/** The checks the session calls: subscribe permissions and token refresh. */
+export interface SessionGuards {
+  permissions: Permissions;
+  refresh: Refresher;
+}
+
+/** What the session works with. */
+export interface SessionDeps {
+  core: TopicCore;
+  publisher: Publisher;
+  presence: PresenceStore;
+  options: ResolvedOptions;
+  hooks: Hooks;
+  report: ReportError;
+  guards: SessionGuards;
+}
+
+export class Session {
+  private readonly core: TopicCore;
+  private readonly publisher: Publisher;
+  private readonly presenceStore: PresenceStore;
+  private readonly options: ResolvedOptions;
+  private readonly hooks: Hooks;
+  private readonly report: ReportError;
+  private readonly guards: SessionGuards;
+
+  constructor(deps: SessionDeps) {
+    this.core = deps.core;
+    this.publisher = deps.publisher;
+    this.presenceStore = deps.presence;
+    this.options = deps.options;
+    this.hooks = deps.hooks;
+    this.report = deps.report;
+    this.guards = deps.guards;
+  }
+
+  /** Handles one validated frame. Runs inside the transport's message callback (already corked). */
+  handle(connection: Connection, frame: ClientFrame): void {
+    switch (frame.kind) {
+      case Kind.Subscribe:
+        return this.subscribe(connection, frame);
+      case Kind.Unsubscribe:
+        this.core.unsubscribe(connection, frame.topics);
+        return this.ack(connection, frame.id, null);
+      case Kind.Publish:
+        return this.publish(connection, frame);
+      case Kind.Rpc:
+        return this.rpc(connection, frame);
+      case Kind.Ping:
+        return this.ack(connection, frame.id, Date.now());
+      case Kind.Send:
+        return this.sendToHook(connection, frame);
+      case Kind.Refresh:
+        return this.refresh(connection, frame);
+      case Kind.Presence:
+        return this.presence(connection, frame);
+      case Kind.History:
+        return this.history(connection, frame);
+      default: {
+        const unreachable: never = frame;
+        throw new Error(`unhandled frame ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  /** Answers a request with an Error frame (id 0 = a notice not tied to a request). */
+  error(connection: Connection, id: number, code: number, message: string, later = false): void {
+    const frame = { kind: Kind.Error, id, code, message } as const;
+    if (later) connection.sendFrameLater(frame);
+    else connection.sendFrame(frame);
+  }
+
+  private ack(connection: Connection, id: number, data: unknown, later = false): void {
+    if (id === 0) return;
+    const frame = { kind: Kind.Reply, id, data } as const;
+    if (later) connection.sendFrameLater(frame);
+    else connection.sendFrame(frame);
+  }
+
+  private subscribe(connection: Connection, frame: SubscribeFrame, permitted = false): void {
+    // Namespace subscribe rules (permissions.ts) first; token checks resume here, corked, once verified.
+    const deny = (message: string) => this.error(connection, frame.id, ErrorCode.Forbidden, message);
+    if (!permitted && !this.guards.permissions.admit(connection, frame, () => this.subscribe(connection, frame, true), deny)) return;
+    // All or nothing: a bad topic or the limit refuses the whole frame.
+    for (const topic of frame.topics) {
+      const problem = topicProblem(topic, this.options.maxTopicBytes);
+      if (problem !== null) return this.error(connection, frame.id, ErrorCode.InvalidTopic, `${problem}: ${JSON.stringify(topic.slice(0, 64))}`);
+    }
+    let added = 0;
+    for (const topic of new Set(frame.topics)) if (!connection.topics.has(topic)) added++;
+    if (connection.topics.size + added > this.options.maxSubscriptions) {
+      return this.error(connection, frame.id, ErrorCode.LimitExceeded, `at most ${this.options.maxSubscriptions} subscriptions per connection`);
+    }
+    this.answer(connection, frame.id, () => this.core.subscribe(connection, frame.topics, frame.positions));
+  }
+
+  private history(connection: Connection, frame: HistoryFrame): void {
+    this.answer(connection, frame.id, () => this.core.replay(connection, frame.topic, { epoch: frame.epoch, seq: frame.seq }));
+  }
+
+  /**
+   * Answers a request whose work may finish later (an async history store): a ProtocolError is
+   * the client's (its code), anything else is ours (INTERNAL, details only in the log).
+   */
+  private answer(connection: Connection, id: number, run: () => unknown): void {
+    let result: unknown;
+    try {
+      result = run();
+    } catch (err) {
+      if (err instanceof ProtocolError) return this.error(connection, id, err.code, err.message);
+      return this.failed(connection, id, err, false, 'request failed');
+    }
+    if (!isPromiseLike(result)) return this.ack(connection, id, result);
+    result.then(
+      (value) => {
+        if (!connection.closed) this.ack(connection, id, value, true);
+      },
+      (err: unknown) => {
+        if (err instanceof ProtocolError) {
+          if (!connection.closed) this.error(connection, id, err.code, err.message, true);
+        } else this.failed(connection, id, err, true, 'request failed');
+      },
+    );
+  }
+
+  private publish(connection: Connection, frame: PublishFrame): void {
+    const rule = this.core.namespaces.match(frame.topic).publish;
+    if (rule === 'nobody' || (rule === 'authenticated' && connection.userId === null)) {
+      return this.error(connection, frame.id, ErrorCode.Forbidden, 'publishing to this topic is not allowed');
+    }
+    let published: PublishResult | Promise<PublishResult>;
+    try {
+      // The publisher validates the topic (INVALID_TOPIC) and the namespace's size limit on every
+      // client publish; no second check here.
+      published = this.publisher.publish(frame.topic, frame.data, { fromClient: true });
+    } catch (err) {
+      if (err instanceof ProtocolError || err instanceof LimitError) return this.error(connection, frame.id, err.code, err.message);
+      return this.failed(connection, frame.id, err, false, 'publish failed');
+    }
+    if (!(published instanceof Promise)) return this.ack(connection, frame.id, published.seq);
+    published.then(
+      (value) => this.ack(connection, frame.id, value.seq, true),
+      (err: unknown) => this.failed(connection, frame.id, err, true, 'publish failed'),
+    );
+  }
+
+  /** Who is on a topic: only for a subscribed topic (NOT_SUBSCRIBED) of a presence-enabled namespace (UNSUPPORTED). */
+  private presence(connection: Connection, frame: PresenceFrame): void {
+    if (!connection.topics.has(frame.topic)) return this.error(connection, frame.id, ErrorCode.NotSubscribed, 'presence is answered only for subscribed topics');
+    if (!this.core.namespaces.match(frame.topic).presence) return this.error(connection, frame.id, ErrorCode.Unsupported, 'presence is not enabled for this topic');
+    this.ack(connection, frame.id, this.presenceStore.info(frame.topic));
+  }
+
+  /** A broker or store failure is ours, not the client's: INTERNAL, details only in the log. */
+  private failed(connection: Connection, id: number, err: unknown, later: boolean, message: string): void {
+    this.report(toError(err), connection);
+    if (!connection.closed) this.error(connection, id, ErrorCode.Internal, message, later);
+  }
+
+  private rpc(connection: Connection, frame: RpcFrame): void {
+    const handlers = this.hooks.rpc;
+    // Own properties only: "constructor" or "__proto__" must not reach Object.prototype.
+    const handler = handlers !== undefined && Object.hasOwn(handlers, frame.method) ? handlers[frame.method] : undefined;
+    if (handler === undefined) return this.error(connection, frame.id, ErrorCode.NotFound, `no rpc method "${frame.method.slice(0, 64)}"`);
+    this.settle(connection, frame.id, () => handler(connection, frame.data), true);
+  }
+
+  private refresh(connection: Connection, frame: RefreshFrame): void {
+    this.settle(connection, frame.id, () => this.guards.refresh(connection, frame.token), true);
+  }
+
+  private sendToHook(connection: Connection, frame: SendFrame): void {
+    const onMessage = this.hooks.onMessage;
+    if (onMessage === undefined) return this.error(connection, frame.id, ErrorCode.Unsupported, 'this server has no onMessage handler');
+    this.settle(connection, frame.id, () => onMessage(connection, frame.data), false);
+  }
+
+  /**
+   * Runs an application handler and answers the request with its result (or null when
+   * `replyWithResult` is false), an error code it chose (SwitchboardError), HANDLER_FAILED, or
+   * TIMEOUT. Sync results are answered in the same corked callback; async ones after checking
+   * the socket is still open.
+   */
+  private settle(connection: Connection, id: number, run: () => unknown, replyWithResult: boolean): void {
+    const timeoutMs = this.options.rpcTimeoutMs;
+    let result: unknown;
+    try {
+      result = run();
+    } catch (err) {
+      return this.fail(connection, id, err);
+    }
+    const reply = (value: unknown, later: boolean) => this.ack(connection, id, replyWithResult ? value : null, later);
+    if (!isPromiseLike(result)) return reply(result, false);
+    if (id === 0) {
+      // Nobody waits for an answer: no timeout, but a failure is still reported (as a notice).
+      Promise.resolve(result).catch((err: unknown) => this.fail(connection, 0, err, true));
+      return;
+    }
+    let done = false;
+    const timer = setTimeout(() => {
+      done = true;
+      if (!connection.closed) this.error(connection, id, ErrorCode.Timeout, `handler did not answer within ${timeoutMs} ms`, true);
+    }, timeoutMs);
+    Promise.resolve(result).then(
+      (value) => {
+        clearTimeout(timer);
+        if (!done && !connection.closed) reply(value, true);
+        done = true;
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        if (!done) this.fail(connection, id, err, true);
+        // Already answered with TIMEOUT: still let the application hear about a real failure.
+        else if (!(err instanceof SwitchboardError)) this.report(toError(err), connection);
+        done = true;
+      },
+    );
+  }
+
+  private fail(connection: Connection, id: number, err: unknown, later = false): void {
+    if (err instanceof SwitchboardError) {
+      if (!connection.closed) this.error(connection, id, err.code, err.message, later);
+      return;
+    }
+    // Unexpected errors stay on the server: the client learns only that the handler failed.
+    this.report(toError(err), connection);
+    if (!connection.closed) this.error(connection, id, ErrorCode.HandlerFailed, 'handler failed', later);
+  }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}

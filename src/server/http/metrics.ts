@@ -1,0 +1,72 @@
+/**
+ * Prometheus metrics (prom-client). The hot path only bumps plain integers (core, traffic and
+ * connection counters); prom-client reads them at scrape time through collect callbacks.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SlowConsumerCounters } from '../core/slow-consumers.js';
+import type { CoreCounters } from '../core/topic-core.js';
+import type { TrafficCounters } from '../core/traffic.js';
+
+/** What the metrics read at scrape time. */
+export interface MetricSources {
+  /** Open connections. */
+  connections(): number;
+  /** Connections ever accepted. */
+  connectionsOpened(): number;
+  core: CoreCounters;
+  lanes: SlowConsumerCounters;
+  traffic: TrafficCounters;
+  /** Bytes the history store accounts for, when it reports it. */
+  historyBytes(): number;
+}
+
+/** A registry of this server's metrics (one per server, so several servers can share a process). */
+export function createMetrics(sources: MetricSources): Registry {
+  const { core, lanes, traffic } = sources;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'switchboard_process_' });
+
+  const counter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        // Counters only go up; reset-then-inc mirrors our own monotonic integer.
+        this.reset();
+        this.inc(read());
+      },
+    });
+
+  new Gauge({
+    name: 'switchboard_connections',
+    help: 'Open WebSocket connections',
+    registers: [registry],
+    collect() {
+      this.set(sources.connections());
+    },
+  });
+  counter('switchboard_connections_opened_total', 'WebSocket connections accepted', () => sources.connectionsOpened());
+  counter('switchboard_upgrades_refused_total', 'WebSocket upgrades refused (origin, limits, auth)', () => traffic.upgradesRefused);
+  counter('switchboard_rate_limited_total', 'Connections closed with 4002 and HTTP API requests answered 429 for a rate limit', () => traffic.rateLimited);
+  counter('switchboard_messages_in_total', 'WebSocket messages received from clients', () => traffic.messagesIn);
+  counter('switchboard_bytes_in_total', 'WebSocket bytes received from clients', () => traffic.bytesIn);
+  counter('switchboard_bad_frames_total', 'Client frames answered with BAD_FRAME or UNKNOWN_KIND', () => traffic.badFrames);
+  counter('switchboard_publications_total', 'Publications fanned out by this server', () => core.publications);
+  counter('switchboard_published_bytes_total', 'Payload bytes of publications fanned out', () => core.publishedBytes);
+  counter('switchboard_slow_consumers_lagged_total', 'Sockets moved to the slow lane (drop/conflate policies)', () => lanes.lagged);
+  counter('switchboard_slow_consumers_closed_total', 'Sockets closed with SLOW_CONSUMER (4003)', () => lanes.closed);
+  counter('switchboard_slow_consumer_skipped_total', 'Publications skipped for lagging sockets (drop policy; recoverable from history)', () => lanes.skipped);
+  counter('switchboard_slow_consumer_conflated_total', 'Publications replaced by a newer one for lagging sockets (conflate policy)', () => lanes.conflated);
+  counter('switchboard_history_store_errors_total', 'History store reads that failed while attaching a subscription', () => core.storeErrors);
+  new Gauge({
+    name: 'switchboard_history_bytes',
+    help: 'Bytes budgeted by the in-memory history store (state and retained payloads)',
+    registers: [registry],
+    collect() {
+      this.set(sources.historyBytes());
+    },
+  });
+  counter('switchboard_http_publishes_total', 'Publications received through the HTTP API', () => traffic.httpPublishes);
+  return registry;
+}

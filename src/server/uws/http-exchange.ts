@@ -1,0 +1,84 @@
+/**
+ * One HTTP request/response on uWS, made abort-safe: reads the body with a size limit and never
+ * touches the response after the client went away or after it was answered.
+ */
+import { ErrorCode } from '../../protocol/codes.js';
+import { LimitError } from '../../protocol/errors.js';
+import { errorAnswer } from '../http/errors.js';
+import type { HttpExchange } from '../transport.js';
+import type { HttpResponse } from './binding.js';
+
+export class UwsHttpExchange implements HttpExchange {
+  /** True once the peer disconnected; the response must not be touched. */
+  aborted = false;
+  /** True once a response was written. */
+  answered = false;
+  /** Called once if the peer disconnects first (uWS keeps only one onAborted handler per response: this is it). */
+  onAbort: (() => void) | undefined;
+
+  constructor(readonly res: HttpResponse) {
+    res.onAborted(() => {
+      this.aborted = true;
+      this.onAbort?.();
+    });
+  }
+
+  /** Whether the response can still be written. */
+  get open(): boolean {
+    return !this.aborted && !this.answered;
+  }
+
+  /**
+   * Reads the whole body, rejecting with LimitError(PAYLOAD_TOO_LARGE) past `limit` bytes. If the
+   * request is aborted the promise never settles (uWS stops calling onData) and is collected with it.
+   */
+  readBody(limit: number, declaredLength: number): Promise<Buffer> {
+    if (declaredLength > limit) return Promise.reject(tooLarge(limit));
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let failed = false;
+      this.res.onData((chunk, isLast) => {
+        if (failed) return;
+        size += chunk.byteLength;
+        if (size > limit) {
+          failed = true;
+          reject(tooLarge(limit));
+          return;
+        }
+        // uWS reuses the chunk's memory after this callback returns: copy it now.
+        chunks.push(Buffer.from(new Uint8Array(chunk)));
+        if (isLast) resolve(Buffer.concat(chunks, size));
+      });
+    });
+  }
+
+  /** Answers with a JSON body. No-op when aborted or already answered. */
+  json(status: string, body: unknown, closeConnection = false): void {
+    this.send(status, 'application/json', JSON.stringify(body), closeConnection);
+  }
+
+  /** Answers with a body of the given content type. No-op when aborted or already answered. */
+  send(status: string, contentType: string, body: string, closeConnection = false, headers: Record<string, string> = {}): void {
+    if (!this.open) return;
+    this.answered = true;
+    this.res.cork(() => {
+      this.res.writeStatus(status).writeHeader('Content-Type', contentType);
+      for (const [name, value] of Object.entries(headers)) this.res.writeHeader(name, value);
+      this.res.end(body, closeConnection);
+    });
+  }
+
+  /**
+   * Answers with `{error, code}` for a thrown error: SwitchboardErrors keep their code and message;
+   * anything else is a 500 without details.
+   */
+  fail(err: unknown, headers: Record<string, string> = {}, closeConnection = false): void {
+    const answer = errorAnswer(err);
+    this.send(answer.status, 'application/json', answer.body, closeConnection || answer.close, { ...headers, ...answer.headers });
+  }
+}
+
+function tooLarge(limit: number): LimitError {
+  return new LimitError(ErrorCode.PayloadTooLarge, `body larger than ${limit} bytes`);
+}

@@ -1,0 +1,45 @@
+/**
+ * HTTP routes on a uWS app: each request's method, URL, query, parameters, headers and peer are
+ * captured synchronously (uWS's HttpRequest dies with the callback) into a plain HttpRequestInfo,
+ * and the response is wrapped in an abort-safe exchange.
+ */
+import { addressText } from '../connection/net-address.js';
+import type { HttpHandler, HttpRequestInfo, HttpRouter } from '../transport.js';
+import type { HttpRequest, HttpResponse, TemplatedApp } from './binding.js';
+import { UwsHttpExchange } from './http-exchange.js';
+
+// The headers the HTTP routes read. uWS has no cheap way to list headers, and copying every one
+// for every request would cost the publish path; a route that needs another adds it here.
+const CAPTURED_HEADERS = ['authorization', 'content-type', 'content-length', 'idempotency-key', 'x-forwarded-for'] as const;
+
+function capture(req: HttpRequest, res: HttpResponse, parameterCount: number): HttpRequestInfo {
+  const headers: Record<string, string> = {};
+  for (const name of CAPTURED_HEADERS) headers[name] = req.getHeader(name);
+  const parameters: string[] = [];
+  for (let i = 0; i < parameterCount; i++) parameters.push(req.getParameter(i) ?? '');
+  return {
+    method: req.getCaseSensitiveMethod?.() ?? req.getMethod(),
+    url: req.getUrl(),
+    query: req.getQuery() ?? '',
+    parameters,
+    header: (name) => headers[name] ?? '',
+    peerAddress: addressText(res.getRemoteAddressAsText()),
+  };
+}
+
+function parameterCount(pattern: string): number {
+  return pattern.split('/').filter((part) => part.startsWith(':')).length;
+}
+
+/** An HttpRouter that registers on a uWS app. */
+export function uwsRouter(app: TemplatedApp): HttpRouter {
+  const wrap = (pattern: string, handler: HttpHandler) => {
+    const count = parameterCount(pattern);
+    return (res: HttpResponse, req: HttpRequest) => handler(new UwsHttpExchange(res), capture(req, res, count));
+  };
+  return {
+    get: (pattern, handler) => void app.get(pattern, wrap(pattern, handler)),
+    post: (pattern, handler) => void app.post(pattern, wrap(pattern, handler)),
+    any: (pattern, handler) => void app.any(pattern, wrap(pattern, handler)),
+  };
+}

@@ -1,0 +1,49 @@
+/** The uWS implementation of the server transport: one uWS app, its fan-out, routes and listen socket. */
+import type { ServerTransport } from '../listener.js';
+import { closeListenSocket, describeUws, listenExclusive, listenPort, loadUws, type ListenSocket } from './binding.js';
+import { UwsFanout } from './fanout.js';
+import { uwsRouter } from './router.js';
+import { createSocketBehavior } from './socket-behavior.js';
+
+export function createUwsTransport(): ServerTransport {
+  const binding = loadUws();
+  const app = binding.uws.App();
+  let listenSocket: ListenSocket | undefined;
+
+  return {
+    build: {
+      name: binding.name,
+      version: binding.version,
+      tls: binding.tls,
+      compression: binding.compression,
+      skipped: binding.skipped,
+      description: describeUws(binding),
+    },
+    fanout: new UwsFanout(app),
+    router: uwsRouter(app),
+
+    websocket(pattern, front, upgrader, options) {
+      app.ws(pattern, createSocketBehavior({ options, front, upgrader, compressionDisabled: binding.uws.DISABLED }));
+    },
+
+    async listen(host, port, exclusive) {
+      if (listenSocket) throw new Error('server is already listening');
+      const socket = await new Promise<ListenSocket | false>((resolve) => {
+        if (exclusive) listenExclusive(binding, app, host, port, resolve);
+        else app.listen(host, port, resolve);
+      });
+      if (socket === false) throw new Error(`could not listen on ${host}:${port} (address in use or not permitted)`);
+      listenSocket = socket;
+      return listenPort(binding, socket);
+    },
+
+    stopListening() {
+      if (listenSocket) closeListenSocket(binding, listenSocket);
+      listenSocket = undefined;
+    },
+
+    close() {
+      app.close?.();
+    },
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * The engine conformance suite: the contract of src/server/engine/engine.ts as tests, run by every
+ * engine (memory.test.ts now; a distributed engine runs the same cases). Each case gets a fresh,
+ * started engine from the factory and closes it afterwards. Nothing here depends on how an engine
+ * works inside: only on what it delivers, answers and retains.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Engine, EngineSink, PresenceSubject } from '../../src/server/engine/engine.js';
+import type { HistoryLimits } from '../../src/server/config/namespaces.js';
+
+/** How a test file hands its engine to the suite. */
+export interface EngineFactory {
+  /** Name shown in the test output. */
+  name: string;
+  /** A new engine, not yet started. */
+  newEngine: () => Engine | Promise<Engine>;
+}
+
+/** What the sink saw. */
+interface Delivered {
+  topic: string;
+  epoch: string;
+  seq: number;
+  payload: number[];
+}
+
+const keep: HistoryLimits = { size: 100, ttlMs: 60_000 };
+const bytes = (...values: number[]) => Uint8Array.from(values);
+const seqOf = async (result: unknown) => (await result as { seq: number }).seq;
+
+async function started(factory: EngineFactory, active: (topic: string) => boolean = () => false) {
+  const engine = await factory.newEngine();
+  const delivered: Delivered[] = [];
+  const sink: EngineSink = {
+    deliver: (topic, epoch, seq, payload) => delivered.push({ topic, epoch, seq, payload: [...payload] }),
+    isActive: active,
+  };
+  await engine.start(sink);
+  return { engine, delivered };
+}
+
+/** Waits until `check` holds (deliveries of a distributed engine arrive asynchronously). */
+async function eventually(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const subject = (id: string, userId: string | null, info?: unknown): PresenceSubject => ({ id, userId, claims: info === undefined ? {} : { info } });
+
+export function runEngineConformance(factory: EngineFactory): void {
+  describe(`engine conformance: ${factory.name}`, () => {
+    test('assigns seqs from 1 per topic and delivers each publication once, in order, with its epoch and bytes', async () => {
+      const { engine, delivered } = await started(factory);
+      assert.equal(await seqOf(engine.publish('a', bytes(1), { retain: keep })), 1);
+      assert.equal(await seqOf(engine.publish('a', bytes(2), { retain: keep })), 2);
+      assert.equal(await seqOf(engine.publish('b', bytes(3), { retain: false })), 1, 'topics are sequenced independently');
+      await eventually(() => delivered.length === 3, 'three deliveries');
+      const epochA = (await engine.history.top('a')).epoch;
+      assert.deepEqual(
+        delivered.filter((d) => d.topic === 'a'),
+        [
+          { topic: 'a', epoch: epochA, seq: 1, payload: [1] },
+          { topic: 'a', epoch: epochA, seq: 2, payload: [2] },
+        ],
+      );
+      assert.deepEqual(delivered.filter((d) => d.topic === 'b').map((d) => [d.seq, d.payload]), [[1, [3]]]);
+      await engine.close();
+    });
+
+    test('many publications in flight on one topic get distinct seqs and are delivered in seq order', async () => {
+      const { engine, delivered } = await started(factory);
+      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => engine.publish('burst', bytes(i % 256), { retain: keep })));
+      assert.deepEqual(results.map((r) => r.seq).sort((x, y) => x - y), Array.from({ length: 200 }, (_, i) => i + 1));
+      await eventually(() => delivered.length === 200, '200 deliveries');
+      assert.deepEqual(delivered.map((d) => d.seq), Array.from({ length: 200 }, (_, i) => i + 1));
+      await engine.close();
+    });
+
+    test('an unknown topic is at seq 0 of a stable epoch; the epoch does not change while publishing', async () => {
+      const { engine } = await started(factory);
+      const before = await engine.history.top('fresh');
+      assert.equal(before.seq, 0);
+      await engine.publish('fresh', bytes(1), { retain: keep });
+      const after = await engine.history.top('fresh');
+      assert.deepEqual(after, { epoch: before.epoch, seq: 1 });
+      await engine.close();
+    });
+
+    test('history: latest N without a position; everything after a position, all or nothing', async () => {
+      const { engine } = await started(factory);
+      for (let i = 1; i <= 5; i++) await engine.publish('h', bytes(i), { retain: keep });
+      const { epoch } = await engine.history.top('h');
+      const latest = await engine.history.read('h', null, 2);
+      assert.deepEqual(latest.publications.map((p) => [p.seq, [...p.payload]]), [[4, [4]], [5, [5]]]);
+      assert.equal(latest.recovered, true);
+      const after = await engine.history.read('h', { epoch, seq: 2 }, 10);
+      assert.deepEqual({ ...after, publications: after.publications.map((p) => p.seq) }, { epoch, seq: 5, recovered: true, publications: [3, 4, 5] });
+      assert.ok(after.publications.every((p) => typeof p.time === 'number' && p.time > 0), 'publications carry their time');
+      assert.deepEqual((await engine.history.read('h', { epoch, seq: 5 }, 10)).publications, [], 'up to date: nothing to send');
+      assert.equal((await engine.history.read('h', { epoch, seq: 5 }, 10)).recovered, true);
+      const tooMany = await engine.history.read('h', { epoch, seq: 0 }, 3);
+      assert.deepEqual([tooMany.recovered, tooMany.publications.length], [false, 0], 'more missed than the limit: not recovered, none sent');
+      const otherEpoch = await engine.history.read('h', { epoch: `${epoch}x`, seq: 4 }, 10);
+      assert.deepEqual([otherEpoch.recovered, otherEpoch.publications.length, otherEpoch.seq], [false, 0, 5]);
+      const ahead = await engine.history.read('h', { epoch, seq: 9 }, 10);
+      assert.equal(ahead.recovered, false, 'a position ahead of the stream is not recoverable');
+      await engine.close();
+    });
+
+    test('retention: the namespace size keeps the newest; retain false keeps none but still sequences', async () => {
+      const { engine } = await started(factory);
+      for (let i = 1; i <= 6; i++) await engine.publish('small', bytes(i), { retain: { size: 3, ttlMs: 60_000 } });
+      const { epoch } = await engine.history.top('small');
+      assert.deepEqual((await engine.history.read('small', null, 10)).publications.map((p) => p.seq), [4, 5, 6]);
+      assert.equal((await engine.history.read('small', { epoch, seq: 2 }, 10)).recovered, false, 'seq 3 is gone');
+      assert.equal((await engine.history.read('small', { epoch, seq: 3 }, 10)).recovered, true);
+      await engine.publish('none', bytes(1), { retain: false });
+      assert.equal(await seqOf(engine.publish('none', bytes(2), { retain: false })), 2);
+      assert.deepEqual((await engine.history.read('none', null, 10)).publications, []);
+      await engine.close();
+    });
+
+    test('retention: publications older than the TTL are not returned', async () => {
+      const { engine } = await started(factory);
+      await engine.publish('ttl', bytes(1), { retain: { size: 10, ttlMs: 40 } });
+      assert.equal((await engine.history.read('ttl', null, 10)).publications.length, 1);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      assert.deepEqual((await engine.history.read('ttl', null, 10)).publications, []);
+      assert.equal((await engine.history.top('ttl')).seq, 1, 'the stream keeps its seq');
+      await engine.close();
+    });
+
+    test('idempotency: a key repeated on a topic publishes once and answers the first seq', async () => {
+      const { engine, delivered } = await started(factory);
+      assert.deepEqual(await engine.publish('i', bytes(1), { retain: keep, idempotencyKey: 'k' }), { seq: 1, duplicate: false });
+      assert.deepEqual(await engine.publish('i', bytes(1), { retain: keep, idempotencyKey: 'k' }), { seq: 1, duplicate: true });
+      assert.deepEqual(await engine.publish('i', bytes(2), { retain: keep, idempotencyKey: 'other' }), { seq: 2, duplicate: false });
+      assert.deepEqual(await engine.publish('j', bytes(1), { retain: keep, idempotencyKey: 'k' }), { seq: 1, duplicate: false }, 'keys are per topic');
+      await eventually(() => delivered.length === 3, 'three deliveries');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(delivered.length, 3, 'the duplicate was never delivered');
+      await engine.close();
+    });
+
+    test('presence: one member per user, a Join on the first connection and a Leave on the last', async () => {
+      const { engine } = await started(factory);
+      const presence = engine.presence;
+      assert.equal(presence.join('room', subject('c1', 'ann', { name: 'Ann' }))?.userId, 'ann');
+      assert.equal(presence.join('room', subject('c2', 'ann')), undefined, 'second connection of the same user: no Join');
+      assert.equal(presence.join('room', subject('c3', null))?.connectionId, 'c3', 'anonymous connections are members of their own');
+      const info = presence.info('room');
+      assert.deepEqual([info.users, info.connections], [2, 3]);
+      assert.deepEqual(info.members.find((m) => m.connectionId === 'c1')?.info, { name: 'Ann' });
+      assert.equal(presence.leave('room', subject('c1', 'ann')), undefined, 'ann still has c2');
+      assert.equal(presence.leave('room', subject('c2', 'ann'))?.userId, 'ann');
+      assert.equal(presence.leave('room', subject('c2', 'ann')), undefined, 'leaving twice announces nothing');
+      assert.deepEqual([presence.info('room').users, presence.info('nobody').users], [1, 0]);
+      await engine.close();
+    });
+
+    test('after close nothing more is delivered', async () => {
+      const { engine, delivered } = await started(factory);
+      await engine.close();
+      try {
+        await engine.publish('closed', bytes(1), { retain: keep });
+      } catch {
+        // An engine may refuse publishing after close; it must not deliver.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(delivered, []);
+    });
+  });
+}
