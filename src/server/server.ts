@@ -17,6 +17,7 @@ import { createAuthenticator } from './connection/auth.js';
 import { createClientAddressResolver } from './connection/client-address.js';
 import type { Client, Connection } from './connection/connection.js';
 import { Permissions } from './connection/permissions.js';
+import { createRefusalLog } from './connection/refusal-log.js';
 import { createRefresher } from './connection/token-refresh.js';
 import { createTokenVerifier } from './connection/token-verifier.js';
 import { createUpgrader } from './connection/upgrade.js';
@@ -174,6 +175,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     negotiate: (header) => front.negotiate(header),
     nextId: () => `${idPrefix}-${(nextId++).toString(36)}`,
     onRefused: () => traffic.upgradesRefused++,
+    onRefusal: createRefusalLog(logger),
     onUnexpected: (error) => reportError(error),
   });
   transport.websocket('/*', front, upgrader, options);

@@ -1,7 +1,8 @@
 /**
- * Attempts a WebSocket upgrade and reports how the server answered: 101, or the status, headers
- * and body of a refusal. Security tests assert refusals (401/403/429/503/504) exactly, which the
- * SDK and RawClient cannot show because a refused upgrade never becomes a socket.
+ * Attempts a WebSocket upgrade and reports how the server answered: the HTTP status and body of a
+ * refusal (429/503), or 101 and then either the first message (an accepted connection's Welcome)
+ * or the close code and reason of a connection refused after the upgrade (authentication and
+ * origin refusals, 4001/4004/4503/4504/4505). Security tests assert both exactly.
  */
 import WebSocket from 'ws';
 
@@ -11,14 +12,20 @@ export interface UpgradeOutcome {
   body: string;
   /** Parsed `{error, code}` body of a refusal. */
   json: { error?: string; code?: string } | undefined;
+  /** After 101: the close that came instead of a first message, if the server refused that way. */
+  close?: { code: number; reason: string };
 }
 
 export function upgradeStatus(url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<UpgradeOutcome> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers });
     ws.on('open', () => {
-      ws.close();
-      resolve({ status: 101, headers: {}, body: '', json: undefined });
+      // Accepted connections are sent a Welcome first; refused ones are closed at once.
+      ws.once('message', () => {
+        ws.close();
+        resolve({ status: 101, headers: {}, body: '', json: undefined });
+      });
+      ws.once('close', (code, reason) => resolve({ status: 101, headers: {}, body: '', json: undefined, close: { code, reason: reason.toString() } }));
     });
     ws.on('unexpected-response', (_req, res) => {
       let body = '';

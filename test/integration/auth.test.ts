@@ -6,28 +6,11 @@ import { AuthError, ErrorCode } from '../../src/protocol/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { sleep, startServer, waitFor } from '../helpers/server.js';
 import { connectClient } from '../helpers/clients.js';
+import { upgradeStatus } from '../helpers/upgrade.js';
 
 const secret = 'integration-secret-0123456789';
 const sign = (sub: string, exp: string | number = '1h', key = secret) =>
   new SignJWT({ role: 'trader' }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime(exp).sign(new TextEncoder().encode(key));
-
-/** Attempts a raw upgrade and reports the HTTP status of a refusal (or 101). */
-function upgradeStatus(url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers });
-    ws.on('open', () => {
-      ws.close();
-      resolve({ status: 101, body: '' });
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    ws.on('error', () => {});
-  });
-}
-
 
 describe('JWT connection tokens', async () => {
   const opened: Array<{ userId: string | null; role: unknown }> = [];
@@ -48,17 +31,19 @@ describe('JWT connection tokens', async () => {
     assert.equal(server.clients.get(client.connectionId!)?.userId, 'bob');
   });
 
-  test('missing, wrongly signed and expired tokens get 401 with a JSON reason before any socket exists', async () => {
+  test('missing, wrongly signed and expired tokens are closed at once with 4504 / 4001 and a reason a browser can read', async () => {
     const before = server.stats().connectionsOpened;
+    const open = server.stats().connections;
     const missing = await upgradeStatus(url);
     const wrong = await upgradeStatus(`${url}?token=${await sign('eve', '1h', 'another-secret-0123456789')}`);
     const expired = await upgradeStatus(`${url}?token=${await sign('carol', Math.floor(Date.now() / 1000) - 10)}`);
     const garbage = await upgradeStatus(`${url}?token=abc`);
-    for (const res of [missing, wrong, expired, garbage]) assert.equal(res.status, 401);
-    for (const res of [missing, wrong, garbage]) assert.equal(JSON.parse(res.body).code, 'UNAUTHORIZED');
-    assert.equal(JSON.parse(expired.body).code, 'TOKEN_EXPIRED');
-    assert.match(JSON.parse(expired.body).error, /expired/);
-    assert.equal(server.stats().connectionsOpened, before);
+    assert.deepEqual(missing.close, { code: 4504, reason: 'token required' });
+    assert.deepEqual(wrong.close, { code: 4504, reason: 'invalid token' });
+    assert.deepEqual(garbage.close, { code: 4504, reason: 'invalid token' });
+    assert.deepEqual(expired.close, { code: 4001, reason: 'token expired' });
+    assert.equal(server.stats().connectionsOpened, before, 'refused connections are never opened for the application');
+    assert.equal(server.stats().connections, open);
   });
 });
 
@@ -74,15 +59,14 @@ describe('authenticate hook', async () => {
     },
   });
 
-  test('accepts with the identity it returns; refuses with 401 (null) or 403 (Forbidden)', async () => {
+  test('accepts with the identity it returns; refuses with close 4504 (null) or 4503 (Forbidden, its message)', async () => {
     const raw = await RawClient.connect(url, { headers: { cookie: 'session=abc' } });
     const welcome = [...server.clients.values()].find((client) => client.userId === 'user-abc');
     assert.ok(welcome);
     raw.close();
-    assert.equal((await upgradeStatus(url)).status, 401);
+    assert.deepEqual((await upgradeStatus(url)).close, { code: 4504, reason: 'authentication refused' });
     const banned = await upgradeStatus(url, { headers: { cookie: 'session=banned' } });
-    assert.equal(banned.status, 403);
-    assert.deepEqual(JSON.parse(banned.body), { error: 'account suspended', code: 'FORBIDDEN' });
+    assert.deepEqual(banned.close, { code: 4503, reason: 'account suspended' });
   });
 
   test('a client that disconnects during a slow authenticate does not crash the server', async () => {
@@ -103,11 +87,10 @@ describe('authenticate hook', async () => {
 describe('origin allowlist', async () => {
   const { url } = await startServer({ allowedOrigins: ['https://app.example'] });
 
-  test('a listed origin connects, another gets 403, a non-browser client without Origin connects', async () => {
-    assert.equal((await upgradeStatus(url)).status, 101);
-    assert.equal((await upgradeStatus(url, { headers: { origin: 'https://app.example' } })).status, 101);
+  test('a listed origin connects, another is closed with 4505, a non-browser client without Origin connects', async () => {
+    assert.deepEqual(await upgradeStatus(url), { status: 101, headers: {}, body: '', json: undefined });
+    assert.equal((await upgradeStatus(url, { headers: { origin: 'https://app.example' } })).close, undefined);
     const evil = await upgradeStatus(url, { headers: { origin: 'https://evil.example' } });
-    assert.equal(evil.status, 403);
-    assert.equal(JSON.parse(evil.body).code, 'FORBIDDEN');
+    assert.deepEqual(evil.close, { code: 4505, reason: 'origin not allowed' });
   });
 });

@@ -40,7 +40,7 @@ describe('RS256 connection tokens from a PEM file', async () => {
     await bystander.check();
   });
 
-  test('alg none, HS256 signed with the public key (alg confusion), a wrong key and ES256 are 401 "invalid token"', async () => {
+  test('alg none, HS256 signed with the public key (alg confusion), a wrong key and ES256 are closed 4504 "invalid token"', async () => {
     const header = base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }));
     const unsigned = `${header}.${base64url.encode(JSON.stringify({ sub: 'admin', exp: nowSeconds() + 3600 }))}.`;
     const tokens = [
@@ -53,13 +53,10 @@ describe('RS256 connection tokens from a PEM file', async () => {
     ];
     for (const token of tokens) {
       const outcome = await upgradeStatus(`${url}?token=${token}`);
-      assert.equal(outcome.status, 401, token);
-      assert.deepEqual(outcome.json, { error: 'invalid token', code: 'UNAUTHORIZED' });
-      assert.equal(outcome.headers['www-authenticate'], 'Bearer');
+      assert.deepEqual(outcome.close, { code: 4504, reason: 'invalid token' }, token);
     }
     const expired = await upgradeStatus(`${url}?token=${await sign(rsa.privateKey, 'RS256', 'bob', nowSeconds() - 30)}`);
-    assert.equal(expired.status, 401);
-    assert.deepEqual(expired.json, { error: 'token expired', code: 'TOKEN_EXPIRED' });
+    assert.deepEqual(expired.close, { code: 4001, reason: 'token expired' });
     assert.equal(opened.some((o) => o.userId === 'admin' || o.userId === 'bob'), false);
     await bystander.check();
   });
@@ -77,11 +74,11 @@ describe('JWKS URL', async () => {
   const { url } = await startServer({ jwksUrl: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json` });
 
   test('RS256 and ES256 tokens verify against the fetched set, fetched once and cached', async () => {
-    for (let i = 0; i < 3; i++) assert.equal((await upgradeStatus(`${url}?token=${await sign(rsa.privateKey, 'RS256', `u${i}`, '1h', {}, 'rsa-1')}`)).status, 101);
-    assert.equal((await upgradeStatus(`${url}?token=${await sign(ec.privateKey, 'ES256', 'e', '1h', {}, 'ec-1')}`)).status, 101);
+    for (let i = 0; i < 3; i++) assert.equal((await upgradeStatus(`${url}?token=${await sign(rsa.privateKey, 'RS256', `u${i}`, '1h', {}, 'rsa-1')}`)).close, undefined);
+    assert.equal((await upgradeStatus(`${url}?token=${await sign(ec.privateKey, 'ES256', 'e', '1h', {}, 'ec-1')}`)).close, undefined);
     assert.equal(fetches, 1);
-    assert.equal((await upgradeStatus(`${url}?token=${await sign(attacker.privateKey, 'RS256', 'x', '1h', {}, 'rsa-1')}`)).status, 401);
-    assert.equal((await upgradeStatus(`${url}?token=${await sign(hmac(secret), 'HS256', 'x')}`)).status, 401);
+    assert.equal((await upgradeStatus(`${url}?token=${await sign(attacker.privateKey, 'RS256', 'x', '1h', {}, 'rsa-1')}`)).close?.code, 4504);
+    assert.equal((await upgradeStatus(`${url}?token=${await sign(hmac(secret), 'HS256', 'x')}`)).close?.code, 4504);
   });
 });
 
@@ -92,7 +89,7 @@ describe('token expiry and the Refresh frame', async () => {
 
   test('an unrefreshed token closes the connection with 4001 TOKEN_EXPIRED at exp', async () => {
     // exp is in whole seconds: +2 keeps at least a second between the upgrade and the expiry, so the
-    // token cannot already be expired when the upgrade checks it (which would be a 401, not 4001).
+    // token cannot already be expired when the upgrade checks it (also 4001, but at once).
     const raw = await RawClient.connect(`${url}?token=${await sign(hmac(secret), 'HS256', 'short', nowSeconds() + 2)}`);
     const closed = await raw.closedWith(5000);
     assert.deepEqual(closed, { code: CloseCode.TokenExpired, reason: 'token expired' });
@@ -156,16 +153,14 @@ describe('Refresh without token auth, and the authenticate timeout', async () =>
     raw.close();
   });
 
-  test('a hanging authenticate hook is refused with 504 TIMEOUT after authTimeoutMs, and frees its slot', async () => {
+  test('a hanging authenticate hook is refused with close 4004 AUTH_TIMEOUT after authTimeoutMs, and frees its slot', async () => {
     const before = started;
     const outcomes = await Promise.all(Array.from({ length: 5 }, () => upgradeStatus(`${url}?hang=1`)));
-    for (const outcome of outcomes) {
-      assert.equal(outcome.status, 504);
-      assert.equal(outcome.json?.code, 'TIMEOUT');
-    }
+    for (const outcome of outcomes) assert.equal(outcome.close?.code, 4004);
+    assert.match(outcomes[0]!.close!.reason, /did not finish within/);
     assert.equal(started - before, 5);
-    assert.equal((await upgradeStatus(url)).status, 101);
-    assert.equal((await upgradeStatus(url)).status, 101);
+    assert.equal((await upgradeStatus(url)).close, undefined);
+    assert.equal((await upgradeStatus(url)).close, undefined);
     await bystander.check();
   });
 });

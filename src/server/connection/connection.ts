@@ -91,8 +91,13 @@ export class Connection implements Client {
   /** Set while the connection is in the slow lane (see slow-consumers.ts). */
   lag: Lag | undefined;
   info: unknown = undefined;
-  /** Rate limits, token expiry and admission slot (connection-guard.ts); set at upgrade. */
+  /** Rate limits, token expiry and admission slot (guard.ts); set at upgrade. */
   guard: ConnectionGuard | undefined;
+  /**
+   * Set when the upgrade was refused (authentication, origin): the socket opens only to be closed
+   * at once with this code, so that browsers can read why. Never registered, never welcomed.
+   */
+  refusal: { readonly code: number; readonly reason: string } | undefined = undefined;
 
   constructor(
     private readonly host: ConnectionHost,

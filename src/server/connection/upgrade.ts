@@ -1,11 +1,15 @@
 /**
  * The WebSocket upgrade, transport-neutral: origin check, admission (attempt rate, connection
  * caps), the front's negotiation (subprotocol, wire format) and (possibly async, time-bounded)
- * authentication, all before the socket exists. Refusals are HTTP answers (401/403/429/503/504)
- * with `{error, code}`, written by the transport's exchange.
+ * authentication, all before the socket exists.
+ *
+ * Capacity refusals are HTTP answers (429/503 with Retry-After): nothing is worth opening a
+ * socket for, and every client retries them anyway. Authentication and origin refusals complete
+ * the upgrade and close at once with a documented code and reason, because a browser cannot read
+ * a refused upgrade's status or body: it would only see 1006 and reconnect forever.
  */
-import { ErrorCode } from '../../protocol/codes.js';
-import { AuthError, SwitchboardError, toError } from '../../protocol/errors.js';
+import { CloseCode, ErrorCode } from '../../protocol/codes.js';
+import { SwitchboardError, toError } from '../../protocol/errors.js';
 import type { HttpExchange } from '../transport.js';
 import type { Admission, Slot } from './admission.js';
 import { expiryOf, findToken, type Authenticator } from './auth.js';
@@ -61,9 +65,26 @@ export interface UpgradeDeps {
   onRefused: () => void;
   /** Called when authentication throws something other than a SwitchboardError. */
   onUnexpected: (error: Error) => void;
+  /** Reports a refusal (for the log): the close code, its reason and the client address. */
+  onRefusal: (code: number, reason: string, remoteAddress: string) => void;
 }
 
 export type Upgrader = (request: UpgradeInput, response: UpgradeResponse) => void;
+
+/** The close code a refused authentication gets (docs/protocol.md §1.5). */
+export function refusalCloseCode(err: unknown): number {
+  if (!(err instanceof SwitchboardError)) return CloseCode.Unauthorized;
+  switch (err.code) {
+    case ErrorCode.TokenExpired:
+      return CloseCode.TokenExpired;
+    case ErrorCode.Forbidden:
+      return CloseCode.Forbidden;
+    case ErrorCode.Timeout:
+      return CloseCode.AuthTimeout;
+    default:
+      return CloseCode.Unauthorized;
+  }
+}
 
 /** Builds the upgrade handler. */
 export function createUpgrader(deps: UpgradeDeps): Upgrader {
@@ -74,13 +95,14 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
     const origin = request.header('origin');
     const remoteAddress = deps.clientAddress(request.peerAddress, request.header('x-forwarded-for'));
 
-    // Browsers always send Origin on WebSocket upgrades; a request without one is not a browser
-    // and cannot be a cross-site WebSocket hijack, so the allowlist applies to present origins.
-    if (origins.size > 0 && origin !== '' && !origins.has(origin)) {
-      deps.onRefused();
-      response.fail(new AuthError(ErrorCode.Forbidden, 'origin not allowed'));
-      return;
-    }
+    // A refused connection only lives to carry its close code; it holds its admission slot (if
+    // any) until it closes, so refusals cannot be used to get around the connection caps.
+    const refused = (code: number, reason: string, held: Slot | undefined): Connection => {
+      const connection = new Connection(deps.host, deps.nextId(), null, {}, remoteAddress, negotiated.speaks);
+      connection.refusal = { code, reason };
+      connection.guard = new ConnectionGuard(deps.rateLimits, held);
+      return connection;
+    };
 
     let slot: Slot;
     try {
@@ -88,6 +110,16 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
     } catch (err) {
       deps.onRefused();
       response.fail(err);
+      return;
+    }
+
+    // Browsers always send Origin on WebSocket upgrades; a request without one is not a browser
+    // and cannot be a cross-site WebSocket hijack, so the allowlist applies to present origins.
+    // Checked after admission, so refused origins count against the attempt rate and caps too.
+    if (origins.size > 0 && origin !== '' && !origins.has(origin)) {
+      deps.onRefused();
+      deps.onRefusal(CloseCode.OriginNotAllowed, 'origin not allowed', remoteAddress);
+      response.accept(refused(CloseCode.OriginNotAllowed, 'origin not allowed', slot), negotiated.subprotocol);
       return;
     }
 
@@ -112,19 +144,19 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
     response.onAbort = () => slot.release();
 
     const refuse = (err: unknown) => {
-      slot.release();
-      if (!response.open) return;
-      deps.onRefused();
-      if (err instanceof SwitchboardError) {
-        const unauthorized = err.code === ErrorCode.Unauthorized || err.code === ErrorCode.TokenExpired;
-        response.fail(err, unauthorized ? { 'WWW-Authenticate': 'Bearer' } : {});
+      if (!response.open) {
+        slot.release();
         return;
       }
-      deps.onUnexpected(toError(err));
-      response.fail(new AuthError(ErrorCode.Unauthorized, 'authentication failed'), { 'WWW-Authenticate': 'Bearer' });
+      deps.onRefused();
+      if (!(err instanceof SwitchboardError)) deps.onUnexpected(toError(err));
+      const reason = err instanceof SwitchboardError ? err.message : 'authentication failed';
+      const code = refusalCloseCode(err);
+      deps.onRefusal(code, reason, remoteAddress);
+      response.accept(refused(code, reason, slot), negotiated.subprotocol);
     };
 
-    // Slow-loris through a hanging hook or JWKS endpoint: answer 504 and drop the late result.
+    // Slow-loris through a hanging hook or JWKS endpoint: refuse with AUTH_TIMEOUT and drop the late result.
     const timer = setTimeout(
       () => refuse(new SwitchboardError(ErrorCode.Timeout, `authentication did not finish within ${deps.authTimeoutMs} ms`)),
       deps.authTimeoutMs,

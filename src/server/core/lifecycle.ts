@@ -31,6 +31,13 @@ export class Lifecycle {
     if (onOpen) this.runHook(connection, () => onOpen(connection));
   }
 
+  /** A refused connection's socket closed: only its admission slot is left to free. */
+  refusedClosed(connection: Connection): void {
+    connection.closed = true;
+    connection.socket = undefined;
+    connection.guard?.dispose();
+  }
+
   /** The socket closed: free its limits and subscriptions, unregister it, tell the application. */
   closed(connection: Connection, code: number, reason: string): void {
     connection.closed = true;

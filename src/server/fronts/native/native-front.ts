@@ -46,12 +46,15 @@ export class NativeFront implements ProtocolFront {
   }
 
   open(connection: Connection): void {
+    if (connection.refusal !== undefined) return connection.close(connection.refusal.code, connection.refusal.reason);
     this.lifecycle.opened(connection);
     connection.sendFrame({ kind: Kind.Welcome, connectionId: connection.id, serverTime: Date.now(), version: PROTOCOL_VERSION, limits: this.limits });
     this.lifecycle.ready(connection);
   }
 
   message(connection: Connection, message: ArrayBuffer, isBinary: boolean): void {
+    // A refused connection is closing: whatever it sent meanwhile is not for us.
+    if (connection.refusal !== undefined) return;
     const traffic = this.traffic;
     traffic.messagesIn++;
     traffic.bytesIn += message.byteLength;
@@ -94,6 +97,7 @@ export class NativeFront implements ProtocolFront {
   }
 
   close(connection: Connection, code: number, reason: string): void {
+    if (connection.refusal !== undefined) return this.lifecycle.refusedClosed(connection);
     this.lifecycle.closed(connection, code, reason);
   }
 
