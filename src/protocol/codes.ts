@@ -109,6 +109,8 @@ export const CloseCode = {
   Unauthorized: 4504,
   /** The page's Origin is not in the server's allowlist. */
   OriginNotAllowed: 4505,
+  /** The client offered only subprotocols this server does not speak (a typo, or another protocol). */
+  UnsupportedSubprotocol: 4506,
 } as const;
 
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
@@ -129,6 +131,7 @@ const CLOSE_ROWS: readonly CodeInfo[] = [
   { code: CloseCode.Forbidden, name: 'FORBIDDEN', retry: false, description: 'connection refused by the application' },
   { code: CloseCode.Unauthorized, name: 'UNAUTHORIZED', retry: false, description: 'token missing or invalid; reconnect only with a different token' },
   { code: CloseCode.OriginNotAllowed, name: 'ORIGIN_NOT_ALLOWED', retry: false, description: 'the page origin is not allowed' },
+  { code: CloseCode.UnsupportedSubprotocol, name: 'UNSUPPORTED_SUBPROTOCOL', retry: false, description: 'none of the offered subprotocols is spoken here' },
 ];
 
 const errorByCode = new Map(ERROR_ROWS.map((row) => [row.code, row]));

@@ -15,7 +15,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><script>
   });
 </script>`;
 
-describe('refused connections in Chromium', { timeout: 20_000 }, async () => {
+describe('refused connections and subprotocol mistakes in Chromium', { timeout: 20_000 }, async () => {
   const chromium = useChromium();
   const server = await startServer({ jwtSecret: 'browser-secret-0123456789', allowedOrigins: ['https://app.example'] });
   const allowed = await startServer({ jwtSecret: 'browser-secret-0123456789' });
@@ -46,5 +46,13 @@ describe('refused connections in Chromium', { timeout: 20_000 }, async () => {
     assert.deepEqual(outcome, { code: 4504, reason: 'invalid token' });
     const missing = await page.evaluate((url) => (window as unknown as { closeOf(u: string, p: string[]): Promise<unknown> }).closeOf(url, ['switchboard.v1.json']), allowed.url);
     assert.deepEqual(missing, { code: 4504, reason: 'token required' });
+  });
+
+  test('a misspelled subprotocol does not fail silently: the page sees 4506 and the right names', async (t) => {
+    if (skipWithoutChromium(t)) return;
+    const { page } = await chromium.newPage();
+    await page.goto(`${pages.origin}/index.html`);
+    const outcome = await page.evaluate((url) => (window as unknown as { closeOf(u: string, p: string[]): Promise<unknown> }).closeOf(url, ['switchboard.v1.jsn']), allowed.url);
+    assert.deepEqual(outcome, { code: 4506, reason: 'unknown subprotocol "switchboard.v1.jsn": use switchboard.v1.msgpack or switchboard.v1.json' });
   });
 });

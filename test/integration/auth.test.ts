@@ -94,3 +94,21 @@ describe('origin allowlist', async () => {
     assert.deepEqual(evil.close, { code: 4505, reason: 'origin not allowed' });
   });
 });
+
+describe('subprotocol mistakes', async () => {
+  const { url } = await startServer();
+
+  test('a misspelled subprotocol completes the handshake and closes with 4506 naming the right ones', async () => {
+    const outcome = await upgradeStatus(url, { protocols: ['switchboard.v1.jsn'] });
+    assert.equal(outcome.close?.code, 4506);
+    assert.equal(outcome.close?.reason, 'unknown subprotocol "switchboard.v1.jsn": use switchboard.v1.msgpack or switchboard.v1.json');
+  });
+
+  test('text in msgpack mode (a plain WebSocket without subprotocol) closes with 1003 naming switchboard.v1.json', async () => {
+    const raw = await RawClient.connect(url);
+    raw.sendRaw('[5,1]');
+    const closed = await raw.closedWith();
+    assert.equal(closed.code, 1003);
+    assert.match(closed.reason, /switchboard\.v1\.json/);
+  });
+});

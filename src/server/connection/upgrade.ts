@@ -46,6 +46,8 @@ export interface Negotiated {
   readonly subprotocol: string;
   /** A token carried in the subprotocol list, if the front supports that. */
   readonly token: string | undefined;
+  /** Set when the request cannot be served by this front: the connection is closed at once with it. */
+  readonly refusal?: { readonly code: number; readonly reason: string };
 }
 
 export interface UpgradeDeps {
@@ -120,6 +122,14 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
       deps.onRefused();
       deps.onRefusal(CloseCode.OriginNotAllowed, 'origin not allowed', remoteAddress);
       response.accept(refused(CloseCode.OriginNotAllowed, 'origin not allowed', slot), negotiated.subprotocol);
+      return;
+    }
+
+    if (negotiated.refusal !== undefined) {
+      const { code, reason } = negotiated.refusal;
+      deps.onRefused();
+      deps.onRefusal(code, reason, remoteAddress);
+      response.accept(refused(code, reason, slot), negotiated.subprotocol);
       return;
     }
 

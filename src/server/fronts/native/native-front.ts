@@ -4,7 +4,7 @@
  */
 import { CloseCode, ErrorCode } from '../../../protocol/codes.js';
 import { ProtocolError, toError } from '../../../protocol/errors.js';
-import { Kind, PROTOCOL_VERSION, type ClientFrame, type WelcomeLimits } from '../../../protocol/frames.js';
+import { Kind, PROTOCOL_VERSION, Subprotocol, TOKEN_SUBPROTOCOL_PREFIX, type ClientFrame, type WelcomeLimits } from '../../../protocol/frames.js';
 import { toClientFrame } from '../../../protocol/shapes.js';
 import { negotiateSubprotocol } from '../../../protocol/subprotocol.js';
 import type { ReportError } from '../../connection/hooks.js';
@@ -42,7 +42,17 @@ export class NativeFront implements ProtocolFront {
 
   negotiate(subprotocolHeader: string): Negotiated {
     const negotiated = negotiateSubprotocol(subprotocolHeader);
-    return { speaks: nativeWire(negotiated.format), subprotocol: negotiated.selected ?? '', token: negotiated.token };
+    const speaks = nativeWire(negotiated.format);
+    if (negotiated.selected === undefined) {
+      // Offered subprotocols but none of ours: without an echo a browser fails the handshake
+      // silently, so echo its first entry and close at once with a reason that names ours.
+      const offered = subprotocolHeader.split(',').map((entry) => entry.trim()).find((entry) => entry !== '' && !entry.startsWith(TOKEN_SUBPROTOCOL_PREFIX));
+      if (offered !== undefined) {
+        const reason = `unknown subprotocol "${offered.slice(0, 40)}": use ${Subprotocol.msgpack} or ${Subprotocol.json}`;
+        return { speaks, subprotocol: offered, token: negotiated.token, refusal: { code: CloseCode.UnsupportedSubprotocol, reason } };
+      }
+    }
+    return { speaks, subprotocol: negotiated.selected ?? '', token: negotiated.token };
   }
 
   open(connection: Connection): void {
@@ -68,7 +78,13 @@ export class NativeFront implements ProtocolFront {
     const guard = connection.guard;
     if (guard !== undefined && !guard.allowBytes(message.byteLength)) return this.rateLimited(connection, 'byte rate limit exceeded');
     if (isBinary !== connection.codec.binary) {
-      connection.close(CloseCode.UnsupportedData, connection.codec.binary ? 'msgpack mode takes binary messages' : 'JSON mode takes text messages');
+      // Name the other mode: a plain `new WebSocket(url)` lands in msgpack mode and sends text.
+      connection.close(
+        CloseCode.UnsupportedData,
+        connection.codec.binary
+          ? `msgpack mode takes binary messages; for text, connect with subprotocol ${Subprotocol.json}`
+          : `JSON mode takes text messages; for binary, connect with subprotocol ${Subprotocol.msgpack}`,
+      );
       return;
     }
     // The buffer is only valid during this call: decode synchronously, right here.
