@@ -76,7 +76,9 @@ export const DEFAULT_NAMESPACE_POLICY: Readonly<NamespacePolicy> = Object.freeze
 
 /** Namespaces present unless the config overrides them: `user:<id>` topics belong to that user. */
 export const BUILTIN_NAMESPACES: Readonly<NamespacesConfig> = Object.freeze({
-  'user:': Object.freeze({ subscribe: 'owner' as const }),
+  // Publishing into someone's personal topic is the backend's job: a global `clientPublish` must
+  // not open `user:<id>` to anonymous clients. Both rules can still be set for `user:` explicitly.
+  'user:': Object.freeze({ subscribe: 'owner' as const, publish: 'nobody' as const }),
 });
 
 const POLICY_KEYS = ['subscribe', 'publish', 'presence', 'history', 'slowConsumer', 'maxPublishBytes'] as const;
@@ -89,7 +91,12 @@ export class Namespaces {
   private readonly byLength: readonly Namespace[];
 
   constructor(config: NamespacesConfig = {}, base: Partial<NamespacePolicy> = {}) {
+    // A configured built-in prefix refines the built-in rules rather than replacing them, so
+    // setting `user:` history does not silently drop its `owner` subscribe rule.
     const merged: NamespacesConfig = { ...BUILTIN_NAMESPACES, ...config };
+    for (const [prefix, builtin] of Object.entries(BUILTIN_NAMESPACES)) {
+      if (Object.hasOwn(config, prefix)) merged[prefix] = { ...builtin, ...config[prefix] };
+    }
     const fallbackPolicy = validatePolicy('', { ...DEFAULT_NAMESPACE_POLICY, ...base, ...merged[''] });
     this.fallback = Object.freeze({ prefix: '', ...fallbackPolicy });
     const list: Namespace[] = [];

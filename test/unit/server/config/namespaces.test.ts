@@ -47,3 +47,14 @@ test('bad settings are refused naming the key', () => {
   bad({ 'a b': {} }, 'whitespace');
   bad({ 'chat:': { maxPublishBytes: -1 } }, 'namespaces["chat:"].maxPublishBytes');
 });
+
+test('a global client-publish setting does not open user: topics; configuring user: refines its built-in rules', () => {
+  const open = new Namespaces({}, { publish: 'anyone' });
+  assert.equal(open.match('chat:1').publish, 'anyone');
+  assert.equal(open.match('user:1').publish, 'nobody', 'anonymous clients must not publish into user:1');
+  const tuned = new Namespaces({ 'user:': { history: { size: 5, ttlMs: 1000 } } });
+  assert.equal(tuned.match('user:7').subscribe, 'owner', 'setting history keeps the owner rule');
+  assert.deepEqual(tuned.match('user:7').history, { size: 5, ttlMs: 1000 });
+  const explicit = new Namespaces({ 'user:': { publish: 'authenticated' } });
+  assert.equal(explicit.match('user:7').publish, 'authenticated', 'an explicit rule wins');
+});
