@@ -24,7 +24,8 @@ export interface MetricSources {
 export function createMetrics(sources: MetricSources): Registry {
   const { core, lanes, traffic } = sources;
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'switchboard_process_' });
+  // prom-client's names already start with process_ / nodejs_: the prefix is just ours.
+  collectDefaultMetrics({ register: registry, prefix: 'switchboard_' });
 
   const counter = (name: string, help: string, read: () => number) =>
     new Counter({
