@@ -94,6 +94,26 @@ describe('HTTP API without an API key (loopback only)', async () => {
     assert.equal(res.status, 404);
     assert.deepEqual(await res.json(), { error: 'no such route', code: 'NOT_FOUND' });
   });
+
+  test('a known route with the wrong method gets 405 with Allow, and the right method still works', async () => {
+    const get = await fetch(`${http}/api/publish`);
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get('allow'), 'POST');
+    assert.deepEqual(await get.json(), { error: 'use POST', code: 'METHOD_NOT_ALLOWED' });
+    const post = await fetch(`${http}/api/history/x`, { method: 'POST', body: '{}' });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get('allow'), 'GET');
+    assert.equal((await fetch(`${http}/api/history/x`)).status, 200);
+    assert.equal((await postJson(`${http}/api/publish`, { topic: 'm405', data: 1 })).status, 200);
+  });
+
+  test('unknown body fields are refused by name (a typo must not drop the idempotency key silently)', async () => {
+    const typo = await postJson(`${http}/api/publish`, { topic: 't', data: 1, idempotencykey: 'k' });
+    assert.equal(typo.status, 400);
+    assert.deepEqual(typo.body, { error: 'unknown field "idempotencykey" (known: topic, data, idempotencyKey)', code: 'BAD_REQUEST' });
+    assert.equal((await postJson(`${http}/api/broadcast`, { topics: ['t'], data: 1, extra: true })).status, 400);
+    assert.equal((await postJson(`${http}/api/disconnect`, { user: 'u', kick: true })).status, 400);
+  });
 });
 
 describe('HTTP API with an API key', async () => {

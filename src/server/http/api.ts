@@ -15,7 +15,7 @@ import { registerControlRoutes } from './control-routes.js';
 import { createGuarded } from './guard.js';
 import { registerHistoryRoute } from './history-route.js';
 import { registerOperationsRoutes } from './operations-routes.js';
-import { bad, readIdempotencyKey, readObject, readTopics, requireData, topicParameter } from './request.js';
+import { bad, onlyFields, readIdempotencyKey, readObject, readTopics, requireData, topicParameter } from './request.js';
 
 export interface HttpApiDeps {
   router: HttpRouter;
@@ -32,6 +32,20 @@ export interface HttpApiDeps {
   onUnexpected: (error: Error) => void;
 }
 
+/** Every route and its method, for the 405 answers. */
+const ROUTE_METHODS: Readonly<Record<string, string>> = {
+  '/api/publish': 'POST',
+  '/api/broadcast': 'POST',
+  '/api/subscribe': 'POST',
+  '/api/unsubscribe': 'POST',
+  '/api/disconnect': 'POST',
+  '/api/topics/:topic': 'GET',
+  '/api/presence/:topic': 'GET',
+  '/api/history/:topic': 'GET',
+  '/metrics': 'GET',
+  '/healthz': 'GET',
+};
+
 /** Registers every HTTP route. */
 export function registerHttpApi(deps: HttpApiDeps): void {
   const { router, core, publisher, options, traffic } = deps;
@@ -40,6 +54,7 @@ export function registerHttpApi(deps: HttpApiDeps): void {
 
   router.post('/api/publish', guarded(async (exchange, request) => {
     const body = await readObject(exchange, request, maxBody);
+    onlyFields(body, ['topic', 'data', 'idempotencyKey']);
     if (typeof body.topic !== 'string') throw bad('"topic" must be a string');
     const data = requireData(body);
     const { seq, duplicate } = await publisher.publish(body.topic, data, { idempotencyKey: readIdempotencyKey(body, request) });
@@ -50,6 +65,7 @@ export function registerHttpApi(deps: HttpApiDeps): void {
 
   router.post('/api/broadcast', guarded(async (exchange, request) => {
     const body = await readObject(exchange, request, maxBody);
+    onlyFields(body, ['topics', 'data', 'idempotencyKey']);
     const topics = readTopics(body);
     const results = await publisher.broadcast(topics, requireData(body), { idempotencyKey: readIdempotencyKey(body, request) });
     traffic.httpPublishes += results.filter((result) => !result.duplicate).length;
@@ -64,6 +80,14 @@ export function registerHttpApi(deps: HttpApiDeps): void {
   registerControlRoutes({ router, control: deps.control, guarded, maxBody });
   registerHistoryRoute({ router, core, maxReplayMessages: options.maxReplayMessages, guarded });
   registerOperationsRoutes({ router, guarded, metrics: deps.metrics, connections: deps.connections, startedAt: deps.startedAt });
+
+  // A known path with the wrong method is 405 with Allow, not 404: `GET /api/publish` is a method
+  // mistake, not a missing route. Registered after the real routes, which uWS matches first.
+  for (const [pattern, allow] of Object.entries(ROUTE_METHODS)) {
+    router.any(pattern, (exchange) => {
+      exchange.send('405 Method Not Allowed', 'application/json', JSON.stringify({ error: `use ${allow}`, code: 'METHOD_NOT_ALLOWED' }), false, { Allow: allow });
+    });
+  }
 
   router.any('/*', (exchange) => {
     exchange.json('404 Not Found', { error: 'no such route', code: 'NOT_FOUND' });

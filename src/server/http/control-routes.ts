@@ -8,7 +8,7 @@ import { SwitchboardError } from '../../protocol/errors.js';
 import type { Control, DisconnectOptions } from '../core/control.js';
 import type { HttpHandler, HttpRouter } from '../transport.js';
 import type { GuardedHandler } from './guard.js';
-import { bad, readObject, readTopics, topicParameter } from './request.js';
+import { bad, onlyFields, readObject, readTopics, topicParameter } from './request.js';
 
 export interface ControlRouteDeps {
   router: HttpRouter;
@@ -49,18 +49,21 @@ function readDisconnect(body: Record<string, unknown>): DisconnectOptions {
 export function registerControlRoutes({ router, control, guarded, maxBody }: ControlRouteDeps): void {
   router.post('/api/subscribe', guarded(async (exchange, request) => {
     const body = await readObject(exchange, request, maxBody);
+    onlyFields(body, ['user', 'topics']);
     const user = readUser(body);
     exchange.json('200 OK', { ok: true, connections: control.subscribeUser(user, readTopics(body)) });
   }));
 
   router.post('/api/unsubscribe', guarded(async (exchange, request) => {
     const body = await readObject(exchange, request, maxBody);
+    onlyFields(body, ['user', 'topics']);
     const user = readUser(body);
     exchange.json('200 OK', { ok: true, connections: control.unsubscribeUser(user, readTopics(body)) });
   }));
 
   router.post('/api/disconnect', guarded(async (exchange, request) => {
     const body = await readObject(exchange, request, maxBody);
+    onlyFields(body, ['user', 'code', 'reason', 'reconnect']);
     const user = readUser(body);
     exchange.json('200 OK', { ok: true, connections: control.disconnectUser(user, readDisconnect(body)) });
   }));

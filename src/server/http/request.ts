@@ -86,3 +86,12 @@ export function queryCount(query: URLSearchParams, name: string): number | undef
   if (!/^\d{1,15}$/.test(text)) throw bad(`"${name}" must be a non-negative integer`);
   return Number(text);
 }
+
+/**
+ * Refuses fields a route does not know, naming them: a typo such as `idempotencykey` must not pass
+ * silently and publish without the protection the caller thinks it asked for.
+ */
+export function onlyFields(body: Record<string, unknown>, known: readonly string[]): void {
+  const unknown = Object.keys(body).filter((field) => !known.includes(field));
+  if (unknown.length > 0) throw bad(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((field) => JSON.stringify(field.slice(0, 64))).join(', ')} (known: ${known.join(', ')})`);
+}
