@@ -104,7 +104,10 @@ async function main(): Promise<number> {
     return 2;
   }
   const info = await server.listen();
-  process.stdout.write(`Switchboard listening on ${info.url} (HTTP API on http://${new URL(info.url).host}/api)\n`);
+  const everywhere = info.host === '0.0.0.0' || info.host === '::';
+  // Say what is bound, not only the loopback URL: 0.0.0.0 is reachable from other machines too.
+  const bound = everywhere ? ` and every other interface (bound to ${info.host}:${info.port})` : '';
+  process.stdout.write(`Switchboard listening on ${info.url}${bound}\nHTTP API: http://${new URL(info.url).host}/api\n`);
   process.stdout.write(`uWS build: ${describeUws(loadUws())}\n`);
 
   const shutdown = (signal: string) => {

@@ -1,7 +1,29 @@
-/** The server's structured logger (pino): JSON lines on stderr, quiet ('warn') by default. */
-import { pino, type Logger } from 'pino';
+/**
+ * The server's structured logger (pino), quiet ('warn') by default: JSON lines on stderr for log
+ * shippers, and one readable line per entry when stderr is a terminal (someone ran `npm start`).
+ */
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './options.js';
 
-export function createLogger(level: LogLevel): Logger {
-  return pino({ name: 'switchboard', level }, pino.destination(2));
+const LEVEL_NAMES: Readonly<Record<number, string>> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+
+/** One pino JSON line as `12:34:56 WARN message {other fields}` (the line unchanged if it is not JSON). */
+export function readableLine(line: string): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  const { level, time, msg, name: _name, pid: _pid, hostname: _hostname, ...rest } = entry;
+  const clock = typeof time === 'number' ? new Date(time).toISOString().slice(11, 19) : '';
+  const label = (typeof level === 'number' ? LEVEL_NAMES[level] : undefined) ?? String(level);
+  const fields = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+  return `${clock} ${label} ${String(msg ?? '')}${fields}\n`;
+}
+
+export function createLogger(level: LogLevel, stderr: NodeJS.WriteStream = process.stderr): Logger {
+  if (stderr.isTTY !== true) return pino({ name: 'switchboard', level }, pino.destination(2));
+  const readable: DestinationStream = { write: (line: string) => void stderr.write(readableLine(line)) };
+  return pino({ name: 'switchboard', level }, readable);
 }
