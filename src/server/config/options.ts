@@ -63,7 +63,11 @@ export interface ServerOptions extends Hooks {
   trustedProxies: string[];
   /** Most open (and upgrading) WebSocket connections; more get 503. 0 = no cap. @default 10000 */
   maxConnections: number;
-  /** Most open (and upgrading) WebSocket connections per client address; more get 429. 0 = no cap. @default 100 */
+  /**
+   * Most open (and upgrading) WebSocket connections per client address; more get 429. High enough
+   * for an office or a mobile carrier behind one NAT address (each browser tab is a connection);
+   * it stops one host from taking the whole server. 0 = no cap. @default 1000
+   */
   maxConnectionsPerIp: number;
   /** Upgrade attempts per second, all clients (burst twice that); more get 503 + Retry-After. 0 = no limit. @default 500 */
   connectsPerSecond: number;
@@ -145,7 +149,7 @@ export const DEFAULTS: Readonly<Omit<ServerOptions, keyof Hooks>> = Object.freez
   authTimeoutMs: 5000,
   trustedProxies: [],
   maxConnections: 10_000,
-  maxConnectionsPerIp: 100,
+  maxConnectionsPerIp: 1000,
   connectsPerSecond: 500,
   messagesPerSecond: 100,
   bytesPerSecond: 1024 * 1024,

@@ -74,7 +74,7 @@ test('limit and key options are validated naming the key', () => {
   bad({ jwtPublicKey: '-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----' }, 'jwtPublicKey');
   const defaults = resolveOptions({}, {});
   assert.equal(defaults.messagesPerSecond, 100);
-  assert.equal(defaults.maxConnectionsPerIp, 100);
+  assert.equal(defaults.maxConnectionsPerIp, 1000);
   assert.equal(defaults.authTimeoutMs, 5000);
   assert.equal(resolveOptions({ messagesPerSecond: 0 }, {}).messagesPerSecond, 0);
 });
