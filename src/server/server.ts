@@ -261,6 +261,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
       closing ??= (async () => {
         transport.stopListening();
         clearInterval(slowConsumerCheck);
+        core.flushAll();
         for (const connection of [...registry.byId.values()]) connection.close(CloseCode.GoingAway, 'server shutting down');
         const deadline = Date.now() + CLOSE_GRACE_MS;
         while (registry.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));

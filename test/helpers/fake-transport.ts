@@ -3,7 +3,7 @@
  * connection rules and the protocol fronts without a server: a socket that records what it was
  * sent, and a fan-out that copies a publication to its followers the way uWS does.
  */
-import { decode } from '@msgpack/msgpack';
+import { decodeMulti } from '@msgpack/msgpack';
 import { SendStatus, type Fanout, type SocketLike } from '../../src/server/transport.js';
 
 /** A socket that records every message, its close, and lets the test set its buffered bytes. */
@@ -35,9 +35,14 @@ export class FakeSocket implements SocketLike {
     return this.buffered;
   }
 
-  /** Every message decoded by an independent decoder (@msgpack/msgpack, or JSON for text). */
+  /**
+   * Every frame of every message, decoded by an independent decoder (@msgpack/msgpack, or JSON
+   * lines for text); a message may hold several frames.
+   */
   frames(): unknown[] {
-    return this.sent.map((message) => (typeof message === 'string' ? JSON.parse(message) : decode(message)));
+    return this.sent.flatMap((message) =>
+      typeof message === 'string' ? message.split('\n').map((line) => JSON.parse(line) as unknown) : [...decodeMulti(message)],
+    );
   }
 }
 

@@ -9,6 +9,7 @@ import type { GapEvent, SwitchboardClient } from '../../src/client/index.js';
 import { CloseCode } from '../../src/protocol/index.js';
 import type { Connection } from '../../src/server/connection/connection.js';
 import { connectClient } from '../helpers/clients.js';
+import type { ServerOptions } from '../../src/server/index.js';
 import { freePort, sleep, startServer, waitFor } from '../helpers/server.js';
 
 /** Collects a topic's messages as the application sees them, with every gap event. */
@@ -28,9 +29,18 @@ async function follow(client: SwitchboardClient, topic: string) {
 
 const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
-describe('zero loss', async () => {
+// Every guarantee must hold whether publications go out one per message or coalesced several per
+// message: the same tests run both ways.
+for (const coalesceMs of [0, 5] as const) {
+/** Server options with this run's coalescing window on the default namespace. */
+const coalesced = (options: Partial<ServerOptions> = {}): Partial<ServerOptions> => ({
+  ...options,
+  namespaces: { ...options.namespaces, '': { ...options.namespaces?.[''], coalesceMs } },
+});
+
+describe(`zero loss (${coalesceMs === 0 ? 'one publication per message' : `coalescing ${coalesceMs} ms`})`, async () => {
   test('clients forcibly disconnected again and again end with the complete, ordered sequence', async () => {
-    const { server, url } = await startServer();
+    const { server, url } = await startServer(coalesced());
     const clients = [0, 1, 2, 3, 4, 5].map((i) => connectClient(url, { format: i % 2 === 0 ? 'msgpack' : 'json' }));
     const followers = await Promise.all(clients.map((client) => follow(client, 'feed:orders')));
 
@@ -67,7 +77,7 @@ describe('zero loss', async () => {
   });
 
   test('a slow SDK client under the drop policy recovers the skipped messages by itself', async () => {
-    const { server, url } = await startServer({ maxBackpressureBytes: 32 * 1024, slowConsumerCheckMs: 10, maxReplayMessages: 50_000, namespaces: { '': { history: { size: 50_000, ttlMs: 60_000 } } } });
+    const { server, url } = await startServer(coalesced({ maxBackpressureBytes: 32 * 1024, slowConsumerCheckMs: 10, maxReplayMessages: 50_000, namespaces: { '': { history: { size: 50_000, ttlMs: 60_000 } } } }));
     const client = connectClient(url);
     const f = await follow(client, 'feed:big');
     const socket = (client as unknown as { socket: { pause(): void; resume(): void } }).socket;
@@ -91,7 +101,7 @@ describe('zero loss', async () => {
   test('a gap longer than history is reported with a gap event; a restarted server with an epoch gap event', async () => {
     // An explicit port: uWS sets SO_REUSEADDR only then, so the restart below can bind it at once
     // despite the first server's TIME_WAIT sockets (as a production restart on a fixed port does).
-    const first = await startServer({ port: await freePort(), namespaces: { '': { history: { size: 5, ttlMs: 60_000 } } } });
+    const first = await startServer(coalesced({ port: await freePort(), namespaces: { '': { history: { size: 5, ttlMs: 60_000 } } } }));
     const client = connectClient(first.url, { minReconnectDelayMs: 20 });
     const f = await follow(client, 'feed:short');
     await first.server.publish('feed:short', { n: 1 });
@@ -113,7 +123,7 @@ describe('zero loss', async () => {
     // Restart on the same port: a new epoch, reported as such.
     const port = first.port;
     await first.server.close();
-    const second = await startServer({ port });
+    const second = await startServer(coalesced({ port }));
     await waitFor(() => f.gaps.length === 2, 10_000, 'an epoch gap event');
     assert.equal(f.gaps[1]!.reason, 'epoch');
     assert.notEqual(f.gaps[1]!.epoch, epoch);
@@ -122,3 +132,4 @@ describe('zero loss', async () => {
     assert.deepEqual(client.position('feed:short'), { epoch: f.gaps[1]!.epoch, seq: 1 });
   });
 });
+}

@@ -29,6 +29,9 @@ export type PublishRule = (typeof PUBLISH_RULES)[number];
 export const SLOW_CONSUMER_POLICIES = ['drop', 'close', 'conflate'] as const;
 export type SlowConsumerPolicy = (typeof SLOW_CONSUMER_POLICIES)[number];
 
+/** Longest coalescing window, in ms: beyond it the added latency is no longer "realtime". */
+export const MAX_COALESCE_MS = 1000;
+
 /** Bounded per-topic history: the last `size` messages no older than `ttlMs`, whichever is less. */
 export interface HistoryLimits {
   /** Messages kept per topic. */
@@ -54,6 +57,13 @@ export interface NamespacePolicy {
    * is refused with PAYLOAD_TOO_LARGE (109). 0 = only `maxPayloadBytes` applies. @default 0
    */
   maxPublishBytes: number;
+  /**
+   * Frame coalescing: publications to a topic that are due within this many milliseconds go out as
+   * one WebSocket message holding several Message frames (one send per subscriber instead of
+   * several), at the cost of up to that much added latency. `'turn'`: coalesce only what arrives
+   * in the same event-loop turn (no added wait). 0 = every publication is its own message. @default 0
+   */
+  coalesceMs: number | 'turn';
 }
 
 /** A resolved namespace: its prefix and full policy. */
@@ -72,6 +82,7 @@ export const DEFAULT_NAMESPACE_POLICY: Readonly<NamespacePolicy> = Object.freeze
   history: Object.freeze({ size: 1000, ttlMs: 5 * 60_000 }),
   slowConsumer: 'drop',
   maxPublishBytes: 0,
+  coalesceMs: 0,
 });
 
 /** Namespaces present unless the config overrides them: `user:<id>` topics belong to that user. */
@@ -81,7 +92,7 @@ export const BUILTIN_NAMESPACES: Readonly<NamespacesConfig> = Object.freeze({
   'user:': Object.freeze({ subscribe: 'owner' as const, publish: 'nobody' as const }),
 });
 
-const POLICY_KEYS = ['subscribe', 'publish', 'presence', 'history', 'slowConsumer', 'maxPublishBytes'] as const;
+const POLICY_KEYS = ['subscribe', 'publish', 'presence', 'history', 'slowConsumer', 'maxPublishBytes', 'coalesceMs'] as const;
 
 /** Longest-prefix lookup over the configured namespaces. */
 export class Namespaces {
@@ -133,6 +144,10 @@ function validatePolicy(prefix: string, policy: Record<string, unknown>): Namesp
   if (typeof policy.presence !== 'boolean') throw new OptionsError(key('presence'), 'must be a boolean');
   if (!Number.isSafeInteger(policy.maxPublishBytes) || (policy.maxPublishBytes as number) < 0) {
     throw new OptionsError(key('maxPublishBytes'), `must be a non-negative integer, got ${String(policy.maxPublishBytes)}`);
+  }
+  const coalesce = policy.coalesceMs;
+  if (coalesce !== 'turn' && (!Number.isSafeInteger(coalesce) || (coalesce as number) < 0 || (coalesce as number) > MAX_COALESCE_MS)) {
+    throw new OptionsError(key('coalesceMs'), `must be 'turn' or an integer from 0 to ${MAX_COALESCE_MS}, got ${String(coalesce)}`);
   }
   const history = policy.history;
   if (history !== false) {

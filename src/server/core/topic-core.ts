@@ -13,6 +13,7 @@ import type { Connection, ConnectionHost } from '../connection/connection.js';
 import type { Engine, EngineSink } from '../engine/engine.js';
 import type { HistoryRead, MaybePromise } from '../engine/history.js';
 import type { Fanout } from '../transport.js';
+import { Coalescer } from './coalescer.js';
 import { catchUp, PendingAttaches } from './pending-attach.js';
 import { SlowConsumers, type LaneHost } from './slow-consumers.js';
 import type { WireFormat } from './wire-format.js';
@@ -56,6 +57,8 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
   // Connections of this server subscribed to each topic, whatever their format or lane.
   private readonly followers = new Map<string, number>();
   private readonly pending = new PendingAttaches();
+  /** Frame coalescing, when any namespace asks for it (the default path never looks at it). */
+  readonly coalescer: Coalescer | undefined;
 
   constructor(deps: TopicCoreDeps) {
     this.fanout = deps.fanout;
@@ -64,6 +67,8 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
     this.limits = deps.limits;
     this.namespaces = deps.namespaces;
     this.lanes = new SlowConsumers(this, deps.limits.maxBackpressureBytes);
+    const coalescing = deps.namespaces.all().some((namespace) => namespace.coalesceMs !== 0);
+    this.coalescer = coalescing ? new Coalescer(deps.fanout, deps.wires) : undefined;
   }
 
   /** Whether any connection here follows the topic (the engine keeps such topics' streams). */
@@ -78,6 +83,10 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
     this.counters.publishedBytes += payload.length;
     if (this.pending.size !== 0) this.pending.hold(topic, seq, payload);
     if (this.lanes.active) this.lanes.deliver(topic, seq, payload);
+    if (this.coalescer !== undefined) {
+      const windowMs = this.namespaces.match(topic).coalesceMs;
+      if (windowMs !== 0) return this.coalescer.add(topic, seq, payload, windowMs);
+    }
     const wires = this.wires;
     for (let i = 0; i < wires.length; i++) {
       const wire = wires[i]!;
@@ -145,6 +154,8 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
    */
   replay(connection: Connection, topic: string, since: StreamPosition): MaybePromise<TopicPosition> {
     if (!connection.topics.has(topic)) throw new ProtocolError(ErrorCode.NotSubscribed, 'not subscribed to this topic');
+    // What is waiting in a batch goes out first, so the replay cannot be overtaken by it.
+    this.coalescer?.flush(topic);
     const read = this.engine.history.read(topic, since, this.limits.maxReplayMessages);
     const send = (history: HistoryRead): TopicPosition => {
       if (history.recovered && !connection.closed) {
@@ -221,12 +232,24 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
   /** Native fan-out: from here on the transport sends the topic's publications to the socket. */
   attachNative(connection: Connection, topic: string): void {
     const socket = connection.socket;
-    if (socket !== undefined) this.fanout.subscribe(socket, topic, connection.wire.name);
+    if (socket === undefined) return;
+    // A waiting batch holds publications this connection already has (replay, held, Gap): send it
+    // to the followers it was meant for before this one joins.
+    this.coalescer?.flush(topic);
+    this.fanout.subscribe(socket, topic, connection.wire.name);
   }
 
   /** Ends native fan-out to the connection (after close the transport has done it; only bookkeeping is left). */
   detachNative(connection: Connection, topic: string): void {
+    // Publications already past the engine belong to this follower too (the slow lane counts from
+    // the next one on).
+    if (connection.socket !== undefined) this.coalescer?.flush(topic);
     this.fanout.unsubscribe(connection.socket, topic, connection.wire.name);
+  }
+
+  /** Sends every waiting batch and stops coalescing timers (server shutdown). */
+  flushAll(): void {
+    this.coalescer?.close();
   }
 
   private forget(connection: Connection, topic: string): void {
@@ -239,6 +262,7 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
   /** Sends a Join or Leave (if one is due) to the topic's followers in every format. */
   private announce(notice: JoinFrame | LeaveFrame | undefined): void {
     if (notice === undefined) return;
+    this.coalescer?.flush(notice.topic);
     for (const wire of this.wires) {
       if (this.fanout.has(notice.topic, wire.name)) this.fanout.publish(notice.topic, wire.name, wire.presence(notice), wire.binary);
     }

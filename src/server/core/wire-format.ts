@@ -17,4 +17,6 @@ export interface WireFormat {
   presence(notice: JoinFrame | LeaveFrame): Uint8Array | string;
   /** A gap notice: the socket may have missed publications of `topic` up to `seq`. */
   gap(topic: string, seq: number): Uint8Array | string;
+  /** Several of this format's messages as one WebSocket message (the protocol allows several frames per message). */
+  join(messages: ReadonlyArray<Uint8Array | string>): Uint8Array | string;
 }

@@ -15,6 +15,8 @@ export const msgpackWire: WireFormat = {
   message: msgpackMessageFrame,
   presence: (notice) => msgpackCodec.encode(notice),
   gap: (topic, seq) => msgpackCodec.encode({ kind: Kind.Gap, topic, seq }),
+  // msgpack values simply follow each other in one message.
+  join: (messages) => concat(messages as readonly Uint8Array[]),
 };
 
 export const jsonWire: WireFormat = {
@@ -23,7 +25,21 @@ export const jsonWire: WireFormat = {
   message: jsonMessageFrame,
   presence: (notice) => jsonCodec.encode(notice),
   gap: (topic, seq) => jsonCodec.encode({ kind: Kind.Gap, topic, seq }),
+  // JSON frames are newline-separated (JSON.stringify never emits a raw newline).
+  join: (messages) => messages.join('\n'),
 };
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const part of parts) size += part.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
 
 /** The native formats, in the order the core encodes them. */
 export const NATIVE_WIRES: readonly WireFormat[] = [msgpackWire, jsonWire];
