@@ -182,7 +182,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
   /** ready() with an optional timeout. */
   private waitOpen(timeoutMs: number | undefined): Promise<void> {
     if (this.state === 'open') return Promise.resolve();
-    if (this.state === 'closed') return Promise.reject(new RemoteError(ErrorCode.Disconnected, 'client is closed'));
+    if (this.state === 'closed') return Promise.reject(this.connection.refusal ?? new RemoteError(ErrorCode.Disconnected, 'client is closed'));
     return this.gate.wait(timeoutMs);
   }
 

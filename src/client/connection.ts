@@ -9,6 +9,7 @@ import { CloseCode, ErrorCode, shouldReconnect } from '../protocol/codes.js';
 import { LimitError, RemoteError, toError } from '../protocol/errors.js';
 import type { ClientFrame } from '../protocol/frames.js';
 import { subprotocolsFor } from '../protocol/subprotocol.js';
+import { AuthRefusedError, authRetry, isAuthRefusal, tokenSource } from './auth-refusal.js';
 import { backoffDelay } from './backoff.js';
 import type { ResolvedClientOptions } from './options.js';
 import { OPEN, resolveWebSocket, type WebSocketLike } from './transport.js';
@@ -24,7 +25,7 @@ export interface ConnectionHost {
   /** The client stopped for good: fail every call still waiting, with `error`. */
   stopped(error: Error): void;
   /** Lifecycle events for the application. */
-  emit<E extends 'close' | 'reconnecting' | 'error'>(event: E, payload: ClientEvents[E]): void;
+  emit<E extends 'close' | 'reconnecting' | 'error' | 'auth_error'>(event: E, payload: ClientEvents[E]): void;
 }
 
 export class Connection {
@@ -32,6 +33,8 @@ export class Connection {
   state: ClientState = 'connecting';
   /** The token the current socket was opened with (a Refresh replaces it). */
   token: string | undefined;
+  /** Why the client stopped, when an authentication refusal stopped it. */
+  refusal: AuthRefusedError | undefined;
   private current: WebSocketLike | undefined;
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -98,11 +101,12 @@ export class Connection {
     }
   }
 
-  private async open(): Promise<void> {
+  /** Opens a socket with `token`, or with the token option (a token function is asked now). */
+  private async open(known?: { token: string }): Promise<void> {
     let socket: WebSocketLike;
     try {
       const WebSocketImpl = await resolveWebSocket(this.options.WebSocket);
-      const token = typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
+      const token = known !== undefined ? known.token : await this.fetchToken();
       if (this.state === 'closed') return;
       this.token = token;
       socket = new WebSocketImpl(this.options.url, subprotocolsFor(this.codec.format, token));
@@ -124,10 +128,15 @@ export class Connection {
     socket.onerror = () => {};
   }
 
+  private async fetchToken(): Promise<string | undefined> {
+    return typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
+  }
+
   private closed(code: number, reason: string): void {
     this.current = undefined;
     this.host.dropped(code, reason);
-    this.afterClose(code, reason);
+    if (isAuthRefusal(code)) void this.afterRefusal(code, reason);
+    else this.afterClose(code, reason);
   }
 
   /** Reconnects with backoff when the close code and options allow it, else stops for good. */
@@ -135,16 +144,61 @@ export class Connection {
     if (this.state === 'closed') return;
     const willReconnect = this.options.reconnect && shouldReconnect(code);
     this.host.emit('close', { code, reason, willReconnect });
-    if (!willReconnect) {
-      this.state = 'closed';
-      this.host.stopped(new RemoteError(ErrorCode.Disconnected, `connection closed for good (${describeClose(code, reason)})`));
-      return;
+    if (willReconnect) this.reconnect(undefined);
+    else this.stop(new RemoteError(ErrorCode.Disconnected, `connection closed for good (${describeClose(code, reason)})`));
+  }
+
+  /**
+   * An authentication refusal (see auth-refusal.ts): decides by the code and the token source,
+   * reports it as `close` then `auth_error`, and reconnects or stops. After a 4504 with a token
+   * function the function is asked before deciding, and its token is the one the next attempt uses.
+   */
+  private async afterRefusal(code: number, reason: string): Promise<void> {
+    if (this.state === 'closed') return;
+    let retry = this.options.reconnect ? authRetry(code, tokenSource(this.options.token)) : { action: 'stop' as const, why: 'reconnect is off' };
+    let next: { token: string } | undefined;
+    if (retry.action === 'retry-if-new-token') {
+      this.state = 'reconnecting';
+      try {
+        const token = await this.fetchToken();
+        if (this.stopped) return;
+        if (token === undefined || token === this.token) retry = { action: 'stop', why: 'the token function returned the refused token again' };
+        else next = { token };
+      } catch (err) {
+        if (this.stopped) return;
+        // Cannot tell whether a new token would differ: try again later, asking the function anew.
+        this.host.emit('error', toError(err));
+        retry = { action: 'retry', why: 'the token function failed; retrying with backoff' };
+      }
     }
+    const willReconnect = retry.action !== 'stop';
+    const error = new AuthRefusedError(code, reason, willReconnect, retry.why);
+    this.host.emit('close', { code, reason, willReconnect });
+    this.host.emit('auth_error', error);
+    if (willReconnect) this.reconnect(next);
+    else {
+      this.refusal = error;
+      this.stop(error);
+    }
+  }
+
+  // A getter rather than `state === 'closed'`: after an await, TypeScript's narrowing of `state` is stale.
+  private get stopped(): boolean {
+    return this.state === 'closed';
+  }
+
+  private stop(error: Error): void {
+    this.state = 'closed';
+    this.host.stopped(error);
+  }
+
+  /** Schedules the next attempt after a jittered, growing delay. */
+  private reconnect(next: { token: string } | undefined): void {
     this.state = 'reconnecting';
     const delayMs = backoffDelay(this.attempt, { minDelayMs: this.options.minReconnectDelayMs, maxDelayMs: this.options.maxReconnectDelayMs }, this.random);
     this.attempt++;
     this.host.emit('reconnecting', { attempt: this.attempt, delayMs });
-    this.reconnectTimer = setTimeout(() => void this.open(), delayMs);
+    this.reconnectTimer = setTimeout(() => void this.open(next), delayMs);
   }
 }
 

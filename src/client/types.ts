@@ -1,5 +1,6 @@
 /** The client's public option and event types. */
 import type { WelcomeFrame } from '../protocol/frames.js';
+import type { AuthRefusedError } from './auth-refusal.js';
 import type { GapEvent } from './streams.js';
 
 export type { ClientOptions } from './options.js';
@@ -23,6 +24,12 @@ export interface ClientEvents extends Record<string, unknown> {
   close: { code: number; reason: string; willReconnect: boolean };
   /** Something failed outside a request: a notice from the server, a handler that threw. */
   error: Error;
+  /**
+   * The server refused authentication (close 4001, 4004, 4503, 4504 or 4505), after the `close`
+   * event. `willReconnect` says whether the client tries again; when it does not, every call
+   * waiting for the connection rejects with this error.
+   */
+  auth_error: AuthRefusedError;
   /** A reconnect is scheduled. */
   reconnecting: { attempt: number; delayMs: number };
   /** A Push frame: data the server sent to this connection only. */
