@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { connect, ErrorCode, ProtocolError, RemoteError, type PresenceEvent } from '../../../src/client/index.js';
+import { dispatchMessage, type FrameHandlers } from '../../../src/client/dispatch.js';
+import { codecFor } from '../../../src/protocol/codec.js';
 import { Kind, type Format } from '../../../src/protocol/frames.js';
 import { FakeServer, settle, subscribeOn } from './fake-transport.js';
 
@@ -182,3 +184,32 @@ function concat(parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+describe('dispatchMessage with a plain handler table', () => {
+  test('routes each frame of one message to its kind, and stops when the socket is no longer current', () => {
+    const seen: string[] = [];
+    const handlers: FrameHandlers = {
+      welcome: () => seen.push('welcome'),
+      message: ({ seq }) => seen.push(`message ${seq}`),
+      gap: () => seen.push('gap'),
+      reply: ({ id }) => seen.push(`reply ${id}`),
+      error: ({ code }) => seen.push(`error ${code}`),
+      presence: ({ kind }) => seen.push(kind === Kind.Join ? 'join' : 'leave'),
+      push: () => seen.push('push'),
+      problem: (error) => seen.push(`problem ${error.name}`),
+    };
+    const codec = codecFor('json');
+    const message = codec.encodeBatch([
+      { kind: Kind.Reply, id: 3, data: null },
+      { kind: Kind.Error, id: 4, code: 105, message: 'x' },
+      { kind: Kind.Gap, topic: 't', seq: 9 },
+      { kind: Kind.Message, topic: 't', seq: 10, data: 1 },
+    ]);
+    dispatchMessage(`${message as string}\n[99,"from the future"]`, codec, handlers);
+    assert.deepEqual(seen, ['reply 3', 'error 105', 'gap', 'message 10', 'problem ProtocolError']);
+    seen.length = 0;
+    let current = true;
+    dispatchMessage(message, codec, { ...handlers, reply: () => ((current = false), seen.push('reply')) }, () => current);
+    assert.deepEqual(seen, ['reply']);
+  });
+});
