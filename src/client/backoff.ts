@@ -1,5 +1,7 @@
 /** Reconnect delays: exponential growth with jitter, so a restarted server is not hit by a thundering herd. */
 
+import { CLIENT_DEFAULTS } from './options.js';
+
 export interface BackoffOptions {
   /** Upper bound of the first delay, in ms. @default 250 */
   minDelayMs: number;
@@ -7,7 +9,7 @@ export interface BackoffOptions {
   maxDelayMs: number;
 }
 
-export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({ minDelayMs: 250, maxDelayMs: 10_000 });
+export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({ minDelayMs: CLIENT_DEFAULTS.minReconnectDelayMs, maxDelayMs: CLIENT_DEFAULTS.maxReconnectDelayMs });
 
 /**
  * Delay before reconnect attempt `attempt` (0 = first): uniformly random in the upper half of

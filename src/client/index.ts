@@ -4,6 +4,7 @@ import { SwitchboardClient, type ClientOptions } from './client.js';
 export { SwitchboardClient, type ClientOptions, type ClientEvents, type ClientState, type GapEvent, type MessageContext, type MessageHandler } from './client.js';
 export type { WebSocketConstructor, WebSocketLike } from './transport.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
+export { AuthRefusedError } from './auth-refusal.js';
 export { ErrorCode, CloseCode, shouldReconnect, SwitchboardError, ProtocolError, RemoteError, LimitError } from '../protocol/index.js';
 export type { Format, PresenceInfo, PresenceMember, StreamPosition, TopicPosition, WelcomeFrame } from '../protocol/index.js';
 export type { PresenceEvent } from './types.js';

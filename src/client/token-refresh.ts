@@ -4,9 +4,10 @@
  * one and sends it in a Refresh frame. If that fails the server closes with 4001 TOKEN_EXPIRED and
  * the client reconnects with a fresh token anyway, so a failed refresh costs a reconnect, no more.
  */
+import { CLIENT_DEFAULTS } from './options.js';
 
 /** Default time before expiry at which the client refreshes (capped at half the token's remaining life). */
-export const DEFAULT_REFRESH_MARGIN_MS = 30_000; // 30 s
+export const DEFAULT_REFRESH_MARGIN_MS: number = CLIENT_DEFAULTS.refreshMarginMs;
 
 /** `exp` of a JWT in ms since the epoch, or undefined when it has none or is not a JWT. Does not verify. */
 export function tokenExpiry(token: string | undefined): number | undefined {

@@ -1,32 +1,9 @@
 /** The client's public option and event types. */
-import type { Format, WelcomeFrame } from '../protocol/frames.js';
+import type { WelcomeFrame } from '../protocol/frames.js';
+import type { AuthRefusedError } from './auth-refusal.js';
 import type { GapEvent } from './streams.js';
-import type { WebSocketConstructor } from './transport.js';
 
-/** Client options; every field is optional. */
-export interface ClientOptions {
-  /** Connection token (JWT), or a function called before every (re)connect to get a fresh one. @default none */
-  token?: string | (() => string | Promise<string>);
-  /**
-   * With a token function: how long before the token's `exp` to fetch a new one and send it in a
-   * Refresh frame (at most half the token's remaining life). @default 30000
-   */
-  refreshMarginMs?: number;
-  /** Wire format. @default 'msgpack' */
-  format?: Format;
-  /** Reconnect after unexpected disconnects. @default true */
-  reconnect?: boolean;
-  /** Upper bound of the first reconnect delay, in ms (jittered, doubling per attempt). @default 250 */
-  minReconnectDelayMs?: number;
-  /** Largest reconnect delay, in ms. @default 10000 */
-  maxReconnectDelayMs?: number;
-  /** How long a request (subscribe, acked publish, rpc, ping) may wait for its answer, in ms. @default 10000 */
-  requestTimeoutMs?: number;
-  /** Most requests waiting for the connection to open before new ones are refused. @default 1000 */
-  maxQueued?: number;
-  /** WebSocket implementation to use instead of the global one or `ws`. */
-  WebSocket?: WebSocketConstructor;
-}
+export type { ClientOptions } from './options.js';
 
 /** A join or leave notice; `info` is the member's `info` token claim, absent when it has none. */
 export interface PresenceEvent {
@@ -47,6 +24,12 @@ export interface ClientEvents extends Record<string, unknown> {
   close: { code: number; reason: string; willReconnect: boolean };
   /** Something failed outside a request: a notice from the server, a handler that threw. */
   error: Error;
+  /**
+   * The server refused authentication (close 4001, 4004, 4503, 4504 or 4505), after the `close`
+   * event. `willReconnect` says whether the client tries again; when it does not, every call
+   * waiting for the connection rejects with this error.
+   */
+  auth_error: AuthRefusedError;
   /** A reconnect is scheduled. */
   reconnecting: { attempt: number; delayMs: number };
   /** A Push frame: data the server sent to this connection only. */
