@@ -1,6 +1,6 @@
 /**
- * What a user gets from `npm install switchboard-rt`: packs this repository with `npm pack` (which
- * builds through `prepare`), installs the tarball into a fresh project outside the repository (the
+ * What a user gets from `npm install switchboard-rt`: packs this repository's build with `npm pack`
+ * (`npm test` builds first; run `npm run build` before running this file alone), installs the tarball into a fresh project outside the repository (the
  * npm registry supplies the dependencies, as for a user), and there
  *   - compiles a `strict` TypeScript file that imports the server, client and protocol entry points
  *     through the package name, then runs it: it starts a server from the installed package, connects
@@ -90,7 +90,8 @@ describe('the packed package, installed into a separate project', { timeout: 240
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'switchboard-pack-'));
-    const packed = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: REPO, maxBuffer: 16 << 20 });
+    // --ignore-scripts: `prepare` would rebuild dist/ while other test files may be reading it.
+    const packed = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: REPO, maxBuffer: 16 << 20 });
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
     tarball = join(work, info!.filename);
     packedFiles = info!.files.map((file) => file.path);
