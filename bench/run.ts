@@ -19,7 +19,24 @@ import { topicsSuite } from './topics.bench.js';
 
 const SUITES: BenchSuite[] = [codecSuite, publishPathSuite, topicsSuite, jwtSuite];
 
+const USAGE = `Usage: npm run bench -- [suite ...] [options]
+
+Micro-benchmarks; prints a table per suite. Suites: ${SUITES.map((s) => s.name).join(', ')} (default: all).
+
+Options:
+  --json <file>     also write results and machine facts as JSON
+  --time <ms>       time per case (default 500)
+  --warmup <ms>     warm-up per case (default 150)
+  --filter <text>   only cases whose name contains the text
+  -h, --help        show this help
+
+Results and how to read them: docs/benchmarks.md.`;
+
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const options = { timeMs: 500, warmupMs: 150 };
 const names: string[] = [];
 let jsonFile: string | undefined;

@@ -4,7 +4,7 @@
  * extension.
  *
  *   php publish.php <topic> '<json data>'
- *   php publish.php chat.lobby '{"user": "ann", "text": "hi"}'
+ *   php publish.php chat:lobby '{"user": "ann", "text": "hi"}'
  *
  * Environment:
  *   SWITCHBOARD_URL      API base URL (default http://127.0.0.1:9001)

@@ -4,18 +4,18 @@
  * without Node built-ins and works over the browser's own WebSocket, including subprotocol
  * negotiation and binary messages arriving as ArrayBuffer. This helper launches Chromium once per
  * test file, serves pages from a loopback HTTP server and bundles the client SDK for those pages. It
- * never downloads a browser. When no Chromium is installed, `chromiumMissing` holds the reason and
- * each test skips with it, so the skip appears in the runner's output.
+ * never downloads a browser. When no Chromium is found, `chromiumMissing` holds the reason and each
+ * test skips with it, so the skip appears in the runner's output; under `CI` each test fails with
+ * it instead (test/helpers/requirements.ts). Where Chromium is looked for is one rule shared with
+ * .ci/run: scripts/find-chromium.mjs.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, type TestContext } from 'node:test';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
-
-/** Where Debian, Ubuntu and Fedora install Chromium or Chrome; `CHROMIUM_PATH` wins when set. */
-const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+import { locateChromium } from '../../scripts/find-chromium.mjs';
+import { skipOrFailWithout } from './requirements.js';
 
 // Headless and offline: no sandbox (tests may run as root in a container), no GPU, no QUIC, and none
 // of the background services that would otherwise reach out to the network.
@@ -30,26 +30,23 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+const located = locateChromium();
+
 /** Path of the Chromium to use, or undefined when none is installed. */
 export function findChromium(): string | undefined {
-  const fromEnv = process.env.CHROMIUM_PATH;
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
-  return CHROMIUM_CANDIDATES.find((path) => existsSync(path));
+  return 'path' in located ? located.path : undefined;
 }
 
 /** Why browser tests cannot run here, or false when a Chromium is installed. */
-export const chromiumMissing: string | false =
-  findChromium() === undefined ? `no Chromium found (tried ${process.env.CHROMIUM_PATH ?? CHROMIUM_CANDIDATES.join(', ')}; set CHROMIUM_PATH)` : false;
+export const chromiumMissing: string | false = 'missing' in located ? located.missing : false;
 
 /**
- * Marks the running test skipped, with the reason, when no Chromium is installed; returns true
- * then, so the test can `return`. Per test rather than per suite: a skipped suite does not show in
- * the runner's "skipped" count, a skipped test does.
+ * When no Chromium is found: marks the running test skipped with the reason and returns true, so
+ * the test can `return`; under `CI` throws instead, failing the test. Per test rather than per
+ * suite: a skipped suite does not show in the runner's "skipped" count, a skipped test does.
  */
 export function skipWithoutChromium(t: TestContext): boolean {
-  if (chromiumMissing === false) return false;
-  t.skip(chromiumMissing);
-  return true;
+  return skipOrFailWithout(t, chromiumMissing);
 }
 
 /** A static route: the body and its Content-Type. */

@@ -4,9 +4,9 @@ import { waitFor } from '../helpers/server.js';
 
 // Imports through the package name, as users do: this exercises package.json "exports" and the
 // built dist/ (npm test builds first), not the TypeScript sources.
-test('"switchboard" and "switchboard/client" resolve to the built library and work together', async () => {
-  const { createServer } = await import('switchboard');
-  const { connect } = await import('switchboard/client');
+test('"switchboard-rt" and "switchboard-rt/client" resolve to the built library and work together', async () => {
+  const { createServer } = await import('switchboard-rt');
+  const { connect } = await import('switchboard-rt/client');
   const server = createServer({ logLevel: 'silent', host: '127.0.0.1', port: 0 });
   const { port } = await server.listen();
   try {

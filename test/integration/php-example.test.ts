@@ -1,12 +1,13 @@
 /**
  * examples/php/publish.php against a real server, run by the real PHP CLI (Debian php-cli +
- * php-curl, installed by .ci/run). Skips visibly where PHP is not installed.
+ * php-curl, installed by .ci/run). Skips visibly where PHP is not installed; fails under CI.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { connectClient } from '../helpers/clients.js';
+import { skipOrFailWithout } from '../helpers/requirements.js';
 import { startServer, waitFor } from '../helpers/server.js';
 
 const SCRIPT = fileURLToPath(new URL('../../examples/php/publish.php', import.meta.url));
@@ -27,7 +28,7 @@ describe('PHP publisher example', async () => {
   const { url, http } = await startServer({ apiKey: 'php-key', authenticate: () => ({ userId: '42' }) });
 
   test('publishes with the API key and the WebSocket subscriber receives the data', async (t) => {
-    if (phpMissing) return t.skip(phpMissing);
+    if (skipOrFailWithout(t, phpMissing)) return;
     const got: unknown[] = [];
     const client = connectClient(url);
     await client.subscribe('user:42', (data) => got.push(data));
@@ -39,7 +40,7 @@ describe('PHP publisher example', async () => {
   });
 
   test('a wrong key exits 1 and prints the {error, code} answer; bad usage exits 2', async (t) => {
-    if (phpMissing) return t.skip(phpMissing);
+    if (skipOrFailWithout(t, phpMissing)) return;
     const refused = await runPhp(['t', '1'], { SWITCHBOARD_URL: http, SWITCHBOARD_API_KEY: 'wrong' });
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /HTTP 401 UNAUTHORIZED: missing or invalid API key/);

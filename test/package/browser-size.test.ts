@@ -1,0 +1,30 @@
+/**
+ * Size budget of the browser builds of the client (dist/browser/, made by `npm run build`). Every
+ * page that loads the SDK pays for these bytes, so growth must be a decision: raise the budget in
+ * the same commit that explains why.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { test } from 'node:test';
+
+// Measured when the builds were introduced: ESM 56,238 B minified / 19,849 B gzip, IIFE 56,744 B /
+// 20,083 B (msgpackr is about two thirds of it). The budget is that plus about 10 %.
+const GZIP_BUDGET_BYTES = 22_000;
+const MINIFIED_BUDGET_BYTES = 62_000;
+
+const FILES = ['switchboard-client.min.js', 'switchboard-client.iife.min.js'];
+
+for (const name of FILES) {
+  test(`dist/browser/${name} is minified and within ${GZIP_BUDGET_BYTES} B gzip`, () => {
+    const path = fileURLToPath(new URL(`../../dist/browser/${name}`, import.meta.url));
+    assert.ok(existsSync(path), `${path} is missing: run npm run build`);
+    const code = readFileSync(path);
+    const gzip = gzipSync(code).length;
+    assert.ok(code.length <= MINIFIED_BUDGET_BYTES, `${name}: ${code.length} B minified, budget ${MINIFIED_BUDGET_BYTES} B`);
+    assert.ok(gzip <= GZIP_BUDGET_BYTES, `${name}: ${gzip} B gzip, budget ${GZIP_BUDGET_BYTES} B`);
+    // A minified build has few, very long lines; an unminified one has thousands.
+    assert.ok(code.toString('utf8').split('\n').length < 10, `${name} looks unminified`);
+  });
+}
