@@ -66,19 +66,17 @@ describe('PHP token minting example', async () => {
     if (skipOrFailWithout(t, phpMissing)) return;
     const forged = await mint(['alice'], 'another-secret-of-the-same-size');
     const refused = await upgradeStatus(`${url}?token=${forged}`);
-    assert.equal(refused.status, 401);
-    assert.equal(refused.json?.code, 'UNAUTHORIZED');
+    assert.deepEqual(refused.close, { code: 4504, reason: 'invalid token' });
 
     // The library function, as a PHP app calls it: issued two hours ago with a one-hour life.
     const code = `require '${SCRIPT}'; echo switchboard_mint_token('${SECRET}', 'alice', 3600, null, null, time() - 7200);`;
     const expired = await runPhp(['-r', code]);
     assert.equal(expired.status, 0, expired.stderr);
     const stale = await upgradeStatus(`${url}?token=${expired.stdout.trim()}`);
-    assert.equal(stale.status, 401);
-    assert.equal(stale.json?.code, 'TOKEN_EXPIRED');
+    assert.deepEqual(stale.close, { code: 4001, reason: 'token expired' });
 
     const good = await upgradeStatus(`${url}?token=${await mint(['alice'])}`);
-    assert.equal(good.status, 101, 'the same user with the right secret is accepted');
+    assert.deepEqual([good.status, good.close], [101, undefined], 'the same user with the right secret is accepted');
   });
 
   test('bad usage, a missing or short secret exit 2', async (t) => {

@@ -10,9 +10,11 @@ import { gzipSync } from 'node:zlib';
 import { test } from 'node:test';
 
 // Measured when the builds were introduced: ESM 56,238 B minified / 19,849 B gzip, IIFE 56,744 B /
-// 20,083 B (msgpackr is about two thirds of it). The budget is that plus about 10 %.
-const GZIP_BUDGET_BYTES = 22_000;
-const MINIFIED_BUDGET_BYTES = 62_000;
+// 20,083 B (msgpackr is about two thirds of it). The client's options validation and its handling
+// of authentication refusals (typed error, retry rules) then added about 6.5 KB minified / 1.6 KB
+// gzip: ESM 62,796 / 21,495, IIFE 63,303 / 21,710. The budget is that plus about 10 %.
+const GZIP_BUDGET_BYTES = 24_000;
+const MINIFIED_BUDGET_BYTES = 69_000;
 
 const FILES = ['switchboard-client.min.js', 'switchboard-client.iife.min.js'];
 
