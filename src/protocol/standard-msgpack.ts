@@ -42,16 +42,21 @@ function uint32(bytes: Uint8Array, p: number): number {
   return bytes[p]! * 0x1000000 + ((bytes[p + 1]! << 16) | (bytes[p + 2]! << 8) | bytes[p + 3]!);
 }
 
-/** Throws unless `count` bytes starting at `p` exist. */
-function need(bytes: Uint8Array, header: number, p: number, count: number, what: string): void {
+/**
+ * Throws unless `count` bytes starting at `p` exist. `what` names the value, with `length` (its
+ * declared size) when it has one; the message is only built when it throws, so the hot path
+ * allocates nothing.
+ */
+function need(bytes: Uint8Array, header: number, p: number, count: number, what: string, length = -1): void {
   if (p + count > bytes.length) {
-    throw invalid(header, `truncated ${what}: needs ${p + count - header} bytes, ${bytes.length - header} left`);
+    const name = length < 0 ? what : `${what} of ${length} bytes`;
+    throw invalid(header, `truncated ${name}: needs ${p + count - header} bytes, ${bytes.length - header} left`);
   }
 }
 
 /** Checks a str's bytes; returns the offset after it. */
 function str(bytes: Uint8Array, header: number, data: number, length: number): number {
-  need(bytes, header, data, length, `str of ${length} bytes`);
+  need(bytes, header, data, length, 'str', length);
   const bad = utf8ErrorOffset(bytes, data, data + length);
   if (bad >= 0) throw invalid(bad, `str starting at byte ${header} is not valid UTF-8`);
   return data + length;
@@ -59,7 +64,7 @@ function str(bytes: Uint8Array, header: number, data: number, length: number): n
 
 /** Checks an ext (type byte at `data`, payload after it); only the timestamp (-1) is standard. */
 function ext(bytes: Uint8Array, header: number, data: number, length: number): number {
-  need(bytes, header, data, length + 1, `ext of ${length} bytes`);
+  need(bytes, header, data, length + 1, 'ext', length);
   const type = bytes[data]!;
   if (type !== 0xff) {
     throw invalid(header, `extension type ${type << 24 >> 24} is not allowed (only the timestamp extension, type -1)`);
@@ -111,17 +116,17 @@ export function scanStandardMsgpack(bytes: Uint8Array, start = 0): number {
           break;
         case 0xc4: // bin 8
           need(bytes, header, p, 1, 'bin 8 header');
-          need(bytes, header, p + 1, bytes[p]!, `bin of ${bytes[p]} bytes`);
+          need(bytes, header, p + 1, bytes[p]!, 'bin', bytes[p]!);
           p += 1 + bytes[p]!;
           break;
         case 0xc5: // bin 16
           need(bytes, header, p, 2, 'bin 16 header');
-          need(bytes, header, p + 2, uint16(bytes, p), `bin of ${uint16(bytes, p)} bytes`);
+          need(bytes, header, p + 2, uint16(bytes, p), 'bin', uint16(bytes, p));
           p += 2 + uint16(bytes, p);
           break;
         case 0xc6: // bin 32
           need(bytes, header, p, 4, 'bin 32 header');
-          need(bytes, header, p + 4, uint32(bytes, p), `bin of ${uint32(bytes, p)} bytes`);
+          need(bytes, header, p + 4, uint32(bytes, p), 'bin', uint32(bytes, p));
           p += 4 + uint32(bytes, p);
           break;
         case 0xc7: // ext 8
