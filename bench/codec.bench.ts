@@ -5,8 +5,9 @@
  * @msgpack/msgpack only decodes.
  */
 import { decode as mpDecode, encode as mpEncode } from '@msgpack/msgpack';
-import { ErrorCode, jsonCodec, Kind, msgpackCodec, toClientFrame, toServerFrame, toWire, type Frame } from '../src/protocol/index.js';
-import { payload, SIZES, TOPIC } from './fixtures.js';
+import { Packr, Unpackr } from 'msgpackr';
+import { assertStandardMsgpack, ErrorCode, jsonCodec, Kind, msgpackCodec, packValue, toClientFrame, toServerFrame, toWire, type Frame } from '../src/protocol/index.js';
+import { payload, SIZES, TOPIC, VALIDATE_SIZES } from './fixtures.js';
 import type { BenchCase, BenchSuite } from './runner.js';
 
 /** A frame to benchmark and the label that names it in case names. */
@@ -38,11 +39,14 @@ function samples(): Sample[] {
   return list;
 }
 
-/** The ~100-byte message of the issue-5 target (encode+decode under 1 µs): a price tick, 100 B framed. */
+/** A 100-byte Message frame (a price tick), the case the codec-overhead ratio is measured on. */
 export function hundredByteMessage(): Frame {
   // [20, 'prices:btc-usd', 1, data] frames 18 bytes around the data.
   return { kind: Kind.Message, topic: TOPIC, seq: 1, data: payload(82) };
 }
+
+const RAW_ROUND_TRIP = 'pack+unpack message frame array, 100 B total (msgpackr alone)';
+const CODEC_ROUND_TRIP = 'encode+decode message frame, 100 B total (msgpack codec)';
 
 export const codecSuite: BenchSuite = {
   name: 'codec',
@@ -66,10 +70,31 @@ export const codecSuite: BenchSuite = {
     const hundred = hundredByteMessage();
     const bytes = msgpackCodec.encode(hundred);
     if (bytes.length !== 100) throw new Error(`the 100 B message frame packs to ${bytes.length} bytes`);
+    // The baseline: msgpackr alone, configured as the codec is, on the same wire array.
+    const rawPackr = new Packr({ useRecords: false, encodeUndefinedAsNil: true, variableMapSize: true });
+    const rawUnpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number', copyBuffers: true });
+    const wire = toWire(hundred);
     cases.push(
-      { name: 'encode+decode message frame, 100 B total (msgpack codec)', fn: () => msgpackCodec.decode(msgpackCodec.encode(hundred)) },
+      { name: RAW_ROUND_TRIP, fn: () => rawUnpackr.unpackMultiple(rawPackr.pack(wire)) },
+      { name: CODEC_ROUND_TRIP, fn: () => msgpackCodec.decode(msgpackCodec.encode(hundred)) },
       { name: 'encode+decode+validate message frame, 100 B total (msgpack codec)', fn: () => toServerFrame(msgpackCodec.decode(msgpackCodec.encode(hundred))[0]) },
     );
+    // The strict standard-msgpack scan on the publish path: once per inbound message (inside
+    // codec.decode), once per HTTP msgpack body, once per publication (inside packValue).
+    for (const size of VALIDATE_SIZES) {
+      const data = payload(size);
+      const packed = packValue(data);
+      cases.push(
+        { name: `validate standard msgpack, ${label(size)} payload (assertStandardMsgpack)`, fn: () => assertStandardMsgpack(packed) },
+        { name: `pack data, ${label(size)} payload (msgpackr alone)`, fn: () => rawPackr.pack(data) },
+        { name: `pack data, ${label(size)} payload (packValue: msgpackr + check)`, fn: () => packValue(data) },
+      );
+    }
     return cases;
   },
+  ratios: [{ label: 'codec overhead, encode+decode of a 100 B message frame vs msgpackr alone', numerator: CODEC_ROUND_TRIP, denominator: RAW_ROUND_TRIP, target: 1.15 }],
 };
+
+function label(size: number): string {
+  return size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
+}

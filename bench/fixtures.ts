@@ -4,6 +4,9 @@ import { packValue } from '../src/protocol/index.js';
 /** The payload sizes every size-dependent case runs at, in msgpack bytes. */
 export const SIZES = [16, 256, 4096] as const;
 
+/** Payload sizes of the standard-msgpack check cases, in msgpack bytes. */
+export const VALIDATE_SIZES = [100, 1024, 16384] as const;
+
 /** The topic used throughout (14 bytes, a realistic `namespace:name`). */
 export const TOPIC = 'prices:btc-usd';
 

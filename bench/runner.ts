@@ -25,6 +25,16 @@ export interface BenchSuite {
   description: string;
   /** Builds the cases (may generate keys and fixtures first). */
   cases(): BenchCase[] | Promise<BenchCase[]>;
+  /** Ratios of two cases' medians printed under the table: targets that only hold relative to a baseline. */
+  ratios?: readonly BenchRatio[];
+}
+
+/** `numerator / denominator` of two case medians from the same run, with an optional upper target. */
+export interface BenchRatio {
+  label: string;
+  numerator: string;
+  denominator: string;
+  target?: number;
 }
 
 /** One row of results. */
@@ -121,6 +131,14 @@ export function printTable(suite: BenchSuite, rows: BenchRow[]): void {
   console.log(`\n${suite.name}: ${suite.description}`);
   const fmt = (n: number) => n.toLocaleString('en-US');
   console.table(rows.map((r) => ({ case: r.case, 'median ns': fmt(r.medianNs), 'p99 ns': fmt(r.p99Ns), 'ops/s': fmt(r.opsPerSec) })));
+  for (const ratio of suite.ratios ?? []) {
+    const top = rows.find((r) => r.case === ratio.numerator);
+    const bottom = rows.find((r) => r.case === ratio.denominator);
+    if (top === undefined || bottom === undefined) continue; // filtered out
+    const value = top.medianNs / bottom.medianNs;
+    const verdict = ratio.target === undefined ? '' : value <= ratio.target ? ` (target ≤ ${ratio.target}x: met)` : ` (target ≤ ${ratio.target}x: MISSED)`;
+    console.log(`${ratio.label}: ${value.toFixed(2)}x = ${fmt(top.medianNs)} / ${fmt(bottom.medianNs)} ns${verdict}`);
+  }
 }
 
 /** Facts that numbers depend on, recorded next to them. */

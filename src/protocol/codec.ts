@@ -7,6 +7,7 @@ import { ErrorCode } from './codes.js';
 import { ProtocolError } from './errors.js';
 import { Kind, type Format, type Frame } from './frames.js';
 import { toWire } from './shapes.js';
+import { assertStandardMsgpack, assertStandardMsgpackSequence } from './standard-msgpack.js';
 
 /** Encodes frames and splits a WebSocket message into its frames' raw values. */
 export interface Codec {
@@ -24,9 +25,19 @@ export interface Codec {
   decode(message: Uint8Array | string): unknown[];
 }
 
-// Standard msgpack only: no msgpackr records/structures and no undefined extension, so any
-// msgpack library (PHP, Python, Go) reads what we write.
-const packr = new Packr({ useRecords: false, encodeUndefinedAsNil: true, variableMapSize: true });
+// Standard msgpack only, so any msgpack library (PHP, Python, Go) reads what we write: no msgpackr
+// records/structures, no undefined extension, no msgpackr extensions (moreTypes off: typed arrays,
+// ArrayBuffer and DataView become bin, Set an array), BigInt beyond 64 bits as float 64 (as the
+// JSON mode writes it), and an invalid Date as nil (JSON.stringify writes null) instead of
+// msgpackr's 1-byte timestamp, which is not a valid timestamp. docs/protocol.md §2.2 lists them.
+const packr = new Packr({
+  useRecords: false,
+  moreTypes: false,
+  encodeUndefinedAsNil: true,
+  variableMapSize: true,
+  largeBigIntToFloat: true,
+  onInvalidDate: () => null,
+});
 // copyBuffers: decoded binary must not alias the input, because uWS reuses a message's memory
 // as soon as the message callback returns.
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number', copyBuffers: true });
@@ -68,13 +79,34 @@ function scratchCopy(bytes: Uint8Array): Uint8Array {
   return view;
 }
 
-/** Encodes any value as standard msgpack. */
+/**
+ * Encodes publication data as standard msgpack: the payload stored in history and fanned out to
+ * every subscriber. Throws ProtocolError(BAD_FRAME) for a value that has no standard encoding (a
+ * symbol) or when the bytes would not be standard: the check costs one scan of the payload per
+ * publication and guards against a msgpackr extension registered process-wide (`addExtension`).
+ */
 export function packValue(value: unknown): Uint8Array {
-  return packr.pack(value);
+  let bytes: Uint8Array;
+  try {
+    bytes = packr.pack(value);
+  } catch (err) {
+    throw badFrame(`cannot encode as msgpack: ${(err as Error).message}`, err);
+  }
+  assertStandardMsgpack(bytes);
+  return bytes;
 }
 
-/** Decodes one standard msgpack value; throws ProtocolError(BAD_FRAME) on malformed bytes. */
+/**
+ * Decodes one standard msgpack value (an HTTP msgpack body, a stored payload); throws
+ * ProtocolError(BAD_FRAME) unless `bytes` are exactly one complete standard value.
+ */
 export function unpackValue(bytes: Uint8Array): unknown {
+  assertStandardMsgpack(bytes);
+  return unpackTrusted(bytes);
+}
+
+/** Decodes bytes already known to be one standard value (a payload packValue produced). */
+function unpackTrusted(bytes: Uint8Array): unknown {
   try {
     return unpackr.unpack(bytes);
   } catch (err) {
@@ -93,10 +125,13 @@ export const msgpackCodec: Codec = {
   decode(message) {
     const bytes = toBytes(message);
     if (bytes.length === 0) throw badFrame('empty message', undefined);
+    // All or nothing per message: every value is checked before any is returned, so a valid
+    // frame followed by garbage runs nothing.
+    assertStandardMsgpackSequence(bytes);
     try {
       return unpackr.unpackMultiple(bytes.length <= SCRATCH_MAX_BYTES ? scratchCopy(bytes) : bytes) as unknown[];
     } catch (err) {
-      // RangeError here is msgpackr recursing through absurdly deep nesting.
+      // Not expected after the scan; kept so a msgpackr surprise is still BAD_FRAME, not a crash.
       throw badFrame(`undecodable msgpack: ${(err as Error).message}`, err);
     }
   },
@@ -234,5 +269,6 @@ function packedMessageFrame(topic: string, seq: number, payload: Uint8Array): Ui
 
 /** The JSON-mode Message frame for a packed payload (only built when JSON subscribers exist). */
 export function jsonMessageFrame(topic: string, seq: number, payload: Uint8Array): string {
-  return JSON.stringify([Kind.Message, topic, seq, unpackValue(payload)], jsonReplacer);
+  // The payload came from packValue (already checked), and this runs once per publication.
+  return JSON.stringify([Kind.Message, topic, seq, unpackTrusted(payload)], jsonReplacer);
 }

@@ -14,4 +14,5 @@ export {
   msgpackMessageFrame,
   jsonMessageFrame,
 } from './codec.js';
+export { assertStandardMsgpack, assertStandardMsgpackSequence, scanStandardMsgpack, MAX_MSGPACK_DEPTH } from './standard-msgpack.js';
 export { negotiateSubprotocol, subprotocolsFor, type Negotiated } from './subprotocol.js';

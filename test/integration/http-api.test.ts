@@ -48,6 +48,23 @@ describe('HTTP API without an API key (loopback only)', async () => {
     await waitFor(() => a.length === 1 && b.length === 1, 3000, 'delivery');
   });
 
+  test('a msgpack body that is not standard msgpack (0xc1, a msgpackr-only extension) is refused and publishes nothing', async () => {
+    const got = await subscribed(url, 'strict:1');
+    // {topic: 'strict:1', data: <x>} written by hand, so the data can be bytes no standard encoder makes.
+    const head = [0x82, 0xa5, ...Buffer.from('topic'), 0xa8, ...Buffer.from('strict:1'), 0xa4, ...Buffer.from('data')];
+    for (const data of [[0xc1], [0xd4, 0x42, 0x01], [0xd6, 0xff, 0, 0, 0]]) {
+      const res = await fetch(`${http}/api/publish`, { method: 'POST', headers: { 'content-type': 'application/msgpack' }, body: new Uint8Array([...head, ...data]) });
+      assert.equal(res.status, 400, `data ${JSON.stringify(data)}`);
+      const body = (await res.json()) as { error: string; code: string };
+      assert.equal(body.code, 'BAD_REQUEST');
+      assert.match(body.error, /^body is not valid msgpack: .*byte \d+/);
+    }
+    const ok = await fetch(`${http}/api/publish`, { method: 'POST', headers: { 'content-type': 'application/msgpack' }, body: new Uint8Array([...head, 0x2a]) });
+    assert.deepEqual(await ok.json(), { ok: true, seq: 1 }, 'nothing was sequenced before');
+    await waitFor(() => got.length === 1, 3000, 'delivery');
+    assert.deepEqual(got, [{ data: 42, seq: 1 }]);
+  });
+
   test('GET /api/topics/:topic counts subscribers of both formats', async () => {
     await subscribed(url, 'count:me');
     await subscribed(url, 'count:me', 'json');

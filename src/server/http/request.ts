@@ -22,8 +22,9 @@ export function parseBody(body: Buffer, contentType: string): Record<string, unk
   if (MSGPACK_TYPES.has(type)) {
     try {
       value = unpackValue(body);
-    } catch {
-      throw bad('body is not valid msgpack');
+    } catch (err) {
+      // The message names the byte offset and what is wrong (0xc1, an unknown extension, …).
+      throw bad(`body is not valid msgpack: ${(err as Error).message}`);
     }
   } else {
     // Anything that is not msgpack is read as JSON, so `curl -d '{...}'` (form content type) works.

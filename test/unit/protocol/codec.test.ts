@@ -16,7 +16,9 @@ import {
   type ClientFrame,
   type Codec,
   type ServerFrame,
+  unpackValue,
 } from '../../../src/protocol/index.js';
+import { seeded } from '../../helpers/fc-seed.js';
 
 const clientFrames: ClientFrame[] = [
   { kind: Kind.Subscribe, id: 1, topics: ['prices:btc', 'chat:lobby'] },
@@ -92,7 +94,7 @@ for (const codec of [msgpackCodec, jsonCodec] as Codec[]) {
             if (!(err instanceof ProtocolError)) throw err;
           }
         }),
-        { numRuns: 2000 },
+        seeded(`${codec.format} decode fuzz`, { numRuns: 2000 }),
       );
     });
   });
@@ -103,6 +105,55 @@ describe('msgpack specifics', () => {
     const bytes = msgpackCodec.encode({ kind: Kind.Publish, id: 0, topic: 't', data: { a: undefined, b: [1] } }) as Uint8Array;
     // fixarray(4), 3, 0, fixstr "t", fixmap(2) { "a": nil, "b": [1] }
     assert.deepEqual([...bytes], [0x94, 0x03, 0x00, 0xa1, 0x74, 0x82, 0xa1, 0x61, 0xc0, 0xa1, 0x62, 0x91, 0x01]);
+  });
+
+  test('a message is all or nothing: a valid frame followed by anything non-standard returns no frame', () => {
+    const ping = [0x92, 0x05, 0x01];
+    const publish = [0x94, 0x03, 0x00, 0xa1, 0x74];
+    const tails = [
+      [0xc1], // never used
+      [0x92, 0x05], // truncated
+      [0xd4, 0x42, 0x00], // msgpackr BigInt extension
+      [...publish, 0xc7, 0x03, 0x74, 0x01, 0x01, 0x02], // msgpackr typed array in data
+      [...publish, 0xd4, 0xff, 0x00], // timestamp of 1 byte
+      [...publish, 0xa2, 0xc3, 0x28], // str that is not UTF-8
+      [...publish, ...new Array(200).fill(0x91), 0x01], // nesting beyond the limit
+    ];
+    for (const tail of tails) {
+      assert.throws(
+        () => msgpackCodec.decode(Uint8Array.from([...ping, ...tail])),
+        (err: unknown) => err instanceof ProtocolError && err.code === 101 && /^invalid msgpack at byte \d+: /.test(err.message),
+        Buffer.from(tail).toString('hex'),
+      );
+    }
+    assert.deepEqual(msgpackCodec.decode(Uint8Array.from([...ping, ...ping])), [[5, 1], [5, 1]]);
+  });
+
+  test('unpackValue (HTTP msgpack bodies) takes exactly one standard value', () => {
+    assert.deepEqual(unpackValue(Uint8Array.from([0x81, 0xa1, 0x61, 0x01])), { a: 1 });
+    for (const bad of [[0x81, 0xa1, 0x61, 0x01, 0x01], [0x81, 0xa1, 0x61, 0xc1], [0xd4, 0x42, 0x00], []]) {
+      assert.throws(() => unpackValue(Uint8Array.from(bad)), (err: unknown) => err instanceof ProtocolError && err.code === 101, Buffer.from(bad).toString('hex'));
+    }
+  });
+
+  test('map keys must be scalars: an array key is standard msgpack but has no plain-object form', () => {
+    assert.deepEqual(msgpackCodec.decode(Uint8Array.from([0x83, 0x01, 0xa1, 0x61, 0xc0, 0xa1, 0x62, 0xc3, 0xa1, 0x63])), [{ 1: 'a', null: 'b', true: 'c' }]);
+    assert.throws(() => msgpackCodec.decode(Uint8Array.from([0x81, 0x91, 0x01, 0x01])), (err: unknown) => err instanceof ProtocolError && err.code === 101);
+  });
+
+  test('JavaScript values without a standard msgpack form are mapped deliberately (docs/protocol.md §2.2)', () => {
+    const hex = (value: unknown) => Buffer.from(packValue(value)).toString('hex');
+    assert.equal(hex(2n ** 70n), 'cb' + '4450000000000000', 'BigInt beyond 64 bits: float 64, as in JSON mode');
+    assert.equal(hex(-(2n ** 63n)), 'd3' + '8000000000000000', 'BigInt within 64 bits: int 64');
+    assert.equal(hex(new Date(Number.NaN)), 'c0', 'invalid Date: nil, as JSON.stringify writes null');
+    assert.equal(hex(new Int16Array([1, -1])), 'c404' + '0100ffff', 'typed array: bin of its bytes (platform order)');
+    assert.equal(hex(new Set([1])), '9101', 'Set: array');
+    assert.equal(hex(undefined), 'c0');
+    assert.equal(hex('\ud800'), 'a3efbfbd', 'lone surrogate: U+FFFD, never invalid UTF-8');
+    assert.throws(() => packValue(Symbol('s')), (err: unknown) => err instanceof ProtocolError && err.code === 101);
+    // The codec's own frames use the same encoder.
+    const reply = msgpackCodec.encode({ kind: Kind.Reply, id: 1, data: [new Date(Number.NaN), 2n ** 70n] }) as Uint8Array;
+    assert.equal(Buffer.from(reply).toString('hex'), '931501' + '92c0cb4450000000000000');
   });
 
   test('truncated frames are BAD_FRAME', () => {
@@ -159,7 +210,7 @@ describe('msgpack specifics', () => {
         if (bytes.length === 0) return;
         assert.deepEqual(msgpackCodec.decode(bytes), values.map((v) => new Packr({ useRecords: false }).unpack(new Packr({ useRecords: false }).pack(v))));
       }),
-      { numRuns: 300 },
+      seeded('scratch-limit sizes', { numRuns: 300 }),
     );
   });
 
@@ -176,7 +227,7 @@ describe('msgpack specifics', () => {
       fc.property(topics, seqs, fc.jsonValue(), (topic, seq, data) => {
         assert.deepEqual(Buffer.from(msgpackMessageFrame(topic, seq, packValue(data))), Buffer.from(plain.pack([Kind.Message, topic, seq, data])));
       }),
-      { numRuns: 1000 },
+      seeded('msgpackMessageFrame vs msgpackr', { numRuns: 1000 }),
     );
   });
 
