@@ -284,7 +284,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
         return;
       }
       case Kind.Gap:
-        if (this.streams.gapNotice(frame.topic, frame.seq)) this.recover(frame.topic);
+        if (this.streams.gapNotice(frame.topic, frame.seq, frame.epoch)) this.recover(frame.topic);
         return;
       case Kind.Reply:
         return this.requests.resolve(frame.id, frame.data);

@@ -27,6 +27,8 @@ export interface HttpApiDeps {
   traffic: TrafficCounters;
   /** Open connections (for /healthz). */
   connections: () => number;
+  /** Whether the engine can publish now (for /readyz). */
+  engineReady: () => boolean;
   startedAt: number;
   clientAddress: ClientAddressResolver;
   onUnexpected: (error: Error) => void;
@@ -63,7 +65,7 @@ export function registerHttpApi(deps: HttpApiDeps): void {
 
   registerControlRoutes({ router, control: deps.control, guarded, maxBody });
   registerHistoryRoute({ router, core, maxReplayMessages: options.maxReplayMessages, guarded });
-  registerOperationsRoutes({ router, guarded, metrics: deps.metrics, connections: deps.connections, startedAt: deps.startedAt });
+  registerOperationsRoutes({ router, guarded, metrics: deps.metrics, connections: deps.connections, engineReady: deps.engineReady, startedAt: deps.startedAt });
 
   router.any('/*', (exchange) => {
     exchange.json('404 Not Found', { error: 'no such route', code: 'NOT_FOUND' });

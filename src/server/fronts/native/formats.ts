@@ -14,7 +14,7 @@ export const msgpackWire: WireFormat = {
   binary: true,
   message: msgpackMessageFrame,
   presence: (notice) => msgpackCodec.encode(notice),
-  gap: (topic, seq) => msgpackCodec.encode({ kind: Kind.Gap, topic, seq }),
+  gap: (topic, seq, epoch) => msgpackCodec.encode(epoch === undefined ? { kind: Kind.Gap, topic, seq } : { kind: Kind.Gap, topic, seq, epoch }),
 };
 
 export const jsonWire: WireFormat = {
@@ -22,7 +22,7 @@ export const jsonWire: WireFormat = {
   binary: false,
   message: jsonMessageFrame,
   presence: (notice) => jsonCodec.encode(notice),
-  gap: (topic, seq) => jsonCodec.encode({ kind: Kind.Gap, topic, seq }),
+  gap: (topic, seq, epoch) => jsonCodec.encode(epoch === undefined ? { kind: Kind.Gap, topic, seq } : { kind: Kind.Gap, topic, seq, epoch }),
 };
 
 /** The native formats, in the order the core encodes them. */
