@@ -88,3 +88,54 @@ async function untilListening(port: number): Promise<void> {
     await sleep(20);
   }
 }
+
+/** A Switchboard server running as its own process (the `switchboard` CLI) on a shared Redis. */
+export interface NodeProcess {
+  port: number;
+  url: string;
+  http: string;
+  /** Stops it gracefully (SIGTERM: sockets close with 1001, clients reconnect). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port. */
+  start(): Promise<void>;
+}
+
+/**
+ * Starts `node src/server/cli.ts --redis <url>` on a free port (through tsx, so no build is
+ * needed) and waits for its "listening" line. Stopped by an `after()` hook.
+ */
+export async function startNode(redisUrl: string, extraArgs: string[] = []): Promise<NodeProcess> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const node: NodeProcess = {
+    port,
+    url: `ws://127.0.0.1:${port}/`,
+    http: `http://127.0.0.1:${port}`,
+    async start() {
+      const spawned = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--port', String(port), '--host', '127.0.0.1', '--redis', redisUrl, '--log-level', 'error', ...extraArgs], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, SWITCHBOARD_REDIS_URL: '' },
+      });
+      child = spawned;
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        spawned.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('listening')) resolve();
+        });
+        spawned.once('exit', (code) => reject(new Error(`node on ${port} exited with ${code} before listening: ${out}`)));
+      });
+    },
+    async stop() {
+      const running = child;
+      if (running === undefined || running.exitCode !== null) return;
+      const exited = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGTERM');
+      await exited;
+      child = undefined;
+    },
+  };
+  await node.start();
+  after(() => node.stop());
+  return node;
+}
