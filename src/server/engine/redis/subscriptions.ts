@@ -43,7 +43,7 @@ export class Subscriptions {
   private readonly subscribe: (channels: string[]) => Promise<unknown>;
   private readonly unsubscribe: (channels: string[]) => Promise<unknown>;
   private closed = false;
-  /** Messages received on topic channels (tests count them: nothing for unfollowed topics). */
+  /** Messages received on topic channels, followed or not (tests count them: nothing for unfollowed topics). */
   received = 0;
 
   constructor(
@@ -58,7 +58,7 @@ export class Subscriptions {
     this.unsubscribe = (channels) => (sharded ? subscriber.sunsubscribe(...channels) : subscriber.unsubscribe(...channels));
     const onMessage = (channel: Buffer, message: Buffer) => this.message(channel, message);
     subscriber.on(sharded ? 'smessageBuffer' : 'messageBuffer', onMessage);
-    if (sharded) subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => host.control(channel.toString(), message));
+    if (sharded) subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => host.control(channel.toString('latin1'), message));
     subscriber.on('ready', () => void this.resubscribe());
     subscriber.on('close', () => this.lost());
   }
@@ -137,9 +137,11 @@ export class Subscriptions {
   }
 
   private message(channel: Buffer, message: Buffer): void {
-    const followed = this.byChannel.get(channel.toString('latin1'));
+    const name = channel.toString('latin1');
+    const followed = this.byChannel.get(name);
     if (followed === undefined) {
-      if (!this.options.sharded) this.host.control(channel.toString(), message);
+      if (this.options.nodeChannels.includes(name)) this.host.control(name, message);
+      else this.received++; // a topic channel this node no longer follows (a late message after unsubscribing)
       return;
     }
     this.received++;
