@@ -81,7 +81,7 @@ export class SubscriptionRecovery {
 
   /** A Gap notice from the server. */
   gap(frame: GapFrame): void {
-    if (this.streams.gapNotice(frame.topic, frame.seq)) this.recover(frame.topic);
+    if (this.streams.gapNotice(frame.topic, frame.seq, frame.epoch)) this.recover(frame.topic);
   }
 
   /** The socket closed: held messages are dropped, the renewal after the next Welcome replays them. */

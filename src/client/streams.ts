@@ -85,13 +85,14 @@ export class Streams {
   }
 
   /**
-   * A Gap notice: messages up to `seq` may have been skipped. True when the caller should ask for
-   * History (behind, and no request already in flight); the topic is then held.
+   * A Gap notice: messages up to `seq` (of `epoch`, when given) may have been skipped. True when the
+   * caller should ask for History (behind, or the stream restarted under another epoch, and no
+   * request already in flight); the topic is then held.
    */
-  gapNotice(topic: string, seq: number): boolean {
+  gapNotice(topic: string, seq: number, epoch?: string): boolean {
     const stream = this.streams.get(topic);
     if (stream === undefined || stream.held !== undefined || stream.epoch === undefined || stream.seq === undefined) return false;
-    if (seq <= stream.seq) return false;
+    if (seq <= stream.seq && (epoch === undefined || epoch === stream.epoch)) return false;
     stream.held = [];
     return true;
   }

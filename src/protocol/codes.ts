@@ -49,6 +49,8 @@ export const ErrorCode = {
   Overloaded: 116,
   /** History or presence was asked for a topic this connection is not subscribed to. */
   NotSubscribed: 120,
+  /** The engine's shared store (Redis) cannot be reached: nothing was published; retry later. */
+  EngineUnavailable: 121,
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -72,6 +74,7 @@ const ERROR_ROWS: readonly CodeInfo[] = [
   { code: ErrorCode.RateLimited, name: 'RATE_LIMITED', retry: true, description: 'too many requests; retry after a pause' },
   { code: ErrorCode.Overloaded, name: 'OVERLOADED', retry: true, description: 'the server is at capacity; retry later' },
   { code: ErrorCode.NotSubscribed, name: 'NOT_SUBSCRIBED', retry: false, description: 'history or presence asked for a topic not subscribed to' },
+  { code: ErrorCode.EngineUnavailable, name: 'ENGINE_UNAVAILABLE', retry: true, description: 'the shared store cannot be reached; nothing was published, retry later' },
 ];
 
 /**

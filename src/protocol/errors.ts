@@ -42,13 +42,13 @@ export class AuthError extends SwitchboardError {
   }
 }
 
-/** A size, count or rate limit would be exceeded, or the server is at capacity. */
+/** A size, count or rate limit would be exceeded, the server is at capacity, or its engine is unreachable. */
 export class LimitError extends SwitchboardError {
   /** Seconds the caller should wait before retrying (HTTP `Retry-After`), when known. */
   readonly retryAfterSeconds: number | undefined;
 
   constructor(
-    code: typeof ErrorCode.LimitExceeded | typeof ErrorCode.PayloadTooLarge | typeof ErrorCode.RateLimited | typeof ErrorCode.Overloaded,
+    code: typeof ErrorCode.LimitExceeded | typeof ErrorCode.PayloadTooLarge | typeof ErrorCode.RateLimited | typeof ErrorCode.Overloaded | typeof ErrorCode.EngineUnavailable,
     message: string,
     options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {

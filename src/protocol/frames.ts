@@ -110,7 +110,8 @@ export interface PushFrame { kind: typeof Kind.Push; data: unknown }
  * `[26, topic, seq]`: messages on `topic` up to `seq` may have been skipped for this connection (slow
  * consumer, `drop` policy). A client whose last seq is lower asks for History.
  */
-export interface GapFrame { kind: typeof Kind.Gap; topic: string; seq: number }
+/** A gap notice; `epoch` is present when the topic's stream restarted (every older position is then unrecoverable). */
+export interface GapFrame { kind: typeof Kind.Gap; topic: string; seq: number; epoch?: string }
 
 /**
  * Reply data for Subscribe (one entry per topic) and History: the topic's epoch and last seq, and,

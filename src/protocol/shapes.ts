@@ -166,6 +166,7 @@ export function toServerFrame(value: unknown): ServerFrame {
     case Kind.Gap:
       needLength(arr, 3, 'gap');
       if (!isId(arr[2])) fail('gap seq must be a non-negative integer');
+      if (arr.length > 3) return { kind, topic: readString(arr[1], 'gap topic'), seq: arr[2], epoch: readString(arr[3], 'gap epoch') };
       return { kind, topic: readString(arr[1], 'gap topic'), seq: arr[2] };
     default:
       throw new ProtocolError(ErrorCode.UnknownKind, `unknown server frame kind ${kind}`);
@@ -216,7 +217,7 @@ export function toWire(frame: Frame): unknown[] {
     case Kind.Push:
       return [frame.kind, frame.data];
     case Kind.Gap:
-      return [frame.kind, frame.topic, frame.seq];
+      return frame.epoch === undefined ? [frame.kind, frame.topic, frame.seq] : [frame.kind, frame.topic, frame.seq, frame.epoch];
     default: {
       const unreachable: never = frame;
       throw new ProtocolError(ErrorCode.UnknownKind, `cannot encode frame ${JSON.stringify(unreachable)}`);

@@ -31,6 +31,8 @@ Options (flags override environment variables, which override the config file):
       --presence               send join/leave notices on every topic
       --client-publish         let WebSocket clients publish
       --log-level <level>      fatal|error|warn|info|debug|trace|silent env LOG_LEVEL (default warn)
+      --redis <url>            share topics with other processes via Redis env SWITCHBOARD_REDIS_URL
+                               (redis://host:6379; more settings: "redis" in the config file)
   -h, --help                   show this help
 
 uWS build: set SWITCHBOARD_UWS_MODULE to force a module; see README.
@@ -58,6 +60,7 @@ function optionsFromArgs(argv: string[]): Args | 'help' {
       presence: { type: 'boolean' },
       'client-publish': { type: 'boolean' },
       'log-level': { type: 'string' },
+      redis: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -76,6 +79,7 @@ function optionsFromArgs(argv: string[]): Args | 'help' {
   if (values.presence) options.presence = true;
   if (values['client-publish']) options.clientPublish = true;
   if (values['log-level'] !== undefined) options.logLevel = values['log-level'] as ServerOptions['logLevel'];
+  if (values.redis !== undefined) options.redis = { url: values.redis };
   return { options, config: values.config };
 }
 
@@ -97,7 +101,12 @@ async function main(): Promise<number> {
     const configFile = findConfigFile(args.config);
     const fromFile = configFile === undefined ? {} : loadConfigFile(configFile);
     // config file < environment < flags (createServer applies DEFAULTS < environment < input).
-    server = createServer({ ...fromFile, ...optionsFromEnv(process.env), ...args.options });
+    const fromEnv = optionsFromEnv(process.env);
+    const merged = { ...fromFile, ...fromEnv, ...args.options };
+    // A URL from env or flags keeps the file's other Redis settings (keyPrefix, sharded, ...).
+    const redisUrl = args.options.redis ?? fromEnv.redis;
+    if (redisUrl !== undefined && fromFile.redis !== undefined) merged.redis = { ...fromFile.redis, ...redisUrl };
+    server = createServer(merged);
   } catch (err) {
     const prefix = err instanceof OptionsError ? 'invalid option ' : '';
     process.stderr.write(`switchboard: ${prefix}${(err as Error).message}\n`);

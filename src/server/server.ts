@@ -29,6 +29,7 @@ import { TopicCore } from './core/topic-core.js';
 import { newTrafficCounters } from './core/traffic.js';
 import type { Engine } from './engine/engine.js';
 import { MemoryEngine } from './engine/memory-engine.js';
+import { RedisEngine } from './engine/redis/redis-engine.js';
 import { NATIVE_WIRES } from './fronts/native/formats.js';
 import { NativeFront } from './fronts/native/native-front.js';
 import { Session } from './fronts/native/session.js';
@@ -73,8 +74,11 @@ export interface Server {
    * used on this topic within `idempotencyWindowMs`, publishes nothing and resolves with the first seq.
    */
   publish(topic: string, data: unknown, options?: { idempotencyKey?: string }): Promise<number>;
-  /** Who is on a presence-enabled topic on this server (throws UNSUPPORTED when presence is off for it). */
-  presence(topic: string): PresenceInfo;
+  /**
+   * Who is on a presence-enabled topic (throws UNSUPPORTED when presence is off for it): on this
+   * server, answered synchronously, or on every server sharing a Redis engine, as a promise.
+   */
+  presence(topic: string): PresenceInfo | Promise<PresenceInfo>;
   /**
    * A topic's retained publications (data unpacked): the latest `limit` (default 100), or with
    * `since` everything after that position, all or nothing (`recovered`).
@@ -112,7 +116,9 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
   const transport: ServerTransport = createUwsTransport();
   const engine: Engine =
     options.engine ??
-    new MemoryEngine({ history: { maxBytes: options.historyMaxBytes }, idempotencyWindowMs: options.idempotencyWindowMs, maxIdempotencyKeys: options.maxIdempotencyKeys });
+    (options.redis !== undefined
+      ? new RedisEngine({ idempotencyWindowMs: options.idempotencyWindowMs, ...options.redis })
+      : new MemoryEngine({ history: { maxBytes: options.historyMaxBytes }, idempotencyWindowMs: options.idempotencyWindowMs, maxIdempotencyKeys: options.maxIdempotencyKeys }));
   const namespaces = buildNamespaces(options);
   const verifier = createTokenVerifier(options);
   const clientAddress = createClientAddressResolver(options.trustedProxies);
@@ -145,7 +151,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
   // Every front's wire formats, in the order the core encodes a publication.
   const core = new TopicCore({ fanout: transport.fanout, engine, namespaces, wires: NATIVE_WIRES, limits: options });
   const publisher = new Publisher(engine, namespaces, options.maxTopicBytes);
-  const control = new Control(core, registry, engine.presence, options.maxTopicBytes);
+  const control = new Control(core, registry, engine.presence, options.maxTopicBytes, engine.cluster);
   const session = new Session({
     core,
     publisher,
@@ -187,6 +193,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     lanes: core.lanes.counters,
     traffic,
     historyBytes: () => engine.history.bytes ?? 0,
+    engineReady: () => engine.ready?.() ?? true,
   });
   registerHttpApi({
     router: transport.router,
@@ -197,6 +204,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     metrics,
     traffic,
     connections: () => registry.size,
+    engineReady: () => engine.ready?.() ?? true,
     startedAt,
     clientAddress,
     onUnexpected: (error) => reportError(error),

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { OptionsError } from '../../protocol/errors.js';
 import { DEFAULT_MAX_TOPIC_BYTES } from '../../protocol/topic.js';
 import type { Engine } from '../engine/engine.js';
+import { resolveRedisOptions, type RedisEngineOptions } from '../engine/redis/options.js';
 import type { Hooks } from '../connection/hooks.js';
 import { addressList } from '../connection/client-address.js';
 import { Namespaces, type NamespacesConfig } from './namespaces.js';
@@ -133,7 +134,16 @@ export interface ServerOptions extends Hooks {
    * @default a new MemoryEngine with `historyMaxBytes`, `idempotencyWindowMs` and `maxIdempotencyKeys`
    */
   engine: Engine | undefined;
+  /**
+   * Share topics, history, presence and idempotency with other Switchboard processes through Redis
+   * (a RedisEngine; see docs/operations.md): `{ url, keyPrefix?, sharded?, commandTimeoutMs?, ... }`.
+   * Ignored when `engine` is set. Env `SWITCHBOARD_REDIS_URL` (the url). @default undefined (in-memory engine)
+   */
+  redis: RedisSettings | undefined;
 }
+
+/** The `redis` option: a URL plus any RedisEngineOptions (see engine/redis/options.ts for defaults). */
+export type RedisSettings = Partial<RedisEngineOptions> & { url: string };
 
 /** Defaults for every option that has one. */
 export const DEFAULTS: Readonly<Omit<ServerOptions, keyof Hooks>> = Object.freeze({
@@ -173,6 +183,7 @@ export const DEFAULTS: Readonly<Omit<ServerOptions, keyof Hooks>> = Object.freez
   logLevel: 'warn',
   logger: undefined,
   engine: undefined,
+  redis: undefined,
 });
 
 /** Options after merging: every field present and valid. */
@@ -211,6 +222,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<ServerOptions> {
   if (env.SWITCHBOARD_TRUSTED_PROXIES) out.trustedProxies = splitList(env.SWITCHBOARD_TRUSTED_PROXIES);
   if (env.SWITCHBOARD_ALLOWED_ORIGINS) out.allowedOrigins = splitList(env.SWITCHBOARD_ALLOWED_ORIGINS);
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL as LogLevel;
+  if (env.SWITCHBOARD_REDIS_URL) out.redis = { url: env.SWITCHBOARD_REDIS_URL };
   return out;
 }
 
@@ -231,7 +243,10 @@ export function splitList(text: string): string[] {
  */
 export function resolveOptions(input: Partial<ServerOptions> = {}, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
   const defined = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
-  const options = { ...DEFAULTS, ...optionsFromEnv(env), ...defined } as ServerOptions;
+  const fromEnv = optionsFromEnv(env);
+  const options = { ...DEFAULTS, ...fromEnv, ...defined } as ServerOptions;
+  // The env gives only the URL: settings from code or a file (keyPrefix, ...) keep theirs.
+  if (fromEnv.redis !== undefined && isObject(input.redis)) options.redis = { ...fromEnv.redis, ...input.redis };
 
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
     throw new OptionsError('port', `must be an integer from 0 to 65535, got ${String(options.port)}`);
@@ -272,6 +287,7 @@ export function resolveOptions(input: Partial<ServerOptions> = {}, env: NodeJS.P
     throw new OptionsError('namespaces', 'must be an object of prefix → namespace settings');
   }
   buildNamespaces(options); // throws OptionsError naming the bad namespace setting
+  if (options.redis !== undefined) resolveRedisOptions(options.redis); // throws naming the bad redis.* key
   for (const key of HOOK_KEYS) {
     if (options[key] !== undefined && typeof options[key] !== 'function') throw new OptionsError(key, 'must be a function');
   }
@@ -325,6 +341,10 @@ function validateTokenKeys(options: ServerOptions): void {
       throw new OptionsError('jwtAlgorithms', `${alg} needs jwtPublicKey or jwksUrl`);
     }
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The namespace table for resolved options (the flat presence/clientPublish shorthands feed the default namespace). */

@@ -8,7 +8,8 @@ import { SwitchboardError } from '../../protocol/errors.js';
 import type { PresenceInfo } from '../../protocol/frames.js';
 import { assertTopic } from '../../protocol/topic.js';
 import type { Connection } from '../connection/connection.js';
-import type { PresenceStore } from '../engine/engine.js';
+import type { ClusterControl, PresenceStore, UserCommand } from '../engine/engine.js';
+import type { MaybePromise } from '../engine/history.js';
 import type { ConnectionRegistry } from './registry.js';
 import type { TopicCore } from './topic-core.js';
 
@@ -28,7 +29,32 @@ export class Control {
     private readonly registry: ConnectionRegistry<Connection>,
     private readonly presenceStore: PresenceStore,
     private readonly maxTopicBytes: number,
-  ) {}
+    /** Reaches the other nodes of a cluster (the HTTP API acts on a user everywhere); absent for one process. */
+    private readonly cluster?: ClusterControl,
+  ) {
+    cluster?.onCommand((command) => this.runHere(command));
+  }
+
+  /**
+   * Runs a user command on every node when the engine spans several (answering the connections it
+   * reached, all nodes together), else here. Validates topics first (INVALID_TOPIC).
+   */
+  everywhere(command: UserCommand): MaybePromise<number> {
+    if (command.op !== 'disconnect') this.checkTopics(command.topics);
+    return this.cluster === undefined ? this.runHere(command) : this.cluster.run(command);
+  }
+
+  /** Runs a user command on this node's connections. */
+  private runHere(command: UserCommand): number {
+    switch (command.op) {
+      case 'subscribe':
+        return this.subscribeUser(command.userId, command.topics);
+      case 'unsubscribe':
+        return this.unsubscribeUser(command.userId, command.topics);
+      case 'disconnect':
+        return this.disconnectUser(command.userId, { code: command.code, reason: command.reason });
+    }
+  }
 
   /**
    * Subscribes every open connection of `userId` on this server to `topics` (server-initiated:
@@ -52,15 +78,17 @@ export class Control {
 
   /** Closes every open connection of `userId` (default 4501 KICKED: clients do not reconnect); returns how many. */
   disconnectUser(userId: string, options: DisconnectOptions = {}): number {
-    const code = options.code ?? (options.reconnect === true ? CloseCode.ServerClosed : CloseCode.Kicked);
-    const reason = options.reason ?? 'disconnected by the server';
+    const { code, reason } = disconnectCommand(userId, options);
     const connections = this.registry.connectionsOf(userId);
     for (const connection of connections) connection.close(code, reason);
     return connections.length;
   }
 
-  /** Who is on a topic on this server. Throws INVALID_TOPIC, or UNSUPPORTED when the topic's namespace has presence off. */
-  presence(topic: string): PresenceInfo {
+  /**
+   * Who is on a topic (on every node, with a shared presence store). Throws INVALID_TOPIC, or
+   * UNSUPPORTED when the topic's namespace has presence off.
+   */
+  presence(topic: string): MaybePromise<PresenceInfo> {
     assertTopic(topic, this.maxTopicBytes);
     if (!this.core.namespaces.match(topic).presence) throw new SwitchboardError(ErrorCode.Unsupported, 'presence is not enabled for this topic');
     return this.presenceStore.info(topic);
@@ -69,4 +97,10 @@ export class Control {
   private checkTopics(topics: readonly string[]): void {
     for (const topic of topics) assertTopic(topic, this.maxTopicBytes);
   }
+}
+
+/** The disconnect command for a user with the defaults applied (4501 KICKED, or 4000 with `reconnect`). */
+export function disconnectCommand(userId: string, options: DisconnectOptions = {}): UserCommand & { op: 'disconnect' } {
+  const code = options.code ?? (options.reconnect === true ? CloseCode.ServerClosed : CloseCode.Kicked);
+  return { op: 'disconnect', userId, code, reason: options.reason ?? 'disconnected by the server' };
 }

@@ -20,7 +20,7 @@ import type { WireFormat } from './wire-format.js';
 
 /** Counters kept as plain integers on the hot path and read by /metrics at scrape time. */
 export interface CoreCounters {
-  /** History store reads that failed while attaching a subscription. */
+  /** History store reads that failed while attaching a subscription, and presence store calls that failed. */
   storeErrors: number;
   publications: number;
   publishedBytes: number;
@@ -59,6 +59,9 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
   private readonly pending = new PendingAttaches();
   /** Frame coalescing, when any namespace asks for it (the default path never looks at it). */
   readonly coalescer: Coalescer | undefined;
+  // Bound once: the memory engine has no follow hooks, so its subscribe path pays one undefined check.
+  private readonly followTopic: ((topic: string) => void) | undefined;
+  private readonly unfollowTopic: ((topic: string) => void) | undefined;
 
   constructor(deps: TopicCoreDeps) {
     this.fanout = deps.fanout;
@@ -69,6 +72,8 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
     this.lanes = new SlowConsumers(this, deps.limits.maxBackpressureBytes);
     const coalescing = deps.namespaces.all().some((namespace) => namespace.coalesceMs !== 0);
     this.coalescer = coalescing ? new Coalescer(deps.fanout, deps.wires) : undefined;
+    this.followTopic = deps.engine.follow?.bind(deps.engine);
+    this.unfollowTopic = deps.engine.unfollow?.bind(deps.engine);
   }
 
   /** Whether any connection here follows the topic (the engine keeps such topics' streams). */
@@ -91,6 +96,29 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
     for (let i = 0; i < wires.length; i++) {
       const wire = wires[i]!;
       if (this.fanout.has(topic, wire.name)) this.fanout.publish(topic, wire.name, wire.message(topic, seq, payload), wire.binary);
+    }
+  };
+
+  /**
+   * The engine could not deliver every publication of `topic` up to `(epoch, seq)` here: a Gap
+   * notice with the epoch tells each follower, which then asks for History from its position and
+   * is either given what it missed or told `recovered: false` (a restarted stream always is).
+   */
+  readonly resync = (topic: string, epoch: string, seq: number): void => {
+    this.coalescer?.flush(topic);
+    const wires = this.wires;
+    for (let i = 0; i < wires.length; i++) {
+      const wire = wires[i]!;
+      if (this.fanout.has(topic, wire.name)) this.fanout.publish(topic, wire.name, wire.gap(topic, seq, epoch), wire.binary);
+    }
+  };
+
+  /** Sends a Join or Leave to the topic's followers in every format (also the sink door for stores that announce themselves). */
+  readonly announce = (notice: JoinFrame | LeaveFrame): void => {
+    // Publications waiting in a batch were made before this notice: they go first.
+    this.coalescer?.flush(notice.topic);
+    for (const wire of this.wires) {
+      if (this.fanout.has(notice.topic, wire.name)) this.fanout.publish(notice.topic, wire.name, wire.presence(notice), wire.binary);
     }
   };
 
@@ -129,9 +157,12 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
         answer = this.engine.history.top(topic);
       } else {
         connection.topics.add(topic);
-        this.followers.set(topic, (this.followers.get(topic) ?? 0) + 1);
+        const count = this.followers.get(topic) ?? 0;
+        this.followers.set(topic, count + 1);
+        // Before the history read: a distributed engine must be listening when the read answers.
+        if (count === 0 && this.followTopic !== undefined) this.followTopic(topic);
         answer = this.attach(connection, topic, positions !== undefined && Object.hasOwn(positions, topic) ? positions[topic] : undefined);
-        if (this.namespaces.match(topic).presence) this.announce(this.engine.presence.join(topic, connection));
+        if (this.namespaces.match(topic).presence) this.notify(this.engine.presence.join(topic, connection));
       }
       if (answer instanceof Promise) (waits ??= []).push(answer.then((position) => void (result[topic] = position)));
       else result[topic] = answer;
@@ -255,16 +286,24 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
   private forget(connection: Connection, topic: string): void {
     const left = (this.followers.get(topic) ?? 1) - 1;
     if (left > 0) this.followers.set(topic, left);
-    else this.followers.delete(topic);
-    if (this.namespaces.match(topic).presence) this.announce(this.engine.presence.leave(topic, connection));
+    else {
+      this.followers.delete(topic);
+      if (this.unfollowTopic !== undefined) this.unfollowTopic(topic);
+    }
+    if (this.namespaces.match(topic).presence) this.notify(this.engine.presence.leave(topic, connection));
   }
 
-  /** Sends a Join or Leave (if one is due) to the topic's followers in every format. */
-  private announce(notice: JoinFrame | LeaveFrame | undefined): void {
-    if (notice === undefined) return;
-    this.coalescer?.flush(notice.topic);
-    for (const wire of this.wires) {
-      if (this.fanout.has(notice.topic, wire.name)) this.fanout.publish(notice.topic, wire.name, wire.presence(notice), wire.binary);
+  /** Sends a Join or Leave the presence store says is due, unless the store announces it itself. */
+  private notify(notice: MaybePromise<JoinFrame | LeaveFrame | undefined>): void {
+    if (notice instanceof Promise) {
+      notice.then(
+        (due) => {
+          if (due !== undefined && this.engine.presence.announces !== true) this.announce(due);
+        },
+        () => this.counters.storeErrors++,
+      );
+    } else if (notice !== undefined && this.engine.presence.announces !== true) {
+      this.announce(notice);
     }
   }
 }

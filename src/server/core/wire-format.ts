@@ -15,8 +15,11 @@ export interface WireFormat {
   message(topic: string, seq: number, payload: Uint8Array): Uint8Array | string;
   /** A Join or Leave notice on a presence topic. */
   presence(notice: JoinFrame | LeaveFrame): Uint8Array | string;
-  /** A gap notice: the socket may have missed publications of `topic` up to `seq`. */
-  gap(topic: string, seq: number): Uint8Array | string;
+  /**
+   * A gap notice: the socket may have missed publications of `topic` up to `seq` (of `epoch`, when
+   * given: the stream restarted, so a seq below the client's last one is news too).
+   */
+  gap(topic: string, seq: number, epoch?: string): Uint8Array | string;
   /** Several of this format's messages as one WebSocket message (the protocol allows several frames per message). */
   join(messages: ReadonlyArray<Uint8Array | string>): Uint8Array | string;
 }

@@ -13,6 +13,14 @@
  *   publication was made here or on another node. The core never delivers on its own.
  * - The packed payload (the publication's data, msgpack-encoded once) is the unit that crosses the
  *   engine, so a distributed engine carries the same bytes between processes.
+ * - **Lost continuity is never silent**: when an engine cannot deliver every publication of a topic
+ *   (its stream restarted under a new epoch, or a gap outlived history), it calls `sink.resync`
+ *   before delivering what it still has, so the core tells that topic's followers.
+ * - **Followed topics**: the core calls `follow(topic)` when the first connection of this node
+ *   subscribes to a topic and `unfollow(topic)` when the last one leaves. An engine that feeds
+ *   nodes per topic subscribes there; a history read (`top`/`read`) of a followed topic must
+ *   answer only once every publication after the position it answers will reach `deliver`, so the
+ *   core's hold-and-merge stays exact. The memory engine has nothing to do and omits them.
  */
 import type { PresenceInfo, JoinFrame, LeaveFrame } from '../../protocol/frames.js';
 import type { HistoryLimits } from '../config/namespaces.js';
@@ -24,6 +32,14 @@ export interface EngineSink {
   deliver(topic: string, epoch: string, seq: number, payload: Uint8Array): void;
   /** Whether this node has subscribers on `topic` (memory pressure must not forget such a topic's stream). */
   isActive(topic: string): boolean;
+  /**
+   * Publications of `topic` up to `(epoch, seq)` may never reach `deliver` on this node (its stream
+   * restarted, or a gap is older than history): followers must recover or learn they cannot.
+   * Called before the publications after it are delivered. Optional for sinks that cannot act on it.
+   */
+  resync?(topic: string, epoch: string, seq: number): void;
+  /** A Join or Leave to send to the topic's followers here, for stores that announce themselves (`PresenceStore.announces`). */
+  announce?(notice: JoinFrame | LeaveFrame): void;
 }
 
 /** How one publication is made. */
@@ -52,19 +68,49 @@ export interface PresenceSubject {
   readonly claims: Readonly<Record<string, unknown>>;
 }
 
-/** Who is on each presence-enabled topic, counted by user. */
+/**
+ * Who is on each presence-enabled topic, counted by user. Answers may be asynchronous (a shared
+ * store is a round trip away); the in-memory registry answers synchronously.
+ */
 export interface PresenceStore {
   /** Records a subscription; returns the Join to announce when it is the user's first connection there. */
-  join(topic: string, subject: PresenceSubject): JoinFrame | undefined;
+  join(topic: string, subject: PresenceSubject): MaybePromise<JoinFrame | undefined>;
   /** Records an unsubscription or close; returns the Leave to announce when it was the user's last connection there. */
-  leave(topic: string, subject: PresenceSubject): LeaveFrame | undefined;
+  leave(topic: string, subject: PresenceSubject): MaybePromise<LeaveFrame | undefined>;
   /** Members and counts of a topic (zeros for a topic nobody is on). */
-  info(topic: string, limit?: number): PresenceInfo;
+  info(topic: string, limit?: number): MaybePromise<PresenceInfo>;
+  /**
+   * True when the store delivers every Join and Leave itself, through `EngineSink.announce` on every
+   * node (a shared store: the notice must reach followers on other nodes too). The caller then
+   * does not send the returned notice. @default false
+   */
+  readonly announces?: boolean;
+}
+
+/** A command for a user's connections, run on every node of a cluster (the HTTP control API). */
+export type UserCommand =
+  | { op: 'subscribe' | 'unsubscribe'; userId: string; topics: readonly string[] }
+  | { op: 'disconnect'; userId: string; code: number; reason: string };
+
+/** Runs user commands on every node (optional: a single-process engine has no other node). */
+export interface ClusterControl {
+  /** Registers how this node runs a command on its own connections (returns how many it applied to). */
+  onCommand(run: (command: UserCommand) => number): void;
+  /** Runs a command on every node; resolves with the connections it applied to, all nodes together. */
+  run(command: UserCommand): Promise<number>;
 }
 
 export interface Engine {
   /** Called once before the server listens; from then on publications reach `sink.deliver`. */
   start(sink: EngineSink): MaybePromise<void>;
+  /** The first connection of this node subscribed to `topic` (see the contract above). */
+  follow?(topic: string): void;
+  /** The last connection of this node left `topic`. */
+  unfollow?(topic: string): void;
+  /** Whether the engine can publish now (`/readyz`). Absent: always ready. */
+  ready?(): boolean;
+  /** Reaches users' connections on every node, when the engine spans several. */
+  readonly cluster?: ClusterControl;
   /**
    * Sequences a publication, retains it, and arranges for its delivery on every node. Resolves
    * (or returns, for a synchronous engine) its seq. Rejects when the publication was not made.

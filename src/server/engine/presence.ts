@@ -89,12 +89,13 @@ export class PresenceRegistry implements PresenceStore {
   }
 }
 
-// A user id and a connection id can never collide: the first character tells them apart.
-function memberKey(subject: PresenceSubject): string {
+/** The key a member is counted under: its user, or its own connection when anonymous (the first character keeps them apart). */
+export function memberKey(subject: PresenceSubject): string {
   return subject.userId === null ? `c${subject.id}` : `u${subject.userId}`;
 }
 
-function memberEntry(subject: PresenceSubject): PresenceMember {
+/** The list entry of a connection: user, connection and the token's public `info` claim. */
+export function memberEntry(subject: PresenceSubject): PresenceMember {
   // `info` is the JWT's (or authenticate hook's) `info` claim: public profile data for the list.
   const info = subject.claims.info;
   const entry: PresenceMember = { userId: subject.userId, connectionId: subject.id };

@@ -27,6 +27,8 @@ export interface HttpApiDeps {
   traffic: TrafficCounters;
   /** Open connections (for /healthz). */
   connections: () => number;
+  /** Whether the engine can publish now (for /readyz). */
+  engineReady: () => boolean;
   startedAt: number;
   clientAddress: ClientAddressResolver;
   onUnexpected: (error: Error) => void;
@@ -44,6 +46,7 @@ const ROUTE_METHODS: Readonly<Record<string, string>> = {
   '/api/history/:topic': 'GET',
   '/metrics': 'GET',
   '/healthz': 'GET',
+  '/readyz': 'GET',
 };
 
 /** Registers every HTTP route. */
@@ -79,7 +82,7 @@ export function registerHttpApi(deps: HttpApiDeps): void {
 
   registerControlRoutes({ router, control: deps.control, guarded, maxBody });
   registerHistoryRoute({ router, core, maxReplayMessages: options.maxReplayMessages, guarded });
-  registerOperationsRoutes({ router, guarded, metrics: deps.metrics, connections: deps.connections, startedAt: deps.startedAt });
+  registerOperationsRoutes({ router, guarded, metrics: deps.metrics, connections: deps.connections, engineReady: deps.engineReady, startedAt: deps.startedAt });
 
   // A known path with the wrong method is 405 with Allow, not 404: `GET /api/publish` is a method
   // mistake, not a missing route. Registered after the real routes, which uWS matches first.

@@ -5,7 +5,7 @@
  */
 import { ErrorCode } from '../../protocol/codes.js';
 import { SwitchboardError } from '../../protocol/errors.js';
-import type { Control, DisconnectOptions } from '../core/control.js';
+import { disconnectCommand, type Control, type DisconnectOptions } from '../core/control.js';
 import type { HttpHandler, HttpRouter } from '../transport.js';
 import type { GuardedHandler } from './guard.js';
 import { bad, onlyFields, readObject, readTopics, topicParameter } from './request.js';
@@ -51,28 +51,28 @@ export function registerControlRoutes({ router, control, guarded, maxBody }: Con
     const body = await readObject(exchange, request, maxBody);
     onlyFields(body, ['user', 'topics']);
     const user = readUser(body);
-    exchange.json('200 OK', { ok: true, connections: control.subscribeUser(user, readTopics(body)) });
+    exchange.json('200 OK', { ok: true, connections: await control.everywhere({ op: 'subscribe', userId: user, topics: readTopics(body) }) });
   }));
 
   router.post('/api/unsubscribe', guarded(async (exchange, request) => {
     const body = await readObject(exchange, request, maxBody);
     onlyFields(body, ['user', 'topics']);
     const user = readUser(body);
-    exchange.json('200 OK', { ok: true, connections: control.unsubscribeUser(user, readTopics(body)) });
+    exchange.json('200 OK', { ok: true, connections: await control.everywhere({ op: 'unsubscribe', userId: user, topics: readTopics(body) }) });
   }));
 
   router.post('/api/disconnect', guarded(async (exchange, request) => {
     const body = await readObject(exchange, request, maxBody);
     onlyFields(body, ['user', 'code', 'reason', 'reconnect']);
     const user = readUser(body);
-    exchange.json('200 OK', { ok: true, connections: control.disconnectUser(user, readDisconnect(body)) });
+    exchange.json('200 OK', { ok: true, connections: await control.everywhere(disconnectCommand(user, readDisconnect(body))) });
   }));
 
-  router.get('/api/presence/:topic', guarded((exchange, request) => {
+  router.get('/api/presence/:topic', guarded(async (exchange, request) => {
     const topic = topicParameter(request);
     let presence;
     try {
-      presence = control.presence(topic);
+      presence = await control.presence(topic);
     } catch (err) {
       // 415 (UNSUPPORTED's HTTP status) is about media types; for a URL, "not here" is a 404.
       if (err instanceof SwitchboardError && err.code === ErrorCode.Unsupported) throw new SwitchboardError(ErrorCode.NotFound, err.message);

@@ -20,6 +20,7 @@ const STATUS_BY_CODE: Record<number, string> = {
   [ErrorCode.TokenExpired]: '401 Unauthorized',
   [ErrorCode.RateLimited]: '429 Too Many Requests',
   [ErrorCode.Overloaded]: '503 Service Unavailable',
+  [ErrorCode.EngineUnavailable]: '503 Service Unavailable',
 };
 
 /** An HTTP answer for a thrown error. */

@@ -18,6 +18,8 @@ export interface MetricSources {
   traffic: TrafficCounters;
   /** Bytes the history store accounts for, when it reports it. */
   historyBytes(): number;
+  /** Whether the engine can publish now. */
+  engineReady(): boolean;
 }
 
 /** A registry of this server's metrics (one per server, so several servers can share a process). */
@@ -66,6 +68,14 @@ export function createMetrics(sources: MetricSources): Registry {
     registers: [registry],
     collect() {
       this.set(sources.historyBytes());
+    },
+  });
+  new Gauge({
+    name: 'switchboard_engine_ready',
+    help: 'Whether the engine can publish (1) or its shared store is unreachable (0); always 1 for the in-memory engine',
+    registers: [registry],
+    collect() {
+      this.set(sources.engineReady() ? 1 : 0);
     },
   });
   counter('switchboard_http_publishes_total', 'Publications received through the HTTP API', () => traffic.httpPublishes);

@@ -59,3 +59,18 @@ test('gap notices ask for recovery only when behind and not already recovering; 
   assert.equal(streams.isHeld('t'), false);
   assert.deepEqual(streams.position('t'), { epoch: 'e', seq: 7 }, 'the resubscribe recovers from here');
 });
+
+test('a Gap notice with another epoch starts recovery even below the last seq; the new epoch then flows from 1', () => {
+  const streams = new Streams();
+  streams.track('t');
+  streams.hold('t');
+  streams.settle('t', { epoch: 'old', seq: 50 }, undefined);
+  assert.equal(streams.gapNotice('t', 0), false, 'same epoch, not behind: ignored');
+  assert.equal(streams.gapNotice('t', 0, 'old'), false);
+  assert.equal(streams.gapNotice('t', 0, 'new'), true, 'the stream restarted');
+  for (const seq of [1, 2]) assert.deepEqual(streams.receive('t', seq, seq).deliver, [], 'held while History is out');
+  const { deliver, gap } = streams.settle('t', { epoch: 'new', seq: 2, recovered: false }, { epoch: 'old', seq: 50 });
+  assert.equal(gap?.reason, 'epoch');
+  assert.deepEqual(seqs(deliver), [1, 2]);
+  assert.deepEqual(seqs(streams.receive('t', 3, 'x').deliver), [3]);
+});

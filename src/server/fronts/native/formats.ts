@@ -14,7 +14,7 @@ export const msgpackWire: WireFormat = {
   binary: true,
   message: msgpackMessageFrame,
   presence: (notice) => msgpackCodec.encode(notice),
-  gap: (topic, seq) => msgpackCodec.encode({ kind: Kind.Gap, topic, seq }),
+  gap: (topic, seq, epoch) => msgpackCodec.encode(epoch === undefined ? { kind: Kind.Gap, topic, seq } : { kind: Kind.Gap, topic, seq, epoch }),
   // msgpack values simply follow each other in one message.
   join: (messages) => concat(messages as readonly Uint8Array[]),
 };
@@ -24,7 +24,7 @@ export const jsonWire: WireFormat = {
   binary: false,
   message: jsonMessageFrame,
   presence: (notice) => jsonCodec.encode(notice),
-  gap: (topic, seq) => jsonCodec.encode({ kind: Kind.Gap, topic, seq }),
+  gap: (topic, seq, epoch) => jsonCodec.encode(epoch === undefined ? { kind: Kind.Gap, topic, seq } : { kind: Kind.Gap, topic, seq, epoch }),
   // JSON frames are newline-separated (JSON.stringify never emits a raw newline).
   join: (messages) => messages.join('\n'),
 };

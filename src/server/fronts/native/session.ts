@@ -158,7 +158,12 @@ export class Session {
     if (!(published instanceof Promise)) return this.ack(connection, frame.id, published.seq);
     published.then(
       (value) => this.ack(connection, frame.id, value.seq, true),
-      (err: unknown) => this.failed(connection, frame.id, err, true, 'publish failed'),
+      (err: unknown) => {
+        // An unreachable engine is the client's to retry (ENGINE_UNAVAILABLE), not a server bug.
+        if (err instanceof LimitError) {
+          if (!connection.closed) this.error(connection, frame.id, err.code, err.message, true);
+        } else this.failed(connection, frame.id, err, true, 'publish failed');
+      },
     );
   }
 
@@ -166,7 +171,7 @@ export class Session {
   private presence(connection: Connection, frame: PresenceFrame): void {
     if (!connection.topics.has(frame.topic)) return this.error(connection, frame.id, ErrorCode.NotSubscribed, 'presence is answered only for subscribed topics');
     if (!this.core.namespaces.match(frame.topic).presence) return this.error(connection, frame.id, ErrorCode.Unsupported, 'presence is not enabled for this topic');
-    this.ack(connection, frame.id, this.presenceStore.info(frame.topic));
+    this.answer(connection, frame.id, () => this.presenceStore.info(frame.topic));
   }
 
   /** A broker or store failure is ours, not the client's: INTERNAL, details only in the log. */

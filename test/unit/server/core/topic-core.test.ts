@@ -137,3 +137,34 @@ test('invalid topics are refused with INVALID_TOPIC (103); replay of an unsubscr
   assert.throws(() => core.subscribe(connection, ['json bad']), (err: unknown) => (err as { code?: number }).code === 103);
   assert.throws(() => core.replay(connection, 'never', { epoch: 'e', seq: 0 }), (err: unknown) => (err as { code?: number }).code === 120);
 });
+
+test('resync: every follower of the topic, in every format, gets a Gap notice carrying the new epoch', () => {
+  const { core, connect } = coreFixture();
+  const binary = connect({ format: 'msgpack' });
+  const text = connect({ format: 'json' });
+  const other = connect();
+  core.subscribe(binary.connection, ['feed']);
+  core.subscribe(text.connection, ['feed']);
+  core.subscribe(other.connection, ['elsewhere']);
+  core.resync('feed', 'e2', 0);
+  assert.deepEqual(binary.socket.frames(), [[26, 'feed', 0, 'e2']]);
+  assert.deepEqual(text.socket.frames(), [[26, 'feed', 0, 'e2']]);
+  assert.deepEqual(other.socket.frames(), [], 'followers of other topics are not told');
+});
+
+test('follow/unfollow: the engine hears a topic\'s first follower before its history read, and its last one leaving', () => {
+  const calls: string[] = [];
+  const engine = new MemoryEngine();
+  const top = engine.history.top.bind(engine.history);
+  engine.history.top = (topic) => (calls.push(`read ${topic}`), top(topic));
+  Object.assign(engine, { follow: (topic: string) => calls.push(`follow ${topic}`), unfollow: (topic: string) => calls.push(`unfollow ${topic}`) });
+  const { core, connect, close } = coreFixture({ engine });
+  const a = connect();
+  const b = connect();
+  core.subscribe(a.connection, ['t']);
+  core.subscribe(b.connection, ['t']);
+  core.unsubscribe(a.connection, ['t']);
+  assert.deepEqual(calls, ['follow t', 'read t', 'read t'], 'one follow, before the first read; nothing while a follower remains');
+  close(b.connection);
+  assert.deepEqual(calls.slice(3), ['unfollow t']);
+});

@@ -1,0 +1,127 @@
+/**
+ * The Redis engine: several Switchboard processes share topics, history, presence and
+ * idempotency through one Redis. A publication is one script call (scripts.ts) that sequences,
+ * retains and publishes it on the topic's channel; every node, the publishing one included,
+ * delivers it only from that channel (topic-feed.ts), and only for topics it has followers on
+ * (subscriptions.ts). Epochs live in Redis, so restarting a node changes no topic's epoch.
+ * See docs/operations.md for keys, memory and failure behaviour.
+ */
+import { randomBytes } from 'node:crypto';
+import { Kind } from '../../../protocol/frames.js';
+import type { Engine, EngineSink, PublishOptions, PublishResult } from '../engine.js';
+import { RedisClusterControl } from './cluster-control.js';
+import { RedisConnections, RedisLink } from './connections.js';
+import { KeySpace } from './keys.js';
+import { resolveRedisOptions, type RedisEngineOptions } from './options.js';
+import { RedisHistory } from './redis-history.js';
+import { RedisPresence } from './redis-presence.js';
+import { Subscriptions } from './subscriptions.js';
+import type { FeedHost } from './topic-feed.js';
+
+// A failed fill or start is retried after this long.
+const RETRY_MS = 200;
+
+export class RedisEngine implements Engine {
+  readonly history: RedisHistory;
+  readonly presence: RedisPresence;
+  readonly cluster: RedisClusterControl;
+  readonly options: RedisEngineOptions;
+  /** This process's id among the nodes (replies to control commands come back to it). */
+  readonly nodeId = randomBytes(6).toString('base64url');
+  private readonly keys: KeySpace;
+  private readonly link = new RedisLink();
+  private readonly publishCommand: string;
+  private subscriptions: Subscriptions | undefined;
+  private sink: EngineSink | undefined;
+  private epochCounter = 0;
+
+  /** @throws OptionsError naming a bad `redis.*` setting. */
+  constructor(options: Partial<RedisEngineOptions> & { url: string }) {
+    this.options = resolveRedisOptions(options);
+    this.keys = new KeySpace(this.options.keyPrefix);
+    this.publishCommand = this.options.sharded ? 'spublish' : 'publish';
+    this.history = new RedisHistory(this.link, this.keys, this.options, this.newEpoch);
+    this.presence = new RedisPresence(this.link, this.keys, this.options);
+    this.cluster = new RedisClusterControl(this.link, this.keys, this.nodeId, this.options.commandTimeoutMs);
+  }
+
+  /** Connects to Redis (rejects when it cannot: a misconfigured URL must fail `listen()`). */
+  async start(sink: EngineSink): Promise<void> {
+    this.sink = sink;
+    const connections = await RedisConnections.connect(this.options);
+    this.link.connections = connections;
+    const feedHost: FeedHost = {
+      deliver: (topic, epoch, seq, payload) => this.sink?.deliver(topic, epoch, seq, payload),
+      resync: (topic, epoch, seq) => this.sink?.resync?.(topic, epoch, seq),
+      top: (topic) => this.history.topNow(topic),
+      read: (topic, since, limit) => this.history.readNow(topic, since, limit),
+      maxFill: this.options.maxFillMessages,
+      retryMs: RETRY_MS,
+    };
+    const subscriptions = new Subscriptions(
+      connections.subscriber,
+      this.keys,
+      feedHost,
+      {
+        presence: (topic, notice) => this.sink?.announce?.({ kind: notice.type === 'join' ? Kind.Join : Kind.Leave, topic, ...notice.member }),
+        control: (channel, message) => this.cluster.handle(channel, message),
+      },
+      { sharded: this.options.sharded, lingerMs: this.options.lingerMs, nodeChannels: this.cluster.channels },
+    );
+    this.subscriptions = subscriptions;
+    this.history.subscriptions = subscriptions;
+    this.presence.subscriptions = subscriptions;
+    await subscriptions.start();
+    this.presence.start();
+  }
+
+  follow(topic: string): void {
+    this.subscriptions?.follow(topic);
+  }
+
+  unfollow(topic: string): void {
+    this.subscriptions?.unfollow(topic);
+  }
+
+  ready(): boolean {
+    return this.link.connections?.ready ?? false;
+  }
+
+  /** Topic channels this node is subscribed to, and messages received on them (for tests and operators). */
+  get feedStats(): { channels: number; received: number } {
+    return { channels: this.subscriptions?.size ?? 0, received: this.subscriptions?.received ?? 0 };
+  }
+
+  async publish(topic: string, payload: Uint8Array, options: PublishOptions): Promise<PublishResult> {
+    const keys = this.keys.topic(topic);
+    const retain = options.retain;
+    const key = options.idempotencyKey;
+    const head = key === undefined ? [2, keys.meta, keys.stream] : [3, keys.meta, keys.stream, this.keys.idempotency(topic, key)];
+    const [seq, duplicate] = await this.link.run((client) =>
+      client.sbPublishBuffer(
+        ...head,
+        // ioredis sends Buffers as bytes but stringifies a plain Uint8Array: view it, never copy.
+        Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+        retain === false ? 0 : retain.size,
+        retain === false ? 0 : retain.ttlMs,
+        this.newEpoch(),
+        keys.channel,
+        this.publishCommand,
+        this.options.streamMetaTtlMs,
+        this.options.idempotencyWindowMs,
+      ),
+    );
+    return { seq, duplicate: duplicate === 1 };
+  }
+
+  async close(): Promise<void> {
+    this.sink = undefined;
+    this.subscriptions?.close();
+    await this.presence.close();
+    await this.link.connections?.close();
+  }
+
+  // Unique per process and call; base64url, so it never contains the ':' that ends a channel header.
+  private readonly newEpoch = (): string => `${this.bootId}${(this.epochCounter++).toString(36)}`;
+  private readonly bootId = randomBytes(6).toString('base64url');
+}

@@ -1,0 +1,78 @@
+/**
+ * Topic streams in Redis: epoch and seq (the meta hash) and retained publications (the stream),
+ * read by one script so a read is one consistent snapshot. Reads of a topic this node follows wait
+ * until its live feed is subscribed and has delivered up to the position they answer: everything
+ * after that position then reaches `deliver` exactly once, which is what the core's hold-and-merge
+ * needs (engine.ts, "Followed topics").
+ */
+import type { StreamPosition } from '../../../protocol/frames.js';
+import type { HistoryRead, HistoryStore, Publication } from '../history.js';
+import { unavailable, type RedisLink } from './connections.js';
+import type { KeySpace } from './keys.js';
+import type { RedisEngineOptions } from './options.js';
+import type { Subscriptions } from './subscriptions.js';
+
+// A feed that has not delivered up to a read's position after this long fills from the stream.
+const NUDGE_MS = 500;
+
+export class RedisHistory implements Omit<HistoryStore, 'append' | 'setActiveCheck'> {
+  /** Set by the engine once started. */
+  subscriptions: Subscriptions | undefined;
+
+  constructor(
+    private readonly link: RedisLink,
+    private readonly keys: KeySpace,
+    private readonly options: RedisEngineOptions,
+    private readonly newEpoch: () => string,
+  ) {}
+
+  async top(topic: string): Promise<StreamPosition> {
+    const feed = await this.liveFeed(topic);
+    const top = await this.topNow(topic);
+    await feed?.reached(top.epoch, top.seq, NUDGE_MS, this.options.commandTimeoutMs);
+    return top;
+  }
+
+  async read(topic: string, since: StreamPosition | null, limit: number): Promise<HistoryRead> {
+    const feed = await this.liveFeed(topic);
+    const read = await this.readNow(topic, since, limit);
+    await feed?.reached(read.epoch, read.seq, NUDGE_MS, this.options.commandTimeoutMs);
+    return read;
+  }
+
+  /** The stream's position now (starting an epoch for an unknown topic), without waiting for any feed. */
+  async topNow(topic: string): Promise<StreamPosition> {
+    const { epoch, seq } = await this.readNow(topic, null, 0);
+    return { epoch, seq };
+  }
+
+  /** One read script call, without waiting for any feed. */
+  async readNow(topic: string, since: StreamPosition | null, limit: number): Promise<HistoryRead> {
+    const keys = this.keys.topic(topic);
+    const reply = await this.link.run((client) =>
+      client.sbReadBuffer(keys.meta, keys.stream, this.newEpoch(), this.options.streamMetaTtlMs, since === null ? '0' : '1', since?.epoch ?? '', since?.seq ?? 0, limit),
+    );
+    const publications: Publication[] = [];
+    for (let i = 3; i + 2 < reply.length; i += 3) {
+      publications.push({ seq: reply[i] as number, payload: reply[i + 1] as Buffer, time: reply[i + 2] as number });
+    }
+    return { epoch: (reply[0] as Buffer).toString('latin1'), seq: reply[1] as number, recovered: reply[2] === 1, publications };
+  }
+
+  close(): void {}
+
+  /** The live feed of a followed topic, waiting (bounded) while its channel is being (re)subscribed. */
+  private async liveFeed(topic: string) {
+    const subscriptions = this.subscriptions;
+    if (subscriptions === undefined || !subscriptions.has(topic)) return undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(unavailable(new Error('topic channel not subscribed in time'))), this.options.commandTimeoutMs);
+    });
+    try {
+      return await Promise.race([subscriptions.liveFeed(topic), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Presence in Redis, shared by every node. Per topic: a hash of entries (connection → member), a
+ * sorted set of their expiries and a hash counting each member's connections, updated by scripts
+ * that also decide when a Join or Leave is due and publish it on the topic's channel, so followers
+ * on every node get it through the same feed as publications (`announces`). Each node refreshes
+ * its own entries' expiries while it lives; a dead node's entries expire and are swept (with their
+ * Leave) by the next presence call on the topic.
+ */
+import { Kind, type JoinFrame, type LeaveFrame, type PresenceInfo, type PresenceMember } from '../../../protocol/frames.js';
+import type { PresenceStore, PresenceSubject } from '../engine.js';
+import { MAX_PRESENCE_MEMBERS, memberEntry, memberKey } from '../presence.js';
+import type { RedisLink } from './connections.js';
+import { encodePresenceEntry } from './feed-message.js';
+import type { KeySpace } from './keys.js';
+import type { RedisEngineOptions } from './options.js';
+import type { Subscriptions } from './subscriptions.js';
+
+export class RedisPresence implements PresenceStore {
+  readonly announces = true;
+  /** Set by the engine once started. */
+  subscriptions: Subscriptions | undefined;
+  // This node's entries (topic → connection → stored entry), refreshed while the node lives.
+  private readonly local = new Map<string, Map<string, string>>();
+  private refresher: ReturnType<typeof setInterval> | undefined;
+  private readonly publishCommand: string;
+
+  constructor(
+    private readonly link: RedisLink,
+    private readonly keys: KeySpace,
+    private readonly options: RedisEngineOptions,
+  ) {
+    this.publishCommand = options.sharded ? 'spublish' : 'publish';
+  }
+
+  /** Starts refreshing this node's entries (three times per `presenceTtlMs`). */
+  start(): void {
+    this.refresher = setInterval(() => void this.refresh(), Math.max(100, Math.floor(this.options.presenceTtlMs / 3)));
+    this.refresher.unref();
+  }
+
+  async join(topic: string, subject: PresenceSubject): Promise<JoinFrame | undefined> {
+    const member = memberEntry(subject);
+    const entry = encodePresenceEntry(memberKey(subject), member);
+    let entries = this.local.get(topic);
+    if (entries === undefined) this.local.set(topic, (entries = new Map()));
+    entries.set(subject.id, entry);
+    // The notice travels on the topic's channel: listen there first, so followers here get it too.
+    await this.subscriptions?.liveFeed(topic).catch(() => undefined);
+    const k = this.keys.topic(topic);
+    const due = await this.link.run((client) => client.sbPresenceJoin(k.members, k.expiries, k.users, k.channel, this.publishCommand, subject.id, entry, this.options.presenceTtlMs, '1'));
+    return due === 1 ? { kind: Kind.Join, topic, ...member } : undefined;
+  }
+
+  async leave(topic: string, subject: PresenceSubject): Promise<LeaveFrame | undefined> {
+    const entries = this.local.get(topic);
+    entries?.delete(subject.id);
+    if (entries?.size === 0) this.local.delete(topic);
+    const k = this.keys.topic(topic);
+    const due = await this.link.run((client) => client.sbPresenceLeave(k.members, k.expiries, k.users, k.channel, this.publishCommand, subject.id));
+    return due === 1 ? { kind: Kind.Leave, topic, ...memberEntry(subject) } : undefined;
+  }
+
+  async info(topic: string, limit = MAX_PRESENCE_MEMBERS): Promise<PresenceInfo> {
+    const k = this.keys.topic(topic);
+    const reply = await this.link.run((client) => client.sbPresenceInfoBuffer(k.members, k.expiries, k.users, k.channel, this.publishCommand, limit));
+    const members = reply.slice(2).map((json) => JSON.parse((json as Buffer).toString('utf8')) as PresenceMember);
+    const info: PresenceInfo = { users: reply[0] as number, connections: reply[1] as number, members };
+    if (members.length < info.connections) info.truncated = true;
+    return info;
+  }
+
+  /** Stops refreshing and removes this node's entries (announcing their Leave) as far as Redis answers. */
+  async close(): Promise<void> {
+    clearInterval(this.refresher);
+    const removals: Array<Promise<unknown>> = [];
+    for (const [topic, entries] of this.local) {
+      const k = this.keys.topic(topic);
+      for (const id of entries.keys()) removals.push(this.link.run((client) => client.sbPresenceLeave(k.members, k.expiries, k.users, k.channel, this.publishCommand, id)).catch(() => 0));
+    }
+    this.local.clear();
+    await Promise.all(removals);
+  }
+
+  /** Pushes this node's entries' expiries forward (re-adding any Redis lost, without a Join). */
+  private async refresh(): Promise<void> {
+    for (const [topic, entries] of this.local) {
+      const k = this.keys.topic(topic);
+      for (const [id, entry] of entries) {
+        await this.link.run((client) => client.sbPresenceJoin(k.members, k.expiries, k.users, k.channel, this.publishCommand, id, entry, this.options.presenceTtlMs, '0')).catch(() => 0);
+      }
+    }
+  }
+}

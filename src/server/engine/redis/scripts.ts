@@ -1,0 +1,162 @@
+/**
+ * The Lua scripts. Each runs atomically in Redis, so sequencing, retention, idempotency and the
+ * pub/sub message of one publication are one step: no node can see a seq without its stream entry,
+ * and channel messages leave Redis in seq order. ioredis `defineCommand` loads each once and calls
+ * it by SHA (EVALSHA, falling back to EVAL after a Redis restart flushed the script cache).
+ *
+ * Times come from Redis `TIME`, so nodes with skewed clocks agree on what has expired.
+ * Channel messages are binary-safe: a type byte, then for publications `<epoch>:<seq>:<payload>`
+ * (epochs are base64url, seqs decimal, so the first two colons end the header), for presence
+ * notices the member's JSON.
+ */
+
+// Shared prologue: the current time in ms.
+const NOW = `local t = redis.call('time')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/**
+ * KEYS: meta, stream[, idempotency]. ARGV: payload, history size (0 = none), history ttl ms, new
+ * epoch (used when the topic has none), channel, 'publish' | 'spublish', meta ttl ms, idempotency ttl ms.
+ * Returns { seq, duplicate (0/1) }.
+ */
+export const PUBLISH = `
+if KEYS[3] then
+  local first = redis.call('get', KEYS[3])
+  if first then return { tonumber(first), 1 } end
+end
+local epoch = redis.call('hget', KEYS[1], 'e')
+if not epoch then
+  epoch = ARGV[4]
+  redis.call('hset', KEYS[1], 'e', epoch)
+  -- Entries left from a lost epoch would refuse the new epoch's smaller ids.
+  redis.call('del', KEYS[2])
+end
+local seq = redis.call('hincrby', KEYS[1], 's', 1)
+redis.call('pexpire', KEYS[1], ARGV[7])
+local size = tonumber(ARGV[2])
+if size > 0 then
+  ${NOW}
+  redis.call('xadd', KEYS[2], 'MAXLEN', size, seq .. '-0', 'd', ARGV[1], 't', now)
+  redis.call('pexpire', KEYS[2], ARGV[3])
+  redis.call('hset', KEYS[1], 't', ARGV[3])
+else
+  redis.call('del', KEYS[2])
+end
+redis.call(ARGV[6], ARGV[5], 'p' .. epoch .. ':' .. seq .. ':' .. ARGV[1])
+if KEYS[3] then redis.call('set', KEYS[3], seq, 'PX', ARGV[8]) end
+return { seq, 0 }
+`;
+
+/**
+ * KEYS: meta, stream. ARGV: new epoch, meta ttl ms, '1' with a position | '0', position epoch,
+ * position seq, limit. Starts an epoch for an unknown topic (so its epoch is stable from the first
+ * look on). Returns { epoch, seq, recovered (0/1), then seq, payload, time per publication }.
+ */
+export const READ = `
+local epoch = redis.call('hget', KEYS[1], 'e')
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('hset', KEYS[1], 'e', epoch, 's', 0)
+  redis.call('pexpire', KEYS[1], ARGV[2])
+  redis.call('del', KEYS[2])
+end
+local seq = tonumber(redis.call('hget', KEYS[1], 's') or '0')
+local out = { epoch, seq, 1 }
+local limit = tonumber(ARGV[6])
+if ARGV[3] == '0' and limit == 0 then return out end
+${NOW}
+local cutoff = now - tonumber(redis.call('hget', KEYS[1], 't') or '0')
+local entries
+if ARGV[3] == '1' then
+  local since = tonumber(ARGV[5])
+  if ARGV[4] ~= epoch or since > seq then out[3] = 0 return out end
+  local missed = seq - since
+  if missed == 0 then return out end
+  if missed > limit then out[3] = 0 return out end
+  entries = redis.call('xrange', KEYS[2], (since + 1) .. '-0', '+', 'COUNT', missed)
+  -- All or nothing: exactly the missed ones, the oldest of them still within the TTL.
+  if #entries ~= missed or tonumber(string.match(entries[1][1], '^%d+')) ~= since + 1 then out[3] = 0 return out end
+  if tonumber(entries[1][2][4]) <= cutoff then out[3] = 0 return out end
+else
+  local newest = redis.call('xrevrange', KEYS[2], '+', '-', 'COUNT', limit)
+  entries = {}
+  for i = #newest, 1, -1 do
+    if tonumber(newest[i][2][4]) > cutoff then entries[#entries + 1] = newest[i] end
+  end
+end
+for _, entry in ipairs(entries) do
+  out[#out + 1] = tonumber(string.match(entry[1], '^%d+'))
+  out[#out + 1] = entry[2][2]
+  out[#out + 1] = tonumber(entry[2][4])
+end
+return out
+`;
+
+// Presence: drops the entries whose node stopped refreshing them, announcing their Leave.
+// KEYS: members, expiries, users; channel and publish command in ARGV[1], ARGV[2].
+const SWEEP = `
+${NOW}
+local function member_key(entry)
+  local length = tonumber(string.match(entry, '^(%d+):'))
+  local start = #tostring(length) + 2
+  return string.sub(entry, start, start + length - 1), string.sub(entry, start + length)
+end
+local function forget(id, announce)
+  local entry = redis.call('hget', KEYS[1], id)
+  redis.call('zrem', KEYS[2], id)
+  if not entry then return 0 end
+  redis.call('hdel', KEYS[1], id)
+  local key, json = member_key(entry)
+  local left = redis.call('hincrby', KEYS[3], key, -1)
+  if left > 0 then return 0 end
+  redis.call('hdel', KEYS[3], key)
+  if announce then redis.call(ARGV[2], ARGV[1], 'l' .. json) end
+  return 1
+end
+for _, id in ipairs(redis.call('zrangebyscore', KEYS[2], '-inf', now)) do forget(id, true) end
+`;
+
+/**
+ * KEYS: members, expiries, users. ARGV: channel, publish command, connection id, entry
+ * (`<length>:<member key><json>`), entry ttl ms, '1' to announce a Join when due | '0' (refresh).
+ * Returns 1 when a Join was due.
+ */
+export const PRESENCE_JOIN = `${SWEEP}
+local expires = now + tonumber(ARGV[5])
+for _, key in ipairs(KEYS) do redis.call('pexpire', key, tonumber(ARGV[5]) * 2) end
+if redis.call('hexists', KEYS[1], ARGV[3]) == 1 then
+  redis.call('zadd', KEYS[2], expires, ARGV[3])
+  return 0
+end
+redis.call('hset', KEYS[1], ARGV[3], ARGV[4])
+redis.call('zadd', KEYS[2], expires, ARGV[3])
+local key, json = member_key(ARGV[4])
+if redis.call('hincrby', KEYS[3], key, 1) ~= 1 then return 0 end
+if ARGV[6] == '1' then redis.call(ARGV[2], ARGV[1], 'j' .. json) end
+return 1
+`;
+
+/** KEYS: members, expiries, users. ARGV: channel, publish command, connection id. Returns 1 when a Leave was due. */
+export const PRESENCE_LEAVE = `${SWEEP}
+return forget(ARGV[3], true)
+`;
+
+/**
+ * KEYS: members, expiries, users. ARGV: channel, publish command, limit. Returns { users,
+ * connections, member JSON... (at most limit) }.
+ */
+export const PRESENCE_INFO = `${SWEEP}
+local out = { redis.call('hlen', KEYS[3]), redis.call('hlen', KEYS[1]) }
+local limit = tonumber(ARGV[3])
+local cursor = '0'
+repeat
+  local page = redis.call('hscan', KEYS[1], cursor, 'COUNT', 100)
+  cursor = page[1]
+  for i = 2, #page[2], 2 do
+    if #out - 2 >= limit then return out end
+    local _, json = member_key(page[2][i])
+    out[#out + 1] = json
+  end
+until cursor == '0'
+return out
+`;

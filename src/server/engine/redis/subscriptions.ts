@@ -1,0 +1,184 @@
+/**
+ * Which topic channels this node listens to, and when. A channel is subscribed when the topic's
+ * first local follower arrives (`follow`) and unsubscribed a linger after the last one left
+ * (`unfollow`), so a node receives nothing for topics nobody here follows, and a client that
+ * re-subscribes at once does not churn Redis. Never a pattern or a global publication channel.
+ *
+ * When the subscriber connection drops (Redis restarted, `CLIENT KILL TYPE pubsub`, a network
+ * blip), every followed topic is marked not live; once it is back, all channels are resubscribed
+ * and every feed reconciles with the stream (topic-feed.ts), so nothing acknowledged is lost.
+ */
+import type { Redis } from 'ioredis';
+import type { FeedHost } from './topic-feed.js';
+import { TopicFeed } from './topic-feed.js';
+import type { KeySpace } from './keys.js';
+import { decodeFeedMessage, type FeedPresence } from './feed-message.js';
+
+/** What the subscription manager calls back into. */
+export interface SubscriptionHost {
+  /** A presence notice arrived on a followed topic's channel. */
+  presence(topic: string, notice: FeedPresence): void;
+  /** A message on a node-level channel (control, replies). */
+  control(channel: string, message: Buffer): void;
+}
+
+interface Followed {
+  readonly topic: string;
+  readonly channel: string;
+  readonly feed: TopicFeed;
+  wanted: boolean;
+  linger: ReturnType<typeof setTimeout> | undefined;
+  /** Resolves once the channel is subscribed and the feed knows its starting position. */
+  live: Promise<void>;
+  /** Set while the subscriber connection is down: resolves `live` once it is back and reconciled. */
+  back: (() => void) | undefined;
+}
+
+// Channels per SUBSCRIBE command when resubscribing many topics at once.
+const BATCH = 500;
+
+export class Subscriptions {
+  private readonly byChannel = new Map<string, Followed>();
+  private readonly byTopic = new Map<string, Followed>();
+  private readonly subscribe: (channels: string[]) => Promise<unknown>;
+  private readonly unsubscribe: (channels: string[]) => Promise<unknown>;
+  private closed = false;
+  /** Messages received on topic channels, followed or not (tests count them: nothing for unfollowed topics). */
+  received = 0;
+
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly keys: KeySpace,
+    private readonly feedHost: FeedHost,
+    private readonly host: SubscriptionHost,
+    private readonly options: { sharded: boolean; lingerMs: number; nodeChannels: readonly string[] },
+  ) {
+    const sharded = options.sharded;
+    this.subscribe = (channels) => (sharded ? subscriber.ssubscribe(...channels) : subscriber.subscribe(...channels));
+    this.unsubscribe = (channels) => (sharded ? subscriber.sunsubscribe(...channels) : subscriber.unsubscribe(...channels));
+    const onMessage = (channel: Buffer, message: Buffer) => this.message(channel, message);
+    subscriber.on(sharded ? 'smessageBuffer' : 'messageBuffer', onMessage);
+    if (sharded) subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => host.control(channel.toString('latin1'), message));
+    subscriber.on('ready', () => void this.resubscribe());
+    subscriber.on('close', () => this.lost());
+  }
+
+  /** Subscribes the node-level channels (once, at start). */
+  async start(): Promise<void> {
+    await this.subscriber.subscribe(...this.options.nodeChannels);
+  }
+
+  /** A topic's first local follower arrived. */
+  follow(topic: string): void {
+    const existing = this.byTopic.get(topic);
+    if (existing !== undefined) {
+      existing.wanted = true;
+      clearTimeout(existing.linger);
+      existing.linger = undefined;
+      return;
+    }
+    const followed: Followed = { topic, channel: this.keys.topic(topic).channel, feed: new TopicFeed(topic, this.feedHost), wanted: true, linger: undefined, live: Promise.resolve(), back: undefined };
+    this.byTopic.set(topic, followed);
+    this.byChannel.set(followed.channel, followed);
+    followed.live = this.goLive(followed);
+    followed.live.catch(() => {}); // a read waiting on it sees the failure; nobody else must
+  }
+
+  /** A topic's last local follower left: stop listening after the linger, unless one comes back. */
+  unfollow(topic: string): void {
+    const followed = this.byTopic.get(topic);
+    if (followed === undefined) return;
+    followed.wanted = false;
+    clearTimeout(followed.linger);
+    followed.linger = setTimeout(() => this.drop(followed), this.options.lingerMs);
+    followed.linger.unref();
+  }
+
+  /** The feed of a followed topic once it is live (for reads that must stay exact), or undefined. */
+  async liveFeed(topic: string): Promise<TopicFeed | undefined> {
+    const followed = this.byTopic.get(topic);
+    if (followed === undefined) return undefined;
+    await followed.live;
+    return followed.feed;
+  }
+
+  /** Number of topic channels subscribed. */
+  get size(): number {
+    return this.byTopic.size;
+  }
+
+  /** Whether `topic`'s channel is subscribed (or lingering). */
+  has(topic: string): boolean {
+    return this.byTopic.has(topic);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const followed of this.byTopic.values()) {
+      clearTimeout(followed.linger);
+      followed.feed.close();
+    }
+    this.byTopic.clear();
+    this.byChannel.clear();
+  }
+
+  private async goLive(followed: Followed): Promise<void> {
+    await this.subscribe([followed.channel]);
+    await followed.feed.start();
+  }
+
+  private drop(followed: Followed): void {
+    if (followed.wanted || this.byTopic.get(followed.topic) !== followed) return;
+    this.byTopic.delete(followed.topic);
+    this.byChannel.delete(followed.channel);
+    followed.feed.close();
+    // Best effort: if the connection is down the channel is gone anyway and is not resubscribed.
+    this.unsubscribe([followed.channel]).catch(() => {});
+  }
+
+  private message(channel: Buffer, message: Buffer): void {
+    const name = channel.toString('latin1');
+    const followed = this.byChannel.get(name);
+    if (followed === undefined) {
+      if (this.options.nodeChannels.includes(name)) this.host.control(name, message);
+      else this.received++; // a topic channel this node no longer follows (a late message after unsubscribing)
+      return;
+    }
+    this.received++;
+    const decoded = decodeFeedMessage(message);
+    if (decoded === undefined) return;
+    if (decoded.type === 'publication') followed.feed.push(decoded.epoch, decoded.seq, decoded.payload);
+    else this.host.presence(followed.topic, decoded);
+  }
+
+  /**
+   * The subscriber connection is (again) ready: subscribe everything this node follows, then let
+   * every feed fill what it missed. The first `ready` (at start) finds nothing to do.
+   */
+  private async resubscribe(): Promise<void> {
+    if (this.closed) return;
+    const all = [...this.byTopic.values()];
+    try {
+      await this.subscriber.subscribe(...this.options.nodeChannels);
+      for (let i = 0; i < all.length; i += BATCH) await this.subscribe(all.slice(i, i + BATCH).map((followed) => followed.channel));
+    } catch {
+      return; // dropped again: the next `ready` starts over
+    }
+    for (const followed of all) {
+      const back = followed.back;
+      followed.back = undefined;
+      const reconciled = followed.feed.reconcile();
+      followed.live = reconciled;
+      if (back !== undefined) void reconciled.then(back, back);
+    }
+  }
+
+  /** The subscriber connection dropped: reads of followed topics wait until it is back and reconciled. */
+  private lost(): void {
+    if (this.closed) return;
+    for (const followed of this.byTopic.values()) {
+      if (followed.back !== undefined) continue;
+      followed.live = new Promise((resolve) => (followed.back = resolve));
+    }
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * One followed topic's live feed on this node: turns what arrives on the topic's channel into
+ * `deliver` calls that are exactly once and in seq order. It keeps the last position delivered;
+ * a duplicate is dropped, a jump is filled from the topic's stream first, and when the stream can
+ * no longer fill it (the gap outlived history, or the stream restarted under a new epoch) the sink
+ * is told (`resync`) before delivery goes on. After its subscriber connection came back, the node
+ * calls `reconcile` so publications made while it was away are filled the same way.
+ *
+ * Pure bookkeeping over a `FeedHost`: no Redis here, so the ordering rules are unit-testable.
+ */
+import type { StreamPosition } from '../../../protocol/frames.js';
+import type { HistoryRead } from '../history.js';
+
+/** What a feed needs: the sink's doors, and reads of the topic's stream. */
+export interface FeedHost {
+  deliver(topic: string, epoch: string, seq: number, payload: Uint8Array): void;
+  resync(topic: string, epoch: string, seq: number): void;
+  /** The stream's current position (starting an epoch for an unknown topic). */
+  top(topic: string): Promise<StreamPosition>;
+  /** Publications after `since`, all or none (`HistoryStore.read`). */
+  read(topic: string, since: StreamPosition, limit: number): Promise<HistoryRead>;
+  /** Most publications one fill reads. */
+  readonly maxFill: number;
+  /** Retry delay after a failed read, in ms. */
+  readonly retryMs: number;
+}
+
+interface Incoming {
+  readonly epoch: string;
+  readonly seq: number;
+  readonly payload: Uint8Array;
+}
+
+interface Waiter {
+  readonly epoch: string;
+  readonly seq: number;
+  readonly resolve: () => void;
+}
+
+// Publications queued while a fill is in flight. Past this the oldest are dropped: the fill (or
+// the next one) reads them back from the stream, so memory stays bounded without losing any.
+const MAX_QUEUED = 10_000;
+
+export class TopicFeed {
+  /** The last position delivered; undefined until the feed knows where the stream was when it started. */
+  private last: StreamPosition | undefined;
+  private readonly queue: Incoming[] = [];
+  private busy = false;
+  private closed = false;
+  private waiters: Waiter[] = [];
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  // A reconcile asked for while a step was in flight: that step's read may predate what was missed.
+  private refill = false;
+
+  constructor(
+    readonly topic: string,
+    private readonly host: FeedHost,
+  ) {}
+
+  /** Whether the feed knows its starting position and has no fill in flight. */
+  get inStep(): boolean {
+    return this.last !== undefined && !this.busy;
+  }
+
+  /** The last position delivered (for tests and metrics). */
+  get position(): StreamPosition | undefined {
+    return this.last;
+  }
+
+  /**
+   * Learns where the stream is now (call once the channel subscription is acknowledged: every
+   * later publication then arrives on the channel). Resolves when known; retries on failure.
+   */
+  start(): Promise<void> {
+    return this.step(async () => {
+      const top = await this.host.top(this.topic);
+      if (this.last === undefined) this.last = top;
+    });
+  }
+
+  /** A publication from the channel. */
+  push(epoch: string, seq: number, payload: Uint8Array): void {
+    if (this.closed) return;
+    this.queue.push({ epoch, seq, payload });
+    if (this.queue.length > MAX_QUEUED) this.queue.shift();
+    if (!this.busy) this.pump();
+  }
+
+  /** The channel may have missed publications (the subscriber connection dropped): fill from the stream. */
+  reconcile(): Promise<void> {
+    if (this.last === undefined) return this.start();
+    if (this.busy) {
+      this.refill = true;
+      return Promise.resolve();
+    }
+    return this.step(() => this.fill());
+  }
+
+  /**
+   * Resolves once this feed has delivered `(epoch, seq)` (or moved to another epoch after it), so
+   * that a history read answered at that position is followed by exactly the publications after it.
+   * A feed that has not got there after `nudgeMs` fills from the stream; after `giveUpMs` it
+   * resolves anyway (the answer may then see a few publications twice; the client drops them by seq).
+   */
+  reached(epoch: string, seq: number, nudgeMs: number, giveUpMs: number): Promise<void> {
+    if (this.done(epoch, seq)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const nudge = setTimeout(() => void this.reconcile(), nudgeMs);
+      const giveUp = setTimeout(() => this.release(waiter), giveUpMs);
+      const waiter: Waiter = {
+        epoch,
+        seq,
+        resolve: () => {
+          clearTimeout(nudge);
+          clearTimeout(giveUp);
+          resolve();
+        },
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Stops: nothing more is delivered; waiting reads are released. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.queue.length = 0;
+    for (const waiter of this.waiters.splice(0)) waiter.resolve();
+  }
+
+  private done(epoch: string, seq: number): boolean {
+    const last = this.last;
+    if (last === undefined || this.busy) return false;
+    return last.epoch === epoch ? last.seq >= seq : false;
+  }
+
+  private release(waiter: Waiter): void {
+    const index = this.waiters.indexOf(waiter);
+    if (index >= 0) this.waiters.splice(index, 1);
+    waiter.resolve();
+  }
+
+  /** Runs an async step with the feed marked busy (publications queue meanwhile), retrying on failure. */
+  private async step(run: () => Promise<void>): Promise<void> {
+    if (this.busy || this.closed) return;
+    this.busy = true;
+    try {
+      await run();
+      this.busy = false;
+      if (this.refill) {
+        this.refill = false;
+        return await this.step(() => this.fill());
+      }
+      this.pump();
+    } catch {
+      this.busy = false;
+      // Redis is unreachable or slow: try again; the queue holds (bounded) what arrives meanwhile.
+      clearTimeout(this.retry);
+      if (!this.closed) this.retry = setTimeout(() => void (this.last === undefined ? this.start() : this.reconcile()), this.host.retryMs);
+    }
+  }
+
+  /** Delivers queued publications in order until one needs a fill. */
+  private pump(): void {
+    const last = this.last;
+    if (last === undefined || this.closed) return;
+    while (this.queue.length > 0 && !this.busy) {
+      const next = this.queue[0]!;
+      if (next.epoch === last.epoch && next.seq <= last.seq) {
+        this.queue.shift();
+      } else if (next.epoch === last.epoch && next.seq === last.seq + 1) {
+        this.queue.shift();
+        last.seq = next.seq;
+        this.host.deliver(this.topic, next.epoch, next.seq, next.payload);
+      } else {
+        // A jump, or another epoch: the stream knows what came in between.
+        void this.step(() => this.fill());
+        return;
+      }
+    }
+    this.wake();
+  }
+
+  /** Reads what came after the last delivered position and delivers it, or tells the sink it cannot. */
+  private async fill(): Promise<void> {
+    const last = this.last!;
+    const read = await this.host.read(this.topic, last, this.host.maxFill);
+    if (this.closed) return;
+    if (read.recovered) {
+      this.deliverAll(read);
+      return;
+    }
+    if (read.epoch === last.epoch) {
+      // Older than history keeps: followers must recover on their own (or learn they cannot).
+      this.host.resync(this.topic, read.epoch, read.seq);
+      this.last = { epoch: read.epoch, seq: read.seq };
+      return;
+    }
+    // The stream restarted: deliver the new epoch from its start when history still has it.
+    const fresh = await this.host.read(this.topic, { epoch: read.epoch, seq: 0 }, this.host.maxFill);
+    if (this.closed) return;
+    this.host.resync(this.topic, fresh.epoch, fresh.recovered ? 0 : fresh.seq);
+    this.last = { epoch: fresh.epoch, seq: fresh.recovered ? 0 : fresh.seq };
+    if (fresh.recovered) this.deliverAll(fresh);
+  }
+
+  private deliverAll(read: HistoryRead): void {
+    const last = this.last!;
+    if (read.epoch !== last.epoch) return;
+    for (const publication of read.publications) {
+      if (publication.seq <= last.seq) continue;
+      last.seq = publication.seq;
+      this.host.deliver(this.topic, read.epoch, publication.seq, publication.payload);
+    }
+    if (read.seq > last.seq) last.seq = read.seq;
+  }
+
+  private wake(): void {
+    if (this.waiters.length === 0) return;
+    const last = this.last!;
+    this.waiters = this.waiters.filter((waiter) => {
+      if (last.epoch === waiter.epoch && last.seq < waiter.seq) return true;
+      if (last.epoch !== waiter.epoch) return true;
+      waiter.resolve();
+      return false;
+    });
+  }
+}

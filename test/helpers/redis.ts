@@ -1,0 +1,141 @@
+/**
+ * A private redis-server for one test file, on a free loopback port, killed when the file ends.
+ * Tests never touch a Redis they did not start. Without a `redis-server` binary the tests skip
+ * visibly, except under CI=true, where a missing Redis must fail the run (never a silent skip):
+ * .ci/run installs Debian's redis-server.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { freePort, sleep } from './server.js';
+
+/** Why Redis tests cannot run here, or undefined when redis-server is available. */
+export const redisMissing: string | undefined = (() => {
+  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (probe.error === undefined && probe.status === 0) return undefined;
+  if (process.env.CI === 'true') throw new Error('redis-server is required under CI=true (apt-get install redis-server; .ci/run does)');
+  return 'redis-server not installed (apt-get install redis-server); Redis engine tests skipped';
+})();
+
+export interface TestRedis {
+  port: number;
+  url: string;
+  /** The running process (undefined while stopped). */
+  process: ChildProcess | undefined;
+  /** Starts it again on the same port (after `kill`), with the same data directory. */
+  restart(): Promise<void>;
+  /** Sends a signal (SIGKILL by default) and waits for the exit (SIGSTOP/SIGCONT return at once). */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Runs one command through redis-cli and returns its output. */
+  cli(...args: string[]): string;
+}
+
+/**
+ * Starts redis-server (`--save ''`, no persistence, unless `persist`: append-only file with fsync
+ * on every write, so a `kill -9` loses nothing acknowledged). Killed by an `after()` hook.
+ */
+export async function startRedis(options: { persist?: boolean } = {}): Promise<TestRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'sb-redis-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--protected-mode', 'no'];
+  args.push(...(options.persist === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+  const redis: TestRedis = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    process: undefined,
+    async restart() {
+      redis.process = spawn('redis-server', args, { stdio: 'ignore' });
+      await untilListening(port);
+    },
+    async kill(signal = 'SIGKILL') {
+      const child = redis.process;
+      if (child === undefined || child.exitCode !== null) return;
+      if (signal === 'SIGSTOP' || signal === 'SIGCONT') {
+        child.kill(signal);
+        return;
+      }
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill(signal);
+      await exited;
+      redis.process = undefined;
+    },
+    cli(...command: string[]) {
+      return spawnSync('redis-cli', ['-p', String(port), ...command], { encoding: 'utf8' }).stdout.trim();
+    },
+  };
+  await redis.restart();
+  after(async () => {
+    redis.process?.kill('SIGCONT');
+    await redis.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return redis;
+}
+
+async function untilListening(port: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.end(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port}`);
+    await sleep(20);
+  }
+}
+
+/** A Switchboard server running as its own process (the `switchboard` CLI) on a shared Redis. */
+export interface NodeProcess {
+  port: number;
+  url: string;
+  http: string;
+  /** Stops it gracefully (SIGTERM: sockets close with 1001, clients reconnect). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port. */
+  start(): Promise<void>;
+}
+
+/**
+ * Starts `node src/server/cli.ts --redis <url>` on a free port (through tsx, so no build is
+ * needed) and waits for its "listening" line. Stopped by an `after()` hook.
+ */
+export async function startNode(redisUrl: string, extraArgs: string[] = []): Promise<NodeProcess> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const node: NodeProcess = {
+    port,
+    url: `ws://127.0.0.1:${port}/`,
+    http: `http://127.0.0.1:${port}`,
+    async start() {
+      const spawned = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--port', String(port), '--host', '127.0.0.1', '--redis', redisUrl, '--log-level', 'error', ...extraArgs], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, SWITCHBOARD_REDIS_URL: '' },
+      });
+      child = spawned;
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        spawned.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('listening')) resolve();
+        });
+        spawned.once('exit', (code) => reject(new Error(`node on ${port} exited with ${code} before listening: ${out}`)));
+      });
+    },
+    async stop() {
+      const running = child;
+      if (running === undefined || running.exitCode !== null) return;
+      const exited = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGTERM');
+      await exited;
+      child = undefined;
+    },
+  };
+  await node.start();
+  after(() => node.stop());
+  return node;
+}
