@@ -53,6 +53,10 @@ export interface ScenarioResult {
    * generator do not account for is kernel network work (softirq) and other processes on the box.
    */
   machineCpuPercent: number | null;
+  /** Server CPU µs per delivered message in the window (null without a pid). */
+  serverCpuUsPerDelivery: number | null;
+  /** Deliveries per second of server CPU: what one busy core would sustain at this cost (null without a pid). */
+  deliveriesPerServerCoreSec: number | null;
   /** Which side ran out of CPU first, judged from the three above. */
   bottleneck: string;
   connect?: { ok: number; failed: number; latencyMs: LatencySummary; errors: string[] };

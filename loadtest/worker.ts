@@ -41,6 +41,7 @@ function startWorker(plan: WorkerPlan): void {
   const connectTimes = newHistogram();
   const errors: string[] = [];
   const rpc: RpcResult = { sent: 0, answered: 0, failed: 0 };
+  const publishedSeqs: number[] = [];
   let open = 0;
   let failed = 0;
   let settledCount = 0;
@@ -207,7 +208,7 @@ function startWorker(plan: WorkerPlan): void {
       case 'connect':
         return connectAll();
       case 'publish':
-        return publishOnSchedule(openSockets(), dialect, topicNames, command);
+        return publishOnSchedule(openSockets(), dialect, topicNames, command, publishedSeqs);
       case 'rpc':
         return callOnSchedule(openSockets(), dialect, command, rpc);
       case 'mark':

@@ -8,6 +8,7 @@ import type { WorkerReport } from '../ipc.js';
 import { judgeBottleneck, machineInfo, tallyLoss, type ScenarioResult } from '../result.js';
 import type { RunContext } from '../session.js';
 import type { LoadOptions } from '../options.js';
+import { serverEfficiency } from '../efficiency.js';
 
 const MIN_CONNECTIONS_FOR_RSS = 1000;
 
@@ -46,6 +47,7 @@ export function baseResult(ctx: RunContext, m: Measurements): ScenarioResult {
   const loss = tallyLoss(m.reports.flatMap((report) => report.topics), m.publishedPerTopic);
   const machine = machineInfo();
   const { serverCpuPercent, generatorCpuPercent, machineCpuPercent } = m.window;
+  const efficiency = serverEfficiency(m.window.serverBefore, m.window.serverAfter, m.window.received);
   const errors = [...new Set(m.reports.flatMap((report) => report.errors))].slice(0, 10);
   const closed = m.reports.reduce((sum, report) => sum + report.closedUnexpectedly, 0);
   if (closed > 0) errors.unshift(`${closed} connections closed unexpectedly during the run`);
@@ -87,6 +89,8 @@ export function baseResult(ctx: RunContext, m: Measurements): ScenarioResult {
       byRole: Object.fromEntries(Object.entries(generatorCpuPercent.byRole).map(([role, value]) => [role, round(value, 1)])),
     },
     machineCpuPercent: machineCpuPercent === null ? null : round(machineCpuPercent, 1),
+    serverCpuUsPerDelivery: efficiency.cpuUsPerDelivery === null ? null : round(efficiency.cpuUsPerDelivery, 3),
+    deliveriesPerServerCoreSec: efficiency.deliveriesPerCoreSec === null ? null : Math.round(efficiency.deliveriesPerCoreSec),
     bottleneck: judgeBottleneck(serverCpuPercent, generatorCpuPercent.byRole, machine.cpus, generatorCpuPercent.total, machineCpuPercent),
     errors,
     machine,
@@ -121,6 +125,8 @@ export function failedResult(options: LoadOptions, server: string, err: unknown)
     serverCpuPercent: null,
     generatorCpuPercent: { total: 0, byRole: {} },
     machineCpuPercent: null,
+    serverCpuUsPerDelivery: null,
+    deliveriesPerServerCoreSec: null,
     bottleneck: 'n/a (run failed)',
     errors: [`run failed: ${err instanceof Error ? err.message : String(err)}`],
     machine: machineInfo(),
