@@ -4,13 +4,13 @@
  * everything, so its peer carries the same msgpack frames as binary attachments of Socket.IO events
  * (`s` subscribe with an ack, `p` publish, `m` message), and the receive path stays identical.
  */
-import { Kind, msgpackCodec, msgpackMessageFrame, packValue, Subprotocol, toServerFrame } from '../src/protocol/index.js';
+import { errorName, Kind, msgpackCodec, msgpackMessageFrame, packValue, Subprotocol, toServerFrame } from '../src/protocol/index.js';
 import type { RawWebSocket } from './ws/raw-websocket.js';
 
 export type DialectName = 'switchboard' | 'socketio' | 'relay';
 
 /** What a text message meant. */
-export type TextEvent = { type: 'ready' } | { type: 'reply'; id: number; error: boolean } | { type: 'ignore' };
+export type TextEvent = { type: 'ready' } | { type: 'reply'; id: number; error: boolean; reason?: string } | { type: 'ignore' };
 
 export interface Dialect {
   readonly name: DialectName;
@@ -41,7 +41,7 @@ function otherBinary(buf: Buffer, start: number, end: number): TextEvent {
   try {
     for (const value of msgpackCodec.decode(buf.subarray(start, end))) {
       const frame = toServerFrame(value);
-      if (frame.kind === Kind.Error) return { type: 'reply', id: frame.id, error: true };
+      if (frame.kind === Kind.Error) return { type: 'reply', id: frame.id, error: true, reason: `${errorName(frame.code)}: ${frame.message}` };
     }
   } catch {
     // Not ours to judge: counted as ignored.

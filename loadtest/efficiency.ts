@@ -21,11 +21,8 @@ const NONE: ServerEfficiency = { serverCpuSec: null, cpuUsPerDelivery: null, del
 export function serverEfficiency(before: ProcReading | undefined, after: ProcReading | undefined, delivered: number): ServerEfficiency {
   if (before === undefined || after === undefined) return NONE;
   const cpuSec = Math.max(0, after.cpuSeconds - before.cpuSeconds);
-  if (delivered <= 0) return { ...NONE, serverCpuSec: cpuSec };
-  return {
-    serverCpuSec: cpuSec,
-    cpuUsPerDelivery: (cpuSec * 1e6) / delivered,
-    // CPU time is counted in clock ticks (10 ms): zero ticks over a tiny window means "too cheap to see".
-    deliveriesPerCoreSec: cpuSec > 0 ? delivered / cpuSec : null,
-  };
+  // CPU time is counted in clock ticks (10 ms): zero ticks means "too little to see", not "free"
+  // (or a --server-pid that is not the server, e.g. the npm wrapper around it).
+  if (delivered <= 0 || cpuSec === 0) return { ...NONE, serverCpuSec: cpuSec };
+  return { serverCpuSec: cpuSec, cpuUsPerDelivery: (cpuSec * 1e6) / delivered, deliveriesPerCoreSec: delivered / cpuSec };
 }
