@@ -70,6 +70,9 @@ export interface ScenarioResult {
   rpc?: { sent: number; answered: number; failed: number };
   http?: { requests: number; requestsPerSec: number; non2xx: number; errors: number; latencyMs: { p50: number; p99: number; max: number } };
   errors: string[];
+  /** `--repeat`: the round this run belongs to (0-based) and its place in that round's order. */
+  round?: number;
+  roundPosition?: number;
   machine: MachineInfo;
   startedAt: string;
 }
