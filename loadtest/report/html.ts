@@ -21,7 +21,7 @@ const NINES_TICKS: Array<[number, string]> = [[0, '0'], [50, '50'], [90, '90'], 
 const STYLE = `body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222;line-height:1.4}
 pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}
 table.verdicts{border-collapse:collapse;margin:1em 0}table.verdicts td,table.verdicts th{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}
-table.verdicts td:first-child,table.verdicts th:first-child,table.verdicts td.verdict{text-align:left}
+table.verdicts td:first-child,table.verdicts th:first-child,table.verdicts td.verdict,table.verdicts th.verdict{text-align:left}
 .kept{color:#1a7f37}.behind{color:#b42318}.knee{background:#fff4e5;border-left:4px solid #f79009;padding:.6em 1em}
 .chart{display:block;margin:1.2em 0}summary{cursor:pointer;font-weight:bold}`;
 
@@ -32,9 +32,9 @@ const int = (value: number) => Math.round(value).toLocaleString('en-US');
 function verdictTable(views: ServerView[]): string {
   const rows = views.map((v) => {
     const kept = v.verdict.startsWith('kept up');
-    return `<tr><td>${escapeXml(v.server)}</td><td class="verdict ${kept ? 'kept' : 'behind'}">${escapeXml(v.verdict)}</td><td>${v.keptUp}</td><td>${v.deliveredPerSec ? int(v.deliveredPerSec.median) : 'n/a'}</td><td>${v.p99Ms ? v.p99Ms.median : 'n/a'}</td><td>${v.cpuUsPerDelivery ? v.cpuUsPerDelivery.median.toFixed(2) : 'n/a'}</td><td style="text-align:left;font-size:11px">${escapeXml(v.build)}</td></tr>`;
+    return `<tr><td>${escapeXml(v.server)}</td><td class="verdict ${kept ? 'kept' : 'behind'}">${escapeXml(v.verdict)}</td><td>${v.keptUp}</td><td>${v.deliveredPerSec ? int(v.deliveredPerSec.median) : 'n/a'}</td><td>${v.p99Ms ? Number(v.p99Ms.median.toPrecision(4)).toLocaleString('en-US') : 'n/a'}</td><td>${v.cpuUsPerDelivery ? v.cpuUsPerDelivery.median.toFixed(2) : 'n/a'}</td><td style="text-align:left;font-size:11px">${escapeXml(v.build)}</td></tr>`;
   });
-  return `<table class="verdicts"><tr><th>server</th><th>verdict</th><th>kept up</th><th>delivered/s</th><th>p99 ms</th><th>CPU µs/delivery</th><th>build</th></tr>\n${rows.join('\n')}</table>`;
+  return `<table class="verdicts"><tr><th>server</th><th class="verdict">verdict</th><th>kept up</th><th>delivered/s</th><th>p99 ms</th><th>CPU µs/delivery</th><th>build</th></tr>\n${rows.join('\n')}</table>`;
 }
 
 function throughputSections(views: ServerView[]): string[] {
@@ -68,13 +68,13 @@ export function renderHtml(report: LoadReport, p99BoundMs = DEFAULT_P99_BOUND_MS
   const withLatency = views.filter((v) => v.representative.latencyCurve.length > 0);
   if (withLatency.length > 0) {
     sections.push(lineChart({
-      title: first?.scenario === 'rpc' ? 'RPC round trip by percentile' : 'Publish → deliver latency by percentile (probes)',
+      title: `${first?.scenario === 'rpc' ? 'RPC round trip' : 'Publish → deliver latency (probes)'} by percentile${views.some((v) => v.rounds > 1) ? ', median-p99 run of each server' : ''}`,
       xLabel: 'percentile',
       yLabel: 'ms',
       yLog: true,
       xScale: nines,
       xTicks: NINES_TICKS,
-      series: withLatency.map((v) => ({ name: v.rounds > 1 ? `${v.server} (median-p99 run)` : v.server, points: v.representative.latencyCurve })),
+      series: withLatency.map((v) => ({ name: v.server, points: v.representative.latencyCurve })),
     }));
   }
   if (views.length > 0 && first?.scenario !== 'capacity') sections.push(...throughputSections(views));
