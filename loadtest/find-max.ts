@@ -2,6 +2,7 @@
  * `--find-max`: the highest publish rate a server sustains (zero loss, p99 under the bound, the
  * publisher on schedule), found by probing: double the rate from the start rate until a probe
  * fails, then bisect between the last pass and the first fail until they are within `precision`.
+ * A failing rate is probed again before it counts (`retryFailures`).
  * Each probe is a short bounded run supplied by the caller, so this file is pure search and is
  * tested with a fake probe. The search stops by itself: at `maxProbes`, at its deadline, or at
  * `maxRate`.
@@ -14,6 +15,8 @@ export interface ProbeOutcome {
   ok: boolean;
   /** Why it failed ("" when ok). */
   reason: string;
+  /** True for a repeat of the probe before it, at the same rate (see retryFailures). */
+  retry?: boolean;
   deliveredPerSec: number;
   p99Ms: number;
   lost: number;
@@ -33,6 +36,12 @@ export interface SearchLimits {
   precision?: number;
   /** Stop (with what is known) once Date.now() passes this. */
   deadline: number;
+  /**
+   * Probes a failing rate this many more times before believing it; any pass wins. A pass is
+   * evidence the server sustained the rate; a fail may be a neighbour's burst on a shared box,
+   * and one false fail early in the ramp would pin the result far below the knee. @default 1
+   */
+  retryFailures?: number;
 }
 
 export type StopReason = 'converged' | 'max-probes' | 'deadline' | 'max-rate' | 'min-rate';
@@ -58,8 +67,12 @@ export async function searchMaxRate(probe: (rate: number) => Promise<ProbeOutcom
   for (;;) {
     if (probes.length >= limits.maxProbes) return done('max-probes');
     if (now() >= limits.deadline) return done('deadline');
-    const outcome = await probe(rate);
+    let outcome = await probe(rate);
     probes.push(outcome);
+    for (let retry = 0; !outcome.ok && retry < (limits.retryFailures ?? 1) && probes.length < limits.maxProbes && now() < limits.deadline; retry++) {
+      outcome = { ...(await probe(rate)), retry: true };
+      probes.push(outcome);
+    }
     if (outcome.ok) pass = Math.max(pass ?? 0, rate);
     else fail = Math.min(fail ?? Number.POSITIVE_INFINITY, rate);
     if (fail === null) {

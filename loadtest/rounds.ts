@@ -97,7 +97,7 @@ export function summariseRounds(results: readonly ScenarioResult[], servers: rea
 function kneeOf(kept: number, rounds: number, figures: Record<FigureName, Spread | null>, p99BoundMs: number): string | null {
   if (kept > 0 && kept < rounds) return `kept up in ${kept} of ${rounds} rounds`;
   const delivered = figures.deliveredPerSec;
-  if (delivered && spreadRatio(delivered) > KNEE_DELIVERED_SPREAD) return `delivered/s ${fmt(delivered.min)}–${fmt(delivered.max)} across rounds`;
+  if (delivered && spreadRatio(delivered) > KNEE_DELIVERED_SPREAD) return `delivered/s ${fmt(delivered.min)}–${fmt(delivered.max)} across rounds${kept === 0 ? ', behind in every round' : ''}`;
   const p99 = figures.p99Ms;
   if (p99 && p99.max > p99BoundMs && spreadRatio(p99) > KNEE_P99_SPREAD) return `p99 ${p99.min}–${p99.max} ms across rounds`;
   return null;

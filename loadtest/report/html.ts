@@ -63,7 +63,7 @@ export function renderHtml(report: LoadReport, p99BoundMs = DEFAULT_P99_BOUND_MS
   const views = serverViews(report, p99BoundMs);
   const sections: string[] = [];
   const knee = report.repeat?.knee;
-  if (knee) sections.push(`<p class="knee"><strong>${escapeXml(knee)}</strong>. Some rounds kept up and others did not, or the figures swung widely: this load sits on the knee of at least one server, where one run is a coin toss. Lower the rate or use --find-max.</p>`);
+  if (knee) sections.push(`<p class="knee"><strong>${escapeXml(knee)}</strong>. A server's rounds disagree (kept up in some and not others, or figures that swing widely), so one run of it is a coin toss and a ratio between servers means nothing. Lower the rate, or use --find-max for each server's limit.</p>`);
   if (views.length > 0) sections.push('<h2>Verdict</h2>', verdictTable(views));
   const withLatency = views.filter((v) => v.representative.latencyCurve.length > 0);
   if (withLatency.length > 0) {

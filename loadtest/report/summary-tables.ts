@@ -52,6 +52,6 @@ export function formatFindMax(report: FindMaxReport): string {
     s.searches.map((search) => (search.foundRate === null ? 'none' : num(search.foundRate))).join(' / '),
     s.knee ?? 'narrow',
   ]);
-  const probes = report.servers.flatMap((s) => s.searches.map((search) => `  ${s.server} #${search.round + 1}: ${search.probes.map((p) => `${num(p.rate)}${p.ok ? '✓' : '✗'}`).join(' → ')} (${search.stoppedBy})`));
+  const probes = report.servers.flatMap((s) => s.searches.map((search) => `  ${s.server} #${search.round + 1}: ${search.probes.map((p) => `${p.retry ? 'again ' : ''}${num(p.rate)}${p.ok ? '✓' : '✗'}`).join(' → ')} (${search.stoppedBy})`));
   return `${textGrid(header, lines, [header.length - 2, header.length - 1])}pass = no loss, p99 ≤ ${report.p99BoundMs} ms, publisher on schedule; ${report.probeDurationSec} s per probe; ${report.deliveriesPerPublication} deliveries per publication\n${probes.join('\n')}\n`;
 }
