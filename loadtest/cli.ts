@@ -16,7 +16,7 @@ const isCompareDefault = (options: LoadOptions) =>
 /** Everything printed on stdout after a run. */
 function formatReport(report: LoadReport, options: LoadOptions): string {
   const parts: string[] = [];
-  if (report.load !== undefined) parts.push(`load: ${report.load}${isCompareDefault(options) ? ` (compare's default: about half the uWS knee on a 2-core box, so the uWS-based servers keep up and CPU per delivery compares them; --find-max measures the headroom)` : ''}\n`);
+  if (report.load !== undefined) parts.push(`load: ${report.load}${isCompareDefault(options) ? ` (compare's default: about a third of where bare uWS collapses on a 2-core box, so the uWS-based servers should keep up and CPU per delivery compares them; --find-max measures the headroom)` : ''}\n`);
   // Over several rounds every run's block would bury the summary: the JSON keeps them.
   if (report.repeat === undefined || report.repeat.rounds.length === 1) parts.push(...report.results.map(formatResult));
   if (report.repeat !== undefined && report.repeat.rounds.length === 1) parts.push(formatComparison(report.results));

@@ -110,13 +110,14 @@ const COMMON = {
 };
 
 /**
- * compare's load: 1,000 subscribers on one topic at 1,000 msg/s = 1 M deliveries/s offered, about
- * half of where bare uWS stops keeping up on this project's 2-core box (2 M/s, docs/benchmarks.md).
- * Far below the knee every server keeps up and delivered/s is the same for all (the old default,
- * 200k/s, compared nothing); at the knee one run is a coin toss. Here the uWS-based servers keep up
- * with room to spare, so their CPU per delivery compares them, and `ws` and Socket.IO do not.
+ * compare's load: 1,000 subscribers on one topic at 250 msg/s = 250k deliveries/s offered. On this
+ * project's 2-core box bare uWS collapses (millions lost, p99 in seconds) between 750 and 1,000 msg/s
+ * at this shape (find-max, docs/benchmarks.md), so this is about a third of that: the uWS-based
+ * servers keep up and their CPU per delivery compares them, while `ws` does not. Far below the knee
+ * (the old default, 200k/s spread over 10 topics) delivered/s was the same for every server; at the
+ * knee one run is a coin toss.
  */
-export const COMPARE_LOAD = { connections: 1000, topics: 1, rate: 1000, duration: 5, repeat: 3 } as const;
+export const COMPARE_LOAD = { connections: 1000, topics: 1, rate: 250, duration: 5, repeat: 3 } as const;
 
 /** Defaults of each scenario (see loadtest/README.md for why these). */
 export function defaultsFor(scenario: ScenarioName): LoadOptions {
@@ -168,8 +169,8 @@ Scenarios: ${SCENARIOS.join(', ')}
   --max-probes <n>       --find-max: probes per search (default 10)
   --find-max-budget <s>  --find-max: wall-clock budget for all searches (default 900)
 
-compare default: ${COMPARE_LOAD.connections} subscribers on ${COMPARE_LOAD.topics} topic at ${COMPARE_LOAD.rate} msg/s (${(COMPARE_LOAD.connections * COMPARE_LOAD.rate / 1e6).toFixed(0)} M deliveries/s
-offered: about half the uWS knee on a 2-core box), ${COMPARE_LOAD.duration} s, ${COMPARE_LOAD.repeat} rounds, servers ${COMPARE_SERVERS.join(',')}.
+compare default: ${COMPARE_LOAD.connections} subscribers on ${COMPARE_LOAD.topics} topic at ${COMPARE_LOAD.rate} msg/s (${(COMPARE_LOAD.connections * COMPARE_LOAD.rate / 1000).toFixed(0)}k deliveries/s
+offered: about a third of where bare uWS collapses on a 2-core box), ${COMPARE_LOAD.duration} s, ${COMPARE_LOAD.repeat} rounds, servers ${COMPARE_SERVERS.join(',')}.
 `;
 
 function integer(flag: string, text: string | undefined, min: number, max: number): number | undefined {
