@@ -4,7 +4,7 @@
  * report and the tables are drawn from.
  */
 import type { SearchResult } from './find-max.js';
-import type { ScenarioResult } from './result.js';
+import type { MachineInfo, ScenarioResult } from './result.js';
 import type { RepeatSummary } from './rounds.js';
 import type { Spread } from './stats.js';
 
@@ -37,6 +37,9 @@ export interface LoadReport {
   /** The offered load in words, and why it was chosen (compare). */
   load?: string;
   results: ScenarioResult[];
+  /** Where and when it ran (find-max has no results of its own to carry it). */
+  machine?: MachineInfo;
+  startedAt?: string;
   repeat?: RepeatSummary;
   findMax?: FindMaxReport;
 }

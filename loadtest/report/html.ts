@@ -12,6 +12,7 @@ import { formatFindMax, formatRounds } from './summary-tables.js';
 import { lineChart, escapeXml } from './svg-chart.js';
 import { barChart, type Bar } from './svg-bars.js';
 import { serverViews, type ServerView } from './server-views.js';
+import { probeChart } from './svg-probes.js';
 import type { Spread } from '../stats.js';
 
 // Percentiles on a "nines" axis: 90 → 1, 99 → 2, 99.9 → 3 … so the tail gets the room it deserves.
@@ -55,6 +56,7 @@ function findMaxSections(report: LoadReport): string[] {
     `<h2>Highest sustained rate (find-max)</h2><p>No loss, p99 ≤ ${findMax.p99BoundMs} ms, publisher on schedule; ${findMax.probeDurationSec} s probes; ${findMax.servers[0]?.searches.length ?? 0} searches per server.</p>`,
     ...(knees.length > 0 ? [`<p class="knee">The knee is a band, not a line: ${escapeXml(knees.join('; '))}</p>`] : []),
     barChart({ title: 'Highest sustained deliveries per second', unit: 'median of searches; whisker min–max', bars }),
+    probeChart(findMax.servers),
   ];
 }
 
@@ -93,14 +95,14 @@ export function renderHtml(report: LoadReport, p99BoundMs = DEFAULT_P99_BOUND_MS
   if (report.results.length > 1 && report.repeat?.rounds.length === 1) tables.push(formatComparison(report.results));
   if (report.repeat !== undefined) tables.push(formatRounds(report.repeat));
   if (report.findMax !== undefined) tables.push(formatFindMax(report.findMax));
-  const m = first?.machine;
+  const m = first?.machine ?? report.machine;
   const machine = m ? `${m.cpus} × ${escapeXml(m.cpuModel)} · ${escapeXml(m.os)} · Node ${escapeXml(m.node)}` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Switchboard load test: ${escapeXml(report.scenario)}</title>
 <style>${STYLE}</style>
 </head><body>
 <h1>Load test: ${escapeXml(report.scenario)}</h1>
-<p>${escapeXml(first?.startedAt ?? '')} · ${machine}</p>
+<p>${escapeXml(first?.startedAt ?? report.startedAt ?? '')} · ${machine}</p>
 ${report.load ? `<p>Load: ${escapeXml(report.load)}</p>` : ''}
 ${sections.join('\n')}
 <h2>Tables</h2>

@@ -1,5 +1,6 @@
 /** The human-readable output: one table per result, and the ratio table of `compare`. */
 import type { ScenarioResult } from '../result.js';
+import { verdict } from '../verdict.js';
 
 const num = (value: number) => value.toLocaleString('en-US');
 const mib = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
@@ -45,6 +46,7 @@ export function formatResult(r: ScenarioResult): string {
   pairs.push(['generator CPU', `${r.generatorCpuPercent.total} % total (${roles})`]);
   pairs.push(['machine CPU', r.machineCpuPercent === null ? 'n/a' : `${r.machineCpuPercent} % of ${r.machine.cpus * 100} (all processes and the kernel)`]);
   pairs.push(['bottleneck', r.bottleneck]);
+  if (r.scenario === 'fanout' || r.scenario === 'compare') pairs.push(['verdict', verdict(r)]);
   for (const error of r.errors) pairs.push(['note', error]);
   return `${r.scenario} — ${r.server}\n${rows(pairs)}\n`;
 }

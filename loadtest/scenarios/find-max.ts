@@ -15,6 +15,8 @@ import { withServer } from '../session.js';
 import { spread, spreadRatio } from '../stats.js';
 import { keptUp, shortfall } from '../verdict.js';
 import { failedResult } from './common.js';
+import { describeLoad } from './compare.js';
+import { machineInfo } from '../result.js';
 import { runFanout } from './fanout.js';
 
 // Found rates further apart than this across searches: the knee is a band, report it as such.
@@ -32,6 +34,7 @@ export async function runFindMax(options: LoadOptions, log: (line: string) => vo
   const budgetPerSearchMs = (options.findMaxBudget * 1000) / (servers.length * options.repeat);
   const found = new Map<string, FindMaxServer>(servers.map((server) => [server, { server, serverBuild: '', searches: [], foundRate: null, foundDeliveriesPerSec: null, knee: null }]));
   const rounds: FindMaxReport['rounds'] = [];
+  const startedAt = new Date().toISOString();
   for (let round = 0; round < options.repeat; round++) {
     const order = roundOrder(servers, round);
     rounds.push({ round, order });
@@ -60,7 +63,10 @@ export async function runFindMax(options: LoadOptions, log: (line: string) => vo
   }
   return {
     scenario: options.scenario,
+    load: describeLoad({ ...options, repeat: 1 }).replace(/, \d+ s per run, 1 round$/, ` (the start rate; ${options.probeDuration} s probes, ${options.repeat} searches per server)`),
     results: [],
+    machine: machineInfo(),
+    startedAt,
     findMax: { p99BoundMs: options.p99BoundMs, probeDurationSec: options.probeDuration, deliveriesPerPublication: perPublication, rounds, servers: [...found.values()] },
   };
 }
