@@ -46,7 +46,7 @@ export interface ServerRounds {
   figures: Record<FigureName, Spread | null>;
   /** Per-round ratio against the baseline server, summarised; null for the baseline itself. */
   ratios: Record<(typeof RATIO_FIGURES)[number], Spread | null> | null;
-  /** The most common verdict over the rounds. */
+  /** The most common kind of verdict over the rounds ("kept up", "server CPU-bound", …). */
   verdict: string;
   /** Why this server's rounds disagree, when they do. */
   knee: string | null;
@@ -82,7 +82,7 @@ export function summariseRounds(results: readonly ScenarioResult[], servers: rea
       return of && value !== null ? value / of : null;
     }))])) as ServerRounds['ratios']);
     const kept = mine.filter((r) => keptUp(r, p99BoundMs)).length;
-    return { server, rounds: mine.length, keptUp: kept, figures, ratios, verdict: mostCommon(mine.map((r) => verdict(r, p99BoundMs).split(':')[0]!)), knee: kneeOf(kept, mine.length, figures, p99BoundMs) };
+    return { server, rounds: mine.length, keptUp: kept, figures, ratios, verdict: mostCommon(mine.map((r) => verdictKind(verdict(r, p99BoundMs)))), knee: kneeOf(kept, mine.length, figures, p99BoundMs) };
   });
   const onKnee = summaries.filter((s) => s.knee !== null);
   return {
@@ -104,6 +104,9 @@ function kneeOf(kept: number, rounds: number, figures: Record<FigureName, Spread
 }
 
 const fmt = (value: number) => Math.round(value).toLocaleString('en-US');
+
+/** "kept up (server at 62 % of a core)" → "kept up": rounds differing only in the CPU figure agree. */
+const verdictKind = (text: string) => text.split(/[:(]/)[0]!.trim();
 
 function mostCommon(values: readonly string[]): string {
   const counts = new Map<string, number>();

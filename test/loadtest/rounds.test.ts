@@ -20,7 +20,7 @@ const run = promisify(execFile);
 function result(server: string, round: number, position: number, delivered: number, p99: number, cpuUs: number, lost = 0): ScenarioResult {
   return {
     server, round, roundPosition: position, serverBuild: server, deliveredPerSec: delivered, latencyMs: { count: 1, p50: p99 / 2, p90: p99, p99, p999: p99, max: p99, mean: p99 },
-    lost, serverCpuPercent: 50, serverCpuUsPerDelivery: cpuUs, deliveriesPerServerCoreSec: 1e6 / cpuUs, serverRssBytes: 1, rssPerConnectionBytes: null, machineCpuPercent: 150,
+    lost, serverCpuPercent: 40 + position * 10 + round, serverCpuUsPerDelivery: cpuUs, deliveriesPerServerCoreSec: 1e6 / cpuUs, serverRssBytes: 1, rssPerConnectionBytes: null, machineCpuPercent: 150,
     params: { rate: 1000 }, offeredPerSec: 1000, bottleneck: 'none', errors: [],
   } as unknown as ScenarioResult;
 }
@@ -70,6 +70,7 @@ describe('summariseRounds', () => {
     assert.match(summary.knee!, /^on the knee: results not comparable/);
     assert.match(summary.servers[1]!.knee!, /kept up in 2 of 3 rounds/);
     assert.equal(summary.servers[0]!.knee, null);
+    assert.equal(summary.servers[1]!.verdict, 'kept up', 'the most common kind of verdict, whatever the CPU figure in each');
   });
 
   it('does not call a server that fails every round the knee', () => {
