@@ -17,6 +17,7 @@ export const ENTRIES = {
   worker: 'worker.ts',
   switchboard: 'servers/switchboard.ts',
   uws: 'peers/uws.ts',
+  relay: 'peers/relay.ts',
   ws: 'peers/ws.ts',
   socketio: 'peers/socketio.ts',
   autocannon: 'autocannon/publish.ts',

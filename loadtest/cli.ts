@@ -1,13 +1,29 @@
 /**
  * `npm run loadtest -- <scenario> [options]`: parse options, run the scenario against a fresh
- * server (or --target), print the table, write --json / --html. See loadtest/README.md.
+ * server (or --target), print the tables, write --json / --html. See loadtest/README.md.
  */
 import { writeFileSync } from 'node:fs';
-import { parseOptions, USAGE, type LoadOptions } from './options.js';
+import type { LoadReport } from './load-report.js';
+import { COMPARE_LOAD, parseOptions, USAGE, type LoadOptions } from './options.js';
 import { formatComparison, formatResult } from './report/table.js';
+import { formatFindMax, formatRounds } from './report/summary-tables.js';
 import { renderHtml } from './report/html.js';
-import type { ScenarioResult } from './result.js';
 import { runScenario } from './scenarios/index.js';
+
+const isCompareDefault = (options: LoadOptions) =>
+  options.scenario === 'compare' && !options.findMax && (Object.keys(COMPARE_LOAD) as Array<keyof typeof COMPARE_LOAD>).every((key) => options[key] === COMPARE_LOAD[key]);
+
+/** Everything printed on stdout after a run. */
+function formatReport(report: LoadReport, options: LoadOptions): string {
+  const parts: string[] = [];
+  if (report.load !== undefined) parts.push(`load: ${report.load}${isCompareDefault(options) ? ` (compare's default: about a third of where bare uWS collapses on a 2-core box, so the uWS-based servers should keep up and CPU per delivery compares them; --find-max measures the headroom)` : ''}\n`);
+  // Over several rounds every run's block would bury the summary: the JSON keeps them.
+  if (report.repeat === undefined || report.repeat.rounds.length === 1) parts.push(...report.results.map(formatResult));
+  if (report.repeat !== undefined && report.repeat.rounds.length === 1) parts.push(formatComparison(report.results));
+  if (report.repeat !== undefined) parts.push(formatRounds(report.repeat));
+  if (report.findMax !== undefined) parts.push(formatFindMax(report.findMax));
+  return parts.map((part) => `\n${part}`).join('');
+}
 
 async function main(): Promise<number> {
   let options: LoadOptions | 'help';
@@ -21,12 +37,13 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const results: ScenarioResult[] = await runScenario(options);
-  for (const result of results) process.stdout.write(`\n${formatResult(result)}`);
-  if (options.scenario === 'compare') process.stdout.write(`\n${formatComparison(results)}`);
-  const output = options.scenario === 'compare' ? { scenario: 'compare', results } : results[0];
+  const report = await runScenario(options);
+  process.stdout.write(formatReport(report, options));
+  // A single run keeps its old shape (the result itself); compare and find-max write the whole report.
+  const single = report.repeat === undefined && report.findMax === undefined && report.results.length === 1;
+  const output = single ? report.results[0] : report;
   if (options.json !== undefined) writeFileSync(options.json, `${JSON.stringify(output, null, 2)}\n`);
-  if (options.html !== undefined) writeFileSync(options.html, renderHtml(results));
+  if (options.html !== undefined) writeFileSync(options.html, renderHtml(report, options.p99BoundMs));
   return 0;
 }
 

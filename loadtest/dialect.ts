@@ -4,13 +4,13 @@
  * everything, so its peer carries the same msgpack frames as binary attachments of Socket.IO events
  * (`s` subscribe with an ack, `p` publish, `m` message), and the receive path stays identical.
  */
-import { Kind, msgpackCodec, Subprotocol, toServerFrame } from '../src/protocol/index.js';
+import { errorName, Kind, msgpackCodec, msgpackMessageFrame, packValue, Subprotocol, toServerFrame } from '../src/protocol/index.js';
 import type { RawWebSocket } from './ws/raw-websocket.js';
 
-export type DialectName = 'switchboard' | 'socketio';
+export type DialectName = 'switchboard' | 'socketio' | 'relay';
 
 /** What a text message meant. */
-export type TextEvent = { type: 'ready' } | { type: 'reply'; id: number; error: boolean } | { type: 'ignore' };
+export type TextEvent = { type: 'ready' } | { type: 'reply'; id: number; error: boolean; reason?: string } | { type: 'ignore' };
 
 export interface Dialect {
   readonly name: DialectName;
@@ -21,7 +21,10 @@ export interface Dialect {
   /** Sent right after the upgrade. */
   greet(ws: RawWebSocket): void;
   subscribe(ws: RawWebSocket, id: number, topics: string[]): void;
-  publish(ws: RawWebSocket, topic: string, data: Uint8Array): void;
+  /** `seq` is this publication's number on its topic (1, 2, …); only the relay dialect sends it. */
+  publish(ws: RawWebSocket, topic: string, data: Uint8Array, seq: number): void;
+  /** True when the publisher numbers publications itself, so each topic must go through one connection to stay in order. */
+  readonly numbersPublications: boolean;
   rpc(ws: RawWebSocket, id: number, method: string, data: Uint8Array): void;
   /** Interprets a text message in buf[start, end) (answering pings itself). */
   onText(ws: RawWebSocket, buf: Buffer, start: number, end: number): TextEvent;
@@ -38,7 +41,7 @@ function otherBinary(buf: Buffer, start: number, end: number): TextEvent {
   try {
     for (const value of msgpackCodec.decode(buf.subarray(start, end))) {
       const frame = toServerFrame(value);
-      if (frame.kind === Kind.Error) return { type: 'reply', id: frame.id, error: true };
+      if (frame.kind === Kind.Error) return { type: 'reply', id: frame.id, error: true, reason: `${errorName(frame.code)}: ${frame.message}` };
     }
   } catch {
     // Not ours to judge: counted as ignored.
@@ -51,6 +54,7 @@ export const switchboardDialect: Dialect = {
   path: '/',
   protocols: [Subprotocol.msgpack],
   readyOnOpen: true,
+  numbersPublications: false,
   greet() {},
   subscribe: (ws, id, topics) => ws.sendBinary(msgpackCodec.encode({ kind: Kind.Subscribe, id, topics }) as Uint8Array),
   publish: (ws, topic, data) => ws.sendBinary(msgpackCodec.encode({ kind: Kind.Publish, id: 0, topic, data }) as Uint8Array),
@@ -69,6 +73,7 @@ export const socketIoDialect: Dialect = {
   path: '/socket.io/?EIO=4&transport=websocket',
   protocols: [],
   readyOnOpen: false,
+  numbersPublications: false,
   greet: (ws) => ws.sendText('40'),
   subscribe: (ws, id, topics) => ws.sendText(`42${id}["s",${JSON.stringify(topics)}]`),
   publish(ws, topic, data) {
@@ -96,6 +101,18 @@ export const socketIoDialect: Dialect = {
   onOtherBinary: otherBinary,
 };
 
+/**
+ * The relay peer's dialect: protocol v1 for everything but publishing, where the publisher sends
+ * the finished Message frame `[20, topic, seq, data]` (numbered here) for the relay to forward
+ * byte for byte. See loadtest/peers/relay.ts.
+ */
+export const relayDialect: Dialect = {
+  ...switchboardDialect,
+  name: 'relay',
+  numbersPublications: true,
+  publish: (ws, topic, data, seq) => ws.sendBinary(msgpackMessageFrame(topic, seq, packValue(data))),
+};
+
 export function dialectFor(name: DialectName): Dialect {
-  return name === 'socketio' ? socketIoDialect : switchboardDialect;
+  return name === 'socketio' ? socketIoDialect : name === 'relay' ? relayDialect : switchboardDialect;
 }

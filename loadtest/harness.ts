@@ -7,7 +7,7 @@ import { mergeHistograms, summarise, type LatencySummary } from './histogram.js'
 import type { ConnectResult, Snapshot, WorkerPlan, WorkerReport, WorkerRole } from './ipc.js';
 import { connectionsPerProcess, sourceAddresses, WorkerHandle } from './pool.js';
 import { cpus } from 'node:os';
-import { machineBusyPercent, readMachineCpu, type ProcSampler } from './proc-stats.js';
+import { machineBusyPercent, readMachineCpu, type ProcReading, type ProcSampler } from './proc-stats.js';
 import type { ServerUnderTest } from './server-under-test.js';
 
 export interface GeneratorSpec {
@@ -47,6 +47,9 @@ export interface Window {
   generatorCpuPercent: { total: number; byRole: Record<string, number> };
   /** Whole machine busy, percent of one core (includes kernel network work and other tenants). */
   machineCpuPercent: number | null;
+  /** The server's /proc readings at the window's edges (undefined without a pid). */
+  serverBefore: ProcReading | undefined;
+  serverAfter: ProcReading | undefined;
 }
 
 export class Generator {
@@ -138,6 +141,8 @@ export class Generator {
         serverCpuPercent,
         generatorCpuPercent: { total, byRole },
         machineCpuPercent: machineBusyPercent(machineBefore, machineAfter, cpus().length),
+        serverBefore,
+        serverAfter,
       },
     };
   }

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { SERVER_KINDS, type ServerKind } from './server-under-test.js';
+import { DEFAULT_P99_BOUND_MS } from './verdict.js';
 
 export const SCENARIOS = ['fanout', 'capacity', 'rpc', 'http-publish', 'compare'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -58,7 +59,25 @@ export interface LoadOptions {
   html: string | undefined;
   /** Print nothing but the final table. @default false */
   quiet: boolean;
+  /** compare: rounds, servers interleaved (rotated) each round; find-max: searches per server. @default 3 for compare and --find-max, else 1 */
+  repeat: number;
+  /** Search for the highest rate each server sustains instead of loading one fixed rate. @default false */
+  findMax: boolean;
+  /** p99 (ms) above which a run does not count as keeping up (find-max, knee and verdicts). @default 50 */
+  p99BoundMs: number;
+  /** find-max: measurement window of each probe, seconds. @default 2 */
+  probeDuration: number;
+  /** find-max: most probes in one search. @default 10 */
+  maxProbes: number;
+  /** find-max: wall-clock budget for all searches together, seconds; searches stop with what they know. @default 900 */
+  findMaxBudget: number;
 }
+
+/**
+ * Servers compare runs by default. Socket.IO is left out: at compare's load it only measures its
+ * unbounded buffering (464 MiB after 10 s at a fifth of this load), on a box shared with others.
+ */
+export const COMPARE_SERVERS = ['switchboard', 'uws', 'relay', 'ws'] as const satisfies readonly ServerKind[];
 
 /** Hard caps: a run can never be unbounded. */
 export const LIMITS = { connections: 120_000, durationSeconds: 600, rate: 2_000_000, payloadBytes: 60_000, topics: 100_000 } as const;
@@ -82,14 +101,31 @@ const COMMON = {
   json: undefined,
   html: undefined,
   quiet: false,
+  repeat: 1,
+  findMax: false,
+  p99BoundMs: DEFAULT_P99_BOUND_MS,
+  probeDuration: 2,
+  maxProbes: 10,
+  findMaxBudget: 900,
 };
+
+/**
+ * compare's load: 1,000 subscribers on one topic at 250 msg/s = 250k deliveries/s offered. On this
+ * project's 2-core box bare uWS collapses (millions lost, p99 in seconds) between 750 and 1,000 msg/s
+ * at this shape (find-max, docs/benchmarks.md), so this is about a third of that: the uWS-based
+ * servers keep up and their CPU per delivery compares them, while `ws` does not. Far below the knee
+ * (the old default, 200k/s spread over 10 topics) delivered/s was the same for every server; at the
+ * knee one run is a coin toss.
+ */
+export const COMPARE_LOAD = { connections: 1000, topics: 1, rate: 250, duration: 5, repeat: 3 } as const;
 
 /** Defaults of each scenario (see loadtest/README.md for why these). */
 export function defaultsFor(scenario: ScenarioName): LoadOptions {
   switch (scenario) {
     case 'fanout':
-    case 'compare':
       return { ...COMMON, scenario, connections: 1000, topics: 10, rate: 2000, duration: 10 };
+    case 'compare':
+      return { ...COMMON, scenario, ...COMPARE_LOAD, servers: [...COMPARE_SERVERS] };
     case 'capacity':
       return { ...COMMON, scenario, connections: 10_000, topics: 100, rate: 0, duration: 5, probes: 0, connectRate: 2500 };
     case 'rpc':
@@ -125,6 +161,16 @@ Scenarios: ${SCENARIOS.join(', ')}
   --json <file>          write the result as JSON
   --html <file>          write a self-contained HTML report
   --quiet                only the final table
+  --repeat <n>           compare: rounds, servers rotated each round, medians reported (default 3);
+                         --find-max: searches per server (default 3)
+  --find-max             search the highest rate each server sustains (fanout, compare)
+  --p99-bound <ms>       p99 above which a run does not keep up (default 50)
+  --probe-duration <s>   --find-max: window of each probe run (default 2)
+  --max-probes <n>       --find-max: probes per search (default 10)
+  --find-max-budget <s>  --find-max: wall-clock budget for all searches (default 900)
+
+compare default: ${COMPARE_LOAD.connections} subscribers on ${COMPARE_LOAD.topics} topic at ${COMPARE_LOAD.rate} msg/s (${(COMPARE_LOAD.connections * COMPARE_LOAD.rate / 1000).toFixed(0)}k deliveries/s
+offered: about a third of where bare uWS collapses on a 2-core box), ${COMPARE_LOAD.duration} s, ${COMPARE_LOAD.repeat} rounds, servers ${COMPARE_SERVERS.join(',')}.
 `;
 
 function integer(flag: string, text: string | undefined, min: number, max: number): number | undefined {
@@ -169,6 +215,12 @@ export function parseOptions(argv: string[]): LoadOptions | 'help' {
       json: { type: 'string' },
       html: { type: 'string' },
       quiet: { type: 'boolean' },
+      repeat: { type: 'string' },
+      'find-max': { type: 'boolean' },
+      'p99-bound': { type: 'string' },
+      'probe-duration': { type: 'string' },
+      'max-probes': { type: 'string' },
+      'find-max-budget': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -203,6 +255,18 @@ export function parseOptions(argv: string[]): LoadOptions | 'help' {
   set('json', values.json);
   set('html', values.html);
   if (values.quiet) options.quiet = true;
+  if (values['find-max']) {
+    options.findMax = true;
+    options.repeat = 3;
+  }
+  set('repeat', integer('repeat', values.repeat, 1, 20));
+  set('p99BoundMs', integer('p99-bound', values['p99-bound'], 1, 60_000));
+  set('probeDuration', integer('probe-duration', values['probe-duration'], 1, 60));
+  set('maxProbes', integer('max-probes', values['max-probes'], 1, 30));
+  set('findMaxBudget', integer('find-max-budget', values['find-max-budget'], 10, LIMITS.durationSeconds * 6));
+  if (options.findMax && options.scenario !== 'fanout' && options.scenario !== 'compare') throw new Error(`--find-max: only for fanout and compare, not ${options.scenario}`);
+  if (options.findMax && options.target !== undefined) throw new Error('--find-max: starts a fresh server per probe, so it cannot use --target');
+  if (options.repeat > 1 && !options.findMax && options.scenario !== 'compare') throw new Error('--repeat: only for compare and --find-max');
   if (options.target !== undefined && options.scenario === 'compare') throw new Error('--target: compare starts its own servers');
   if (options.serverPid !== undefined && options.target === undefined) throw new Error('--server-pid only makes sense with --target');
   if (options.topicsPerConnection > options.topics) throw new Error(`--topics-per-conn (${options.topicsPerConnection}) exceeds --topics (${options.topics})`);

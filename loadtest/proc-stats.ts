@@ -28,17 +28,20 @@ function clockTicks(): number {
 /** Reads a process's RSS and CPU time; undefined when it is gone or /proc is missing. */
 export function readProc(pid: number): ProcReading | undefined {
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rss = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name (which may contain spaces); utime and stime are
-    // fields 14 and 15 of the whole line, i.e. 12 and 13 after it.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return { rssBytes: rss ? Number(rss[1]) * 1024 : 0, cpuSeconds: ticks / clockTicks() };
+    return parseProc(readFileSync(`/proc/${pid}/status`, 'utf8'), readFileSync(`/proc/${pid}/stat`, 'utf8'), clockTicks());
   } catch {
     return undefined;
   }
+}
+
+/** A reading from the text of /proc/<pid>/status and /proc/<pid>/stat, CPU ticks at `ticksPerSec`. */
+export function parseProc(status: string, stat: string, ticksPerSec: number): ProcReading {
+  const rss = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  // Fields after the parenthesised command name (which may contain spaces); utime and stime are
+  // fields 14 and 15 of the whole line, i.e. 12 and 13 after it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return { rssBytes: rss ? Number(rss[1]) * 1024 : 0, cpuSeconds: ticks / ticksPerSec };
 }
 
 /** A reading taken during a run, with the generator's view of open connections at that moment. */

@@ -53,6 +53,10 @@ export interface ScenarioResult {
    * generator do not account for is kernel network work (softirq) and other processes on the box.
    */
   machineCpuPercent: number | null;
+  /** Server CPU µs per delivered message in the window (null without a pid). */
+  serverCpuUsPerDelivery: number | null;
+  /** Deliveries per second of server CPU: what one busy core would sustain at this cost (null without a pid). */
+  deliveriesPerServerCoreSec: number | null;
   /** Which side ran out of CPU first, judged from the three above. */
   bottleneck: string;
   connect?: { ok: number; failed: number; latencyMs: LatencySummary; errors: string[] };
@@ -66,6 +70,9 @@ export interface ScenarioResult {
   rpc?: { sent: number; answered: number; failed: number };
   http?: { requests: number; requestsPerSec: number; non2xx: number; errors: number; latencyMs: { p50: number; p99: number; max: number } };
   errors: string[];
+  /** `--repeat`: the round this run belongs to (0-based) and its place in that round's order. */
+  round?: number;
+  roundPosition?: number;
   machine: MachineInfo;
   startedAt: string;
 }

@@ -18,8 +18,11 @@ export async function publishOnSchedule(
   dialect: Dialect,
   topicNames: readonly string[],
   command: Extract<Command, { type: 'publish' }>,
+  /** Last seq per topic, carried across commands (warm-up, window) of one worker. */
+  seqs: number[] = [],
 ): Promise<PublishResult> {
   if (senders.length === 0) throw new Error('no open publisher connection');
+  const byTopic = dialect.numbersPublications;
   const count = command.count ?? Math.round((command.rate * command.durationMs) / 1000);
   const perTopic = new Array<number>(topicNames.length).fill(0);
   const payload = newPayload(command.payloadBytes);
@@ -31,11 +34,13 @@ export async function publishOnSchedule(
     beginBatch: () => senders.forEach((ws) => ws.socket.cork()),
     endBatch: () => senders.forEach((ws) => ws.socket.uncork()),
     send(m, intendedUs) {
-      const ws = senders[m % senders.length]!;
-      if (!ws.isOpen) return;
       const topic = m % topicNames.length;
+      const ws = senders[(byTopic ? topic : m) % senders.length]!;
+      if (!ws.isOpen) return;
       stampPayload(payload, intendedUs);
-      dialect.publish(ws, topicNames[topic]!, payload);
+      const seq = (seqs[topic] ?? 0) + 1;
+      seqs[topic] = seq;
+      dialect.publish(ws, topicNames[topic]!, payload, seq);
       perTopic[topic]!++;
       published++;
     },

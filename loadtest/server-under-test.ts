@@ -10,7 +10,7 @@ import type { DialectName } from './dialect.js';
 import type { ListeningMessage } from './servers/entry.js';
 
 /** Servers the harness can start. */
-export const SERVER_KINDS = ['switchboard', 'uws', 'ws', 'socketio'] as const;
+export const SERVER_KINDS = ['switchboard', 'uws', 'relay', 'ws', 'socketio'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 export interface ServerUnderTest {
@@ -57,7 +57,7 @@ export async function launchServer(kind: ServerKind, lifetimeS: number): Promise
     host: '127.0.0.1',
     port: listening.port,
     url: `ws://127.0.0.1:${listening.port}/`,
-    dialect: kind === 'socketio' ? 'socketio' : 'switchboard',
+    dialect: dialectOf(kind),
     pid: child.pid,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
@@ -68,6 +68,11 @@ export async function launchServer(kind: ServerKind, lifetimeS: number): Promise
       }
     },
   };
+}
+
+/** How the generator speaks to a server kind. */
+export function dialectOf(kind: ServerKind): DialectName {
+  return kind === 'socketio' ? 'socketio' : kind === 'relay' ? 'relay' : 'switchboard';
 }
 
 /** True for 127.0.0.0/8, ::1 and `localhost`. */

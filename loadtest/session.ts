@@ -5,7 +5,7 @@
  */
 import type { LoadOptions } from './options.js';
 import { ProcSampler } from './proc-stats.js';
-import { attachTarget, launchServer, type ServerKind, type ServerUnderTest } from './server-under-test.js';
+import { attachTarget, dialectOf, launchServer, type ServerKind, type ServerUnderTest } from './server-under-test.js';
 
 export interface RunContext {
   options: LoadOptions;
@@ -35,7 +35,7 @@ export async function withServer<T>(options: LoadOptions, kind: ServerKind, body
     if (!options.quiet) process.stderr.write(`[loadtest] ${message}\n`);
   };
   const server = options.target !== undefined
-    ? attachTarget(options.target, options.serverPid, kind === 'socketio' ? 'socketio' : 'switchboard')
+    ? attachTarget(options.target, options.serverPid, dialectOf(kind))
     : await launchServer(kind, lifetimeMs / 1000 + 30);
   log(`${server.name}: ${server.build} at ${server.url}${server.pid ? ` (pid ${server.pid})` : ''}`);
   const ctx: RunContext = { options, server, sampler: undefined, lifetimeMs, log, connections: () => 0, teardown: [] };

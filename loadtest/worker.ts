@@ -41,6 +41,7 @@ function startWorker(plan: WorkerPlan): void {
   const connectTimes = newHistogram();
   const errors: string[] = [];
   const rpc: RpcResult = { sent: 0, answered: 0, failed: 0 };
+  const publishedSeqs: number[] = [];
   let open = 0;
   let failed = 0;
   let settledCount = 0;
@@ -82,14 +83,16 @@ function startWorker(plan: WorkerPlan): void {
 
   const onEvent = (conn: Conn, event: TextEvent) => {
     if (event.type === 'ready') onReady(conn);
-    else if (event.type === 'reply') onReply(conn, event.id, event.error, Number.NaN);
+    else if (event.type === 'reply') onReply(conn, event.id, event.error, Number.NaN, event.reason);
   };
 
-  const onReply = (conn: Conn, id: number, error: boolean, sentUs: number) => {
+  const onReply = (conn: Conn, id: number, error: boolean, sentUs: number, reason?: string) => {
     if (!conn.settled && id === SUBSCRIBE_ID) {
-      settle(conn, !error, 'subscribe refused');
+      settle(conn, !error, `subscribe refused${reason ? `: ${reason}` : ''}`);
       return;
     }
+    // A publisher hears only errors: the first kind says why the server refuses publications.
+    if (plan.role === 'publishers' && error) noteError(`publish refused: ${reason ?? 'error frame'}`);
     if (plan.role !== 'rpc') return;
     // Answers count as "received" so the coordinator's drain and delivered/s work for rpc too.
     received++;
@@ -207,7 +210,7 @@ function startWorker(plan: WorkerPlan): void {
       case 'connect':
         return connectAll();
       case 'publish':
-        return publishOnSchedule(openSockets(), dialect, topicNames, command);
+        return publishOnSchedule(openSockets(), dialect, topicNames, command, publishedSeqs);
       case 'rpc':
         return callOnSchedule(openSockets(), dialect, command, rpc);
       case 'mark':

@@ -1,33 +1,87 @@
 /**
- * `--html <file>`: one self-contained page (inline CSS and SVG, no scripts): the results table, the
- * latency percentile chart (one line per server in `compare`), and for capacity RSS vs connections.
+ * `--html <file>`: one self-contained page (inline CSS and SVG, no scripts, nothing fetched) that a
+ * performance engineer reads top-down: the verdict per server (and a banner when results sit on the
+ * knee), latency percentiles on a log scale, delivered/s, CPU per delivery and RSS per connection as
+ * bars with their spread over rounds, find-max's found rates, then the text tables, and the raw JSON
+ * collapsed at the end.
  */
-import type { ScenarioResult } from '../result.js';
+import type { LoadReport } from '../load-report.js';
+import { DEFAULT_P99_BOUND_MS } from '../verdict.js';
 import { formatComparison, formatResult } from './table.js';
-import { lineChart } from './svg-chart.js';
-
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+import { formatFindMax, formatRounds } from './summary-tables.js';
+import { lineChart, escapeXml } from './svg-chart.js';
+import { barChart, type Bar } from './svg-bars.js';
+import { serverViews, type ServerView } from './server-views.js';
+import { probeChart } from './svg-probes.js';
+import type { Spread } from '../stats.js';
 
 // Percentiles on a "nines" axis: 90 → 1, 99 → 2, 99.9 → 3 … so the tail gets the room it deserves.
 const nines = (p: number) => -Math.log10(Math.max(1e-5, 1 - Math.min(p, 99.999) / 100));
 const NINES_TICKS: Array<[number, string]> = [[0, '0'], [50, '50'], [90, '90'], [99, '99'], [99.9, '99.9'], [99.99, '99.99']];
 
-export function renderHtml(results: readonly ScenarioResult[]): string {
-  const first = results[0];
-  if (first === undefined) return '<!doctype html><p>no results</p>';
+const STYLE = `body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222;line-height:1.4}
+pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}
+table.verdicts{border-collapse:collapse;margin:1em 0}table.verdicts td,table.verdicts th{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}
+table.verdicts td:first-child,table.verdicts th:first-child,table.verdicts td.verdict,table.verdicts th.verdict{text-align:left}
+.kept{color:#1a7f37}.behind{color:#b42318}.knee{background:#fff4e5;border-left:4px solid #f79009;padding:.6em 1em}
+.chart{display:block;margin:1.2em 0}summary{cursor:pointer;font-weight:bold}`;
+
+const bar = (label: string, s: Spread | null, format: (value: number) => string): Bar =>
+  s === null ? { label, value: null } : { label, value: s.median, low: s.min, high: s.max, text: s.n > 1 && s.min !== s.max ? `${format(s.median)} (${format(s.min)}–${format(s.max)})` : format(s.median) };
+const int = (value: number) => Math.round(value).toLocaleString('en-US');
+
+function verdictTable(views: ServerView[]): string {
+  const rows = views.map((v) => {
+    const kept = v.verdict.startsWith('kept up');
+    return `<tr><td>${escapeXml(v.server)}</td><td class="verdict ${kept ? 'kept' : 'behind'}">${escapeXml(v.verdict)}</td><td>${v.keptUp}</td><td>${v.deliveredPerSec ? int(v.deliveredPerSec.median) : 'n/a'}</td><td>${v.p99Ms ? Number(v.p99Ms.median.toPrecision(4)).toLocaleString('en-US') : 'n/a'}</td><td>${v.cpuUsPerDelivery ? v.cpuUsPerDelivery.median.toFixed(2) : 'n/a'}</td><td style="text-align:left;font-size:11px">${escapeXml(v.build)}</td></tr>`;
+  });
+  return `<table class="verdicts"><tr><th>server</th><th class="verdict">verdict</th><th>kept up</th><th>delivered/s</th><th>p99 ms</th><th>CPU µs/delivery</th><th>build</th></tr>\n${rows.join('\n')}</table>`;
+}
+
+function throughputSections(views: ServerView[]): string[] {
+  const spreadNote = views.some((v) => v.rounds > 1) ? 'bar: median over rounds; whisker: min–max' : undefined;
+  return [
+    barChart({ title: 'Delivered per second', unit: 'messages/s, all subscribers', note: spreadNote, bars: views.map((v) => bar(v.server, v.deliveredPerSec, int)) }),
+    barChart({ title: 'Server CPU per delivered message', unit: 'µs, lower is better', note: spreadNote, bars: views.map((v) => bar(v.server, v.cpuUsPerDelivery, (x) => `${x.toFixed(2)} µs`)) }),
+    barChart({ title: 'RSS per connection', unit: 'bytes above the idle server; n/a below 1,000 connections', bars: views.map((v) => bar(v.server, v.rssPerConnectionBytes, (x) => `${int(x)} B`)) }),
+  ];
+}
+
+function findMaxSections(report: LoadReport): string[] {
+  const findMax = report.findMax;
+  if (findMax === undefined) return [];
+  const bars = findMax.servers.map((s) => bar(s.server, s.foundDeliveriesPerSec, int));
+  const knees = findMax.servers.filter((s) => s.knee !== null).map((s) => `${s.server}: ${s.knee}`);
+  return [
+    `<h2>Highest sustained rate (find-max)</h2><p>No loss, p99 ≤ ${findMax.p99BoundMs} ms, publisher on schedule; ${findMax.probeDurationSec} s probes; ${findMax.servers[0]?.searches.length ?? 0} searches per server.</p>`,
+    ...(knees.length > 0 ? [`<p class="knee">The knee is a band, not a line: ${escapeXml(knees.join('; '))}</p>`] : []),
+    barChart({ title: 'Highest sustained deliveries per second', unit: 'median of searches; whisker min–max', bars }),
+    probeChart(findMax.servers),
+  ];
+}
+
+export function renderHtml(report: LoadReport, p99BoundMs = DEFAULT_P99_BOUND_MS): string {
+  const first = report.results[0];
+  const views = serverViews(report, p99BoundMs);
   const sections: string[] = [];
-  const withLatency = results.filter((r) => r.latencyCurve.length > 0);
+  const knee = report.repeat?.knee;
+  if (knee) sections.push(`<p class="knee"><strong>${escapeXml(knee)}</strong>. A server's rounds disagree (kept up in some and not others, or figures that swing widely), so one run of it is a coin toss and a ratio between servers means nothing. Lower the rate, or use --find-max for each server's limit.</p>`);
+  if (views.length > 0) sections.push('<h2>Verdict</h2>', verdictTable(views));
+  const withLatency = views.filter((v) => v.representative.latencyCurve.length > 0);
   if (withLatency.length > 0) {
     sections.push(lineChart({
-      title: first.scenario === 'rpc' ? 'RPC round trip by percentile' : 'Publish → deliver latency by percentile (probes)',
+      title: `${first?.scenario === 'rpc' ? 'RPC round trip' : 'Publish → deliver latency (probes)'} by percentile${views.some((v) => v.rounds > 1) ? ', median-p99 run of each server' : ''}`,
       xLabel: 'percentile',
       yLabel: 'ms',
+      yLog: true,
       xScale: nines,
       xTicks: NINES_TICKS,
-      series: withLatency.map((r) => ({ name: r.server, points: r.latencyCurve })),
+      series: withLatency.map((v) => ({ name: v.server, points: v.representative.latencyCurve })),
     }));
   }
-  for (const r of results) {
+  if (views.length > 0 && first?.scenario !== 'capacity') sections.push(...throughputSections(views));
+  sections.push(...findMaxSections(report));
+  for (const r of report.results) {
     if (!r.capacity || r.capacity.rssSeries.length === 0) continue;
     sections.push(lineChart({
       title: `Server RSS vs open connections (${r.server})`,
@@ -36,19 +90,26 @@ export function renderHtml(results: readonly ScenarioResult[]): string {
       series: [{ name: 'RSS', points: r.capacity.rssSeries.map((s) => [s.connections, s.rssBytes / 2 ** 20] as [number, number]) }],
     }));
   }
-  const table = results.map(formatResult).join('\n') + (results.length > 1 ? `\n${formatComparison(results)}` : '');
-  const m = first.machine;
+  const tables: string[] = [];
+  if (report.repeat === undefined || report.repeat.rounds.length === 1) tables.push(...report.results.map(formatResult));
+  if (report.results.length > 1 && report.repeat?.rounds.length === 1) tables.push(formatComparison(report.results));
+  if (report.repeat !== undefined) tables.push(formatRounds(report.repeat));
+  if (report.findMax !== undefined) tables.push(formatFindMax(report.findMax));
+  const m = first?.machine ?? report.machine;
+  const machine = m ? `${m.cpus} × ${escapeXml(m.cpuModel)} · ${escapeXml(m.os)} · Node ${escapeXml(m.node)}` : '';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Switchboard load test: ${escape(first.scenario)}</title>
-<style>body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}</style>
+<html lang="en"><head><meta charset="utf-8"><title>Switchboard load test: ${escapeXml(report.scenario)}</title>
+<style>${STYLE}</style>
 </head><body>
-<h1>Load test: ${escape(first.scenario)}</h1>
-<p>${escape(first.startedAt)} · ${m.cpus} × ${escape(m.cpuModel)} · ${escape(m.os)} · Node ${escape(m.node)}</p>
+<h1>Load test: ${escapeXml(report.scenario)}</h1>
+<p>${escapeXml(first?.startedAt ?? report.startedAt ?? '')} · ${machine}</p>
+${report.load ? `<p>Load: ${escapeXml(report.load)}</p>` : ''}
 ${sections.join('\n')}
-<h2>Results</h2>
-<pre>${escape(table)}</pre>
-<h2>Raw</h2>
-<pre>${escape(JSON.stringify(results, null, 2))}</pre>
+<h2>Tables</h2>
+<pre>${escapeXml(tables.join('\n'))}</pre>
+<details class="raw"><summary>Raw JSON</summary>
+<pre>${escapeXml(JSON.stringify(report, null, 2))}</pre>
+</details>
 </body></html>
 `;
 }

@@ -1,5 +1,6 @@
 /** The human-readable output: one table per result, and the ratio table of `compare`. */
 import type { ScenarioResult } from '../result.js';
+import { verdict } from '../verdict.js';
 
 const num = (value: number) => value.toLocaleString('en-US');
 const mib = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
@@ -40,10 +41,12 @@ export function formatResult(r: ScenarioResult): string {
   pairs.push(['server RSS peak / baseline', `${mib(r.serverRssBytes)} / ${mib(r.serverRssBaselineBytes)}`]);
   pairs.push(['RSS per connection', r.rssPerConnectionBytes === null ? 'n/a' : `${num(r.rssPerConnectionBytes)} B`]);
   pairs.push(['server CPU', r.serverCpuPercent === null ? 'n/a' : `${r.serverCpuPercent} % of a core`]);
+  pairs.push(['server CPU per delivery', r.serverCpuUsPerDelivery == null ? 'n/a' : `${r.serverCpuUsPerDelivery} µs (${num(r.deliveriesPerServerCoreSec ?? 0)} deliveries per core-second)`]);
   const roles = Object.entries(r.generatorCpuPercent.byRole).map(([role, value]) => `${role} ${value}`).join(', ');
   pairs.push(['generator CPU', `${r.generatorCpuPercent.total} % total (${roles})`]);
   pairs.push(['machine CPU', r.machineCpuPercent === null ? 'n/a' : `${r.machineCpuPercent} % of ${r.machine.cpus * 100} (all processes and the kernel)`]);
   pairs.push(['bottleneck', r.bottleneck]);
+  if (r.scenario === 'fanout' || r.scenario === 'compare') pairs.push(['verdict', verdict(r)]);
   for (const error of r.errors) pairs.push(['note', error]);
   return `${r.scenario} — ${r.server}\n${rows(pairs)}\n`;
 }
@@ -52,7 +55,7 @@ export function formatResult(r: ScenarioResult): string {
 export function formatComparison(results: readonly ScenarioResult[]): string {
   const base = results.find((r) => r.server === 'uws');
   const ratio = (value: number, of: number | undefined) => (of ? `${(value / of).toFixed(2)}x` : '');
-  const header = ['server', 'delivered/s', 'vs uws', 'p50 ms', 'p99 ms', 'p99 vs uws', 'lost', 'srv CPU %', 'gen CPU %', 'box CPU %', 'RSS MiB'];
+  const header = ['server', 'delivered/s', 'vs uws', 'p50 ms', 'p99 ms', 'p99 vs uws', 'lost', 'srv CPU %', 'µs/deliv', 'deliv/core-s', 'gen CPU %', 'box CPU %', 'RSS MiB'];
   const lines = results.map((r) => [
     r.server,
     num(r.deliveredPerSec),
@@ -62,6 +65,8 @@ export function formatComparison(results: readonly ScenarioResult[]): string {
     ratio(r.latencyMs.p99, base?.latencyMs.p99),
     num(r.lost),
     r.serverCpuPercent === null ? 'n/a' : String(r.serverCpuPercent),
+    r.serverCpuUsPerDelivery == null ? 'n/a' : r.serverCpuUsPerDelivery.toFixed(2),
+    r.deliveriesPerServerCoreSec == null ? 'n/a' : num(r.deliveriesPerServerCoreSec),
     String(r.generatorCpuPercent.total),
     r.machineCpuPercent === null ? 'n/a' : String(r.machineCpuPercent),
     r.serverRssBytes === null ? 'n/a' : (r.serverRssBytes / 2 ** 20).toFixed(1),

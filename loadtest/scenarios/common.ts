@@ -4,10 +4,13 @@
  */
 import { Generator, type GeneratorSpec, type Window } from '../harness.js';
 import { newHistogram, percentileCurve, summarise, type Histogram } from '../histogram.js';
-import type { WorkerReport } from '../ipc.js';
+import type { WorkerReport, WorkerRole } from '../ipc.js';
 import { judgeBottleneck, machineInfo, tallyLoss, type ScenarioResult } from '../result.js';
 import type { RunContext } from '../session.js';
 import type { LoadOptions } from '../options.js';
+import { serverEfficiency } from '../efficiency.js';
+import { diagnoseRefusals } from '../refusals.js';
+import type { ConnectSummary } from '../harness.js';
 
 const MIN_CONNECTIONS_FOR_RSS = 1000;
 
@@ -29,6 +32,39 @@ export async function startGenerator(ctx: RunContext, spec: Omit<GeneratorSpec, 
   return generator;
 }
 
+/**
+ * After connecting: says which server limit refused connections (when one did), and stops the run
+ * when the roles it cannot do without (the publishers) have no connection at all, instead of
+ * failing later with "no open publisher connection".
+ */
+export function checkConnected(ctx: RunContext, generator: Generator, connect: ConnectSummary, needed: readonly WorkerRole[]): string[] {
+  if (connect.failed === 0) return [];
+  const diagnosis = diagnoseRefusals(connect.errors);
+  ctx.log(`${connect.failed} connections failed: ${connect.errors.join('; ')}`);
+  for (const line of diagnosis) ctx.log(line);
+  const missing = needed.filter((role) => (generator.role(role)?.progress.open ?? 0) === 0);
+  if (missing.length > 0) {
+    const why = diagnosis.length > 0 ? diagnosis.map((line) => `  - ${line}`).join('\n') : `  - ${connect.errors.join('\n  - ')}`;
+    throw new Error(`no ${missing.join(' or ')} connection could open (${connect.failed} of ${connect.failed + connect.ok} connections refused):\n${why}`);
+  }
+  return diagnosis;
+}
+
+/**
+ * Runs a step that may fail because the server shut the generator out mid-run (e.g. a publisher
+ * closed for its message rate); the error then says which limit did it, from the workers' notes.
+ */
+export async function explained<T>(generator: Generator, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    const notes = await generator.reports().then((reports) => reports.flatMap((report) => report.errors), () => []);
+    const diagnosis = diagnoseRefusals(notes);
+    if (diagnosis.length === 0) throw err;
+    throw new Error(`${(err as Error).message}; the workers saw: ${[...new Set(notes)].join('; ')}\n${diagnosis.map((line) => `  - ${line}`).join('\n')}`, { cause: err });
+  }
+}
+
 export interface Measurements {
   window: Window;
   reports: WorkerReport[];
@@ -46,9 +82,11 @@ export function baseResult(ctx: RunContext, m: Measurements): ScenarioResult {
   const loss = tallyLoss(m.reports.flatMap((report) => report.topics), m.publishedPerTopic);
   const machine = machineInfo();
   const { serverCpuPercent, generatorCpuPercent, machineCpuPercent } = m.window;
+  const efficiency = serverEfficiency(m.window.serverBefore, m.window.serverAfter, m.window.received);
   const errors = [...new Set(m.reports.flatMap((report) => report.errors))].slice(0, 10);
   const closed = m.reports.reduce((sum, report) => sum + report.closedUnexpectedly, 0);
   if (closed > 0) errors.unshift(`${closed} connections closed unexpectedly during the run`);
+  errors.push(...diagnoseRefusals(errors));
   // Below ~1,000 connections the RSS difference is allocator and GC noise, not connections.
   const rssPerConnection = m.rssBaseline !== null && m.rssConnected !== null && m.connections >= MIN_CONNECTIONS_FOR_RSS ? Math.round((m.rssConnected - m.rssBaseline) / m.connections) : null;
   return {
@@ -87,6 +125,8 @@ export function baseResult(ctx: RunContext, m: Measurements): ScenarioResult {
       byRole: Object.fromEntries(Object.entries(generatorCpuPercent.byRole).map(([role, value]) => [role, round(value, 1)])),
     },
     machineCpuPercent: machineCpuPercent === null ? null : round(machineCpuPercent, 1),
+    serverCpuUsPerDelivery: efficiency.cpuUsPerDelivery === null ? null : round(efficiency.cpuUsPerDelivery, 3),
+    deliveriesPerServerCoreSec: efficiency.deliveriesPerCoreSec === null ? null : Math.round(efficiency.deliveriesPerCoreSec),
     bottleneck: judgeBottleneck(serverCpuPercent, generatorCpuPercent.byRole, machine.cpus, generatorCpuPercent.total, machineCpuPercent),
     errors,
     machine,
@@ -121,6 +161,8 @@ export function failedResult(options: LoadOptions, server: string, err: unknown)
     serverCpuPercent: null,
     generatorCpuPercent: { total: 0, byRole: {} },
     machineCpuPercent: null,
+    serverCpuUsPerDelivery: null,
+    deliveriesPerServerCoreSec: null,
     bottleneck: 'n/a (run failed)',
     errors: [`run failed: ${err instanceof Error ? err.message : String(err)}`],
     machine: machineInfo(),

@@ -6,7 +6,7 @@
 import type { PublishResult } from '../ipc.js';
 import type { ScenarioResult } from '../result.js';
 import type { RunContext } from '../session.js';
-import { baseResult, startGenerator } from './common.js';
+import { baseResult, checkConnected, explained, startGenerator } from './common.js';
 import { Generator } from '../harness.js';
 
 export async function runFanout(ctx: RunContext): Promise<ScenarioResult> {
@@ -15,7 +15,7 @@ export async function runFanout(ctx: RunContext): Promise<ScenarioResult> {
   const generator = await startGenerator(ctx, { subscribers: options.connections, probes: options.probes, publishers: options.publishers, rpcCallers: 0 });
   log(`connecting ${options.connections} subscribers + ${options.probes} probes + ${options.publishers} publishers`);
   const connect = await generator.connect();
-  if (connect.failed > 0) log(`${connect.failed} connections failed: ${connect.errors.join('; ')}`);
+  const diagnosis = checkConnected(ctx, generator, connect, ['publishers']);
   const rssConnected = ctx.sampler?.sample()?.rssBytes ?? null;
   const publisher = generator.role('publishers')!;
   const subscribersPerTopic = ((options.connections + options.probes) * options.topicsPerConnection) / options.topics;
@@ -23,11 +23,11 @@ export async function runFanout(ctx: RunContext): Promise<ScenarioResult> {
   // of every process are behind us. Its messages still count towards loss accounting.
   const warmupCount = Math.min(options.rate, Math.round(options.rate * options.duration));
   log(`warm-up: ${warmupCount} messages`);
-  const warmup = await publisher.request<PublishResult>({ type: 'publish', rate: options.rate, durationMs: 1000, count: warmupCount, payloadBytes: options.payload });
+  const warmup = await explained(generator, () => publisher.request<PublishResult>({ type: 'publish', rate: options.rate, durationMs: 1000, count: warmupCount, payloadBytes: options.payload }));
   await generator.drain(Math.round(warmup.published * subscribersPerTopic), options.drain);
   log(`publishing ${options.rate} msg/s for ${options.duration} s (${options.payload} B payload)`);
-  const { value: publishResult, window } = await generator.window(ctx.sampler, () =>
-    publisher.request<PublishResult>({ type: 'publish', rate: options.rate, durationMs: options.duration * 1000, payloadBytes: options.payload }),
+  const { value: publishResult, window } = await explained(generator, () =>
+    generator.window(ctx.sampler, () => publisher.request<PublishResult>({ type: 'publish', rate: options.rate, durationMs: options.duration * 1000, payloadBytes: options.payload })),
   );
   await generator.drain(Math.round(publishResult.published * subscribersPerTopic), options.drain);
   const reports = await generator.reports();
@@ -42,6 +42,7 @@ export async function runFanout(ctx: RunContext): Promise<ScenarioResult> {
     rssConnected,
   });
   result.connect = connect;
+  result.errors.push(...diagnosis.filter((line) => !result.errors.includes(line)));
   if (publishResult.maxLagUs > 50_000) result.errors.push(`publisher fell ${(publishResult.maxLagUs / 1000).toFixed(0)} ms behind its schedule (counted in latency)`);
   return result;
 }

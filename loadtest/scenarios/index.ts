@@ -6,10 +6,21 @@ import { runCapacity } from './capacity.js';
 import { runFanout } from './fanout.js';
 import { runHttpPublish } from './http-publish.js';
 import { runRpc } from './rpc.js';
-import { failedResult } from './common.js';
+import type { LoadReport } from '../load-report.js';
+import { runCompare } from './compare.js';
+import { runFindMax } from './find-max.js';
 
-/** Runs the chosen scenario; `compare` returns one result per server, the others one. */
-export async function runScenario(options: LoadOptions): Promise<ScenarioResult[]> {
+/** Runs the chosen scenario: compare and --find-max produce a summary, the others one result. */
+export async function runScenario(options: LoadOptions): Promise<LoadReport> {
+  const log = (line: string) => {
+    if (!options.quiet) process.stderr.write(`[loadtest] ${line}\n`);
+  };
+  if (options.findMax) return runFindMax(options, log);
+  if (options.scenario === 'compare') return runCompare(options, log);
+  return { scenario: options.scenario, results: await runOne(options) };
+}
+
+async function runOne(options: LoadOptions): Promise<ScenarioResult[]> {
   switch (options.scenario) {
     case 'fanout':
       return [await withServer(options, options.server, runFanout)];
@@ -21,17 +32,8 @@ export async function runScenario(options: LoadOptions): Promise<ScenarioResult[
     case 'http-publish':
       if (options.target === undefined && options.server !== 'switchboard') throw new Error('http-publish: only Switchboard has the HTTP publish API');
       return [await withServer(options, options.server, runHttpPublish)];
-    case 'compare': {
-      // The same fanout run against each server in turn, each a fresh process.
-      const results: ScenarioResult[] = [];
-      for (const kind of options.servers) {
-        // One server failing (e.g. Socket.IO growing past --max-server-rss) must not lose the others.
-        const result = await withServer(options, kind, runFanout).catch((err: unknown) => failedResult(options, kind, err));
-        result.scenario = 'compare';
-        results.push(result);
-      }
-      return results;
-    }
+    case 'compare':
+      throw new Error('compare runs through runCompare');
     default: {
       const unknown: never = options.scenario;
       throw new Error(`unknown scenario ${String(unknown)}`);

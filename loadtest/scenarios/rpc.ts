@@ -6,7 +6,7 @@
 import type { RpcResult } from '../ipc.js';
 import type { ScenarioResult } from '../result.js';
 import type { RunContext } from '../session.js';
-import { baseResult, startGenerator } from './common.js';
+import { baseResult, checkConnected, startGenerator } from './common.js';
 import { Generator } from '../harness.js';
 
 export async function runRpc(ctx: RunContext): Promise<ScenarioResult> {
@@ -14,6 +14,7 @@ export async function runRpc(ctx: RunContext): Promise<ScenarioResult> {
   const rssBaseline = ctx.sampler?.sample()?.rssBytes ?? null;
   const generator = await startGenerator(ctx, { subscribers: 0, probes: 0, publishers: 0, rpcCallers: options.connections });
   const connect = await generator.connect();
+  checkConnected(ctx, generator, connect, ['rpc']);
   const rssConnected = ctx.sampler?.sample()?.rssBytes ?? null;
   const caller = generator.role('rpc')!;
   log(`warm-up, then ${options.rate} echo calls/s for ${options.duration} s over ${options.connections} connections`);

@@ -49,7 +49,7 @@ export function readUpgradeResponse(received: Buffer, expectedAccept: string): U
   }
   const lines = received.toString('latin1', 0, end).split('\r\n');
   const status = lines[0] ?? '';
-  if (!/^HTTP\/1\.1 101\b/.test(status)) return { state: 'refused', reason: status || 'empty response' };
+  if (!/^HTTP\/1\.1 101\b/.test(status)) return { state: 'refused', reason: refusalReason(status, received.subarray(end + 4)) };
   const headers = new Map<string, string>();
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
@@ -57,4 +57,25 @@ export function readUpgradeResponse(received: Buffer, expectedAccept: string): U
   }
   if (headers.get('sec-websocket-accept') !== expectedAccept) return { state: 'refused', reason: 'wrong Sec-WebSocket-Accept' };
   return { state: 'open', protocol: headers.get('sec-websocket-protocol'), rest: received.subarray(end + 4) };
+}
+
+// Longest piece of a refusal body kept in the reason: enough for Switchboard's `{error, code}`.
+const MAX_BODY_IN_REASON = 200;
+
+/**
+ * The status line plus what the body says, when it arrived with the head: Switchboard answers a
+ * refused upgrade with `{error, code}`, and the code tells which limit refused it (two different
+ * limits both answer 503).
+ */
+function refusalReason(status: string, body: Buffer): string {
+  if (status === '') return 'empty response';
+  const text = body.toString('utf8', 0, Math.min(body.length, MAX_BODY_IN_REASON)).trim();
+  if (text === '') return status;
+  try {
+    const parsed = JSON.parse(text) as { code?: unknown; error?: unknown };
+    if (typeof parsed.code === 'string' && typeof parsed.error === 'string') return `${status} (${parsed.code}: ${parsed.error})`;
+  } catch {
+    // Not JSON, or cut short: show it as it is.
+  }
+  return `${status} (${text.replace(/\s+/g, ' ')})`;
 }

@@ -22,7 +22,7 @@ async function loadtest(args: string[]): Promise<any> {
 }
 
 function assertWellFormed(result: any): void {
-  for (const key of ['scenario', 'server', 'connections', 'deliveredPerSec', 'latencyMs', 'lost', 'duplicated', 'serverRssBytes', 'rssPerConnectionBytes']) {
+  for (const key of ['scenario', 'server', 'connections', 'deliveredPerSec', 'latencyMs', 'lost', 'duplicated', 'serverRssBytes', 'rssPerConnectionBytes', 'serverCpuUsPerDelivery', 'deliveriesPerServerCoreSec']) {
     assert.ok(key in result, `result has ${key}`);
   }
   for (const key of ['p50', 'p90', 'p99', 'p999', 'max']) assert.equal(typeof result.latencyMs[key], 'number', `latencyMs.${key}`);
@@ -43,8 +43,9 @@ describe('load-test harness smoke run', { timeout: 90_000 }, () => {
   });
 
   it('compare: every peer speaks the protocol subset without loss', async () => {
-    const output = await loadtest(['compare', '--connections', '40', '--topics', '4', '--rate', '200', '--duration', '1', '--probes', '4', '--drain', '5']);
-    assert.deepEqual(output.results.map((r: any) => r.server), ['switchboard', 'uws', 'ws', 'socketio']);
+    const servers = ['switchboard', 'uws', 'relay', 'ws', 'socketio'];
+    const output = await loadtest(['compare', '--servers', servers.join(','), '--repeat', '1', '--connections', '40', '--topics', '4', '--rate', '200', '--duration', '1', '--probes', '4', '--drain', '5']);
+    assert.deepEqual(output.results.map((r: any) => r.server), servers);
     for (const result of output.results) {
       assertWellFormed(result);
       assert.equal(result.lost, 0, `${result.server} lost messages`);

@@ -1,0 +1,64 @@
+/**
+ * The HTML report rendered in a real Chromium (playwright-core + the system's Chromium, see
+ * test/helpers/browser.ts) from a fixture compare report: three servers over two rounds, one of
+ * them seconds slow and lossy, plus find-max searches. Asserts behaviour, not pixels: the latency
+ * axis is logarithmic (tick labels a decade apart, spanning ms and seconds), every server is in
+ * the legend and the bars, the verdicts name the slow server's bottleneck, and the raw JSON is
+ * folded. The screenshot is kept in the test's temp dir for a human to look at.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { LoadReport } from '../../loadtest/load-report.js';
+import { renderHtml } from '../../loadtest/report/html.js';
+import { skipWithoutChromium, useChromium } from '../helpers/browser.js';
+
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/compare-report.json', import.meta.url), 'utf8')) as LoadReport;
+const SERVERS = ['switchboard', 'relay', 'ws'];
+
+describe('HTML report in Chromium', () => {
+  const chromium = useChromium();
+
+  it('plots latency on a log axis, shows every server, folds the raw JSON', async (t) => {
+    if (skipWithoutChromium(t)) return;
+    const dir = mkdtempSync(join(tmpdir(), 'loadtest-report-'));
+    const file = join(dir, 'report.html');
+    writeFileSync(file, renderHtml(fixture, 50));
+    const { page, errors } = await chromium.newPage();
+    const requests: string[] = [];
+    page.on('request', (request) => requests.push(request.url()));
+    await page.goto(`file://${file}`);
+    await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
+    t.diagnostic(`screenshot: ${join(dir, 'report.png')}`);
+
+    // Self-contained: the page fetched nothing but itself.
+    assert.deepEqual(requests.filter((url) => !url.startsWith('file://')), []);
+    assert.deepEqual(errors, []);
+
+    const latency = page.locator('svg.line-chart').first();
+    assert.equal(await latency.getAttribute('data-y-scale'), 'log');
+    const ticks = (await latency.locator('text.y-tick').allTextContents()).map((label) => Number(label.replace(/,/g, '')));
+    assert.ok(ticks.length >= 4, `at least 4 decades, got ${ticks.join(', ')}`);
+    for (let i = 1; i < ticks.length; i++) assert.equal(ticks[i]! / ticks[i - 1]!, 10, `ticks a decade apart: ${ticks.join(', ')}`);
+    assert.ok(ticks[0]! <= 1 && ticks.at(-1)! >= 1000, `axis spans ms and seconds: ${ticks.join(', ')}`);
+
+    const legend = (await latency.locator('text.legend').allTextContents()).join(' ');
+    const bars = page.locator('svg.bar-chart');
+    assert.ok((await bars.count()) >= 4, 'delivered/s, CPU per delivery, RSS per connection and find-max bars');
+    for (const server of SERVERS) {
+      assert.match(legend, new RegExp(server), `${server} in the latency legend`);
+      assert.ok((await bars.nth(0).locator('text.bar-label').allTextContents()).includes(server), `${server} in the delivered/s bars`);
+      assert.ok((await bars.nth(1).locator('text.bar-label').allTextContents()).includes(server), `${server} in the CPU bars`);
+    }
+    assert.match(await page.locator('table.verdicts').innerText(), /ws\s+server CPU-bound/);
+    assert.match(await page.locator('table.verdicts').innerText(), /switchboard\s+kept up/);
+
+    const raw = page.locator('details.raw');
+    assert.equal(await raw.getAttribute('open'), null, 'raw JSON collapsed by default');
+    assert.equal(await raw.locator('pre').isVisible(), false);
+    await raw.locator('summary').click();
+    assert.equal(await raw.locator('pre').isVisible(), true);
+  });
+});
