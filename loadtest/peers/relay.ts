@@ -9,7 +9,7 @@
  * with the per-topic seq numbered on its side. Subscribe and Rpc still go through the tiny protocol:
  * they are rare, and the generator needs their Replies.
  */
-import { describeUws, listenExclusive, listenPort, loadUws, closeListenSocket } from '../../src/server/uws.js';
+import { describeUws, listenExclusive, listenPort, loadUws, closeListenSocket } from '../../src/server/uws/binding.js';
 import { runServerEntry } from '../servers/entry.js';
 import { messageTopicSpan } from './relay-frame.js';
 import { createTinyProtocol, MAX_BACKPRESSURE_BYTES } from './tiny-protocol.js';
@@ -17,7 +17,7 @@ import { createTinyProtocol, MAX_BACKPRESSURE_BYTES } from './tiny-protocol.js';
 runServerEntry(async () => {
   const binding = loadUws();
   const app = binding.uws.App();
-  const protocol = createTinyProtocol<import('../../src/server/uws.js').WebSocket<unknown>>({
+  const protocol = createTinyProtocol<import('../../src/server/uws/binding.js').WebSocket<unknown>>({
     subscribe: (ws, topics) => topics.forEach((topic) => ws.subscribe(topic)),
     // The relay dialect never sends Publish frames; anything that does is not relayed.
     publish: () => {},

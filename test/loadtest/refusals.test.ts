@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { diagnoseRefusals, LOADTEST_CONFIG } from '../../loadtest/refusals.js';
-import { loadConfigFile } from '../../src/server/config-file.js';
+import { loadConfigFile } from '../../src/server/config/config-file.js';
 import { startServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
