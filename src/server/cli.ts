@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { OptionsError } from '../protocol/errors.js';
 import { findConfigFile, loadConfigFile } from './config/config-file.js';
 import { optionsFromEnv, parseIntOption, splitList, type ServerOptions } from './config/options.js';
+import { mergeBackendOptions } from './connection/backend-hooks/options.js';
 import { createServer } from './server.js';
 import { describeUws, loadUws } from './uws/binding.js';
 
@@ -97,7 +98,9 @@ async function main(): Promise<number> {
     const configFile = findConfigFile(args.config);
     const fromFile = configFile === undefined ? {} : loadConfigFile(configFile);
     // config file < environment < flags (createServer applies DEFAULTS < environment < input).
-    server = createServer({ ...fromFile, ...optionsFromEnv(process.env), ...args.options });
+    const fromEnv = optionsFromEnv(process.env);
+    // `backend` merges key by key: SWITCHBOARD_BACKEND_SECRET must not drop the file's backend URLs.
+    server = createServer({ ...fromFile, ...fromEnv, ...args.options, backend: mergeBackendOptions(fromFile.backend, fromEnv.backend) });
   } catch (err) {
     const prefix = err instanceof OptionsError ? 'invalid option ' : '';
     process.stderr.write(`switchboard: ${prefix}${(err as Error).message}\n`);
