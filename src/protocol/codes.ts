@@ -102,6 +102,8 @@ export const CloseCode = {
   SlowConsumer: 4003,
   /** Authentication (token check plus the authenticate hook) did not finish in time; reconnect with backoff. */
   AuthTimeout: 4004,
+  /** The application's backend (a `backend.connectUrl` hook) could not be reached or answered badly; reconnect with backoff. */
+  BackendUnavailable: 4005,
   /** The client broke the protocol badly enough that the server will not continue; do not reconnect. */
   ProtocolViolation: 4500,
   /** A backend disconnected this user through the HTTP API; do not reconnect automatically. */
@@ -129,6 +131,7 @@ const CLOSE_ROWS: readonly CodeInfo[] = [
   { code: CloseCode.RateLimited, name: 'RATE_LIMITED', retry: true, description: 'message or byte rate limit exceeded; reconnect with backoff' },
   { code: CloseCode.SlowConsumer, name: 'SLOW_CONSUMER', retry: true, description: 'could not keep up; reconnect and recover from history' },
   { code: CloseCode.AuthTimeout, name: 'AUTH_TIMEOUT', retry: true, description: 'authentication did not finish in time; reconnect with backoff' },
+  { code: CloseCode.BackendUnavailable, name: 'BACKEND_UNAVAILABLE', retry: true, description: 'the backend connect hook failed; reconnect with backoff' },
   { code: CloseCode.ProtocolViolation, name: 'PROTOCOL_VIOLATION', retry: false, description: 'protocol broken beyond recovery' },
   { code: CloseCode.Kicked, name: 'KICKED', retry: false, description: 'disconnected by a backend through the HTTP API' },
   { code: CloseCode.Forbidden, name: 'FORBIDDEN', retry: false, description: 'connection refused by the application' },

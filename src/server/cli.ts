@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { OptionsError } from '../protocol/errors.js';
 import { findConfigFile, loadConfigFile } from './config/config-file.js';
 import { optionsFromEnv, parseIntOption, splitList, type ServerOptions } from './config/options.js';
+import { mergeBackendOptions } from './connection/backend-hooks/options.js';
 import { createServer } from './server.js';
 import { describeUws, loadUws } from './uws/binding.js';
 
@@ -102,7 +103,8 @@ async function main(): Promise<number> {
     const fromFile = configFile === undefined ? {} : loadConfigFile(configFile);
     // config file < environment < flags (createServer applies DEFAULTS < environment < input).
     const fromEnv = optionsFromEnv(process.env);
-    const merged = { ...fromFile, ...fromEnv, ...args.options };
+    // `backend` merges key by key: SWITCHBOARD_BACKEND_SECRET must not drop the file's backend URLs.
+    const merged = { ...fromFile, ...fromEnv, ...args.options, backend: mergeBackendOptions(fromFile.backend, fromEnv.backend) };
     // A URL from env or flags keeps the file's other Redis settings (keyPrefix, sharded, ...).
     const redisUrl = args.options.redis ?? fromEnv.redis;
     if (redisUrl !== undefined && fromFile.redis !== undefined) merged.redis = { ...fromFile.redis, ...redisUrl };

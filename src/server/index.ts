@@ -3,6 +3,7 @@ export { createServer, type Server, type ServerStats, type ListenInfo, type Topi
 export { DEFAULTS, resolveOptions, type ServerOptions, type ResolvedOptions, type LogLevel } from './config/options.js';
 export { loadConfigFile, DEFAULT_CONFIG_FILE } from './config/config-file.js';
 export type { Hooks, Identity, UpgradeRequest, RpcHandler } from './connection/hooks.js';
+export type { BackendOptions } from './connection/backend-hooks/options.js';
 export type { Client } from './connection/connection.js';
 export type { DisconnectOptions } from './core/control.js';
 export type { PresenceInfo, PresenceMember } from '../protocol/index.js';

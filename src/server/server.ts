@@ -14,6 +14,8 @@ import { createLogger } from './config/logger.js';
 import { buildNamespaces, resolveOptions, type ResolvedOptions, type ServerOptions } from './config/options.js';
 import { Admission } from './connection/admission.js';
 import { createAuthenticator } from './connection/auth.js';
+import { BackendHooks } from './connection/backend-hooks/backend-hooks.js';
+import { createFailureLog } from './connection/backend-hooks/failure-log.js';
 import { createClientAddressResolver } from './connection/client-address.js';
 import type { Client, Connection } from './connection/connection.js';
 import { Permissions } from './connection/permissions.js';
@@ -147,6 +149,10 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     }
   };
 
+  const backend = options.backend === undefined ? undefined : new BackendHooks({ options: options.backend, log: createFailureLog(logger) });
+  // The connect hook takes the authenticate hook's place (options refuse having both).
+  const authenticate = options.authenticate ?? (backend?.hasConnect === true ? (request: Parameters<BackendHooks['connect']>[0]) => backend.connect(request) : undefined);
+
   const registry = new ConnectionRegistry<Connection>();
   // Every front's wire formats, in the order the core encodes a publication.
   const core = new TopicCore({ fanout: transport.fanout, engine, namespaces, wires: NATIVE_WIRES, limits: options });
@@ -159,7 +165,8 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     options,
     hooks: options,
     report: reportError,
-    guards: { permissions: new Permissions(namespaces, verifier), refresh: createRefresher(verifier) },
+    guards: { permissions: new Permissions(namespaces, verifier, backend), refresh: createRefresher(verifier) },
+    backend,
   });
   const front = new NativeFront({
     limits: { maxPayloadBytes: options.maxPayloadBytes, maxSubscriptions: options.maxSubscriptions, maxTopicBytes: options.maxTopicBytes },
@@ -168,12 +175,13 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     traffic,
     reportError,
   });
-  const anonymous = verifier === undefined && options.authenticate === undefined;
+  const anonymous = verifier === undefined && authenticate === undefined;
 
   const upgrader = createUpgrader({
     host: core,
     allowedOrigins: options.allowedOrigins,
-    authenticator: createAuthenticator(verifier, options.authenticate),
+    authenticator: createAuthenticator(verifier, authenticate),
+    keepHeaders: backend?.keepsHeaders === true ? (headers) => backend.keep(headers) : undefined,
     authTimeoutMs: options.authTimeoutMs,
     admission: new Admission(options),
     clientAddress,
@@ -235,7 +243,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
       }
       const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       logger.info({ uws: transport.build.description, skipped: transport.build.skipped, host, port: bound }, 'listening');
-      if (anonymous) logger.warn('anonymous connections allowed: set SWITCHBOARD_JWT_SECRET, a public key or JWKS URL, or an authenticate hook');
+      if (anonymous) logger.warn('anonymous connections allowed: set SWITCHBOARD_JWT_SECRET, a public key or JWKS URL, an authenticate hook or backend.connectUrl');
       if (options.apiKey === undefined) {
         logger.warn('HTTP API answers loopback callers only (behind a reverse proxy on this host every request looks local): set SWITCHBOARD_API_KEY');
       }

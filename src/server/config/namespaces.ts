@@ -12,12 +12,16 @@ import { OptionsError } from '../../protocol/errors.js';
  * - `claim`: connections whose token `topics` claim lists the topic (or a prefix of it ending in `*`).
  * - `token`: connections that present a subscription token for the topic (private channels).
  * - `owner`: only the user whose id is the rest of the topic (`user:42` → user "42").
+ * - `backend`: the application's backend decides, per topic (`backend.subscribeUrl`).
  */
-export const SUBSCRIBE_RULES = ['anyone', 'authenticated', 'claim', 'token', 'owner'] as const;
+export const SUBSCRIBE_RULES = ['anyone', 'authenticated', 'claim', 'token', 'owner', 'backend'] as const;
 export type SubscribeRule = (typeof SUBSCRIBE_RULES)[number];
 
-/** Who may publish from a WebSocket (the server and the HTTP API always may). */
-export const PUBLISH_RULES = ['nobody', 'authenticated', 'anyone'] as const;
+/**
+ * Who may publish from a WebSocket (the server and the HTTP API always may). `backend`: the
+ * application's backend decides each publish and may replace its data (`backend.publishUrl`).
+ */
+export const PUBLISH_RULES = ['nobody', 'authenticated', 'anyone', 'backend'] as const;
 export type PublishRule = (typeof PUBLISH_RULES)[number];
 
 /**

@@ -12,6 +12,7 @@ import type { Hooks } from '../connection/hooks.js';
 import { addressList } from '../connection/client-address.js';
 import { Namespaces, type NamespacesConfig } from './namespaces.js';
 import { parsePublicKey, SUPPORTED_ALGORITHMS } from '../connection/token-verifier.js';
+import { backendFromEnv, mergeBackendOptions, resolveBackendOptions, type BackendOptions, type ResolvedBackendOptions } from '../connection/backend-hooks/options.js';
 
 /** Log levels accepted by `logLevel` (pino's). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -56,6 +57,14 @@ export interface ServerOptions extends Hooks {
   jwtAudience: string | undefined;
   /** Milliseconds token verification plus the authenticate hook may take before the upgrade is refused (504). @default 5000 */
   authTimeoutMs: number;
+  /**
+   * The application's HTTP endpoints that decide connect, subscribe (namespace rule `'backend'`),
+   * publish (rule `'backend'`) and RPC methods without a code handler: see docs/api.md "Backend
+   * hooks". `connectUrl` cannot be combined with the `authenticate` hook. Env
+   * `SWITCHBOARD_BACKEND_URL` (base of the four URLs) and `SWITCHBOARD_BACKEND_SECRET` (sent as
+   * `X-Switchboard-Secret`). @default undefined (no backend hooks)
+   */
+  backend: BackendOptions | undefined;
   /**
    * Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed; the client
    * address it yields drives the per-address limits and the HTTP API loopback rule. Env
@@ -157,6 +166,7 @@ export const DEFAULTS: Readonly<Omit<ServerOptions, keyof Hooks>> = Object.freez
   jwtIssuer: undefined,
   jwtAudience: undefined,
   authTimeoutMs: 5000,
+  backend: undefined,
   trustedProxies: [],
   maxConnections: 10_000,
   maxConnectionsPerIp: 1000,
@@ -186,8 +196,8 @@ export const DEFAULTS: Readonly<Omit<ServerOptions, keyof Hooks>> = Object.freez
   redis: undefined,
 });
 
-/** Options after merging: every field present and valid. */
-export type ResolvedOptions = Readonly<ServerOptions>;
+/** Options after merging: every field present and valid (the backend's defaults filled in). */
+export type ResolvedOptions = Readonly<Omit<ServerOptions, 'backend'> & { backend: ResolvedBackendOptions | undefined }>;
 
 const INTEGER_KEYS = [
   'maxPayloadBytes',
@@ -223,6 +233,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<ServerOptions> {
   if (env.SWITCHBOARD_ALLOWED_ORIGINS) out.allowedOrigins = splitList(env.SWITCHBOARD_ALLOWED_ORIGINS);
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL as LogLevel;
   if (env.SWITCHBOARD_REDIS_URL) out.redis = { url: env.SWITCHBOARD_REDIS_URL };
+  const backend = backendFromEnv(env);
+  if (backend !== undefined) out.backend = backend;
   return out;
 }
 
@@ -247,6 +259,8 @@ export function resolveOptions(input: Partial<ServerOptions> = {}, env: NodeJS.P
   const options = { ...DEFAULTS, ...fromEnv, ...defined } as ServerOptions;
   // The env gives only the URL: settings from code or a file (keyPrefix, ...) keep theirs.
   if (fromEnv.redis !== undefined && isObject(input.redis)) options.redis = { ...fromEnv.redis, ...input.redis };
+  // Key by key, so SWITCHBOARD_BACKEND_SECRET and a config file's backend URLs can work together.
+  options.backend = mergeBackendOptions(fromEnv.backend, input.backend);
 
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
     throw new OptionsError('port', `must be an integer from 0 to 65535, got ${String(options.port)}`);
@@ -297,7 +311,25 @@ export function resolveOptions(input: Partial<ServerOptions> = {}, env: NodeJS.P
       if (typeof handler !== 'function') throw new OptionsError(`rpc.${method}`, 'must be a function');
     }
   }
-  return Object.freeze(options);
+  const backend = resolveBackendOptions(options.backend);
+  validateBackendUse(options, backend);
+  return Object.freeze({ ...options, backend });
+}
+
+/**
+ * The backend hooks against the rest of the configuration: one authentication decision (hook or
+ * connectUrl, never both: which one would win is not obvious), and a URL for every namespace rule
+ * that asks the backend (else every such subscribe or publish would be denied without a word).
+ */
+function validateBackendUse(options: ServerOptions, backend: ResolvedBackendOptions | undefined): void {
+  if (backend?.connectUrl !== undefined && options.authenticate !== undefined) {
+    throw new OptionsError('backend.connectUrl', 'cannot be combined with the authenticate hook: choose one (call your backend from the hook, or drop the hook)');
+  }
+  for (const namespace of buildNamespaces(options).all()) {
+    const key = `namespaces["${namespace.prefix}"]`;
+    if (namespace.subscribe === 'backend' && backend?.subscribeUrl === undefined) throw new OptionsError(`${key}.subscribe`, `'backend' needs backend.subscribeUrl`);
+    if (namespace.publish === 'backend' && backend?.publishUrl === undefined) throw new OptionsError(`${key}.publish`, `'backend' needs backend.publishUrl`);
+  }
 }
 
 /**

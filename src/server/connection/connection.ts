@@ -98,6 +98,11 @@ export class Connection implements Client {
    * at once with this code, so that browsers can read why. Never registered, never welcomed.
    */
   refusal: { readonly code: number; readonly reason: string } | undefined = undefined;
+  /**
+   * The upgrade request's forwarded headers (`backend.forwardHeaders`), kept only when a backend
+   * hook after the upgrade (subscribe, publish, rpc) will send them; undefined otherwise.
+   */
+  backendHeaders: Readonly<Record<string, string>> | undefined = undefined;
 
   constructor(
     private readonly host: ConnectionHost,

@@ -1,9 +1,13 @@
 /**
  * Subscribe permissions: applies each topic's namespace `subscribe` rule (anyone, authenticated,
- * claim, token, owner) to a Subscribe frame. Subscription tokens make the check asynchronous;
- * everything else is decided on the spot. Denials never say why, nor whether the topic exists.
+ * claim, token, owner, backend) to a Subscribe frame. Subscription tokens and the backend make the
+ * check asynchronous; everything else is decided on the spot. Denials never say why, nor whether
+ * the topic exists.
  */
+import { ErrorCode } from '../../protocol/codes.js';
+import { SwitchboardError } from '../../protocol/errors.js';
 import type { SubscribeFrame } from '../../protocol/frames.js';
+import type { BackendHooks } from './backend-hooks/backend-hooks.js';
 import type { Connection } from './connection.js';
 import type { Namespace, Namespaces } from '../config/namespaces.js';
 import type { TokenVerifier } from './token-verifier.js';
@@ -23,17 +27,28 @@ export class Permissions {
     private readonly namespaces: Namespaces,
     /** Verifies subscription tokens; without one, the `token` rule denies everything. */
     private readonly verifier: TokenVerifier | undefined,
+    /** Asks the application's backend; without it, the `backend` rule denies everything (options refuse that setup). */
+    private readonly backend?: BackendHooks,
   ) {}
 
   /**
    * Decides a Subscribe frame, all or nothing. Returns true when every topic is allowed right now;
-   * false when one is denied (`deny` was called) or when subscription tokens must be verified
-   * first, in which case `allow` or `deny` is called later, corked, if the connection is still open.
+   * false when one is denied (`deny` was called) or when subscription tokens or the backend must
+   * be asked first, in which case `allow` or `deny` is called later, corked, if the connection is
+   * still open. `deny` gets FORBIDDEN, or the retryable code of a backend that failed to answer
+   * (TIMEOUT, INTERNAL) when no topic was denied outright.
    */
-  admit(connection: Connection, frame: SubscribeFrame, allow: () => void, deny: (message: string) => void): boolean {
-    const pending: Array<Promise<boolean>> = [];
+  admit(connection: Connection, frame: SubscribeFrame, allow: () => void, deny: (message: string, code: number) => void): boolean {
+    const pending: Array<Promise<boolean | SwitchboardError>> = [];
+    const asked = new Set<string>();
     for (const topic of frame.topics) {
       const namespace = this.namespaces.match(topic);
+      if (namespace.subscribe === 'backend') {
+        // One call per distinct topic: a frame may repeat a topic, the backend need not hear it twice.
+        if (!asked.has(topic)) pending.push(this.askBackend(connection, topic));
+        asked.add(topic);
+        continue;
+      }
       if (namespace.subscribe === 'token') {
         // Own properties only: a topic named "constructor" must not find Object.prototype's.
         const token = frame.tokens !== undefined && Object.hasOwn(frame.tokens, topic) ? frame.tokens[topic] : undefined;
@@ -41,14 +56,20 @@ export class Permissions {
         continue;
       }
       if (!this.allowedNow(connection, namespace, topic)) {
-        deny(SUBSCRIBE_DENIED);
+        deny(SUBSCRIBE_DENIED, ErrorCode.Forbidden);
         return false;
       }
     }
     if (pending.length === 0) return true;
     void Promise.all(pending).then((results) => {
       if (connection.closed) return;
-      connection.socket?.cork(() => (results.every(Boolean) ? allow() : deny(SUBSCRIBE_DENIED)));
+      // A denial is final, so it wins over a failure that a retry might get past.
+      const failure = results.find((result): result is SwitchboardError => result instanceof SwitchboardError);
+      connection.socket?.cork(() => {
+        if (results.includes(false)) deny(SUBSCRIBE_DENIED, ErrorCode.Forbidden);
+        else if (failure !== undefined) deny(failure.message, failure.code);
+        else allow();
+      });
     });
     return false;
   }
@@ -64,11 +85,22 @@ export class Permissions {
       case 'owner':
         return connection.userId !== null && topic === namespace.prefix + connection.userId;
       case 'token':
-        return false; // decided by checkToken
+      case 'backend':
+        return false; // decided by checkToken / askBackend
       default: {
         const unreachable: never = namespace.subscribe;
         throw new Error(`unknown subscribe rule ${String(unreachable)}`);
       }
+    }
+  }
+
+  /** The backend's answer; a failed call resolves to its error (logged by the hooks), never rejects. */
+  private async askBackend(connection: Connection, topic: string): Promise<boolean | SwitchboardError> {
+    if (this.backend === undefined) return false;
+    try {
+      return await this.backend.subscribe(connection, topic);
+    } catch (err) {
+      return err instanceof SwitchboardError ? err : new SwitchboardError(ErrorCode.Internal, 'backend unavailable', { cause: err });
     }
   }
 

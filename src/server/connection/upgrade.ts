@@ -13,6 +13,7 @@ import { SwitchboardError, toError } from '../../protocol/errors.js';
 import type { HttpExchange } from '../transport.js';
 import type { Admission, Slot } from './admission.js';
 import { expiryOf, findToken, type Authenticator } from './auth.js';
+import { BackendError } from './backend-hooks/backend-error.js';
 import type { ClientAddressResolver } from './client-address.js';
 import { Connection, type ConnectionHost, type ConnectionWire } from './connection.js';
 import { ConnectionGuard, type ConnectionRateLimits } from './guard.js';
@@ -59,6 +60,11 @@ export interface UpgradeDeps {
   admission: Admission;
   clientAddress: ClientAddressResolver;
   rateLimits: ConnectionRateLimits;
+  /**
+   * Picks the request headers an accepted connection keeps for later backend hook calls; absent
+   * when no such hook is configured (then no header is read or kept for this).
+   */
+  keepHeaders?: (headers: Readonly<Record<string, string>>) => Readonly<Record<string, string>>;
   /** The protocol front's negotiation. */
   negotiate: (subprotocolHeader: string) => Negotiated;
   /** A fresh connection id. */
@@ -76,6 +82,8 @@ export type Upgrader = (request: UpgradeInput, response: UpgradeResponse) => voi
 /** The close code a refused authentication gets (docs/protocol.md §1.5). */
 export function refusalCloseCode(err: unknown): number {
   if (!(err instanceof SwitchboardError)) return CloseCode.Unauthorized;
+  // The backend being down says nothing about the credentials: the client should come back.
+  if (err instanceof BackendError && err.failure !== 'timeout') return CloseCode.BackendUnavailable;
   switch (err.code) {
     case ErrorCode.TokenExpired:
       return CloseCode.TokenExpired;
@@ -133,10 +141,15 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
       return;
     }
 
+    // uWS's request is gone after the first await: read every header now, if anything needs them.
+    const headers = deps.authenticator !== undefined || deps.keepHeaders !== undefined ? request.allHeaders() : {};
+    const kept = deps.keepHeaders?.(headers);
+
     const accept = (identity: Identity) => {
       const claims = identity.claims ?? {};
       const connection = new Connection(deps.host, deps.nextId(), identity.userId ?? null, claims, remoteAddress, negotiated.speaks);
       connection.info = identity.info !== undefined ? identity.info : claims.info;
+      connection.backendHeaders = kept;
       connection.guard = new ConnectionGuard(deps.rateLimits, slot);
       connection.guard.expiresAt = expiryOf(claims); // armed at open, once there is a socket to close
       response.accept(connection, negotiated.subprotocol);
@@ -147,7 +160,6 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
       return;
     }
 
-    const headers = request.allHeaders();
     const query = new URLSearchParams(request.query);
     const token = findToken(query, negotiated.token, headers.authorization ?? '');
     // A client that gives up while we authenticate frees its slot at once.

@@ -29,13 +29,23 @@ export class Publisher {
 
   /** Publishes `data` to a topic. Throws INVALID_TOPIC or PAYLOAD_TOO_LARGE before anything is published. */
   publish(topic: string, data: unknown, request: PublishRequest = {}): MaybePromise<PublishResult> {
+    const payload = this.check(topic, data, request);
+    return this.engine.publish(topic, payload, { retain: this.namespaces.match(topic).history, idempotencyKey: request.idempotencyKey });
+  }
+
+  /**
+   * The checks of `publish` without publishing: lets a caller refuse a publication before it asks
+   * someone slow (the application's backend) about it. Returns the packed data.
+   * @throws ProtocolError INVALID_TOPIC, LimitError PAYLOAD_TOO_LARGE
+   */
+  check(topic: string, data: unknown, request: Pick<PublishRequest, 'fromClient'> = {}): Uint8Array {
     assertTopic(topic, this.maxTopicBytes);
     const namespace = this.namespaces.match(topic);
     const payload = packValue(data);
     if (request.fromClient === true && namespace.maxPublishBytes > 0 && payload.length > namespace.maxPublishBytes) {
       throw new LimitError(ErrorCode.PayloadTooLarge, `data larger than ${namespace.maxPublishBytes} bytes for this topic`);
     }
-    return this.engine.publish(topic, payload, { retain: namespace.history, idempotencyKey: request.idempotencyKey });
+    return payload;
   }
 
   /**

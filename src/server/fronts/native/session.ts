@@ -7,6 +7,7 @@ import { LimitError, ProtocolError, SwitchboardError, toError } from '../../../p
 import { Kind, type ClientFrame, type HistoryFrame, type PresenceFrame, type PublishFrame, type RefreshFrame, type RpcFrame, type SendFrame, type SubscribeFrame } from '../../../protocol/frames.js';
 import { topicProblem } from '../../../protocol/topic.js';
 import type { ResolvedOptions } from '../../config/options.js';
+import type { BackendHooks } from '../../connection/backend-hooks/backend-hooks.js';
 import type { Connection } from '../../connection/connection.js';
 import type { Hooks, ReportError } from '../../connection/hooks.js';
 import type { Permissions } from '../../connection/permissions.js';
@@ -31,7 +32,12 @@ export interface SessionDeps {
   hooks: Hooks;
   report: ReportError;
   guards: SessionGuards;
+  /** The application's backend hooks (publish rule `'backend'`, RPC methods without a handler), if configured. */
+  backend?: BackendHooks;
 }
+
+/** The one message of every publish denial. */
+export const PUBLISH_DENIED = 'publishing to this topic is not allowed';
 
 export class Session {
   private readonly core: TopicCore;
@@ -41,6 +47,7 @@ export class Session {
   private readonly hooks: Hooks;
   private readonly report: ReportError;
   private readonly guards: SessionGuards;
+  private readonly backend: BackendHooks | undefined;
 
   constructor(deps: SessionDeps) {
     this.core = deps.core;
@@ -50,6 +57,7 @@ export class Session {
     this.hooks = deps.hooks;
     this.report = deps.report;
     this.guards = deps.guards;
+    this.backend = deps.backend;
   }
 
   /** Handles one validated frame. Runs inside the transport's message callback (already corked). */
@@ -96,10 +104,8 @@ export class Session {
   }
 
   private subscribe(connection: Connection, frame: SubscribeFrame, permitted = false): void {
-    // Namespace subscribe rules (permissions.ts) first; token checks resume here, corked, once verified.
-    const deny = (message: string) => this.error(connection, frame.id, ErrorCode.Forbidden, message);
-    if (!permitted && !this.guards.permissions.admit(connection, frame, () => this.subscribe(connection, frame, true), deny)) return;
-    // All or nothing: a bad topic or the limit refuses the whole frame.
+    // All or nothing: a bad topic or the limit refuses the whole frame, before a backend is asked
+    // about it; checked again when an async permission resumes, as subscriptions may have changed.
     for (const topic of frame.topics) {
       const problem = topicProblem(topic, this.options.maxTopicBytes);
       if (problem !== null) return this.error(connection, frame.id, ErrorCode.InvalidTopic, `${problem}: ${JSON.stringify(topic.slice(0, 64))}`);
@@ -109,6 +115,9 @@ export class Session {
     if (connection.topics.size + added > this.options.maxSubscriptions) {
       return this.error(connection, frame.id, ErrorCode.LimitExceeded, `at most ${this.options.maxSubscriptions} subscriptions per connection`);
     }
+    // Namespace subscribe rules (permissions.ts); token and backend checks resume here, corked.
+    const deny = (message: string, code: number) => this.error(connection, frame.id, code, message);
+    if (!permitted && !this.guards.permissions.admit(connection, frame, () => this.subscribe(connection, frame, true), deny)) return;
     this.answer(connection, frame.id, () => this.core.subscribe(connection, frame.topics, frame.positions));
   }
 
@@ -143,27 +152,57 @@ export class Session {
 
   private publish(connection: Connection, frame: PublishFrame): void {
     const rule = this.core.namespaces.match(frame.topic).publish;
-    if (rule === 'nobody' || (rule === 'authenticated' && connection.userId === null)) {
-      return this.error(connection, frame.id, ErrorCode.Forbidden, 'publishing to this topic is not allowed');
+    if (rule === 'nobody' || (rule === 'authenticated' && connection.userId === null) || (rule === 'backend' && this.backend === undefined)) {
+      return this.error(connection, frame.id, ErrorCode.Forbidden, PUBLISH_DENIED);
     }
+    if (rule === 'backend') return this.publishThroughBackend(connection, frame, this.backend!);
+    this.publishNow(connection, frame.id, frame.topic, frame.data);
+  }
+
+  private publishNow(connection: Connection, id: number, topic: string, data: unknown): void {
     let published: PublishResult | Promise<PublishResult>;
     try {
       // The publisher validates the topic (INVALID_TOPIC) and the namespace's size limit on every
       // client publish; no second check here.
-      published = this.publisher.publish(frame.topic, frame.data, { fromClient: true });
+      published = this.publisher.publish(topic, data, { fromClient: true });
+    } catch (err) {
+      if (err instanceof ProtocolError || err instanceof LimitError) return this.error(connection, id, err.code, err.message);
+      return this.failed(connection, id, err, false, 'publish failed');
+    }
+    if (!(published instanceof Promise)) return this.ack(connection, id, published.seq);
+    published.then(
+      (value) => this.ack(connection, id, value.seq, true),
+      (err: unknown) => {
+        // An unreachable engine is the client's to retry (ENGINE_UNAVAILABLE), not a server bug.
+        if (err instanceof LimitError) {
+          if (!connection.closed) this.error(connection, id, err.code, err.message, true);
+        } else this.failed(connection, id, err, true, 'publish failed');
+      },
+    );
+  }
+
+  /**
+   * Asks the backend, then publishes what it allowed (its replacement data, if any). A bad topic or
+   * oversized data is refused first, so the backend never sees what could not be published anyway.
+   * If the connection closed meanwhile nothing is published: its request has already failed
+   * (DISCONNECTED) on the client side, which may send it again.
+   */
+  private publishThroughBackend(connection: Connection, frame: PublishFrame, backend: BackendHooks): void {
+    try {
+      this.publisher.check(frame.topic, frame.data, { fromClient: true });
     } catch (err) {
       if (err instanceof ProtocolError || err instanceof LimitError) return this.error(connection, frame.id, err.code, err.message);
       return this.failed(connection, frame.id, err, false, 'publish failed');
     }
-    if (!(published instanceof Promise)) return this.ack(connection, frame.id, published.seq);
-    published.then(
-      (value) => this.ack(connection, frame.id, value.seq, true),
-      (err: unknown) => {
-        // An unreachable engine is the client's to retry (ENGINE_UNAVAILABLE), not a server bug.
-        if (err instanceof LimitError) {
-          if (!connection.closed) this.error(connection, frame.id, err.code, err.message, true);
-        } else this.failed(connection, frame.id, err, true, 'publish failed');
+    backend.publish(connection, frame.topic, frame.data).then(
+      (decision) => {
+        if (connection.closed) return;
+        connection.corked(() => {
+          if (!decision.allow) return this.error(connection, frame.id, ErrorCode.Forbidden, PUBLISH_DENIED);
+          this.publishNow(connection, frame.id, frame.topic, decision.replaced ? decision.data : frame.data);
+        });
       },
+      (err: unknown) => this.fail(connection, frame.id, err, true),
     );
   }
 
@@ -184,6 +223,10 @@ export class Session {
     const handlers = this.hooks.rpc;
     // Own properties only: "constructor" or "__proto__" must not reach Object.prototype.
     const handler = handlers !== undefined && Object.hasOwn(handlers, frame.method) ? handlers[frame.method] : undefined;
+    const backend = this.backend;
+    if (handler === undefined && backend?.hasRpc === true) {
+      return this.settle(connection, frame.id, () => backend.rpc(connection, frame.method, frame.data), true);
+    }
     if (handler === undefined) return this.error(connection, frame.id, ErrorCode.NotFound, `no rpc method "${frame.method.slice(0, 64)}"`);
     this.settle(connection, frame.id, () => handler(connection, frame.data), true);
   }
