@@ -19,3 +19,18 @@ export function backoffDelay(attempt: number, options: BackoffOptions = DEFAULT_
   const ceiling = Math.min(options.maxDelayMs, options.minDelayMs * 2 ** Math.min(attempt, 30));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
+
+/**
+ * Longest wait before reconnecting after 1012 SERVICE_RESTART, in ms. The server already spreads
+ * its closes over its drain window and other servers are up, so waiting longer only lengthens
+ * the gap that history must fill.
+ */
+export const SERVICE_RESTART_MAX_DELAY_MS = 100;
+
+/**
+ * Delay before reconnecting after a 1012 close: uniformly random in [0, min(minDelayMs, 100)] ms,
+ * whatever the attempt count (the backoff is for servers in trouble, not for planned restarts).
+ */
+export function serviceRestartDelay(options: Pick<BackoffOptions, 'minDelayMs'> = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+  return Math.round(random() * Math.min(SERVICE_RESTART_MAX_DELAY_MS, options.minDelayMs));
+}

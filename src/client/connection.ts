@@ -1,7 +1,7 @@
 /**
  * The connection lifecycle: opens a socket through the transport seam, tracks the state
  * (connecting → open → reconnecting → … → closed), decides after every close whether and when to
- * reconnect (jittered exponential backoff), and writes frames within the server's size limit. It
+ * reconnect (jittered exponential backoff; promptly after a 1012 restart), and writes frames within the server's size limit. It
  * gives frames no meaning: the host decodes what arrives and reports the Welcome.
  */
 import type { Codec } from '../protocol/codec.js';
@@ -10,7 +10,7 @@ import { LimitError, RemoteError, toError } from '../protocol/errors.js';
 import type { ClientFrame } from '../protocol/frames.js';
 import { subprotocolsFor } from '../protocol/subprotocol.js';
 import { AuthRefusedError, authRetry, isAuthRefusal, tokenSource } from './auth-refusal.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, serviceRestartDelay } from './backoff.js';
 import type { ResolvedClientOptions } from './options.js';
 import { OPEN, resolveWebSocket, type WebSocketLike } from './transport.js';
 import type { ClientEvents, ClientState } from './types.js';
@@ -144,7 +144,7 @@ export class Connection {
     if (this.state === 'closed') return;
     const willReconnect = this.options.reconnect && shouldReconnect(code);
     this.host.emit('close', { code, reason, willReconnect });
-    if (willReconnect) this.reconnect(undefined);
+    if (willReconnect) this.reconnect(undefined, code === CloseCode.ServiceRestart);
     else this.stop(new RemoteError(ErrorCode.Disconnected, `connection closed for good (${describeClose(code, reason)})`));
   }
 
@@ -192,10 +192,20 @@ export class Connection {
     this.host.stopped(error);
   }
 
-  /** Schedules the next attempt after a jittered, growing delay. */
-  private reconnect(next: { token: string } | undefined): void {
+  /**
+   * Schedules the next attempt after a jittered, growing delay; after a planned restart (1012)
+   * after a short jittered one that does not count toward the backoff.
+   */
+  private reconnect(next: { token: string } | undefined, restart = false): void {
     this.state = 'reconnecting';
-    const delayMs = backoffDelay(this.attempt, { minDelayMs: this.options.minReconnectDelayMs, maxDelayMs: this.options.maxReconnectDelayMs }, this.random);
+    const backoff = { minDelayMs: this.options.minReconnectDelayMs, maxDelayMs: this.options.maxReconnectDelayMs };
+    if (restart) {
+      const delayMs = serviceRestartDelay(backoff, this.random);
+      this.host.emit('reconnecting', { attempt: this.attempt + 1, delayMs });
+      this.reconnectTimer = setTimeout(() => void this.open(next), delayMs);
+      return;
+    }
+    const delayMs = backoffDelay(this.attempt, backoff, this.random);
     this.attempt++;
     this.host.emit('reconnecting', { attempt: this.attempt, delayMs });
     this.reconnectTimer = setTimeout(() => void this.open(next), delayMs);

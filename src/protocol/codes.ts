@@ -92,6 +92,8 @@ export const CloseCode = {
   MessageTooBig: 1009,
   /** The server hit an unexpected condition. */
   InternalError: 1011,
+  /** This server is restarting (a drain or a rolling restart); others serve: reconnect promptly and recover. */
+  ServiceRestart: 1012,
   /** Closed by the server application with no more specific reason; reconnect with backoff. */
   ServerClosed: 4000,
   /** The connection token expired and was not refreshed in time; reconnect with a fresh token. */
@@ -126,6 +128,7 @@ const CLOSE_ROWS: readonly CodeInfo[] = [
   { code: CloseCode.UnsupportedData, name: 'UNSUPPORTED_DATA', retry: false, description: 'text frame in msgpack mode or binary frame in JSON mode' },
   { code: CloseCode.MessageTooBig, name: 'MESSAGE_TOO_BIG', retry: false, description: 'message larger than maxPayloadBytes' },
   { code: CloseCode.InternalError, name: 'INTERNAL_ERROR', retry: true, description: 'unexpected server condition' },
+  { code: CloseCode.ServiceRestart, name: 'SERVICE_RESTART', retry: true, description: 'server draining for a restart; reconnect promptly and recover from history' },
   { code: CloseCode.ServerClosed, name: 'SERVER_CLOSED', retry: true, description: 'closed by the server application' },
   { code: CloseCode.TokenExpired, name: 'TOKEN_EXPIRED', retry: true, description: 'connection token expired without a refresh; reconnect with a new token' },
   { code: CloseCode.RateLimited, name: 'RATE_LIMITED', retry: true, description: 'message or byte rate limit exceeded; reconnect with backoff' },
