@@ -1,12 +1,18 @@
 #!/usr/bin/env node
 /**
  * The `switchboard` command (and `npm start`): flags and env into options, start, print where it
- * listens and which uWS build serves, shut down gracefully on SIGINT/SIGTERM.
+ * listens and which uWS build serves, drain on SIGTERM (1012 over drainMs), close on SIGINT. With
+ * `--workers N` it supervises N such servers instead (cluster/supervisor.ts), and a process started
+ * by that supervisor runs as one worker (cluster/worker.ts).
  */
 import { parseArgs } from 'node:util';
+import { Supervisor } from './cluster/supervisor.js';
+import { runWorker } from './cluster/worker.js';
+import { WORKER_ID_ENV } from './cluster/messages.js';
+import { parseWorkers, workersRefusal } from './cluster/workers-option.js';
 import { OptionsError } from '../protocol/errors.js';
 import { findConfigFile, loadConfigFile } from './config/config-file.js';
-import { optionsFromEnv, parseIntOption, splitList, type ServerOptions } from './config/options.js';
+import { optionsFromEnv, parseIntOption, resolveOptions, splitList, type ServerOptions } from './config/options.js';
 import { mergeBackendOptions } from './connection/backend-hooks/options.js';
 import { createServer } from './server.js';
 import { describeUws, loadUws } from './uws/binding.js';
@@ -34,6 +40,9 @@ Options (flags override environment variables, which override the config file):
       --log-level <level>      fatal|error|warn|info|debug|trace|silent env LOG_LEVEL (default warn)
       --redis <url>            share topics with other processes via Redis env SWITCHBOARD_REDIS_URL
                                (redis://host:6379; more settings: "redis" in the config file)
+      --workers <n|auto>       run n server processes sharing the port  env SWITCHBOARD_WORKERS
+                               (auto: one per core; needs --redis; SIGHUP restarts them one by one)
+      --drain-ms <ms>          SIGTERM: close sockets with 1012 over this window (default 2000)
   -h, --help                   show this help
 
 uWS build: set SWITCHBOARD_UWS_MODULE to force a module; see README.
@@ -42,6 +51,7 @@ uWS build: set SWITCHBOARD_UWS_MODULE to force a module; see README.
 interface Args {
   options: Partial<ServerOptions>;
   config: string | undefined;
+  workers: string | undefined;
 }
 
 function optionsFromArgs(argv: string[]): Args | 'help' {
@@ -62,6 +72,8 @@ function optionsFromArgs(argv: string[]): Args | 'help' {
       'client-publish': { type: 'boolean' },
       'log-level': { type: 'string' },
       redis: { type: 'string' },
+      workers: { type: 'string' },
+      'drain-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -81,7 +93,8 @@ function optionsFromArgs(argv: string[]): Args | 'help' {
   if (values['client-publish']) options.clientPublish = true;
   if (values['log-level'] !== undefined) options.logLevel = values['log-level'] as ServerOptions['logLevel'];
   if (values.redis !== undefined) options.redis = { url: values.redis };
-  return { options, config: values.config };
+  if (values['drain-ms'] !== undefined) options.drainMs = parseIntOption('--drain-ms', values['drain-ms']);
+  return { options, config: values.config, workers: values.workers };
 }
 
 async function main(): Promise<number> {
@@ -98,16 +111,33 @@ async function main(): Promise<number> {
   }
 
   let server;
+  let merged: Partial<ServerOptions>;
+  let workers: number | undefined;
   try {
     const configFile = findConfigFile(args.config);
-    const fromFile = configFile === undefined ? {} : loadConfigFile(configFile);
+    const { workers: fileWorkers, ...fromFile } = configFile === undefined ? {} : loadConfigFile(configFile);
+    const workersSetting = args.workers ?? (process.env.SWITCHBOARD_WORKERS || undefined) ?? fileWorkers;
+    if (workersSetting !== undefined) workers = parseWorkers(workersSetting, args.workers !== undefined ? '--workers' : 'workers');
     // config file < environment < flags (createServer applies DEFAULTS < environment < input).
     const fromEnv = optionsFromEnv(process.env);
     // `backend` merges key by key: SWITCHBOARD_BACKEND_SECRET must not drop the file's backend URLs.
-    const merged = { ...fromFile, ...fromEnv, ...args.options, backend: mergeBackendOptions(fromFile.backend, fromEnv.backend) };
+    merged = { ...fromFile, ...fromEnv, ...args.options, backend: mergeBackendOptions(fromFile.backend, fromEnv.backend) };
     // A URL from env or flags keeps the file's other Redis settings (keyPrefix, sharded, ...).
     const redisUrl = args.options.redis ?? fromEnv.redis;
     if (redisUrl !== undefined && fromFile.redis !== undefined) merged.redis = { ...fromFile.redis, ...redisUrl };
+    const workerId = process.env[WORKER_ID_ENV];
+    if (workerId !== undefined && process.send !== undefined) {
+      await runWorker(workerId, merged);
+      return -1;
+    }
+    if (workers !== undefined) {
+      const refusal = workersRefusal({ redis: merged.redis, port: resolveOptions(merged).port });
+      if (refusal !== undefined) {
+        process.stderr.write(`switchboard: ${refusal}\n`);
+        return 2;
+      }
+      return await supervise(workers, resolveOptions(merged).drainMs);
+    }
     server = createServer(merged);
   } catch (err) {
     const prefix = err instanceof OptionsError ? 'invalid option ' : '';
@@ -121,17 +151,40 @@ async function main(): Promise<number> {
   process.stdout.write(`Switchboard listening on ${info.url}${bound}\nHTTP API: http://${new URL(info.url).host}/api\n`);
   process.stdout.write(`uWS build: ${describeUws(loadUws())}\n`);
 
-  const shutdown = (signal: string) => {
-    process.stdout.write(`${signal}: closing connections\n`);
+  const shutdown = (signal: string, leave: () => Promise<void>, deadlineMs: number) => {
+    process.stdout.write(`${signal}: ${signal === 'SIGTERM' ? `draining connections (1012 over ${server.options.drainMs} ms)` : 'closing connections'}\n`);
     // Leave even if something hangs: a few seconds, never forever.
-    setTimeout(() => process.exit(0), 5000).unref();
-    server.close().then(
+    setTimeout(() => process.exit(0), deadlineMs).unref();
+    leave().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT', () => server.close(), 5000));
+  process.once('SIGTERM', () => shutdown('SIGTERM', () => server.drain(), server.options.drainMs + 5000));
+  return -1;
+}
+
+/** Runs the supervisor of `workers` processes until SIGTERM/SIGINT has drained them all. */
+async function supervise(workers: number, drainMs: number): Promise<number> {
+  const say = (line: string) => process.stdout.write(`supervisor: ${line}\n`);
+  const supervisor = new Supervisor({ workers, drainMs, script: process.argv[1]!, args: process.argv.slice(2), execArgv: process.execArgv, say });
+  const leave = (signal: string) => {
+    say(`${signal}: draining every worker (1012 over ${drainMs} ms)`);
+    supervisor.shutdown().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => leave('SIGINT'));
+  process.once('SIGTERM', () => leave('SIGTERM'));
+  process.on('SIGHUP', () => {
+    say('SIGHUP: rolling restart, one worker at a time');
+    void supervisor.rollingRestart();
+  });
+  const url = await supervisor.start();
+  process.stdout.write(`Switchboard listening on ${url} with ${workers} workers (pid ${process.pid} supervises)\n`);
+  process.stdout.write(`uWS build: ${describeUws(loadUws())}\n`);
   return -1;
 }
 

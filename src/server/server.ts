@@ -39,6 +39,7 @@ import { registerHttpApi } from './http/api.js';
 import { createMetrics } from './http/metrics.js';
 import type { ServerTransport } from './listener.js';
 import { createUwsTransport } from './uws/uws-transport.js';
+import { drainConnections } from './drain.js';
 
 /** A topic's history as `server.history()` answers it. */
 export interface TopicHistory {
@@ -100,6 +101,13 @@ export interface Server {
   broadcast(topics: readonly string[], data: unknown, options?: { idempotencyKey?: string }): Promise<number[]>;
   /** Stops accepting, closes every socket with 1001, stops the engine. */
   close(): Promise<void>;
+  /**
+   * Leaves gracefully over `drainMs`: /readyz 503 at once, the listener closed after the first
+   * quarter, every socket closed with 1012 SERVICE_RESTART spread over the rest, then `close()`.
+   */
+  drain(): Promise<void>;
+  /** This process's worker id under `switchboard --workers`, else undefined. */
+  readonly workerId: string | undefined;
   stats(): ServerStats;
   /** Open connections by id (the client registry). */
   readonly clients: ReadonlyMap<string, Client>;
@@ -114,7 +122,10 @@ const CLOSE_GRACE_MS = 2000;
 /** Creates a server. Nothing listens until `listen()`. */
 export function createServer(input: Partial<ServerOptions> = {}): Server {
   const options = resolveOptions(input);
-  const logger = options.logger ?? createLogger(options.logLevel);
+  const worker = options.worker;
+  const baseLogger = options.logger ?? createLogger(options.logLevel);
+  // Several workers write to one stream: every line says which one wrote it.
+  const logger = worker === undefined ? baseLogger : baseLogger.child({ worker: worker.id });
   const transport: ServerTransport = createUwsTransport();
   const engine: Engine =
     options.engine ??
@@ -126,11 +137,13 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
   const clientAddress = createClientAddressResolver(options.trustedProxies);
   const traffic = newTrafficCounters();
   const startedAt = Date.now();
-  const idPrefix = randomBytes(4).toString('hex');
+  // A worker's connection ids name it, so a client (and a test) can tell where it landed.
+  const idPrefix = `${worker === undefined ? '' : `w${worker.id}.`}${randomBytes(4).toString('hex')}`;
   let nextId = 0;
   let listening = false;
   let slowConsumerCheck: ReturnType<typeof setInterval> | undefined;
   let closing: Promise<void> | undefined;
+  let draining: Promise<void> | undefined;
 
   const reportError = (error: Error, connection?: Connection) => {
     logger.error({ err: error, connection: connection?.id }, 'application hook failed');
@@ -203,6 +216,10 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     historyBytes: () => engine.history.bytes ?? 0,
     engineReady: () => engine.ready?.() ?? true,
   });
+  if (worker !== undefined) {
+    metrics.setDefaultLabels({ worker: worker.id });
+    worker.register(metrics);
+  }
   registerHttpApi({
     router: transport.router,
     core,
@@ -212,7 +229,13 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     metrics,
     traffic,
     connections: () => registry.size,
-    engineReady: () => engine.ready?.() ?? true,
+    readiness: () => {
+      // A draining worker still answers while its listener is open; the port is ready if another serves it.
+      if (draining !== undefined) return worker?.othersReady() === true ? { ready: true, status: 'ready (this worker draining)' } : { ready: false, status: 'draining' };
+      return (engine.ready?.() ?? true) ? { ready: true, status: 'ready' } : { ready: false, status: 'engine unavailable' };
+    },
+    workerId: worker?.id,
+    metricsText: worker === undefined ? undefined : () => worker.boxMetrics(),
     startedAt,
     clientAddress,
     onUnexpected: (error) => reportError(error),
@@ -222,6 +245,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     options,
     logger,
     clients: registry.byId,
+    workerId: worker?.id,
     uws: { name: transport.build.name, version: transport.build.version, tls: transport.build.tls, compression: transport.build.compression },
 
     async listen(port = options.port, host = options.host) {
@@ -235,7 +259,9 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
       slowConsumerCheck.unref();
       let bound: number;
       try {
-        bound = await transport.listen(host, port, true);
+        // Workers share the port (SO_REUSEPORT, the kernel spreads connections); a lone process
+        // refuses to, so a second one started by mistake fails instead of taking half the clients.
+        bound = await transport.listen(host, port, worker === undefined);
       } catch (err) {
         listening = false;
         clearInterval(slowConsumerCheck);
@@ -285,6 +311,26 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
         transport.close();
       })();
       return closing;
+    },
+
+    drain() {
+      draining ??= (async () => {
+        logger.info({ drainMs: options.drainMs, connections: registry.size }, 'draining');
+        await drainConnections(
+          {
+            connections: () => registry.byId.values(),
+            count: () => registry.size,
+            stopListening: () => transport.stopListening(),
+            flush: () => core.flushAll(),
+          },
+          options.drainMs,
+        );
+        // Let the 1012s finish their handshakes, so close() has nothing left to send 1001 to.
+        const deadline = Date.now() + CLOSE_GRACE_MS;
+        while (registry.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+        await server.close();
+      })();
+      return draining;
     },
 
     stats() {

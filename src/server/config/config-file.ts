@@ -12,14 +12,16 @@ import { DEFAULTS, type ServerOptions } from './options.js';
 export const DEFAULT_CONFIG_FILE = 'switchboard.config.json';
 
 // Options that only make sense in code (objects and functions) cannot come from JSON.
-const CODE_ONLY_KEYS = new Set(['logger', 'engine']);
-const CONFIG_KEYS = new Set(Object.keys(DEFAULTS).filter((key) => !CODE_ONLY_KEYS.has(key)));
+const CODE_ONLY_KEYS = new Set(['logger', 'engine', 'worker']);
+// Settings of the `switchboard` command rather than of one server (see cluster/workers-option.ts).
+const CLI_KEYS = ['workers'];
+const CONFIG_KEYS = new Set([...Object.keys(DEFAULTS).filter((key) => !CODE_ONLY_KEYS.has(key)), ...CLI_KEYS]);
 
 /**
  * Reads options from a JSON config file. A relative `jwtPublicKey` path is taken relative to the file.
  * @throws OptionsError naming `config` (unreadable file, bad JSON, not an object) or the unknown key.
  */
-export function loadConfigFile(path: string): Partial<ServerOptions> {
+export function loadConfigFile(path: string): Partial<ServerOptions> & { workers?: unknown } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

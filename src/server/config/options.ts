@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { OptionsError } from '../../protocol/errors.js';
 import { DEFAULT_MAX_TOPIC_BYTES } from '../../protocol/topic.js';
+import type { WorkerRole } from '../cluster/worker-role.js';
 import type { Engine } from '../engine/engine.js';
 import { resolveRedisOptions, type RedisEngineOptions } from '../engine/redis/options.js';
 import type { Hooks } from '../connection/hooks.js';
@@ -149,6 +150,18 @@ export interface ServerOptions extends Hooks {
    * Ignored when `engine` is set. Env `SWITCHBOARD_REDIS_URL` (the url). @default undefined (in-memory engine)
    */
   redis: RedisSettings | undefined;
+  /**
+   * Graceful drain window, in ms (`server.drain()`, SIGTERM to the CLI, worker restarts): `/readyz`
+   * answers 503 at once, the listener closes after the first quarter, and the sockets are closed
+   * with 1012 evenly over the remaining three quarters. 0 closes everything at once. Keep it under
+   * your orchestrator's stop timeout. Flag `--drain-ms`. @default 2000 (ms)
+   */
+  drainMs: number;
+  /**
+   * Set by `switchboard --workers` in each worker process: the worker's id and how it answers for
+   * the box (see cluster/worker-role.ts). Code only. @default undefined (a process on its own)
+   */
+  worker: WorkerRole | undefined;
 }
 
 /** The `redis` option: a URL plus any RedisEngineOptions (see engine/redis/options.ts for defaults). */
@@ -194,6 +207,8 @@ export const DEFAULTS: Readonly<Omit<ServerOptions, keyof Hooks>> = Object.freez
   logger: undefined,
   engine: undefined,
   redis: undefined,
+  drainMs: 2000,
+  worker: undefined,
 });
 
 /** Options after merging: every field present and valid (the backend's defaults filled in). */
@@ -270,6 +285,7 @@ export function resolveOptions(input: Partial<ServerOptions> = {}, env: NodeJS.P
     const value = options[key];
     if (!Number.isSafeInteger(value) || value <= 0) throw new OptionsError(key, `must be a positive integer, got ${String(value)}`);
   }
+  if (!Number.isSafeInteger(options.drainMs) || options.drainMs < 0) throw new OptionsError('drainMs', `must be a non-negative integer (ms), got ${String(options.drainMs)}`);
   // uWS aborts the process for idle timeouts over 960 s.
   if (options.idleTimeoutSeconds > 960) throw new OptionsError('idleTimeoutSeconds', `must be at most 960, got ${options.idleTimeoutSeconds}`);
   for (const key of ['apiKey', 'jwtSecret'] as const) {

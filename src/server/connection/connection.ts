@@ -188,7 +188,7 @@ export class Connection implements Client {
     const socket = this.socket;
     if (socket === undefined) return;
     // RFC 6455: only these codes may be sent, and a close reason fits in 123 bytes.
-    const sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
+    const sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1012) || (code >= 3000 && code <= 4999);
     socket.end(sendable ? code : CloseCode.ServerClosed, truncateUtf8(reason, 123));
   }
 }

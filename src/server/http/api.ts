@@ -14,7 +14,7 @@ import type { HttpRouter } from '../transport.js';
 import { registerControlRoutes } from './control-routes.js';
 import { createGuarded } from './guard.js';
 import { registerHistoryRoute } from './history-route.js';
-import { registerOperationsRoutes } from './operations-routes.js';
+import { registerOperationsRoutes, type Readiness } from './operations-routes.js';
 import { bad, onlyFields, readIdempotencyKey, readObject, readTopics, requireData, topicParameter } from './request.js';
 
 export interface HttpApiDeps {
@@ -27,8 +27,11 @@ export interface HttpApiDeps {
   traffic: TrafficCounters;
   /** Open connections (for /healthz). */
   connections: () => number;
-  /** Whether the engine can publish now (for /readyz). */
-  engineReady: () => boolean;
+  /** Readiness for /readyz (engine up, not draining). */
+  readiness: () => Readiness;
+  /** This process's worker id when it is one of several; the box's metrics text then. */
+  workerId?: string;
+  metricsText?: () => Promise<string>;
   startedAt: number;
   clientAddress: ClientAddressResolver;
   onUnexpected: (error: Error) => void;
@@ -82,7 +85,7 @@ export function registerHttpApi(deps: HttpApiDeps): void {
 
   registerControlRoutes({ router, control: deps.control, guarded, maxBody });
   registerHistoryRoute({ router, core, maxReplayMessages: options.maxReplayMessages, guarded });
-  registerOperationsRoutes({ router, guarded, metrics: deps.metrics, connections: deps.connections, engineReady: deps.engineReady, startedAt: deps.startedAt });
+  registerOperationsRoutes({ router, guarded, metrics: deps.metrics, connections: deps.connections, readiness: deps.readiness, startedAt: deps.startedAt, workerId: deps.workerId, metricsText: deps.metricsText });
 
   // A known path with the wrong method is 405 with Allow, not 404: `GET /api/publish` is a method
   // mistake, not a missing route. Registered after the real routes, which uWS matches first.

@@ -1,0 +1,240 @@
+/**
+ * The supervisor of `switchboard --workers N`: forks N copies of the CLI as workers that share
+ * the port through SO_REUSEPORT (the kernel spreads new connections; the supervisor never touches
+ * a socket), restarts a crashed worker with backoff, replaces them one at a time on SIGHUP (each
+ * old one drains only after its replacement reported ready, so the port is always served), and on
+ * SIGTERM/SIGINT drains them all and exits.
+ *
+ * child_process.fork rather than node:cluster: uWS binds its own SO_REUSEPORT socket, so
+ * cluster's one benefit (sharing a node:net handle through the primary) does not apply, while its
+ * patching of net.listen would silently route any future node:net listener through the primary;
+ * and prom-client's cluster aggregator times out (5 s) on a worker that has not loaded it yet, so
+ * the metrics travel over our own messages and only its `aggregate()` is used.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { AggregatorRegistry } from 'prom-client';
+import { isOurs, WORKER_ID_ENV, type MetricsJson, type SupervisorMessage, type WorkerMessage } from './messages.js';
+
+/** First restart delay after a crash; doubles per crash in a row. */
+const RESTART_MIN_DELAY_MS = 100;
+/** Longest restart delay. */
+const RESTART_MAX_DELAY_MS = 5000; // 5 s
+/** A worker that ran this long before crashing starts the backoff over. */
+const STABLE_AFTER_MS = 10_000; // 10 s
+/** How long a new worker may take to report ready before a rolling restart gives up. */
+const READY_TIMEOUT_MS = 30_000; // 30 s
+/** How long one worker's metrics may take before a scrape goes on without them. */
+const COLLECT_TIMEOUT_MS = 2000; // 2 s
+/** Extra time after drainMs before a draining worker is killed. */
+const DRAIN_KILL_SLACK_MS = 10_000; // 10 s
+
+export interface SupervisorOptions {
+  workers: number;
+  /** The worker's drain window (to bound how long to wait for one). */
+  drainMs: number;
+  /** The CLI script and its arguments and Node flags, as this process was started. */
+  script: string;
+  args: readonly string[];
+  execArgv: readonly string[];
+  /** One line for the operator (stdout). */
+  say: (line: string) => void;
+}
+
+type State = 'starting' | 'ready' | 'draining';
+
+interface WorkerProcess {
+  slot: number;
+  child: ChildProcess;
+  state: State;
+  startedAt: number;
+  ready: Promise<void>;
+  exited: Promise<void>;
+}
+
+interface Slot {
+  id: number;
+  current: WorkerProcess | undefined;
+  crashes: number;
+  restartTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** Runs and supervises the workers. */
+export class Supervisor {
+  private readonly slots: Slot[];
+  private readonly all = new Set<WorkerProcess>();
+  private stopping = false;
+  private rolling = false;
+  private nextCollect = 0;
+  private readonly collecting = new Map<number, { arrived: MetricsJson[]; expect: number; done: () => void }>();
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.slots = Array.from({ length: options.workers }, (_, i) => ({ id: i + 1, current: undefined, crashes: 0, restartTimer: undefined }));
+  }
+
+  /** Starts every worker; resolves with the first one's URL once all are ready. */
+  async start(): Promise<string> {
+    const started = this.slots.map((slot) => (slot.current = this.spawn(slot.id)));
+    const urls = await Promise.all(started.map((worker) => worker.ready.then(() => (worker as WorkerProcess & { url?: string }).url ?? '')));
+    return urls[0]!;
+  }
+
+  /** SIGHUP: replaces the workers one at a time, each old one drained after its replacement is ready. */
+  async rollingRestart(): Promise<void> {
+    if (this.rolling || this.stopping) {
+      this.options.say('rolling restart already under way (or shutting down): ignored');
+      return;
+    }
+    this.rolling = true;
+    try {
+      for (const slot of this.slots) {
+        if (this.stopping) return;
+        const old = slot.current;
+        const fresh = this.spawn(slot.id);
+        try {
+          await withTimeout(fresh.ready, READY_TIMEOUT_MS, `worker ${slot.id}'s replacement did not report ready`);
+        } catch (err) {
+          this.options.say(`rolling restart stopped: ${(err as Error).message}; the old worker keeps serving`);
+          fresh.child.kill('SIGKILL');
+          return;
+        }
+        slot.current = fresh;
+        if (old !== undefined) await this.retire(old);
+      }
+      this.options.say('rolling restart done');
+    } finally {
+      this.rolling = false;
+    }
+  }
+
+  /** SIGTERM/SIGINT: drains every worker at once and resolves when all have exited. */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    for (const slot of this.slots) clearTimeout(slot.restartTimer);
+    await Promise.all([...this.all].map((worker) => this.retire(worker)));
+  }
+
+  /** Drains one worker (1012 over drainMs), killing it if it overstays; resolves on its exit. */
+  private async retire(worker: WorkerProcess): Promise<void> {
+    if (worker.state !== 'draining') {
+      worker.state = 'draining';
+      // Readiness first, drain second, on one ordered channel: the worker already knows whether
+      // the others serve the port when its /readyz is asked during its drain.
+      this.broadcastBox();
+      this.tell(worker, { type: 'switchboard:drain' });
+    }
+    const kill = setTimeout(() => worker.child.kill('SIGKILL'), this.options.drainMs + DRAIN_KILL_SLACK_MS);
+    await worker.exited;
+    clearTimeout(kill);
+  }
+
+  private spawn(slot: number): WorkerProcess {
+    const child = fork(this.options.script, [...this.options.args], {
+      execArgv: [...this.options.execArgv],
+      env: { ...process.env, [WORKER_ID_ENV]: String(slot) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let markReady!: () => void;
+    const worker: WorkerProcess & { url?: string } = {
+      slot,
+      child,
+      state: 'starting',
+      startedAt: Date.now(),
+      ready: new Promise<void>((resolve) => (markReady = resolve)),
+      exited: new Promise<void>((resolve) => child.once('exit', () => resolve())),
+    };
+    this.all.add(worker);
+    child.on('message', (message: unknown) => {
+      if (isOurs<WorkerMessage>(message)) this.received(worker, message, markReady);
+    });
+    child.once('exit', (code, signal) => this.exited(worker, code, signal));
+    return worker;
+  }
+
+  private received(worker: WorkerProcess & { url?: string }, message: WorkerMessage, markReady: () => void): void {
+    switch (message.type) {
+      case 'switchboard:ready':
+        worker.url = message.url;
+        if (worker.state === 'starting') worker.state = 'ready';
+        this.options.say(`worker ${worker.slot} (pid ${worker.child.pid}) ready`);
+        this.broadcastBox();
+        markReady();
+        break;
+      case 'switchboard:draining':
+        worker.state = 'draining';
+        this.broadcastBox();
+        break;
+      case 'switchboard:box-metrics':
+        void this.boxMetrics().then(
+          (text) => this.tell(worker, { type: 'switchboard:box-metrics', id: message.id, text }),
+          () => this.tell(worker, { type: 'switchboard:box-metrics', id: message.id, text: '' }),
+        );
+        break;
+      case 'switchboard:metrics': {
+        const request = this.collecting.get(message.id);
+        if (request === undefined) break;
+        request.arrived.push(message.metrics);
+        if (request.arrived.length === request.expect) request.done();
+        break;
+      }
+      default: {
+        const unknown: never = message;
+        void unknown;
+      }
+    }
+  }
+
+  private exited(worker: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    this.all.delete(worker);
+    this.broadcastBox();
+    const slot = this.slots[worker.slot - 1]!;
+    const how = signal === null ? `code ${code}` : `signal ${signal}`;
+    if (worker.state === 'draining' || this.stopping || slot.current !== worker) {
+      this.options.say(`worker ${worker.slot} (pid ${worker.child.pid}) exited (${how})`);
+      return;
+    }
+    // A crash: its clients reconnect to the other workers at once; the slot comes back with backoff.
+    if (Date.now() - worker.startedAt > STABLE_AFTER_MS) slot.crashes = 0;
+    const delayMs = Math.min(RESTART_MAX_DELAY_MS, RESTART_MIN_DELAY_MS * 2 ** slot.crashes);
+    slot.crashes++;
+    slot.current = undefined;
+    this.options.say(`worker ${worker.slot} (pid ${worker.child.pid}) died (${how}); restarting in ${delayMs} ms`);
+    slot.restartTimer = setTimeout(() => {
+      if (!this.stopping) slot.current = this.spawn(slot.id);
+    }, delayMs);
+  }
+
+  /** Every live worker's metrics, merged (series keep their `worker` label). */
+  private async boxMetrics(): Promise<string> {
+    const workers = [...this.all].filter((worker) => worker.child.connected && worker.state !== 'starting');
+    const id = this.nextCollect++;
+    const arrived: MetricsJson[] = [];
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, COLLECT_TIMEOUT_MS);
+      const done = () => (clearTimeout(timer), resolve());
+      this.collecting.set(id, { arrived, expect: workers.length, done });
+      if (workers.length === 0) done();
+      for (const worker of workers) this.tell(worker, { type: 'switchboard:collect', id });
+    });
+    this.collecting.delete(id);
+    return AggregatorRegistry.aggregate(arrived).metrics();
+  }
+
+  private broadcastBox(): void {
+    const ready = [...this.all].filter((worker) => worker.state === 'ready').length;
+    for (const worker of this.all) this.tell(worker, { type: 'switchboard:box', ready });
+  }
+
+  private tell(worker: WorkerProcess, message: SupervisorMessage): void {
+    if (worker.child.connected) worker.child.send(message);
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+    promise.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (err: unknown) => (clearTimeout(timer), reject(err)),
+    );
+  });
+}

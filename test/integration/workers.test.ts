@@ -1,0 +1,126 @@
+/**
+ * `switchboard --workers 3` on the tests' own redis-server: SDK clients land on different workers
+ * (their connection ids name the worker) and get every publication once, in order, wherever the
+ * HTTP publish landed; a worker killed with SIGKILL while 3000 numbered messages flow is restarted
+ * and its clients end with exactly 1..3000, recovered; a SIGHUP rolling restart during such a
+ * stream loses nothing, shows clients only 1012, and never makes the box's /readyz fail. Without
+ * Redis, `--workers` refuses to start (exit 2).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { SwitchboardClient } from '../../src/client/index.js';
+import { publishNumbered, startCli, statusOf } from '../helpers/cli-process.js';
+import { connectClient } from '../helpers/clients.js';
+import { redisMissing, startRedis } from '../helpers/redis.js';
+import { freePort, sleep, waitFor } from '../helpers/server.js';
+
+const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+/** A topic's messages and lifecycle as one SDK client sees them. */
+async function follow(client: SwitchboardClient, topic: string) {
+  const seqs: number[] = [];
+  const data: number[] = [];
+  const subscribed: Array<{ epoch: string; recovered: boolean | undefined }> = [];
+  const closes: number[] = [];
+  client.on('subscribed', (event) => event.topic === topic && subscribed.push({ epoch: event.epoch, recovered: event.recovered }));
+  client.on('close', (event) => closes.push(event.code));
+  await client.subscribe(topic, (value, context) => {
+    seqs.push(context.seq);
+    data.push(value as number);
+  });
+  return { client, seqs, data, subscribed, closes };
+}
+
+/** The worker a client is connected to, from its connection id (`w<worker>.<hex>-<n>`). */
+function workerOf(client: SwitchboardClient): string {
+  const match = /^w(\d+)\./.exec(client.connectionId ?? '');
+  assert.ok(match, `connection id names a worker: ${client.connectionId}`);
+  return match[1]!;
+}
+
+test('--workers without Redis: a clear error and exit code 2', async () => {
+  const cli = startCli(['--workers', '2', '--port', String(await freePort())]);
+  assert.equal(await cli.exited, 2);
+  assert.match(cli.stderr(), /--workers needs the Redis engine \(--redis <url>, SWITCHBOARD_REDIS_URL or "redis" in the config file\)/);
+});
+
+describe('switchboard --workers 3', { skip: redisMissing }, async () => {
+  if (redisMissing !== undefined) return;
+  const redis = await startRedis();
+  const port = await freePort();
+  const url = `ws://127.0.0.1:${port}/`;
+  const http = `http://127.0.0.1:${port}`;
+  const cli = startCli(['--workers', '3', '--port', String(port), '--host', '127.0.0.1', '--redis', redis.url, '--drain-ms', '400']);
+  await cli.line(/listening on .* with 3 workers/);
+  const clientOptions = { minReconnectDelayMs: 50, maxReconnectDelayMs: 200 };
+
+  test('clients land on different workers; an HTTP publish reaches every one once, in order', async () => {
+    const followers = await Promise.all(Array.from({ length: 12 }, () => follow(connectClient(url, clientOptions), 'w:spread')));
+    const workers = new Set(followers.map((f) => workerOf(f.client)));
+    assert.ok(workers.size >= 2, `12 clients on more than one worker (${[...workers].join(', ')})`);
+    await publishNumbered(http, 'w:spread', 30, 1, 0);
+    await waitFor(() => followers.every((f) => f.seqs.length >= 30), 10_000, 'every client to get 30');
+    await sleep(100);
+    for (const f of followers) assert.deepEqual([f.seqs, f.data], [upTo(30), upTo(30)]);
+  });
+
+  test('a worker killed with SIGKILL mid-stream is restarted; its clients end with 1..3000, recovered', async () => {
+    const topic = 'w:kill';
+    const followers = await Promise.all(Array.from({ length: 9 }, () => follow(connectClient(url, clientOptions), topic)));
+    const epoch = followers[0]!.subscribed[0]!.epoch;
+    const victim = workerOf(followers[0]!.client);
+    const [, pid] = await cli.line(new RegExp(`worker ${victim} \\(pid (\\d+)\\) ready`));
+    const onVictim = followers.filter((f) => workerOf(f.client) === victim);
+    const readyBefore = cli.lines.length;
+    const publishing = publishNumbered(http, topic, 3000);
+    await waitFor(() => followers[0]!.seqs.length >= 500, 15_000, 'traffic before the kill');
+    process.kill(Number(pid), 'SIGKILL');
+    await publishing;
+    await waitFor(() => followers.every((f) => f.seqs.length >= 3000), 30_000, 'every client to get 3000');
+    await sleep(100);
+    for (const f of followers) assert.deepEqual([f.seqs, [...f.data].sort((a, b) => a - b)], [upTo(3000), upTo(3000)]);
+    for (const f of onVictim) {
+      assert.ok(f.subscribed.length >= 2, 'the killed worker\'s client resubscribed');
+      assert.deepEqual(f.subscribed.slice(1), f.subscribed.slice(1).map(() => ({ epoch, recovered: true })));
+    }
+    const [, newPid] = await cli.line(new RegExp(`worker ${victim} \\(pid (\\d+)\\) ready`), 20_000, readyBefore);
+    assert.notEqual(newPid, pid, `worker ${victim} restarted under a new pid`);
+    assert.ok(cli.lines.some((line) => line.includes(`worker ${victim} (pid ${pid}) died (signal SIGKILL)`)), 'the supervisor saw the crash');
+  });
+
+  test('SIGHUP rolling restart mid-stream: every client ends with 1..3000, saw only 1012, /readyz never failed', async () => {
+    const topic = 'w:roll';
+    const followers = await Promise.all(Array.from({ length: 9 }, () => follow(connectClient(url, clientOptions), topic)));
+    const readiness: number[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        readiness.push(await statusOf(`${http}/readyz`));
+        await sleep(5);
+      }
+    })();
+    const done = cli.lines.filter((line) => line.includes('rolling restart done')).length;
+    const publishing = publishNumbered(http, topic, 3000);
+    await waitFor(() => followers[0]!.seqs.length >= 300, 15_000, 'traffic before the restart');
+    cli.child.kill('SIGHUP');
+    await waitFor(() => cli.lines.filter((line) => line.includes('rolling restart done')).length > done, 60_000, 'the rolling restart to finish');
+    await publishing;
+    polling = false;
+    await poller;
+    await waitFor(() => followers.every((f) => f.seqs.length >= 3000), 30_000, 'every client to get 3000');
+    await sleep(100);
+    for (const f of followers) {
+      assert.deepEqual([f.seqs, [...f.data].sort((a, b) => a - b)], [upTo(3000), upTo(3000)]);
+      assert.ok(f.closes.length >= 1, 'every client was moved at least once');
+      assert.deepEqual(new Set(f.closes), new Set([1012]), 'only 1012 SERVICE_RESTART');
+      assert.ok(f.subscribed.slice(1).every((s) => s.recovered === true), 'every resubscribe recovered');
+    }
+    assert.ok(readiness.length > 20, `readiness polled throughout (${readiness.length} polls)`);
+    assert.deepEqual(new Set(readiness), new Set([200]), '/readyz answered 200 on every poll');
+  });
+
+  test('SIGTERM to the supervisor drains every worker and exits 0', async () => {
+    cli.child.kill('SIGTERM');
+    assert.equal(await cli.exited, 0);
+  });
+});
