@@ -64,6 +64,21 @@ describe('switchboard --workers 3', { skip: redisMissing }, async () => {
     for (const f of followers) assert.deepEqual([f.seqs, f.data], [upTo(30), upTo(30)]);
   });
 
+  test('/metrics answers for every worker wherever the scrape lands; /healthz names the worker that answered', async () => {
+    const answeredBy = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${http}/metrics`, { headers: { connection: 'close' } });
+      const text = await res.text();
+      answeredBy.add(res.headers.get('x-switchboard-worker') ?? '');
+      for (const id of ['1', '2', '3']) assert.match(text, new RegExp(`^switchboard_connections\\{worker="${id}"\\} \\d+$`, 'm'), `worker ${id} in every scrape`);
+      const health = await fetch(`${http}/healthz`, { headers: { connection: 'close' } });
+      const body = (await health.json()) as { worker: string };
+      assert.equal(body.worker, health.headers.get('x-switchboard-worker'));
+      assert.match(body.worker, /^[123]$/);
+    }
+    assert.ok(answeredBy.size >= 1 && [...answeredBy].every((id) => /^[123]$/.test(id)));
+  });
+
   test('a worker killed with SIGKILL mid-stream is restarted; its clients end with 1..3000, recovered', async () => {
     const topic = 'w:kill';
     const followers = await Promise.all(Array.from({ length: 9 }, () => follow(connectClient(url, clientOptions), topic)));
