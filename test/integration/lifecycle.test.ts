@@ -102,7 +102,7 @@ async function startCli(args: string[], env: Record<string, string> = {}): Promi
 }
 
 describe('CLI', () => {
-  test('serves, prints the ws URL and uWS build, and exits 0 on SIGTERM after closing sockets with 1001', async () => {
+  test('serves, prints the ws URL and uWS build, and exits 0 on SIGTERM after draining sockets with 1012', async () => {
     const { child, port, output } = await startCli([]);
     assert.ok(port > 0, output());
     // The CLI writes the uWS line right after the listening line, in a second write: wait for it.
@@ -116,7 +116,8 @@ describe('CLI', () => {
     const [code] = await once(child, 'exit');
     assert.equal(code, 0);
     assert.ok(Date.now() - started < 5000);
-    assert.equal((await raw.closedWith()).code, CloseCode.GoingAway);
+    // SIGTERM drains (a planned restart): 1012 SERVICE_RESTART, so clients reconnect promptly.
+    assert.equal((await raw.closedWith()).code, CloseCode.ServiceRestart);
   });
 
   test('SIGINT also exits 0; an API key from the environment is enforced', async () => {
