@@ -136,3 +136,19 @@ describe('Pusher front', async () => {
     await new Promise<void>((resolve) => (client.connection.state === 'disconnected' ? resolve() : client.connection.bind('disconnected', resolve)));
   });
 });
+
+describe('Pusher front with coalescing namespaces', async () => {
+  const { port, server } = await startServer({ pusher: { apps: [{ ...APP }] }, namespaces: { 'burst-': { coalesceMs: 50 } } });
+
+  test('publications batched for native clients still reach Pusher clients one event per message, in order', async () => {
+    const client = pusherClient(port);
+    await subscribed(client, 'burst-a');
+    const got: unknown[] = [];
+    client.channel('burst-a').bind('tick', (data: unknown) => got.push(data));
+    await Promise.all([1, 2, 3].map((n) => server.publish('burst-a', { event: 'tick', data: { n } })));
+    const last = next(client, 'burst-a', 'done');
+    await server.publish('burst-a', { event: 'done', data: {} });
+    await last;
+    assert.deepEqual(got, [{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+});
