@@ -35,6 +35,8 @@ import { RedisEngine } from './engine/redis/redis-engine.js';
 import { NATIVE_WIRES } from './fronts/native/formats.js';
 import { NativeFront } from './fronts/native/native-front.js';
 import { Session } from './fronts/native/session.js';
+import { registerPusher } from './fronts/pusher/setup.js';
+import { pusherWire } from './fronts/pusher/wire.js';
 import { registerHttpApi } from './http/api.js';
 import { createMetrics } from './http/metrics.js';
 import type { ServerTransport } from './listener.js';
@@ -168,7 +170,8 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
 
   const registry = new ConnectionRegistry<Connection>();
   // Every front's wire formats, in the order the core encodes a publication.
-  const core = new TopicCore({ fanout: transport.fanout, engine, namespaces, wires: NATIVE_WIRES, limits: options });
+  const wires = options.pusher === undefined ? NATIVE_WIRES : [...NATIVE_WIRES, pusherWire];
+  const core = new TopicCore({ fanout: transport.fanout, engine, namespaces, wires, limits: options });
   const publisher = new Publisher(engine, namespaces, options.maxTopicBytes);
   const control = new Control(core, registry, engine.presence, options.maxTopicBytes, engine.cluster);
   const session = new Session({
@@ -181,30 +184,51 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     guards: { permissions: new Permissions(namespaces, verifier, backend), refresh: createRefresher(verifier) },
     backend,
   });
+  const lifecycle = new Lifecycle(registry, core, options, runHook);
   const front = new NativeFront({
     limits: { maxPayloadBytes: options.maxPayloadBytes, maxSubscriptions: options.maxSubscriptions, maxTopicBytes: options.maxTopicBytes },
     session,
-    lifecycle: new Lifecycle(registry, core, options, runHook),
+    lifecycle,
     traffic,
     reportError,
   });
   const anonymous = verifier === undefined && authenticate === undefined;
 
-  const upgrader = createUpgrader({
+  // Shared by every WebSocket route: the connection caps count Pusher and native sockets together.
+  const commonUpgrade = {
     host: core,
     allowedOrigins: options.allowedOrigins,
-    authenticator: createAuthenticator(verifier, authenticate),
-    keepHeaders: backend?.keepsHeaders === true ? (headers) => backend.keep(headers) : undefined,
     authTimeoutMs: options.authTimeoutMs,
     admission: new Admission(options),
     clientAddress,
     rateLimits: options,
-    negotiate: (header) => front.negotiate(header),
-    nextId: () => `${idPrefix}-${(nextId++).toString(36)}`,
     onRefused: () => traffic.upgradesRefused++,
     onRefusal: createRefusalLog(logger),
-    onUnexpected: (error) => reportError(error),
+    onUnexpected: (error: Error) => reportError(error),
+  };
+  const upgrader = createUpgrader({
+    ...commonUpgrade,
+    authenticator: createAuthenticator(verifier, authenticate),
+    keepHeaders: backend?.keepsHeaders === true ? (headers) => backend.keep(headers) : undefined,
+    negotiate: (header) => front.negotiate(header),
+    nextId: () => `${idPrefix}-${(nextId++).toString(36)}`,
   });
+  if (options.pusher !== undefined) {
+    // Before the native `/*` WebSocket route and the HTTP catch-all, which would take its paths.
+    registerPusher({
+      pusher: options.pusher,
+      transport,
+      core,
+      publisher,
+      presenceStore: engine.presence,
+      namespaces,
+      lifecycle,
+      traffic,
+      options,
+      upgrade: commonUpgrade,
+      reportError,
+    });
+  }
   transport.websocket('/*', front, upgrader, options);
 
   const metrics = createMetrics({

@@ -13,6 +13,7 @@ import type { Hooks } from '../connection/hooks.js';
 import { addressList } from '../connection/client-address.js';
 import { Namespaces, type NamespacesConfig } from './namespaces.js';
 import { parsePublicKey, SUPPORTED_ALGORITHMS } from '../connection/token-verifier.js';
+import { pusherFromEnv, validatePusherOptions, type PusherOptions } from '../fronts/pusher/apps.js';
 import { backendFromEnv, mergeBackendOptions, resolveBackendOptions, type BackendOptions, type ResolvedBackendOptions } from '../connection/backend-hooks/options.js';
 
 /** Log levels accepted by `logLevel` (pino's). */
@@ -162,6 +163,14 @@ export interface ServerOptions extends Hooks {
    * the box (see cluster/worker-role.ts). Code only. @default undefined (a process on its own)
    */
   worker: WorkerRole | undefined;
+  /**
+   * Pusher protocol apps: pusher-js, Laravel Echo and the Pusher server SDKs connect with these
+   * credentials (`/app/:key` WebSocket, `/apps/:id/...` HTTP API; see docs/pusher.md). Env
+   * `SWITCHBOARD_PUSHER_APP_ID`, `SWITCHBOARD_PUSHER_KEY`, `SWITCHBOARD_PUSHER_SECRET` (one app;
+   * `SWITCHBOARD_PUSHER_CLIENT_EVENTS=true` enables its client events). @default undefined (off:
+   * no Pusher route is registered)
+   */
+  pusher: PusherOptions | undefined;
 }
 
 /** The `redis` option: a URL plus any RedisEngineOptions (see engine/redis/options.ts for defaults). */
@@ -209,6 +218,7 @@ export const DEFAULTS: Readonly<Omit<ServerOptions, keyof Hooks>> = Object.freez
   redis: undefined,
   drainMs: 2000,
   worker: undefined,
+  pusher: undefined,
 });
 
 /** Options after merging: every field present and valid (the backend's defaults filled in). */
@@ -250,6 +260,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<ServerOptions> {
   if (env.SWITCHBOARD_REDIS_URL) out.redis = { url: env.SWITCHBOARD_REDIS_URL };
   const backend = backendFromEnv(env);
   if (backend !== undefined) out.backend = backend;
+  const pusher = pusherFromEnv(env);
+  if (pusher !== undefined) out.pusher = pusher;
   return out;
 }
 
@@ -318,6 +330,7 @@ export function resolveOptions(input: Partial<ServerOptions> = {}, env: NodeJS.P
   }
   buildNamespaces(options); // throws OptionsError naming the bad namespace setting
   if (options.redis !== undefined) resolveRedisOptions(options.redis); // throws naming the bad redis.* key
+  if (options.pusher !== undefined) validatePusherOptions(options.pusher); // throws naming the bad pusher.* key
   for (const key of HOOK_KEYS) {
     if (options[key] !== undefined && typeof options[key] !== 'function') throw new OptionsError(key, 'must be a function');
   }

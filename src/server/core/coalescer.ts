@@ -73,6 +73,11 @@ export class Coalescer {
       const messages = batch.messages[i];
       if (messages === undefined) continue;
       const wire = wires[i]!;
+      if (wire.join === undefined) {
+        // One message per WebSocket message for this format: the batch only kept the order.
+        for (const message of messages) this.fanout.publish(topic, wire.name, message, wire.binary);
+        continue;
+      }
       if (messages.length === 1) {
         this.fanout.publish(topic, wire.name, messages[0]!, wire.binary);
         continue;

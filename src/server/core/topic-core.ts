@@ -122,6 +122,11 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
     }
   };
 
+  /** Topics with at least one connection subscribed on this server (a live view: copy before changing subscriptions). */
+  followedTopics(): IterableIterator<string> {
+    return this.followers.keys();
+  }
+
   /** Number of connections subscribed to a topic on this server, all formats. */
   subscriberCount(topic: string): number {
     return this.followers.get(topic) ?? 0;
@@ -162,7 +167,7 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
         // Before the history read: a distributed engine must be listening when the read answers.
         if (count === 0 && this.followTopic !== undefined) this.followTopic(topic);
         answer = this.attach(connection, topic, positions !== undefined && Object.hasOwn(positions, topic) ? positions[topic] : undefined);
-        if (this.namespaces.match(topic).presence) this.notify(this.engine.presence.join(topic, connection));
+        if (connection.wire.ownPresence !== true && this.namespaces.match(topic).presence) this.notify(this.engine.presence.join(topic, connection));
       }
       if (answer instanceof Promise) (waits ??= []).push(answer.then((position) => void (result[topic] = position)));
       else result[topic] = answer;
@@ -290,7 +295,7 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
       this.followers.delete(topic);
       if (this.unfollowTopic !== undefined) this.unfollowTopic(topic);
     }
-    if (this.namespaces.match(topic).presence) this.notify(this.engine.presence.leave(topic, connection));
+    if (connection.wire.ownPresence !== true && this.namespaces.match(topic).presence) this.notify(this.engine.presence.leave(topic, connection));
   }
 
   /** Sends a Join or Leave the presence store says is due, unless the store announces it itself. */

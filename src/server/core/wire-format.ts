@@ -20,6 +20,15 @@ export interface WireFormat {
    * given: the stream restarted, so a seq below the client's last one is news too).
    */
   gap(topic: string, seq: number, epoch?: string): Uint8Array | string;
-  /** Several of this format's messages as one WebSocket message (the protocol allows several frames per message). */
-  join(messages: ReadonlyArray<Uint8Array | string>): Uint8Array | string;
+  /**
+   * Several of this format's messages as one WebSocket message (the protocol allows several frames
+   * per message). Absent for a protocol that reads one message per WebSocket message (Pusher): the
+   * core never coalesces such a format, each publication goes out as its own message.
+   */
+  join?(messages: ReadonlyArray<Uint8Array | string>): Uint8Array | string;
+  /**
+   * True when this format's front keeps presence itself (its members are not connections, e.g.
+   * Pusher's per-channel `channel_data`): the core then skips namespace presence for its sockets.
+   */
+  readonly ownPresence?: boolean;
 }
