@@ -37,6 +37,8 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  // Forked servers inherit the environment: this is how the switchboard one learns its window.
+  if (options.coalesceMs > 0) process.env.SWITCHBOARD_LOADTEST_COALESCE_MS = String(options.coalesceMs);
   const report = await runScenario(options);
   process.stdout.write(formatReport(report, options));
   // A single run keeps its old shape (the result itself); compare and find-max write the whole report.

@@ -25,6 +25,11 @@ export const scanned = {
   id: 0,
   /** Send time stamped into the data (µs), or NaN when the data carries none. */
   sentUs: Number.NaN,
+  /**
+   * Where the scanned Message frame ends, so the next frame of the same WebSocket message (a server
+   * may coalesce several) can be scanned; -1 when the data is not a bin and its end is unknown.
+   */
+  next: -1,
 };
 
 const KIND_MESSAGE = 20;
@@ -61,7 +66,21 @@ export function scanMessage(buf: Buffer, start: number, end: number): boolean {
   if (at < 0) return false;
   scanned.seq = uintValue;
   scanned.sentUs = readStamp(buf, at, end);
+  scanned.next = binEnd(buf, at, end);
   return true;
+}
+
+/** The offset after a bin value starting at `at`, or -1 when it is not a complete bin. */
+function binEnd(buf: Buffer, at: number, end: number): number {
+  const marker = buf[at];
+  let length: number;
+  let header: number;
+  if (marker === 0xc4 && at + 2 <= end) [header, length] = [2, buf[at + 1]!];
+  else if (marker === 0xc5 && at + 3 <= end) [header, length] = [3, buf.readUInt16BE(at + 1)];
+  else if (marker === 0xc6 && at + 5 <= end) [header, length] = [5, buf.readUInt32BE(at + 1)];
+  else return -1;
+  const next = at + header + length;
+  return next <= end ? next : -1;
 }
 
 /** Scans `[21, id, data]`; on success fills `scanned.id` and `scanned.sentUs` (if data is stamped). */

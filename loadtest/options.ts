@@ -65,6 +65,8 @@ export interface LoadOptions {
   findMax: boolean;
   /** p99 (ms) above which a run does not count as keeping up (find-max, knee and verdicts). @default 50 */
   p99BoundMs: number;
+  /** Frame coalescing window of the Switchboard server under test (its default namespace's `coalesceMs`); 0 = off. @default 0 */
+  coalesceMs: number;
   /** find-max: measurement window of each probe, seconds. @default 2 */
   probeDuration: number;
   /** find-max: most probes in one search. @default 10 */
@@ -104,6 +106,7 @@ const COMMON = {
   repeat: 1,
   findMax: false,
   p99BoundMs: DEFAULT_P99_BOUND_MS,
+  coalesceMs: 0,
   probeDuration: 2,
   maxProbes: 10,
   findMaxBudget: 900,
@@ -165,6 +168,7 @@ Scenarios: ${SCENARIOS.join(', ')}
                          --find-max: searches per server (default 3)
   --find-max             search the highest rate each server sustains (fanout, compare)
   --p99-bound <ms>       p99 above which a run does not keep up (default 50)
+  --coalesce-ms <ms>     frame coalescing window of the switchboard server under test (default 0: off)
   --probe-duration <s>   --find-max: window of each probe run (default 2)
   --max-probes <n>       --find-max: probes per search (default 10)
   --find-max-budget <s>  --find-max: wall-clock budget for all searches (default 900)
@@ -218,6 +222,7 @@ export function parseOptions(argv: string[]): LoadOptions | 'help' {
       repeat: { type: 'string' },
       'find-max': { type: 'boolean' },
       'p99-bound': { type: 'string' },
+      'coalesce-ms': { type: 'string' },
       'probe-duration': { type: 'string' },
       'max-probes': { type: 'string' },
       'find-max-budget': { type: 'string' },
@@ -261,6 +266,7 @@ export function parseOptions(argv: string[]): LoadOptions | 'help' {
   }
   set('repeat', integer('repeat', values.repeat, 1, 20));
   set('p99BoundMs', integer('p99-bound', values['p99-bound'], 1, 60_000));
+  set('coalesceMs', integer('coalesce-ms', values['coalesce-ms'], 0, 1000));
   set('probeDuration', integer('probe-duration', values['probe-duration'], 1, 60));
   set('maxProbes', integer('max-probes', values['max-probes'], 1, 30));
   set('findMaxBudget', integer('find-max-budget', values['find-max-budget'], 10, LIMITS.durationSeconds * 6));

@@ -131,11 +131,16 @@ function startWorker(plan: WorkerPlan): void {
             return;
           }
           if (scanMessage(buf, start, end)) {
-            receivedTotal++;
-            received++;
-            if (scanned.topic >= 0) conn.state.record(scanned.topic, scanned.seq);
-            const sentUs = scanned.sentUs;
-            if (measuresLatency && sentUs === sentUs) latency.recordValue(Math.max(1, Math.round(chunkTime() - sentUs)));
+            // One WebSocket message may hold several Message frames (a coalescing server): count each.
+            for (;;) {
+              receivedTotal++;
+              received++;
+              if (scanned.topic >= 0) conn.state.record(scanned.topic, scanned.seq);
+              const sentUs = scanned.sentUs;
+              if (measuresLatency && sentUs === sentUs) latency.recordValue(Math.max(1, Math.round(chunkTime() - sentUs)));
+              const next = scanned.next;
+              if (next < 0 || next >= end || !scanMessage(buf, next, end)) break;
+            }
             return;
           }
           if (scanReply(buf, start, end)) {

@@ -9,8 +9,12 @@
 import { createServer, describeUws, loadUws } from '../../src/server/index.js';
 import { runServerEntry } from './entry.js';
 
+// The harness passes --coalesce-ms through the environment (the server is a forked child).
+const coalesceMs = Number(process.env.SWITCHBOARD_LOADTEST_COALESCE_MS ?? 0);
+
 runServerEntry(async () => {
   const server = createServer({
+    ...(coalesceMs > 0 ? { namespaces: { '': { coalesceMs } } } : {}),
     host: '127.0.0.1',
     port: 0,
     clientPublish: true,
@@ -24,5 +28,5 @@ runServerEntry(async () => {
     httpRequestsPerSecond: 0,
   });
   const { port } = await server.listen();
-  return { port, build: `switchboard on ${describeUws(loadUws())}`, close: () => server.close() };
+  return { port, build: `switchboard on ${describeUws(loadUws())}${coalesceMs > 0 ? `, coalesceMs ${coalesceMs}` : ''}`, close: () => server.close() };
 });

@@ -20,6 +20,19 @@ describe('scanMessage', () => {
     }
   }
 
+  it('says where each frame ends, so every frame of a coalesced message is read', () => {
+    const frames = [1, 2, 3].map((seq) => Buffer.from(msgpackMessageFrame(topicName(seq), seq, packValue(newPayload(8 + seq * 100)))));
+    const message = Buffer.concat(frames);
+    const seen: number[] = [];
+    let at = 0;
+    while (at >= 0 && at < message.length && scanMessage(message, at, message.length)) {
+      seen.push(scanned.seq);
+      at = scanned.next;
+    }
+    assert.deepEqual(seen, [1, 2, 3]);
+    assert.equal(at, message.length);
+  });
+
   it('marks topics that are not load-test topics with -1', () => {
     const frame = Buffer.from(msgpackMessageFrame('prices:btc', 7, packValue(newPayload(8))));
     assert.equal(scanMessage(frame, 0, frame.length), true);
