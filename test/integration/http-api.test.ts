@@ -65,6 +65,28 @@ describe('HTTP API without an API key (loopback only)', async () => {
     assert.deepEqual(got, [{ data: 42, seq: 1 }]);
   });
 
+  test('POST /api/publish with an array publishes each item in order and answers each one', async () => {
+    const got = await subscribed(url, 'batch:1');
+    const res = await postJson(`${http}/api/publish`, [
+      { topic: 'batch:1', data: 'a', idempotencyKey: 'k1' },
+      { topic: 'bad topic', data: 'x' },
+      { topic: 'batch:1', data: 'b' },
+      { topic: 'batch:1', data: 'a', idempotencyKey: 'k1' },
+      'not an object',
+    ]);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.results[0], { ok: true, seq: 1 });
+    assert.equal(res.body.results[1].ok, false);
+    assert.equal(res.body.results[1].code, 'INVALID_TOPIC');
+    assert.deepEqual(res.body.results[2], { ok: true, seq: 2 });
+    assert.deepEqual(res.body.results[3], { ok: true, seq: 1, duplicate: true });
+    assert.deepEqual(res.body.results[4], { ok: false, error: 'each publication must be an object', code: 'BAD_REQUEST' });
+    await waitFor(() => got.length === 2, 3000, 'delivery');
+    assert.deepEqual(got, [{ data: 'a', seq: 1 }, { data: 'b', seq: 2 }]);
+    assert.equal((await postJson(`${http}/api/publish`, [])).status, 400);
+    assert.equal((await postJson(`${http}/api/publish`, Array.from({ length: 1001 }, () => ({ topic: 'batch:2', data: 1 })))).status, 400);
+  });
+
   test('GET /api/topics/:topic counts subscribers of both formats', async () => {
     await subscribed(url, 'count:me');
     await subscribed(url, 'count:me', 'json');
@@ -89,7 +111,7 @@ describe('HTTP API without an API key (loopback only)', async () => {
   test('bad bodies get 400 with {error, code}', async () => {
     const cases: Array<[BodyInit, string, string]> = [
       ['{not json', 'application/json', 'BAD_REQUEST'],
-      ['[1,2]', 'application/json', 'BAD_REQUEST'],
+      ['"just a string"', 'application/json', 'BAD_REQUEST'],
       ['{"data": 1}', 'application/json', 'BAD_REQUEST'],
       ['{"topic": "t"}', 'application/json', 'BAD_REQUEST'],
       ['{"topic": "bad topic", "data": 1}', 'application/json', 'INVALID_TOPIC'],

@@ -15,7 +15,12 @@ import { registerControlRoutes } from './control-routes.js';
 import { createGuarded } from './guard.js';
 import { registerHistoryRoute } from './history-route.js';
 import { registerOperationsRoutes, type Readiness } from './operations-routes.js';
-import { bad, onlyFields, readIdempotencyKey, readObject, readTopics, requireData, topicParameter } from './request.js';
+import { SwitchboardError, toError } from '../../protocol/errors.js';
+import { errorAnswer } from './errors.js';
+import { bad, onlyFields, readIdempotencyKey, readObject, readTopics, readValue, requireData, topicParameter } from './request.js';
+
+/** Most publications in one batch `POST /api/publish`. */
+export const MAX_BATCH_ITEMS = 1000;
 
 export interface HttpApiDeps {
   router: HttpRouter;
@@ -59,15 +64,43 @@ export function registerHttpApi(deps: HttpApiDeps): void {
   const maxBody = options.maxHttpBodyBytes;
 
   router.post('/api/publish', guarded(async (exchange, request) => {
-    const body = await readObject(exchange, request, maxBody);
+    const body = await readValue(exchange, request, maxBody);
+    if (Array.isArray(body)) return exchange.json('200 OK', { ok: true, results: await publishBatch(body) });
+    if (typeof body !== 'object' || body === null) throw bad('body must be an object, or an array of them');
+    const { seq, duplicate } = await publishOne(body as Record<string, unknown>, request.header('idempotency-key'));
+    exchange.json('200 OK', duplicate ? { ok: true, seq, duplicate: true } : { ok: true, seq });
+  }));
+
+  /** One publication from a body object; throws its error (a 400/503 for a single publish). */
+  const publishOne = async (body: Record<string, unknown>, idempotencyHeader: string) => {
     onlyFields(body, ['topic', 'data', 'idempotencyKey']);
     if (typeof body.topic !== 'string') throw bad('"topic" must be a string');
     const data = requireData(body);
-    const { seq, duplicate } = await publisher.publish(body.topic, data, { idempotencyKey: readIdempotencyKey(body, request) });
-    if (duplicate) return exchange.json('200 OK', { ok: true, seq, duplicate: true });
-    traffic.httpPublishes++;
-    exchange.json('200 OK', { ok: true, seq });
-  }));
+    const result = await publisher.publish(body.topic, data, { idempotencyKey: readIdempotencyKey(body, { header: () => idempotencyHeader }) });
+    if (!result.duplicate) traffic.httpPublishes++;
+    return result;
+  };
+
+  /**
+   * A batch: each item published in order, each with its own answer, so one bad item does not
+   * cost a backend the others (a feed that batches to save round trips).
+   */
+  const publishBatch = async (items: unknown[]) => {
+    if (items.length === 0 || items.length > MAX_BATCH_ITEMS) throw bad(`a batch holds 1 to ${MAX_BATCH_ITEMS} publications`);
+    const results: Array<Record<string, unknown>> = [];
+    for (const item of items) {
+      try {
+        if (typeof item !== 'object' || item === null || Array.isArray(item)) throw bad('each publication must be an object');
+        const { seq, duplicate } = await publishOne(item as Record<string, unknown>, '');
+        results.push(duplicate ? { ok: true, seq, duplicate: true } : { ok: true, seq });
+      } catch (err) {
+        if (!(err instanceof SwitchboardError)) deps.onUnexpected(toError(err));
+        const answer = errorAnswer(err);
+        results.push({ ok: false, ...(JSON.parse(answer.body) as Record<string, unknown>) });
+      }
+    }
+    return results;
+  };
 
   router.post('/api/broadcast', guarded(async (exchange, request) => {
     const body = await readObject(exchange, request, maxBody);

@@ -17,6 +17,13 @@ export function bad(message: string): ProtocolError {
 
 /** Parses a body as JSON or msgpack by its Content-Type, requiring an object. */
 export function parseBody(body: Buffer, contentType: string): Record<string, unknown> {
+  const value = parseBodyValue(body, contentType);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('body must be an object');
+  return value as Record<string, unknown>;
+}
+
+/** Parses a body as JSON or msgpack by its Content-Type, whatever value it holds. */
+export function parseBodyValue(body: Buffer, contentType: string): unknown {
   const type = contentType.split(';')[0]!.trim().toLowerCase();
   let value: unknown;
   if (MSGPACK_TYPES.has(type)) {
@@ -34,14 +41,19 @@ export function parseBody(body: Buffer, contentType: string): Record<string, unk
       throw bad('body is not valid JSON');
     }
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('body must be an object');
-  return value as Record<string, unknown>;
+  return value;
 }
 
 /** Reads and parses the request body as an object, within `maxBytes`. */
 export async function readObject(exchange: HttpExchange, request: HttpRequestInfo, maxBytes: number): Promise<Record<string, unknown>> {
   const body = await exchange.readBody(maxBytes, Number(request.header('content-length') || 0));
   return parseBody(body, request.header('content-type'));
+}
+
+/** Reads and parses the request body, which may be any value (e.g. an array for a batch). */
+export async function readValue(exchange: HttpExchange, request: HttpRequestInfo, maxBytes: number): Promise<unknown> {
+  const body = await exchange.readBody(maxBytes, Number(request.header('content-length') || 0));
+  return parseBodyValue(body, request.header('content-type'));
 }
 
 /** The `:topic` route parameter, percent-decoded. */
@@ -69,7 +81,7 @@ export function readTopics(body: Record<string, unknown>): string[] {
 }
 
 /** The idempotency key from the body's `idempotencyKey` or the `Idempotency-Key` header (they must agree). */
-export function readIdempotencyKey(body: Record<string, unknown>, request: HttpRequestInfo): string | undefined {
+export function readIdempotencyKey(body: Record<string, unknown>, request: Pick<HttpRequestInfo, 'header'>): string | undefined {
   const header = request.header('idempotency-key').trim();
   const fromBody = body.idempotencyKey;
   if (fromBody !== undefined && (typeof fromBody !== 'string' || fromBody === '' || fromBody.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
