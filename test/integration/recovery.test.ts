@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorCode, Kind, type MessageFrame, type ReplyFrame, type ServerFrame, type TopicPosition } from '../../src/protocol/index.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { freePort, startServer } from '../helpers/server.js';
+import { freePort, startServer, waitFor } from '../helpers/server.js';
 
 const isMessage = (topic: string) => (frame: ServerFrame): frame is MessageFrame => frame.kind === Kind.Message && frame.topic === topic;
 
@@ -38,13 +38,14 @@ describe('recovery', async () => {
 
     const second = await RawClient.connect(url);
     second.send({ kind: Kind.Subscribe, id: 2, topics: ['prices:btc'], positions: { 'prices:btc': { epoch: start.epoch, seq: 5 } } });
-    const reply = (await second.answer(2)) as ReplyFrame;
+    // Watch arrival order without taking frames out: the replay must come before the Reply.
+    await waitFor(() => second.frames.some((f) => f.kind === Kind.Reply && f.id === 2), 5000, 'the reply');
+    const reply = second.frames.find((f) => f.kind === Kind.Reply && f.id === 2) as ReplyFrame;
     assert.deepEqual(reply.data, { 'prices:btc': { epoch: start.epoch, seq: 8, recovered: true } });
     await server.publish('prices:btc', { i: 9 });
-    await second.next((f) => isMessage('prices:btc')(f) && f.seq === 9);
-    // Replayed messages came before the reply (taken out above), the live one after: 6, 7, 8, 9.
-    const messages = second.frames.filter(isMessage('prices:btc'));
-    assert.deepEqual(messages.map((m) => [m.seq, (m.data as { i: number }).i]), [[6, 6], [7, 7], [8, 8]]);
+    await waitFor(() => second.frames.some((f) => isMessage('prices:btc')(f) && f.seq === 9), 5000, 'the live message');
+    const order = second.frames.filter((f) => f.kind !== Kind.Welcome).map((f) => (isMessage('prices:btc')(f) ? `m${f.seq}` : f.kind === Kind.Reply ? `reply${f.id}` : `k${f.kind}`));
+    assert.deepEqual(order, ['m6', 'm7', 'm8', 'reply2', 'm9'], 'replayed messages, then the Reply, then live');
     second.close();
   });
 
