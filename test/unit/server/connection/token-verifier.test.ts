@@ -83,3 +83,37 @@ test('JWKS: keys are fetched from the URL by kid and cached', async () => {
   await assert.rejects(verifier.verify(await sign('RS256', otherRsa.privateKey, {}, 'unknown')), invalid);
   await assert.rejects(verifier.verify(await sign('HS256', new TextEncoder().encode(secret))), invalid);
 });
+
+test('JWKS: a flood of unknown kids does not refetch the set within the cooldown', async () => {
+  let fetches = 0;
+  const keys = [{ ...(await exportJWK(rsa.publicKey)), kid: 'old', alg: 'RS256', use: 'sig' }];
+  const http = createServer((_req, res) => {
+    fetches++;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  after(() => http.close());
+  const verifier = new TokenVerifier({ ...none, jwksUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}/jwks.json` });
+  assert.equal((await verifier.verify(await sign('RS256', rsa.privateKey, {}, 'old'))).userId, 'u1');
+  assert.equal(fetches, 1);
+  // Forged tokens with ever-new kids must not turn the server into a JWKS request amplifier: for
+  // the 30 s cooldown after a fetch, an unknown kid is refused without asking the provider again
+  // (so a rotated-in key is picked up at most 30 s after the provider publishes it).
+  keys.push({ ...(await exportJWK(otherRsa.publicKey)), kid: 'new', alg: 'RS256', use: 'sig' });
+  for (let i = 0; i < 10; i++) await assert.rejects(verifier.verify(await sign('RS256', otherRsa.privateKey, {}, `forged-${i}`)), invalid);
+  await assert.rejects(verifier.verify(await sign('RS256', otherRsa.privateKey, {}, 'new')), invalid);
+  assert.equal(fetches, 1, 'no refetch within the cooldown');
+});
+
+test('JWKS: an endpoint that never answers makes verification fail (timeout), not hang', async () => {
+  const http = createServer(() => {
+    // Never answers.
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  after(() => http.closeAllConnections?.());
+  after(() => http.close());
+  const verifier = new TokenVerifier({ ...none, jwksUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}/jwks.json` });
+  const started = Date.now();
+  await assert.rejects(verifier.verify(await sign('RS256', rsa.privateKey, {}, 'old')), invalid);
+  assert.ok(Date.now() - started < 30_000, 'bounded by the JWKS timeout');
+});
