@@ -46,6 +46,13 @@ async function main(): Promise<number> {
   const output = single ? report.results[0] : report;
   if (options.json !== undefined) writeFileSync(options.json, `${JSON.stringify(output, null, 2)}\n`);
   if (options.html !== undefined) writeFileSync(options.html, renderHtml(report, options.p99BoundMs));
+  // A run in which the server refused connections did not measure what was asked (which of them got
+  // in is a race): report it, and fail, so a script never takes it for a result.
+  const refused = report.results.some((result) => (result.connect?.errors ?? []).some((error) => /upgrade refused/.test(error)));
+  if (refused) {
+    process.stderr.write('loadtest: the server refused connections (see the notes above): this run is not a measurement\n');
+    return 1;
+  }
   return 0;
 }
 

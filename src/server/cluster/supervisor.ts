@@ -225,7 +225,15 @@ export class Supervisor {
   }
 
   private tell(worker: WorkerProcess, message: SupervisorMessage): void {
-    if (worker.child.connected) worker.child.send(message);
+    if (!worker.child.connected) return;
+    // A worker may exit between the check and the send: its channel closing is not the
+    // supervisor's failure (the exit handler deals with the worker), so the error is dropped here
+    // instead of surfacing as an unhandled 'error' event that fails a shutdown.
+    try {
+      worker.child.send(message, (err) => void err);
+    } catch {
+      // Channel closed meanwhile: same as above.
+    }
   }
 }
 

@@ -79,6 +79,8 @@ export interface UpgradeDeps {
 
 export type Upgrader = (request: UpgradeInput, response: UpgradeResponse) => void;
 
+const NO_CLAIMS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 /** The close code a refused authentication gets (docs/protocol.md §1.5). */
 export function refusalCloseCode(err: unknown): number {
   if (!(err instanceof SwitchboardError)) return CloseCode.Unauthorized;
@@ -108,7 +110,7 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
     // A refused connection only lives to carry its close code; it holds its admission slot (if
     // any) until it closes, so refusals cannot be used to get around the connection caps.
     const refused = (code: number, reason: string, held: Slot | undefined): Connection => {
-      const connection = new Connection(deps.host, deps.nextId(), null, {}, remoteAddress, negotiated.speaks);
+      const connection = new Connection(deps.host, deps.nextId(), null, NO_CLAIMS, remoteAddress, negotiated.speaks);
       connection.refusal = { code, reason };
       connection.guard = new ConnectionGuard(deps.rateLimits, held);
       return connection;
@@ -146,7 +148,8 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
     const kept = deps.keepHeaders?.(headers);
 
     const accept = (identity: Identity) => {
-      const claims = identity.claims ?? {};
+      // Anonymous connections share one frozen empty claims object instead of one each.
+      const claims = identity.claims ?? NO_CLAIMS;
       const connection = new Connection(deps.host, deps.nextId(), identity.userId ?? null, claims, remoteAddress, negotiated.speaks);
       connection.info = identity.info !== undefined ? identity.info : claims.info;
       connection.backendHeaders = kept;

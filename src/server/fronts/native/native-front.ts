@@ -68,8 +68,8 @@ export class NativeFront implements ProtocolFront {
     const traffic = this.traffic;
     traffic.messagesIn++;
     traffic.bytesIn += message.byteLength;
-    connection.counters.messagesIn++;
-    connection.counters.bytesIn += message.byteLength;
+    connection.messagesIn++;
+    connection.bytesIn += message.byteLength;
     const maxPayloadBytes = this.limits.maxPayloadBytes;
     if (message.byteLength > maxPayloadBytes) {
       connection.close(CloseCode.MessageTooBig, `message larger than ${maxPayloadBytes} bytes`);
@@ -124,7 +124,7 @@ export class NativeFront implements ProtocolFront {
 
   private badFrame(connection: Connection, err: unknown): void {
     this.traffic.badFrames++;
-    connection.counters.badFrames++;
+    connection.badFrames++;
     if (err instanceof ProtocolError) this.session.error(connection, err.requestId, err.code, err.message);
     else this.session.error(connection, 0, ErrorCode.Internal, 'internal error');
   }

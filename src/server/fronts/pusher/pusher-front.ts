@@ -73,8 +73,8 @@ export class PusherFront implements ProtocolFront {
     const { traffic, maxPayloadBytes } = this.deps;
     traffic.messagesIn++;
     traffic.bytesIn += message.byteLength;
-    connection.counters.messagesIn++;
-    connection.counters.bytesIn += message.byteLength;
+    connection.messagesIn++;
+    connection.bytesIn += message.byteLength;
     if (message.byteLength > maxPayloadBytes) {
       // The socket may come back (4200 range would loop at once; back off instead).
       return connection.close(PusherCode.OverCapacity, `message larger than ${maxPayloadBytes} bytes`);
@@ -110,7 +110,7 @@ export class PusherFront implements ProtocolFront {
 
   private bad(connection: Connection, message: string): void {
     this.deps.traffic.badFrames++;
-    connection.counters.badFrames++;
+    connection.badFrames++;
     connection.socket?.send(errorEvent(null, message), false);
   }
 }
