@@ -1,4 +1,4 @@
-/** Public entry point of the client SDK (`import { connect } from 'switchboard/client'`). Runs in Node and browsers. */
+/** Public entry point of the client SDK (`import { connect } from 'switchboard-rt/client'`). Runs in Node and browsers. */
 import { SwitchboardClient, type ClientOptions } from './client.js';
 
 export { SwitchboardClient, type ClientOptions, type ClientEvents, type ClientState, type GapEvent, type MessageContext, type MessageHandler } from './client.js';

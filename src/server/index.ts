@@ -1,4 +1,4 @@
-/** Public entry point of the server library (`import { createServer } from 'switchboard'`). */
+/** Public entry point of the server library (`import { createServer } from 'switchboard-rt'`). */
 export { createServer, type Server, type ServerStats, type ListenInfo, type TopicHistory } from './server.js';
 export { DEFAULTS, resolveOptions, type ServerOptions, type ResolvedOptions, type LogLevel } from './config/options.js';
 export { loadConfigFile, DEFAULT_CONFIG_FILE } from './config/config-file.js';
