@@ -4,26 +4,16 @@
  * interval that says how many more there were.
  */
 import type { Logger } from 'pino';
+import { createLogThrottle } from '../config/log-throttle.js';
 
 /** Interval between two log lines for the same close code, in ms. */
 export const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
-interface Window {
-  loggedAt: number;
-  suppressed: number;
-}
-
 export function createRefusalLog(logger: Pick<Logger, 'warn'>, intervalMs = REFUSAL_LOG_INTERVAL_MS, now: () => number = Date.now) {
-  const windows = new Map<number, Window>();
+  const due = createLogThrottle<number>(intervalMs, now);
   return (code: number, reason: string, remoteAddress: string): void => {
-    const at = now();
-    const window = windows.get(code);
-    if (window !== undefined && at - window.loggedAt < intervalMs) {
-      window.suppressed++;
-      return;
-    }
-    const suppressed = window?.suppressed ?? 0;
-    windows.set(code, { loggedAt: at, suppressed: 0 });
+    const suppressed = due(code);
+    if (suppressed === undefined) return;
     logger.warn({ closeCode: code, reason, remoteAddress, ...(suppressed > 0 ? { alsoRefusedSinceLastLine: suppressed } : {}) }, `upgrade refused: ${reason} (close ${code})`);
   };
 }

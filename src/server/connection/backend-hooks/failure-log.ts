@@ -5,6 +5,7 @@
  * the count of failures in between. Each line names the URL and the HTTP status.
  */
 import type { Logger } from 'pino';
+import { createLogThrottle } from '../../config/log-throttle.js';
 import type { BackendError } from './backend-error.js';
 
 /** The four hooks, as named in the log. */
@@ -17,16 +18,10 @@ export const BACKEND_FAILURE_LOG_INTERVAL_MS = 10_000; // 10 s
 export type FailureLog = (hook: HookName, error: BackendError) => void;
 
 export function createFailureLog(logger: Pick<Logger, 'error'>, intervalMs = BACKEND_FAILURE_LOG_INTERVAL_MS, now: () => number = Date.now): FailureLog {
-  const windows = new Map<HookName, { loggedAt: number; suppressed: number }>();
+  const due = createLogThrottle<HookName>(intervalMs, now);
   return (hook, error) => {
-    const at = now();
-    const window = windows.get(hook);
-    if (window !== undefined && at - window.loggedAt < intervalMs) {
-      window.suppressed++;
-      return;
-    }
-    const suppressed = window?.suppressed ?? 0;
-    windows.set(hook, { loggedAt: at, suppressed: 0 });
+    const suppressed = due(hook);
+    if (suppressed === undefined) return;
     logger.error(
       { hook, url: error.url, status: error.status, failure: error.failure, detail: error.detail, ...(suppressed > 0 ? { alsoFailedSinceLastLine: suppressed } : {}) },
       `backend ${hook} hook failed: ${error.detail} (${error.url})`,
