@@ -3,12 +3,12 @@
  * way a PHP developer tries a backend locally, so integration tests call real PHP over real HTTP.
  * Killed by an `after()` hook registered here, or earlier by `stop()` (a backend going down).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { after } from 'node:test';
 import { freePort, sleep } from './server.js';
 
-/** Why PHP cannot run here, or false when `php` is on the PATH. */
-export const phpMissing: string | false = spawnSync('php', ['-v']).error ? 'php is not installed (apt-get install php-cli)' : false;
+/** Why PHP cannot run here, or false (one check for every PHP test: helpers/php.ts). */
+export { phpMissing } from './php.js';
 
 export interface PhpServer {
   /** `http://127.0.0.1:<port>` */

@@ -3,36 +3,25 @@
  * php-curl, installed by .ci/run). Skips visibly where PHP is not installed; fails under CI.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { connectClient } from '../helpers/clients.js';
+import { phpCurlMissing, runPhp } from '../helpers/php.js';
 import { skipOrFailWithout } from '../helpers/requirements.js';
 import { startServer, waitFor } from '../helpers/server.js';
 
 const SCRIPT = fileURLToPath(new URL('../../examples/php/publish.php', import.meta.url));
-const php = spawnSync('php', ['-r', 'echo function_exists("curl_init") ? "yes" : "no";'], { encoding: 'utf8' });
-const phpMissing = php.error ? 'php is not installed (apt-get install php-cli php-curl)' : php.stdout !== 'yes' ? 'php has no curl extension (apt-get install php-curl)' : false;
-
-/** Runs the script asynchronously: the server under test lives in this process and must keep serving. */
-function runPhp(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('php', [SCRIPT, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 20_000 }, (error, stdout, stderr) => {
-      resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe('PHP publisher example', async () => {
   // user:<id> topics are subscribable only by that user: the subscriber authenticates as user 42.
   const { url, http } = await startServer({ apiKey: 'php-key', authenticate: () => ({ userId: '42' }) });
 
   test('publishes with the API key and the WebSocket subscriber receives the data', async (t) => {
-    if (skipOrFailWithout(t, phpMissing)) return;
+    if (skipOrFailWithout(t, phpCurlMissing)) return;
     const got: unknown[] = [];
     const client = connectClient(url);
     await client.subscribe('user:42', (data) => got.push(data));
-    const run = await runPhp(['user:42', '{"notification": "Order filled", "qty": 3, "meta": {}}'], { SWITCHBOARD_URL: http, SWITCHBOARD_API_KEY: 'php-key' });
+    const run = await runPhp([SCRIPT, 'user:42', '{"notification": "Order filled", "qty": 3, "meta": {}}'], { SWITCHBOARD_URL: http, SWITCHBOARD_API_KEY: 'php-key' });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /published to user:42, seq 1/);
     await waitFor(() => got.length === 1, 3000, 'delivery');
@@ -40,14 +29,14 @@ describe('PHP publisher example', async () => {
   });
 
   test('a wrong key exits 1 and prints the {error, code} answer; bad usage exits 2', async (t) => {
-    if (skipOrFailWithout(t, phpMissing)) return;
-    const refused = await runPhp(['t', '1'], { SWITCHBOARD_URL: http, SWITCHBOARD_API_KEY: 'wrong' });
+    if (skipOrFailWithout(t, phpCurlMissing)) return;
+    const refused = await runPhp([SCRIPT, 't', '1'], { SWITCHBOARD_URL: http, SWITCHBOARD_API_KEY: 'wrong' });
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /HTTP 401 UNAUTHORIZED: missing or invalid API key/);
-    const invalidTopic = await runPhp(['bad topic', '1'], { SWITCHBOARD_URL: http, SWITCHBOARD_API_KEY: 'php-key' });
+    const invalidTopic = await runPhp([SCRIPT, 'bad topic', '1'], { SWITCHBOARD_URL: http, SWITCHBOARD_API_KEY: 'php-key' });
     assert.equal(invalidTopic.status, 1);
     assert.match(invalidTopic.stderr, /HTTP 400 INVALID_TOPIC/);
-    assert.equal((await runPhp(['only-topic'], { SWITCHBOARD_URL: http })).status, 2);
-    assert.equal((await runPhp(['t', '{not json'], { SWITCHBOARD_URL: http })).status, 2);
+    assert.equal((await runPhp([SCRIPT, 'only-topic'], { SWITCHBOARD_URL: http })).status, 2);
+    assert.equal((await runPhp([SCRIPT, 't', '{not json'], { SWITCHBOARD_URL: http })).status, 2);
   });
 });

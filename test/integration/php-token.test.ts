@@ -5,28 +5,17 @@
  * already expired. Skips visibly where PHP is not installed; fails under CI.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { ErrorCode } from '../../src/protocol/index.js';
 import { connectClient } from '../helpers/clients.js';
+import { phpMissing, runPhp } from '../helpers/php.js';
 import { skipOrFailWithout } from '../helpers/requirements.js';
 import { startServer, waitFor } from '../helpers/server.js';
 import { upgradeStatus } from '../helpers/upgrade.js';
 
 const SCRIPT = fileURLToPath(new URL('../../examples/php/mint-token.php', import.meta.url));
 const SECRET = 'php-minted-secret-0123456789';
-const php = spawnSync('php', ['-r', 'echo PHP_VERSION_ID >= 80000 ? "yes" : "no";'], { encoding: 'utf8' });
-const phpMissing = php.error ? 'php is not installed (apt-get install php-cli)' : php.stdout !== 'yes' ? 'PHP 8.0 or later is needed (apt-get install php-cli)' : false;
-
-/** Runs PHP asynchronously: the server under test lives in this process and must keep serving. */
-function runPhp(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('php', args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 20_000 }, (error, stdout, stderr) => {
-      resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
-}
 
 async function mint(args: string[], secret = SECRET): Promise<string> {
   const run = await runPhp([SCRIPT, ...args], { SWITCHBOARD_JWT_SECRET: secret });
