@@ -5,11 +5,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { freePort, sleep } from './server.js';
+import { freePort, untilListening } from './server.js';
 
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
 
@@ -65,15 +64,6 @@ http {
     await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
     rmSync(dir, { recursive: true, force: true });
   });
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.end(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return { port, process: child };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nginx did not listen on ${port}`);
-    await sleep(20);
-  }
+  await untilListening(port, 'nginx', () => child.exitCode !== null);
+  return { port, process: child };
 }

@@ -6,11 +6,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { freePort, sleep } from './server.js';
+import { freePort, untilListening } from './server.js';
 
 /** Why Redis tests cannot run here, or undefined when redis-server is available. */
 export const redisMissing: string | undefined = (() => {
@@ -48,7 +47,7 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<T
     process: undefined,
     async restart() {
       redis.process = spawn('redis-server', args, { stdio: 'ignore' });
-      await untilListening(port);
+      await untilListening(port, 'redis-server');
     },
     async kill(signal = 'SIGKILL') {
       const child = redis.process;
@@ -73,20 +72,6 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<T
     rmSync(dir, { recursive: true, force: true });
   });
   return redis;
-}
-
-async function untilListening(port: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.end(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port}`);
-    await sleep(20);
-  }
 }
 
 /** A Switchboard server running as its own process (the `switchboard` CLI) on a shared Redis. */

@@ -2,7 +2,7 @@
  * Starts a real Switchboard server on an ephemeral loopback port for one test, with logs silenced.
  * Every integration test goes through this so ports never collide and servers are always closed.
  */
-import { createServer as createNetServer } from 'node:net';
+import { connect, createServer as createNetServer } from 'node:net';
 import { after } from 'node:test';
 import { createServer, type Server, type ServerOptions } from '../../src/server/index.js';
 
@@ -53,4 +53,22 @@ export async function freePort(): Promise<number> {
   const { port } = probe.address() as { port: number };
   await new Promise((resolve) => probe.close(resolve));
   return port;
+}
+
+/**
+ * Waits until something accepts TCP connections on 127.0.0.1:`port` (a redis-server, an nginx the
+ * tests started), up to 10 s; fails early when `gone()` says the process already exited.
+ */
+export async function untilListening(port: number, what: string, gone: () => boolean = () => false): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.end(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (gone() || Date.now() > deadline) throw new Error(`${what} did not listen on ${port}`);
+    await sleep(20);
+  }
 }
