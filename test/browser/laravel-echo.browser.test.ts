@@ -29,7 +29,12 @@ const sb = await startServer({ pusher: { apps: [APP] } });
 // What Laravel's `pusher` broadcast connection is: the Pusher server SDK with the app's secret.
 const laravel = new PusherServer({ appId: APP.id, key: APP.key, secret: APP.secret, host: '127.0.0.1', port: String(sb.port), useTLS: false });
 
-describe('Laravel Echo example in Chromium', { timeout: 30_000 }, () => {
+// How long a page waits for something it expects before failing the test. Far above what any
+// step takes, but below the suite's timeout, so one broken expectation fails its own test and
+// the following tests still run and report.
+const WAIT_MS = 10_000;
+
+describe('Laravel Echo example in Chromium', { timeout: 120_000 }, () => {
   const chromium = useChromium();
   let demo: Demo;
 
@@ -44,6 +49,7 @@ describe('Laravel Echo example in Chromium', { timeout: 30_000 }, () => {
   /** The demo page signed in as `user`, once Echo is connected and its three channels are subscribed. */
   async function openAs(user: number): Promise<{ page: Page; errors: Error[] }> {
     const opened = await chromium.newPage();
+    opened.page.setDefaultTimeout(WAIT_MS);
     await opened.page.goto(`${demo.origin}/?user=${user}`);
     await opened.page.waitForFunction(
       (channels) => {

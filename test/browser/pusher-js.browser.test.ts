@@ -48,7 +48,12 @@ const sb = await startServer({ pusher: { apps: [{ ...APP }] } });
 const sdk = serverSdk(sb.port);
 const auth = await startAuthEndpoint(sdk);
 
-describe('pusher-js (browser build) in Chromium', { timeout: 30_000 }, () => {
+// How long a page waits for something it expects before failing the test. Far above what any
+// step takes, but below the suite's timeout, so one broken expectation fails its own test and
+// the following tests still run and report.
+const WAIT_MS = 10_000;
+
+describe('pusher-js (browser build) in Chromium', { timeout: 120_000 }, () => {
   const chromium = useChromium();
   let pages: StaticServer;
 
@@ -69,6 +74,7 @@ describe('pusher-js (browser build) in Chromium', { timeout: 30_000 }, () => {
    */
   async function connectedPage(authQuery = ''): Promise<{ page: Page; errors: Error[]; socketId: string }> {
     const { page, errors } = await chromium.newPage();
+    page.setDefaultTimeout(WAIT_MS);
     await page.goto(`${pages.origin}/`);
     const socketId = await page.evaluate(
       ({ key, port, endpoint }) => {
