@@ -194,9 +194,10 @@ export class Connection implements Client {
     if (!this.closed) this.host.unsubscribe(this, [topic]);
   }
 
-  close(code: number = CloseCode.ServerClosed, reason = ''): void {
+  close(standard: number = CloseCode.ServerClosed, reason = ''): void {
     const socket = this.socket;
     if (socket === undefined) return;
+    const code = this.wire.closeCode?.(standard) ?? standard;
     // RFC 6455: only these codes may be sent, and a close reason fits in 123 bytes.
     const sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1012) || (code >= 3000 && code <= 4999);
     socket.end(sendable ? code : CloseCode.ServerClosed, truncateUtf8(reason, 123));
