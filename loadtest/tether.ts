@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { childPids } from './proc-stats.js';
 
 // `timeout` forwards SIGTERM to the program; the sh waits so its own exit means the program's.
-const TETHER_SCRIPT = 'timeout -k 10 "$TETHER_LIFETIME_S" "$@" & program=$!\ncat > /dev/null\nkill -TERM "$program" 2>/dev/null\nwait "$program"';
+// stderr goes away once the program has its copy: the sh's own "Terminated" notice is noise.
+const TETHER_SCRIPT = 'timeout -k 10 "$TETHER_LIFETIME_S" "$@" & program=$!\nexec 2>/dev/null\ncat > /dev/null\nkill -TERM "$program"\nwait "$program"';
 
 /** How long after SIGTERM stop() waits before SIGKILL. */
 const STOP_GRACE_MS = 5000;

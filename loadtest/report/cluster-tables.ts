@@ -1,0 +1,52 @@
+/** Text for clusters: one line per server process (workers, supervisor, Redis), and the drain scenario's findings. */
+import type { DrainSummary } from '../drain-summary.js';
+import type { ScenarioResult, ServerProcessLine } from '../result.js';
+import { textGrid } from './text-grid.js';
+
+const mib = (bytes: number | null) => (bytes === null ? 'n/a' : (bytes / 2 ** 20).toFixed(1));
+const num = (value: number) => value.toLocaleString('en-US');
+
+/** The cells of one process line (also the HTML table's). */
+export function processCells(p: ServerProcessLine): string[] {
+  return [p.name, String(p.pid), mib(p.rssBytes), mib(p.rssPeakBytes), p.cpuPercent === null ? 'n/a' : p.cpuPercent.toFixed(1), p.connections === null ? '' : num(p.connections)];
+}
+
+export const PROCESS_HEADER = ['process', 'pid', 'RSS MiB (connected)', 'RSS MiB peak', 'CPU % (window)', 'connections'];
+
+/** Every process of the cluster, then the workers' total (what the server figures are). */
+export function processGrid(r: ScenarioResult): string {
+  const processes = r.serverProcesses ?? [];
+  const workers = processes.filter((p) => p.role === 'server');
+  const known = <T>(values: Array<T | null>) => (values.some((v) => v === null) ? null : (values as T[]));
+  const rss = known(workers.map((p) => p.rssBytes));
+  const cpu = known(workers.map((p) => p.cpuPercent));
+  const connections = known(workers.map((p) => p.connections));
+  const total = [
+    `workers (${workers.length})`,
+    '',
+    rss === null ? 'n/a' : mib(rss.reduce((a, b) => a + b, 0)),
+    '',
+    cpu === null ? 'n/a' : cpu.reduce((a, b) => a + b, 0).toFixed(1),
+    connections === null ? '' : num(connections.reduce((a, b) => a + b, 0)),
+  ];
+  return textGrid(PROCESS_HEADER, [...processes.map(processCells), total]);
+}
+
+/** The drain scenario's findings as `name  value` pairs for the result table. */
+export function drainLines(d: DrainSummary): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [['drain', `${d.trigger}, drainMs ${num(d.drainMs)}`]];
+  for (const w of d.drains) {
+    const exit = w.untilExitMs === null ? 'exit not seen' : `exited ${num(w.untilExitMs)} ms after its first close`;
+    pairs.push([`  worker ${w.worker}${w.pid === null ? '' : ` (pid ${w.pid})`}`, `${num(w.clients)} clients closed over ${num(w.durationMs)} ms (first close ${num(w.firstCloseMs)} ms after the signal); ${exit}`]);
+  }
+  const codes = Object.entries(d.closeCodes).map(([code, count]) => `${code} × ${num(count)}`).join(', ') || 'none';
+  pairs.push(['clients affected / disconnects', `${num(d.clientsAffected)} / ${num(d.disconnects)}`]);
+  pairs.push(['close codes', `${codes}${Object.keys(d.unexpectedCloseCodes).length > 0 ? '  (anything but 1012 is a finding)' : ''}`]);
+  const l = d.resubscribeMs;
+  pairs.push(['close → resubscribed ms', `p50 ${l.p50}  p90 ${l.p90}  p99 ${l.p99}  max ${l.max}  (n=${num(l.count)})`]);
+  pairs.push(['resubscribed / not recovered / still down', `${num(d.resubscribed)} / ${num(d.notRecovered)} / ${num(d.down)}`]);
+  pairs.push(['clients with a gap', num(d.clientsWithGap)]);
+  pairs.push(['publications acked / unacked', `${num(d.published.acked)} / ${num(d.published.unacked)}`]);
+  pairs.push(['every client recovered', d.everyClientRecovered ? 'yes: only 1012, all resubscribed with recovered: true, no gap, nothing lost' : 'NO (see the lines above)']);
+  return pairs;
+}
