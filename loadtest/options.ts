@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { MAX_SERVER_WORKERS, parseServerSpec, SERVER_KINDS, splitServerSpec, type ServerKind, type ServerSpec } from './server-under-test.js';
 import { DEFAULT_P99_BOUND_MS } from './verdict.js';
+import { checkRedisUrl } from './redis-for-run.js';
 
 export const SCENARIOS = ['fanout', 'capacity', 'rpc', 'http-publish', 'compare', 'drain'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -346,6 +347,7 @@ function checkServers(options: LoadOptions, values: { server?: string; 'server-w
   const specs = options.scenario === 'compare' ? options.servers : [options.server];
   const clustered = specs.some((spec) => splitServerSpec(spec).workers > 0);
   if (!clustered && values.redis !== undefined) throw new Error('--redis: only used by clusters (--server-workers or switchboard:<n>)');
+  if (values.redis !== undefined) checkRedisUrl(values.redis);
   if (!clustered && values['server-drain-ms'] !== undefined) throw new Error('--server-drain-ms: only used by clusters (--server-workers or switchboard:<n>)');
   if (clustered && options.scenario === 'rpc') throw new Error('rpc: a cluster runs the real CLI, which has no echo RPC handler; run rpc on one process');
 }
