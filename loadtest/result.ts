@@ -10,7 +10,7 @@ import type { DrainSummary } from './drain-summary.js';
 
 /** One process of a cluster under test, on its own line of the result. */
 export interface ServerProcessLine {
-  /** `worker 2`, `supervisor`, `redis-server`. */
+  /** `worker 2`, `worker 1 (exited)` (replaced during the run), `supervisor`, `redis-server`. */
   name: string;
   /** `server` for a worker (these are summed into the server's figures). */
   role: 'server' | 'supervisor' | 'redis';

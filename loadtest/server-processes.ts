@@ -53,8 +53,10 @@ export function serverProcessLines(w: ProcessWindow): ServerProcessLine[] | unde
       }
     }
     const connected = at(w.connected, p.pid);
+    const last = w.samples[w.samples.length - 1];
     return {
-      name: p.name,
+      // A worker replaced during the run (drain, crash) is named as such next to its successor.
+      name: at(last, p.pid) === undefined ? `${p.name} (exited)` : p.name,
       role: p.role,
       pid: p.pid,
       ...(p.worker !== undefined ? { worker: p.worker } : {}),

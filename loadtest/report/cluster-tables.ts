@@ -13,23 +13,26 @@ export function processCells(p: ServerProcessLine): string[] {
 
 export const PROCESS_HEADER = ['process', 'pid', 'RSS MiB (connected)', 'RSS MiB peak', 'CPU % (window)', 'connections'];
 
+/**
+ * The workers' totals: RSS and connections at the connected reading, CPU over the window. A worker
+ * replaced during the run has its own line; the ones not running at a reading add nothing to it.
+ */
+export function workerTotals(processes: readonly ServerProcessLine[]): { workers: number; rssBytes: number | null; cpuPercent: number | null; connections: number | null } {
+  const workers = processes.filter((p) => p.role === 'server');
+  const total = (values: Array<number | null>) => (values.every((v) => v === null) ? null : values.reduce<number>((a, b) => a + (b ?? 0), 0));
+  return { workers: workers.length, rssBytes: total(workers.map((p) => p.rssBytes)), cpuPercent: total(workers.map((p) => p.cpuPercent)), connections: total(workers.map((p) => p.connections)) };
+}
+
+/** The total line's cells. */
+export function totalCells(processes: readonly ServerProcessLine[]): string[] {
+  const t = workerTotals(processes);
+  return [`workers (${t.workers})`, '', mib(t.rssBytes), '', t.cpuPercent === null ? 'n/a' : t.cpuPercent.toFixed(1), t.connections === null ? '' : num(t.connections)];
+}
+
 /** Every process of the cluster, then the workers' total (what the server figures are). */
 export function processGrid(r: ScenarioResult): string {
   const processes = r.serverProcesses ?? [];
-  const workers = processes.filter((p) => p.role === 'server');
-  const known = <T>(values: Array<T | null>) => (values.some((v) => v === null) ? null : (values as T[]));
-  const rss = known(workers.map((p) => p.rssBytes));
-  const cpu = known(workers.map((p) => p.cpuPercent));
-  const connections = known(workers.map((p) => p.connections));
-  const total = [
-    `workers (${workers.length})`,
-    '',
-    rss === null ? 'n/a' : mib(rss.reduce((a, b) => a + b, 0)),
-    '',
-    cpu === null ? 'n/a' : cpu.reduce((a, b) => a + b, 0).toFixed(1),
-    connections === null ? '' : num(connections.reduce((a, b) => a + b, 0)),
-  ];
-  return textGrid(PROCESS_HEADER, [...processes.map(processCells), total]);
+  return textGrid(PROCESS_HEADER, [...processes.map(processCells), totalCells(processes)]);
 }
 
 /** The drain scenario's findings as `name  value` pairs for the result table. */

@@ -15,7 +15,7 @@ import { serverViews, type ServerView } from './server-views.js';
 import { probeChart } from './svg-probes.js';
 import type { Spread } from '../stats.js';
 import type { ScenarioResult } from '../result.js';
-import { drainLines, PROCESS_HEADER, processCells } from './cluster-tables.js';
+import { drainLines, PROCESS_HEADER, processCells, totalCells } from './cluster-tables.js';
 
 // Percentiles on a "nines" axis: 90 → 1, 99 → 2, 99.9 → 3 … so the tail gets the room it deserves.
 const nines = (p: number) => -Math.log10(Math.max(1e-5, 1 - Math.min(p, 99.999) / 100));
@@ -55,12 +55,7 @@ function throughputSections(views: ServerView[]): string[] {
 function processSection(r: ScenarioResult): string[] {
   const processes = r.serverProcesses;
   if (processes === undefined || processes.length === 0) return [];
-  const workers = processes.filter((p) => p.role === 'server');
-  const sum = (values: Array<number | null>) => (values.some((v) => v === null) ? 'n/a' : (values as number[]).reduce((a, b) => a + b, 0));
-  const rss = sum(workers.map((p) => p.rssBytes));
-  const cpu = sum(workers.map((p) => p.cpuPercent));
-  const connections = sum(workers.map((p) => p.connections));
-  const total = [`workers (${workers.length})`, '', typeof rss === 'number' ? (rss / 2 ** 20).toFixed(1) : rss, '', typeof cpu === 'number' ? cpu.toFixed(1) : cpu, typeof connections === 'number' ? connections.toLocaleString('en-US') : ''];
+  const total = totalCells(processes);
   const row = (cells: string[], cls = '') => `<tr${cls ? ` class="${cls}"` : ''}>${cells.map((cell) => `<td>${escapeXml(cell)}</td>`).join('')}</tr>`;
   const round = r.round === undefined ? '' : `, round ${r.round + 1}`;
   return [
@@ -97,7 +92,9 @@ export function renderHtml(report: LoadReport, p99BoundMs = DEFAULT_P99_BOUND_MS
   const sections: string[] = [];
   const knee = report.repeat?.knee;
   if (knee) sections.push(`<p class="knee"><strong>${escapeXml(knee)}</strong>. A server's rounds disagree (kept up in some and not others, or figures that swing widely), so one run of it is a coin toss and a ratio between servers means nothing. Lower the rate, or use --find-max for each server's limit.</p>`);
-  if (views.length > 0) sections.push('<h2>Verdict</h2>', verdictTable(views));
+  // A drain's verdict is its own section (below): keeping up with a stream is not what it measures.
+  const drain = first?.scenario === 'drain';
+  if (views.length > 0 && !drain) sections.push('<h2>Verdict</h2>', verdictTable(views));
   const withLatency = views.filter((v) => v.representative.latencyCurve.length > 0);
   if (withLatency.length > 0) {
     sections.push(lineChart({
@@ -110,7 +107,7 @@ export function renderHtml(report: LoadReport, p99BoundMs = DEFAULT_P99_BOUND_MS
       series: withLatency.map((v) => ({ name: v.server, points: v.representative.latencyCurve })),
     }));
   }
-  if (views.length > 0 && first?.scenario !== 'capacity') sections.push(...throughputSections(views));
+  if (views.length > 0 && first?.scenario !== 'capacity' && !drain) sections.push(...throughputSections(views));
   sections.push(...findMaxSections(report));
   for (const r of report.results) sections.push(...drainSection(r), ...processSection(r));
   for (const r of report.results) {
