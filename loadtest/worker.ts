@@ -192,7 +192,8 @@ function startWorker(plan: WorkerPlan): void {
             settle(conn, false, `${code} ${reason}`);
             return;
           }
-          if (conn.recovering !== undefined && !closing) {
+          // Reconnect what was up or is already reconnecting; a connection that failed its first subscribe stays failed.
+          if (conn.recovering !== undefined && !closing && (conn.ok || conn.recovering.closedUs >= 0)) {
             if (conn.ok) {
               conn.ok = false;
               open--;
