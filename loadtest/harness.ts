@@ -7,7 +7,7 @@ import { mergeHistograms, summarise, type LatencySummary } from './histogram.js'
 import type { ConnectResult, Snapshot, WorkerPlan, WorkerReport, WorkerRole } from './ipc.js';
 import { connectionsPerProcess, sourceAddresses, WorkerHandle } from './pool.js';
 import { cpus } from 'node:os';
-import { machineBusyPercent, readMachineCpu, type ProcReading, type ProcSampler } from './proc-stats.js';
+import { machineBusyPercent, readMachineCpu, type ProcSampler, type Sample } from './proc-stats.js';
 import type { ServerUnderTest } from './server-under-test.js';
 
 export interface GeneratorSpec {
@@ -30,6 +30,8 @@ export interface GeneratorSpec {
   lifetimeMs: number;
   /** At least this many source addresses. */
   sourceAddresses: number;
+  /** Reconnect and recover after the server closes a connection, like the SDK (drain scenario). @default false */
+  reconnect?: boolean;
 }
 
 export interface ConnectSummary {
@@ -48,8 +50,8 @@ export interface Window {
   /** Whole machine busy, percent of one core (includes kernel network work and other tenants). */
   machineCpuPercent: number | null;
   /** The server's /proc readings at the window's edges (undefined without a pid). */
-  serverBefore: ProcReading | undefined;
-  serverAfter: ProcReading | undefined;
+  serverBefore: Sample | undefined;
+  serverAfter: Sample | undefined;
 }
 
 export class Generator {
@@ -68,6 +70,7 @@ export class Generator {
       topicCount: spec.topics,
       sourceAddresses: addresses,
       lifetimeMs: spec.lifetimeMs,
+      reconnect: spec.reconnect === true,
     };
     const plans: WorkerPlan[] = [];
     let firstIndex = 0;
