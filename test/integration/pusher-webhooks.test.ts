@@ -13,6 +13,12 @@ import { after, describe, test } from 'node:test';
 import { APP, connected, next, pusherClient, serverSdk, startAuthEndpoint, subscribed } from '../helpers/pusher.js';
 import { freePort, startServer, waitFor } from '../helpers/server.js';
 
+/**
+ * A bound on each test, so an event that never comes fails the test instead of hanging the run.
+ * Generous (everything here takes well under 5 s); it asserts no timing.
+ */
+const BOUND = { timeout: 60_000 };
+
 /** Short timings so the tests run in well under a second each; production defaults are Pusher's. */
 const DELIVERY = { batchMs: 10, removalDelayMs: 100, retryBaseMs: 20, timeoutMs: 1000, shutdownFlushMs: 500 };
 
@@ -80,7 +86,7 @@ async function scrape(http: string): Promise<Map<string, number>> {
   return values;
 }
 
-describe('Pusher webhooks', async () => {
+describe('Pusher webhooks', BOUND, async () => {
   const receiver = await startReceiver();
   const membersOnly = await startReceiver();
   const { port, http } = await startServer({
@@ -198,7 +204,7 @@ describe('Pusher webhooks', async () => {
   });
 });
 
-describe('Pusher webhook delivery failures', async () => {
+describe('Pusher webhook delivery failures', BOUND, async () => {
   test('a 500 is retried until the receiver takes it; a 4xx is not retried', async () => {
     const flaky = await startReceiver((n) => (n <= 2 ? 500 : 200));
     const refusing = await startReceiver((n) => (n === 1 ? 400 : 200));
@@ -225,7 +231,8 @@ describe('Pusher webhook delivery failures', async () => {
     const started = await startServer({
       pusher: {
         apps: [{ ...APP, webhooks: [{ url: hanging.url }, { url: down }, { url: good.url }] }],
-        webhookDelivery: { ...DELIVERY, timeoutMs: 60_000, queueLimit: 3, maxBatchEvents: 1 },
+        // A request timeout far beyond the test's bound: only the shutdown flush limit can end it.
+        webhookDelivery: { ...DELIVERY, timeoutMs: 120_000, queueLimit: 3, maxBatchEvents: 1 },
       },
     });
     const { port, http, server } = started;
@@ -253,7 +260,7 @@ describe('Pusher webhook delivery failures', async () => {
   });
 });
 
-describe('subscription_count and info', async () => {
+describe('subscription_count and info', BOUND, async () => {
   const receiver = await startReceiver();
   const { port } = await startServer({
     pusher: { apps: [{ ...APP, subscriptionCount: true, webhooks: [{ url: receiver.url, eventTypes: ['subscription_count'] }] }], webhookDelivery: DELIVERY },
