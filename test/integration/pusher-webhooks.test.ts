@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { after, describe, test } from 'node:test';
 import { APP, connected, next, pusherClient, serverSdk, startAuthEndpoint, subscribed } from '../helpers/pusher.js';
+import { redisMissing, startRedis } from '../helpers/redis.js';
 import { freePort, startServer, waitFor } from '../helpers/server.js';
 
 /**
@@ -306,5 +307,42 @@ describe('subscription_count and info', BOUND, async () => {
     assert.deepEqual(await batch.json(), { batch: [{ subscription_count: 1 }, { user_count: 1 }, {}] });
     const plain = await sdk.trigger('plain-info', 'e', 'x');
     assert.deepEqual(await plain.json(), {}, 'no info asked, nothing answered');
+  });
+});
+
+describe('Pusher webhooks with the Redis engine: two servers, one app', { ...BOUND, skip: redisMissing }, async () => {
+  const redis = await startRedis();
+  const receiver = await startReceiver();
+  const options = {
+    pusher: { apps: [{ ...APP, webhooks: [{ url: receiver.url }] }], webhookDelivery: { ...DELIVERY, removalDelayMs: 0 } },
+    namespaces: { 'presence-': { presence: true } },
+    redis: { url: redis.url },
+  };
+  const a = await startServer(options);
+  const b = await startServer(options);
+  const authA = await startAuthEndpoint(serverSdk(a.port));
+  const authB = await startAuthEndpoint(serverSdk(b.port));
+  const members = (name: string, user: string) => named(receiver.events(), name, 'presence-cluster').filter((event) => event.user_id === user);
+
+  test('a user on both servers is one member_added and one member_removed; occupancy is per server', async () => {
+    const aliceA = pusherClient(a.port, { authEndpoint: `${authA}?user=alice` });
+    const aliceB = pusherClient(b.port, { authEndpoint: `${authB}?user=alice` });
+    await subscribed(aliceA, 'presence-cluster');
+    await subscribed(aliceB, 'presence-cluster');
+    // Server B would have queued a second member_added for alice before bob's: bob's arriving settles it.
+    const bob = pusherClient(b.port, { authEndpoint: `${authB}?user=bob` });
+    await subscribed(bob, 'presence-cluster');
+    await waitFor(() => members('member_added', 'bob').length === 1, 5000, 'bob added (from B)');
+    assert.equal(members('member_added', 'alice').length, 1);
+    await waitFor(() => named(receiver.events(), 'channel_occupied', 'presence-cluster').length === 2, 5000, 'occupied by each server');
+
+    aliceB.unsubscribe('presence-cluster'); // alice is still on A: not removed
+    bob.unsubscribe('presence-cluster');
+    await waitFor(() => members('member_removed', 'bob').length === 1, 5000, 'bob removed (from B)');
+    assert.equal(members('member_removed', 'alice').length, 0);
+    aliceA.unsubscribe('presence-cluster');
+    await waitFor(() => members('member_removed', 'alice').length === 1, 5000, 'alice removed (from A)');
+    await waitFor(() => named(receiver.events(), 'channel_vacated', 'presence-cluster').length === 2, 5000, 'vacated by each server');
+    assert.ok(receiver.requests.every((request) => request.valid));
   });
 });
