@@ -64,6 +64,8 @@ export interface TargetResult {
   external: number;
   arrayBuffers: number;
   rss: number;
+  /** V8 heap pages backed by memory (used plus headroom); RSS minus this is outside the JS heap (uWS, malloc). */
+  heapPhysical: number;
   /** heapUsed left after the connections closed, against before they opened (a leak shows here). */
   retainedAfterClose: number;
   /** Heap growth by object kind: count and bytes per connection, largest first. */
@@ -87,12 +89,14 @@ function startServer(target: Target): Promise<{ child: ChildProcess; listening: 
   });
 }
 
-function ask(child: ChildProcess, request: { type: 'measure'; snapshot?: string }): Promise<NodeJS.MemoryUsage> {
+type Measured = NodeJS.MemoryUsage & { heapPhysical: number };
+
+function ask(child: ChildProcess, request: { type: 'measure'; snapshot?: string }): Promise<Measured> {
   return new Promise((resolve) => {
     const onMessage = (message: MeasuredMessage) => {
       if (message.type !== 'measured') return;
       child.off('message', onMessage);
-      resolve(message.usage);
+      resolve({ ...message.usage, heapPhysical: message.heapPhysical });
     };
     child.on('message', onMessage);
     child.send(request);
@@ -147,6 +151,7 @@ async function measureTarget(target: Target, connections: number, topics: number
       external: per(loaded.external - before.external),
       arrayBuffers: per(loaded.arrayBuffers - before.arrayBuffers),
       rss: per(loaded.rss - before.rss),
+      heapPhysical: per(loaded.heapPhysical - before.heapPhysical),
       retainedAfterClose: per(closed.heapUsed - before.heapUsed),
       groups,
     };
@@ -162,8 +167,8 @@ function pad(text: string | number, width: number, left = false): string {
 
 function printResults(results: TargetResult[], topics: number): void {
   console.log(`\nMemory per idle subscribed connection (${results[0]?.connections} connections over ${topics} topics), bytes per connection\n`);
-  console.log(`${pad('target', 22, true)}${pad('heap (snapshot)', 17)}${pad('heapUsed', 10)}${pad('external', 10)}${pad('arrayBuffers', 14)}${pad('RSS', 8)}${pad('left after close', 18)}`);
-  for (const r of results) console.log(`${pad(r.target, 22, true)}${pad(r.heapSnapshot, 17)}${pad(r.heapUsed, 10)}${pad(r.external, 10)}${pad(r.arrayBuffers, 14)}${pad(r.rss, 8)}${pad(r.retainedAfterClose, 18)}`);
+  console.log(`${pad('target', 22, true)}${pad('heap (snapshot)', 17)}${pad('heapUsed', 10)}${pad('external', 10)}${pad('arrayBuffers', 14)}${pad('RSS', 8)}${pad('heap pages', 12)}${pad('RSS - heap pages', 18)}${pad('left after close', 18)}`);
+  for (const r of results) console.log(`${pad(r.target, 22, true)}${pad(r.heapSnapshot, 17)}${pad(r.heapUsed, 10)}${pad(r.external, 10)}${pad(r.arrayBuffers, 14)}${pad(r.rss, 8)}${pad(r.heapPhysical, 12)}${pad(r.rss - r.heapPhysical, 18)}${pad(r.retainedAfterClose, 18)}`);
   for (const r of results) {
     console.log(`\n${r.target} (${r.build}): heap growth by kind, per connection`);
     console.log(`${pad('group', 44, true)}${pad('count', 8)}${pad('bytes', 9)}`);

@@ -4,12 +4,14 @@
  * snapshot if asked (`snapshot: file`) and answers `{ type: 'measured', usage }`. Needs
  * `--expose-gc`. The usage is read before the snapshot, which allocates a lot of native memory.
  */
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 
 /** What the probe answers. */
 export interface MeasuredMessage {
   type: 'measured';
   usage: NodeJS.MemoryUsage;
+  /** Bytes of V8 heap backed by physical memory: RSS minus this is memory outside the JS heap. */
+  heapPhysical: number;
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -33,8 +35,9 @@ process.on('message', (message: { type?: string; snapshot?: string }) => {
   const file = message.snapshot;
   settle().then(() => {
     const usage = process.memoryUsage();
+    const heapPhysical = getHeapStatistics().total_physical_size;
     if (file !== undefined) writeHeapSnapshot(file);
-    const answer: MeasuredMessage = { type: 'measured', usage };
+    const answer: MeasuredMessage = { type: 'measured', usage, heapPhysical };
     process.send?.(answer);
   });
 });
