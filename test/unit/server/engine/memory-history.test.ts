@@ -76,6 +76,22 @@ test('the memory budget evicts least recently published topics first, but keeps 
   history.close();
 });
 
+test('publishing again makes a topic recent: under pressure the topic published least recently goes first', () => {
+  const { history } = store({ maxBytes: 4500 });
+  const keep = { size: 1000, ttlMs: 60_000 };
+  history.append('a', bytes(100), keep);
+  history.append('b', bytes(100), keep);
+  const bEpoch = history.top('b').epoch;
+  history.append('a', bytes(100), keep);
+  // One more topic's buffers take the store over budget by less than one topic's worth.
+  history.append('hot', bytes(100), keep);
+  assert.ok(history.bytes <= 4500, `within budget: ${history.bytes}`);
+  assert.equal(history.read('a', null, 10).publications.length, 2, 'a was published last before hot: kept');
+  assert.notEqual(history.top('b').epoch, bEpoch, 'b was the least recently published: forgotten');
+  assert.equal(history.read('hot', null, 10).publications.length, 1);
+  history.close();
+});
+
 test('property: any position answers either the exact missed publications or recovered: false', () => {
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 70 }), fc.integer({ min: 1, max: 40 }), (size, count, from, limit) => {
