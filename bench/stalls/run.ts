@@ -143,7 +143,7 @@ console.log(`  JS heap allocated per publication: ${result.heapBytesPerPublicati
 console.log(`  collections per 100k publications: ${JSON.stringify(result.gcPer100kPublications)}; pauses total ${result.gcTotalPauseMs} ms, longest ${result.gcMaxPauseMs} ms`);
 const printTimers = (title: string, list: TimerSite[]) => {
   console.log(`  timer callbacks ${title}:`);
-  for (const t of list) console.log(`    ${t.site}: ${t.runs} runs, max ${t.maxMs} ms, p99 ${t.p99Ms} ms, total ${t.totalMs} ms`);
+  for (const t of list) console.log(`    ${t.site}: ${t.runs} runs, mean ${(t.totalMs / t.runs).toFixed(3)} ms, p99 ${t.p99Ms} ms, max ${t.maxMs} ms`);
 };
 printTimers('during the run', result.timers);
 if (idleMs > 0) printTimers(`idle, ${idleMs} ms after the run`, result.idleTimers);

@@ -31,13 +31,21 @@ interface Samples {
 const sites = new Map<string, Samples>();
 let recording = false;
 
-function siteOf(stack: string | undefined): string {
-  // Frame 0 is "Error", 1 is the wrapper below, 2 the caller of setInterval/setTimeout.
-  const line = stack?.split('\n')[2] ?? '';
+function frameOf(line: string): string {
   const match = /\(?((?:file:\/\/)?[^()\s]+):(\d+):\d+\)?$/.exec(line.trim());
   if (match === null) return line.trim();
   const file = match[1]!.replace('file://', '').replace(`${process.cwd()}/`, '');
   return `${file}:${match[2]}`;
+}
+
+// Timer helpers whose own line says nothing: their caller names the work.
+const GENERIC = /paced-scan\.ts:/;
+
+function siteOf(stack: string | undefined): string {
+  // Frame 0 is "Error", 1 is the wrapper below, 2 the caller of setInterval/setTimeout.
+  const lines = stack?.split('\n') ?? [];
+  const site = frameOf(lines[2] ?? '');
+  return GENERIC.test(site) ? `${site} <- ${frameOf(lines[3] ?? '')}` : site;
 }
 
 function timed<A extends unknown[]>(site: string, callback: (...args: A) => void): (...args: A) => void {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { StreamPosition } from '../../protocol/frames.js';
 import type { HistoryLimits } from '../config/namespaces.js';
 import type { HistoryRead, SyncAppendHistoryStore } from './history.js';
+import { PacedScan } from '../paced-scan.js';
 import { TopicLog } from './topic-log.js';
 
 /** Settings of the in-memory store. */
@@ -60,12 +61,21 @@ export class MemoryHistoryStore implements SyncAppendHistoryStore {
   private epochCounter = 0;
   private totalBytes = 0;
   private isActive: (topic: string) => boolean = noActiveCheck;
-  private readonly sweeper: ReturnType<typeof setInterval>;
+  // A slice of the topics per step rather than all of them every sweepIntervalMs: at 19,000
+  // topics one full sweep blocked the event loop for 2–11 ms (bench/stalls).
+  private readonly sweeper: PacedScan<TopicStream>;
 
   constructor(options: Partial<MemoryHistoryOptions> = {}) {
     this.options = { maxBytes: 64 * 1024 * 1024, sweepIntervalMs: 5000, now: Date.now, ...options };
-    this.sweeper = setInterval(() => this.sweep(), this.options.sweepIntervalMs);
-    this.sweeper.unref();
+    this.sweeper = new PacedScan({
+      entries: () => this.streams.values(),
+      size: () => this.streams.size,
+      visit: (stream) => {
+        if (stream.log.count > 0) this.expire(stream, this.options.now());
+      },
+      periodMs: this.options.sweepIntervalMs,
+    });
+    this.sweeper.start();
   }
 
   /** Budgeted bytes in use (topic state plus allocated history buffers). */
@@ -131,7 +141,7 @@ export class MemoryHistoryStore implements SyncAppendHistoryStore {
   }
 
   close(): void {
-    clearInterval(this.sweeper);
+    this.sweeper.stop();
   }
 
   private create(topic: string): TopicStream {
@@ -217,12 +227,5 @@ export class MemoryHistoryStore implements SyncAppendHistoryStore {
     else if (this.newest === stream) this.newest = stream.older;
     stream.older = undefined;
     stream.newer = undefined;
-  }
-
-  private sweep(): void {
-    const now = this.options.now();
-    for (const stream of this.streams.values()) {
-      if (stream.log.count > 0) this.expire(stream, now);
-    }
   }
 }
