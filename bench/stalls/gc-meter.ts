@@ -19,6 +19,8 @@ export interface GcReport {
   totalPauseMs: number;
   /** Longest single collection, ms. */
   maxPauseMs: number;
+  /** Median collection, ms. */
+  medianPauseMs: number;
 }
 
 interface HeapPoint {
@@ -58,6 +60,7 @@ export class GcMeter {
     const counts: Record<string, number> = {};
     let totalPauseMs = 0;
     let maxPauseMs = 0;
+    const pauses: number[] = [];
     for (const gc of statistics) {
       const before = gc.beforeGC.heapStatistics;
       heapBytes += Math.max(0, before.usedHeapSize - previous.usedHeapSize);
@@ -67,9 +70,12 @@ export class GcMeter {
       const pauseMs = gc.cost / 1000;
       totalPauseMs += pauseMs;
       maxPauseMs = Math.max(maxPauseMs, pauseMs);
+      pauses.push(pauseMs);
     }
     heapBytes += Math.max(0, end.usedHeapSize - previous.usedHeapSize);
     externalBytes += Math.max(0, end.externalMemory - previous.externalMemory);
-    return { heapBytes, externalBytes, counts, totalPauseMs, maxPauseMs };
+    pauses.sort((a, b) => a - b);
+    const medianPauseMs = pauses.length === 0 ? 0 : pauses[Math.floor(pauses.length / 2)]!;
+    return { heapBytes, externalBytes, counts, totalPauseMs, maxPauseMs, medianPauseMs };
   }
 }

@@ -10,7 +10,8 @@
  *
  * Options: --subscribers (1000), --json-subscribers (0), --topics (1), --publications (20000),
  * --warmup (5000), --payload bytes (64), --batch publications per round trip (100),
- * --idle-ms time to keep watching timers after the run (0), --json <file>, --alloc-profile <file>
+ * --idle-ms time to keep watching timers after the run (0), --scavenge serial|parallel (serial, as
+ * the switchboard command runs; see src/server/scavenge.ts), --json <file>, --alloc-profile <file>
  * (a second pass under V8's sampling heap profiler: prints the allocating functions, writes a
  * .heapprofile for Chrome DevTools).
  */
@@ -27,6 +28,7 @@ import { installTimerProbe, startTimerProbe, stopTimerProbe, type TimerSite } fr
 // Before the server exists, so every timer it creates is timed.
 installTimerProbe();
 const { createServer } = await import('../../src/server/index.js');
+const { preferSerialScavenge } = await import('../../src/server/scavenge.js');
 
 const { values } = parseArgs({
   options: {
@@ -40,8 +42,11 @@ const { values } = parseArgs({
     'idle-ms': { type: 'string', default: '0' },
     json: { type: 'string' },
     'alloc-profile': { type: 'string' },
+    scavenge: { type: 'string', default: 'serial' },
   },
 });
+// As the switchboard command runs (src/server/scavenge.ts), unless --scavenge parallel.
+const serialScavenge = values.scavenge !== 'parallel' && preferSerialScavenge();
 const subscribers = Number(values.subscribers);
 const publications = Number(values.publications);
 const topics = Number(values.topics);
@@ -123,6 +128,7 @@ const result = {
   topics,
   publications,
   payloadBytes: Number(values.payload),
+  scavenge: serialScavenge ? 'serial' : 'parallel',
   openedMs,
   runMs,
   heapBytesPerPublication: Math.round(gc.heapBytes / publications),
@@ -131,6 +137,7 @@ const result = {
   gcCounts: gc.counts,
   gcTotalPauseMs: Number(gc.totalPauseMs.toFixed(2)),
   gcMaxPauseMs: Number(gc.maxPauseMs.toFixed(2)),
+  gcMedianPauseMs: Number(gc.medianPauseMs.toFixed(3)),
   timers: runTimers.map(rounded),
   idleTimers: idleTimers.map(rounded),
   /** Sampled bytes per publication by allocating function (with --alloc-profile). */
@@ -138,9 +145,9 @@ const result = {
   node: process.version,
 };
 
-console.log(`${subscribers} subscribers (${result.jsonSubscribers} JSON), ${topics} topic(s), ${publications} publications of ${result.payloadBytes} B (run ${runMs} ms)`);
+console.log(`${subscribers} subscribers (${result.jsonSubscribers} JSON), ${topics} topic(s), ${publications} publications of ${result.payloadBytes} B, ${result.scavenge} scavenge (run ${runMs} ms)`);
 console.log(`  JS heap allocated per publication: ${result.heapBytesPerPublication} B; external: ${result.externalBytesPerPublication} B`);
-console.log(`  collections per 100k publications: ${JSON.stringify(result.gcPer100kPublications)}; pauses total ${result.gcTotalPauseMs} ms, longest ${result.gcMaxPauseMs} ms`);
+console.log(`  collections per 100k publications: ${JSON.stringify(result.gcPer100kPublications)}; pauses total ${result.gcTotalPauseMs} ms, median ${result.gcMedianPauseMs} ms, longest ${result.gcMaxPauseMs} ms`);
 const printTimers = (title: string, list: TimerSite[]) => {
   console.log(`  timer callbacks ${title}:`);
   for (const t of list) console.log(`    ${t.site}: ${t.runs} runs, mean ${(t.totalMs / t.runs).toFixed(3)} ms, p99 ${t.p99Ms} ms, max ${t.maxMs} ms`);

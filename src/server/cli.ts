@@ -14,6 +14,7 @@ import { OptionsError } from '../protocol/errors.js';
 import { findConfigFile, loadConfigFile } from './config/config-file.js';
 import { optionsFromEnv, parseIntOption, resolveOptions, splitList, type ServerOptions } from './config/options.js';
 import { mergeBackendOptions } from './connection/backend-hooks/options.js';
+import { preferSerialScavenge } from './scavenge.js';
 import { createServer } from './server.js';
 import { describeUws, loadUws } from './uws/binding.js';
 
@@ -46,6 +47,8 @@ Options (flags override environment variables, which override the config file):
   -h, --help                   show this help
 
 uWS build: set SWITCHBOARD_UWS_MODULE to force a module; see README.
+Young-generation GC runs on the main thread (fewer long pauses on busy cores); set
+SWITCHBOARD_PARALLEL_SCAVENGE=1 to keep V8's parallel scavenge.
 `;
 
 interface Args {
@@ -98,6 +101,8 @@ function optionsFromArgs(argv: string[]): Args | 'help' {
 }
 
 async function main(): Promise<number> {
+  // Before the server allocates anything; workers run this same main (see scavenge.ts).
+  preferSerialScavenge();
   let args: Args | 'help';
   try {
     args = optionsFromArgs(process.argv.slice(2));
