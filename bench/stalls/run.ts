@@ -11,7 +11,7 @@
  * Options: --subscribers (1000), --json-subscribers (0), --topics (1), --publications (20000),
  * --warmup (5000), --payload bytes (64), --batch publications per round trip (100),
  * --idle-ms time to keep watching timers after the run (0), --scavenge serial|parallel (serial, as
- * the switchboard command runs; see src/server/scavenge.ts), --json <file>, --alloc-profile <file>
+ * the switchboard command runs; see src/server/gc-settings.ts), --json <file>, --alloc-profile <file>
  * (a second pass under V8's sampling heap profiler: prints the allocating functions, writes a
  * .heapprofile for Chrome DevTools).
  */
@@ -28,7 +28,7 @@ import { installTimerProbe, startTimerProbe, stopTimerProbe, type TimerSite } fr
 // Before the server exists, so every timer it creates is timed.
 installTimerProbe();
 const { createServer } = await import('../../src/server/index.js');
-const { preferSerialScavenge } = await import('../../src/server/scavenge.js');
+const { preferSerialScavenge } = await import('../../src/server/gc-settings.js');
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +45,7 @@ const { values } = parseArgs({
     scavenge: { type: 'string', default: 'serial' },
   },
 });
-// As the switchboard command runs (src/server/scavenge.ts), unless --scavenge parallel.
+// As the switchboard command runs (src/server/gc-settings.ts), unless --scavenge parallel.
 const serialScavenge = values.scavenge !== 'parallel' && preferSerialScavenge();
 const subscribers = Number(values.subscribers);
 const publications = Number(values.publications);

@@ -7,11 +7,12 @@
  * the engine. The HTTP API is loopback-only (no key).
  */
 import { createServer, describeUws, loadUws } from '../../src/server/index.js';
-import { preferSerialScavenge } from '../../src/server/scavenge.js';
+import { preferSerialScavenge } from '../../src/server/gc-settings.js';
 import { runServerEntry } from './entry.js';
 
-// As the switchboard command runs; SWITCHBOARD_PARALLEL_SCAVENGE=1 in the harness's environment
-// measures V8's default instead.
+// As the switchboard command runs (src/server/gc-settings.ts); SWITCHBOARD_GC_TUNING=0 in the
+// harness's environment measures V8's default instead. The memory reducer can only be turned off on
+// the node command line: SWITCHBOARD_LOADTEST_SERVER_NODE_FLAGS (server-under-test.ts).
 const serialScavenge = preferSerialScavenge();
 
 // The harness passes --coalesce-ms through the environment (the server is a forked child).
