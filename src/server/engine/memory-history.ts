@@ -50,8 +50,8 @@ export class MemoryHistoryStore implements SyncAppendHistoryStore {
   private readonly streams = new Map<string, TopicStream>();
   // Eviction order as a list through the streams themselves: moving a topic to the newest end on
   // every append costs two pointer swaps. Re-inserting into the Map instead left a deleted slot
-  // per append (151 B of garbage per publication, and a rehash of the whole table every few
-  // thousand appends, a stall that grows with the number of topics).
+  // per append: 151 B of garbage per publication (bench/stalls), and the table is rebuilt
+  // whenever deleted slots fill it, work that grows with the number of topics.
   private oldest: TopicStream | undefined;
   private newest: TopicStream | undefined;
   private readonly options: MemoryHistoryOptions;
