@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { MemoryHistoryStore } from '../../../../src/server/engine/memory-history.js';
+import { waitFor } from '../../../helpers/server.js';
 
 const bytes = (n: number) => new Uint8Array(n).fill(7);
 
@@ -89,6 +90,19 @@ test('publishing again makes a topic recent: under pressure the topic published 
   assert.equal(history.read('a', null, 10).publications.length, 2, 'a was published last before hot: kept');
   assert.notEqual(history.top('b').epoch, bEpoch, 'b was the least recently published: forgotten');
   assert.equal(history.read('hot', null, 10).publications.length, 1);
+  history.close();
+});
+
+test('the sweeper gives back the buffers of idle topics whose history expired, without any read', async () => {
+  let clock = 1_000_000;
+  const history = new MemoryHistoryStore({ now: () => clock, sweepIntervalMs: 20 });
+  const keep = { size: 100, ttlMs: 1000 };
+  for (let i = 0; i < 30; i++) history.append(`idle.${i}`, bytes(100), keep);
+  const withHistory = history.bytes;
+  clock += 2000;
+  // Every topic is visited within one sweep period, a slice per step.
+  await waitFor(() => history.bytes < withHistory / 2, 5000, 'expired history freed');
+  for (let i = 0; i < 30; i++) assert.equal(history.top(`idle.${i}`).seq, 1, 'the sequence stays');
   history.close();
 });
 
