@@ -90,11 +90,19 @@ export interface ClusterControl {
 
 const START_TIMEOUT_MS = 15_000;
 
+/** Node flags every server under test starts with, space-separated (e.g. `--no-memory-reducer`); none by default. */
+export const SERVER_NODE_FLAGS_ENV = 'SWITCHBOARD_LOADTEST_SERVER_NODE_FLAGS';
+
+// Every server kind gets the same flags, so a comparison stays a comparison of servers.
+function serverNodeFlags(): string[] {
+  return (process.env[SERVER_NODE_FLAGS_ENV] ?? '').split(/\s+/).filter((flag) => flag !== '');
+}
+
 /** Starts a server kind as a child process on a free loopback port; it exits by itself after `lifetimeS`. */
 export async function launchServer(kind: ServerKind, lifetimeS: number): Promise<ServerUnderTest> {
   await buildEntries();
   const child: ChildProcess = fork(entryPath(kind), ['--lifetime', String(Math.ceil(lifetimeS))], {
-    execArgv: [],
+    execArgv: serverNodeFlags(),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

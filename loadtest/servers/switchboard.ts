@@ -7,7 +7,13 @@
  * the engine. The HTTP API is loopback-only (no key).
  */
 import { createServer, describeUws, loadUws } from '../../src/server/index.js';
+import { preferSerialScavenge } from '../../src/server/gc-settings.js';
 import { runServerEntry } from './entry.js';
+
+// As the switchboard command runs (src/server/gc-settings.ts); SWITCHBOARD_GC_TUNING=0 in the
+// harness's environment measures V8's default instead. The memory reducer can only be turned off on
+// the node command line: SWITCHBOARD_LOADTEST_SERVER_NODE_FLAGS (server-under-test.ts).
+const serialScavenge = preferSerialScavenge();
 
 // The harness passes --coalesce-ms through the environment (the server is a forked child).
 const coalesceMs = Number(process.env.SWITCHBOARD_LOADTEST_COALESCE_MS ?? 0);
@@ -28,5 +34,6 @@ runServerEntry(async () => {
     httpRequestsPerSecond: 0,
   });
   const { port } = await server.listen();
-  return { port, build: `switchboard on ${describeUws(loadUws())}${coalesceMs > 0 ? `, coalesceMs ${coalesceMs}` : ''}`, close: () => server.close() };
+  const settings = `${coalesceMs > 0 ? `, coalesceMs ${coalesceMs}` : ''}${serialScavenge ? ', serial scavenge' : ''}`;
+  return { port, build: `switchboard on ${describeUws(loadUws())}${settings}`, close: () => server.close() };
 });

@@ -46,7 +46,14 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
 // Node's pooled Buffer.allocUnsafe is about 3x cheaper than `new Uint8Array` for frame-sized
 // allocations (measured 230 vs 730 ns for a 256 B message frame); browsers fall back to Uint8Array.
-const nodeBuffer = (globalThis as { Buffer?: { allocUnsafe(size: number): Uint8Array } }).Buffer;
+const nodeBuffer = (
+  globalThis as {
+    Buffer?: {
+      allocUnsafe(size: number): Uint8Array;
+      from(buffer: ArrayBufferLike, byteOffset: number, length: number): { toString(encoding: 'base64'): string };
+    };
+  }
+).Buffer;
 const allocBytes: (size: number) => Uint8Array = nodeBuffer ? (size) => nodeBuffer.allocUnsafe(size) : (size) => new Uint8Array(size);
 
 function badFrame(message: string, cause: unknown): ProtocolError {
@@ -186,6 +193,9 @@ function jsonReplacer(this: Record<string, unknown>, key: string, value: unknown
 }
 
 function bytesToBase64(bytes: Uint8Array): string {
+  // Node: one native call over a view of the same memory. The loop below builds a string per byte
+  // (64 of them for a 64-byte payload, on every publication to JSON subscribers).
+  if (nodeBuffer) return nodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
   let binary = '';
   for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!);
   return btoa(binary);

@@ -14,6 +14,7 @@ import { OptionsError } from '../protocol/errors.js';
 import { findConfigFile, loadConfigFile } from './config/config-file.js';
 import { optionsFromEnv, parseIntOption, resolveOptions, splitList, type ServerOptions } from './config/options.js';
 import { mergeBackendOptions } from './connection/backend-hooks/options.js';
+import { preferSerialScavenge, workerExecArgv } from './gc-settings.js';
 import { createServer } from './server.js';
 import { describeUws, loadUws } from './uws/binding.js';
 
@@ -46,6 +47,8 @@ Options (flags override environment variables, which override the config file):
   -h, --help                   show this help
 
 uWS build: set SWITCHBOARD_UWS_MODULE to force a module; see README.
+GC: young-generation collections on the main thread, and workers without V8's memory
+reducer (fewer long pauses on busy cores); SWITCHBOARD_GC_TUNING=0 keeps V8's defaults.
 `;
 
 interface Args {
@@ -98,6 +101,8 @@ function optionsFromArgs(argv: string[]): Args | 'help' {
 }
 
 async function main(): Promise<number> {
+  // Before the server allocates anything; workers run this same main (see gc-settings.ts).
+  preferSerialScavenge();
   let args: Args | 'help';
   try {
     args = optionsFromArgs(process.argv.slice(2));
@@ -172,7 +177,7 @@ async function main(): Promise<number> {
 /** Runs the supervisor of `workers` processes until SIGTERM/SIGINT has drained them all. */
 async function supervise(workers: number, drainMs: number): Promise<number> {
   const say = (line: string) => process.stdout.write(`supervisor: ${line}\n`);
-  const supervisor = new Supervisor({ workers, drainMs, script: process.argv[1]!, args: process.argv.slice(2), execArgv: process.execArgv, say });
+  const supervisor = new Supervisor({ workers, drainMs, script: process.argv[1]!, args: process.argv.slice(2), execArgv: workerExecArgv(process.execArgv), say });
   const leave = (signal: string) => {
     say(`${signal}: draining every worker (1012 over ${drainMs} ms)`);
     supervisor.shutdown().then(

@@ -25,6 +25,7 @@ import { createTokenVerifier } from './connection/token-verifier.js';
 import { createUpgrader } from './connection/upgrade.js';
 import { Control, type DisconnectOptions } from './core/control.js';
 import { Lifecycle } from './core/lifecycle.js';
+import { PacedScan } from './paced-scan.js';
 import { Publisher } from './core/publisher.js';
 import { ConnectionRegistry } from './core/registry.js';
 import { TopicCore } from './core/topic-core.js';
@@ -144,7 +145,6 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
   const idPrefix = `${worker === undefined ? '' : `w${worker.id}.`}${randomBytes(4).toString('hex')}`;
   let nextId = 0;
   let listening = false;
-  let slowConsumerCheck: ReturnType<typeof setInterval> | undefined;
   let closing: Promise<void> | undefined;
   let draining: Promise<void> | undefined;
 
@@ -236,6 +236,15 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
   }
   transport.websocket('/*', front, upgrader, options);
 
+  // Stalled readers fire no transport event at all, so every socket's buffer is looked at on a
+  // timer: a slice per step, so the check never blocks the loop for all sockets at once.
+  const slowConsumerCheck = new PacedScan({
+    entries: () => registry.byId.values(),
+    size: () => registry.size,
+    visit: (connection) => core.lanes.check(connection),
+    periodMs: options.slowConsumerCheckMs,
+  });
+
   const metrics = createMetrics({
     connections: () => registry.size,
     connectionsOpened: () => registry.opened,
@@ -282,11 +291,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
       if (listening) throw new Error('server is already listening');
       listening = true;
       await engine.start(core);
-      // Stalled readers fire no transport event at all, so every socket's buffer is looked at on a timer.
-      slowConsumerCheck = setInterval(() => {
-        for (const connection of registry.byId.values()) core.lanes.check(connection);
-      }, options.slowConsumerCheckMs);
-      slowConsumerCheck.unref();
+      slowConsumerCheck.start();
       let bound: number;
       try {
         // Workers share the port (SO_REUSEPORT, the kernel spreads connections); a lone process
@@ -294,7 +299,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
         bound = await transport.listen(host, port, worker === undefined);
       } catch (err) {
         listening = false;
-        clearInterval(slowConsumerCheck);
+        slowConsumerCheck.stop();
         throw err;
       }
       const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
@@ -332,7 +337,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     close() {
       closing ??= (async () => {
         transport.stopListening();
-        clearInterval(slowConsumerCheck);
+        slowConsumerCheck.stop();
         core.flushAll();
         for (const connection of [...registry.byId.values()]) connection.close(CloseCode.GoingAway, 'server shutting down');
         const deadline = Date.now() + CLOSE_GRACE_MS;

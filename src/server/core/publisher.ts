@@ -8,7 +8,7 @@ import { packValue } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/codes.js';
 import { LimitError } from '../../protocol/errors.js';
 import { assertTopic } from '../../protocol/topic.js';
-import type { Namespaces } from '../config/namespaces.js';
+import type { Namespace, Namespaces } from '../config/namespaces.js';
 import type { Engine, PublishResult } from '../engine/engine.js';
 import type { MaybePromise } from '../engine/history.js';
 
@@ -20,6 +20,8 @@ export interface PublishRequest {
   fromClient?: boolean;
 }
 
+const NO_REQUEST: PublishRequest = Object.freeze({});
+
 export class Publisher {
   constructor(
     private readonly engine: Engine,
@@ -28,9 +30,11 @@ export class Publisher {
   ) {}
 
   /** Publishes `data` to a topic. Throws INVALID_TOPIC or PAYLOAD_TOO_LARGE before anything is published. */
-  publish(topic: string, data: unknown, request: PublishRequest = {}): MaybePromise<PublishResult> {
-    const payload = this.check(topic, data, request);
-    return this.engine.publish(topic, payload, { retain: this.namespaces.match(topic).history, idempotencyKey: request.idempotencyKey });
+  publish(topic: string, data: unknown, request: PublishRequest = NO_REQUEST): MaybePromise<PublishResult> {
+    assertTopic(topic, this.maxTopicBytes);
+    const namespace = this.namespaces.match(topic);
+    const payload = this.pack(namespace, data, request.fromClient === true);
+    return this.engine.publish(topic, payload, { retain: namespace.history, idempotencyKey: request.idempotencyKey });
   }
 
   /**
@@ -38,11 +42,15 @@ export class Publisher {
    * someone slow (the application's backend) about it. Returns the packed data.
    * @throws ProtocolError INVALID_TOPIC, LimitError PAYLOAD_TOO_LARGE
    */
-  check(topic: string, data: unknown, request: Pick<PublishRequest, 'fromClient'> = {}): Uint8Array {
+  check(topic: string, data: unknown, request: Pick<PublishRequest, 'fromClient'> = NO_REQUEST): Uint8Array {
     assertTopic(topic, this.maxTopicBytes);
-    const namespace = this.namespaces.match(topic);
+    return this.pack(this.namespaces.match(topic), data, request.fromClient === true);
+  }
+
+  /** Packs the data, with the namespace's size limit for a client's publication. */
+  private pack(namespace: Namespace, data: unknown, fromClient: boolean): Uint8Array {
     const payload = packValue(data);
-    if (request.fromClient === true && namespace.maxPublishBytes > 0 && payload.length > namespace.maxPublishBytes) {
+    if (fromClient && namespace.maxPublishBytes > 0 && payload.length > namespace.maxPublishBytes) {
       throw new LimitError(ErrorCode.PayloadTooLarge, `data larger than ${namespace.maxPublishBytes} bytes for this topic`);
     }
     return payload;

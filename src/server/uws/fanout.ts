@@ -4,14 +4,21 @@
  * (msgpack, the common case, pays for nothing extra), every other format a shadow name
  * `"<format> <topic>"`. Valid topic names never contain a space, so shadows cannot collide with
  * real topics. Shadow formats are counted here, so `has()` never builds a name for a format nobody
- * follows.
+ * follows, and each shadow name is built once when its topic gets its first follower in that
+ * format, not once per publication.
  */
 import type { Fanout, SocketLike } from '../transport.js';
 import type { TemplatedApp, WebSocket } from './binding.js';
 
+/** A topic's followers in one shadow format, and the uWS topic name they follow. */
+interface Shadow {
+  readonly name: string;
+  count: number;
+}
+
 export class UwsFanout implements Fanout {
-  // Followers per topic for each shadow format; absent means none.
-  private readonly shadowCounts = new Map<string, Map<string, number>>();
+  // Per shadow format, its followed topics; absent means none.
+  private readonly shadows = new Map<string, Map<string, Shadow>>();
 
   constructor(private readonly app: TemplatedApp) {}
 
@@ -21,9 +28,11 @@ export class UwsFanout implements Fanout {
       ws.subscribe(topic);
       return;
     }
-    ws.subscribe(`${format} ${topic}`);
-    const counts = this.countsOf(format);
-    counts.set(topic, (counts.get(topic) ?? 0) + 1);
+    const topics = this.topicsOf(format);
+    let shadow = topics.get(topic);
+    if (shadow === undefined) topics.set(topic, (shadow = { name: `${format} ${topic}`, count: 0 }));
+    shadow.count++;
+    ws.subscribe(shadow.name);
   }
 
   unsubscribe(socket: SocketLike | undefined, topic: string, format: string): void {
@@ -32,25 +41,31 @@ export class UwsFanout implements Fanout {
       ws?.unsubscribe(topic);
       return;
     }
-    ws?.unsubscribe(`${format} ${topic}`);
-    const counts = this.countsOf(format);
-    const left = (counts.get(topic) ?? 1) - 1;
-    if (left > 0) counts.set(topic, left);
-    else counts.delete(topic);
+    const topics = this.topicsOf(format);
+    const shadow = topics.get(topic);
+    ws?.unsubscribe(shadow?.name ?? `${format} ${topic}`);
+    if (shadow === undefined) return;
+    if (--shadow.count <= 0) topics.delete(topic);
   }
 
   has(topic: string, format: string): boolean {
     if (format === '') return this.app.numSubscribers(topic) > 0;
-    return this.shadowCounts.get(format)?.has(topic) === true;
+    return this.shadows.get(format)?.has(topic) === true;
   }
 
   publish(topic: string, format: string, message: Uint8Array | string, isBinary: boolean): void {
-    this.app.publish(format === '' ? topic : `${format} ${topic}`, message, isBinary);
+    if (format === '') {
+      this.app.publish(topic, message, isBinary);
+      return;
+    }
+    // Nobody follows the shadow: nothing to send (the core asks has() first anyway).
+    const shadow = this.shadows.get(format)?.get(topic);
+    if (shadow !== undefined) this.app.publish(shadow.name, message, isBinary);
   }
 
-  private countsOf(format: string): Map<string, number> {
-    let counts = this.shadowCounts.get(format);
-    if (counts === undefined) this.shadowCounts.set(format, (counts = new Map()));
-    return counts;
+  private topicsOf(format: string): Map<string, Shadow> {
+    let topics = this.shadows.get(format);
+    if (topics === undefined) this.shadows.set(format, (topics = new Map()));
+    return topics;
   }
 }

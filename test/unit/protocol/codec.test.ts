@@ -259,6 +259,19 @@ describe('JSON specifics', () => {
     const text = jsonMessageFrame('t', 3, packValue(new Uint8Array([104, 105])));
     assert.equal(text, '[20,"t",3,"aGk="]');
   });
+
+  test('property: binary data, also a view into a larger buffer, is the standard base64 of exactly its bytes', () => {
+    const btoaOf = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(16), fc.nat(16), (bytes, before, after) => {
+        const backing = new Uint8Array(before + bytes.length + after).fill(0xee);
+        backing.set(bytes, before);
+        const view = backing.subarray(before, before + bytes.length);
+        assert.equal(jsonCodec.encode({ kind: Kind.Push, data: { b: view } }), `[25,{"b":"${btoaOf(bytes)}"}]`);
+      }),
+      seeded('JSON base64 of byte views'),
+    );
+  });
 });
 
 describe('frame shapes', () => {

@@ -12,7 +12,7 @@ import type { Connection } from '../../connection/connection.js';
 import type { Hooks, ReportError } from '../../connection/hooks.js';
 import type { Permissions } from '../../connection/permissions.js';
 import type { Refresher } from '../../connection/token-refresh.js';
-import type { Publisher } from '../../core/publisher.js';
+import type { Publisher, PublishRequest } from '../../core/publisher.js';
 import type { TopicCore } from '../../core/topic-core.js';
 import type { PresenceStore } from '../../engine/engine.js';
 import type { PublishResult } from '../../engine/engine.js';
@@ -35,6 +35,9 @@ export interface SessionDeps {
   /** The application's backend hooks (publish rule `'backend'`, RPC methods without a handler), if configured. */
   backend?: BackendHooks;
 }
+
+// One request object for every client publication rather than one per publication.
+const FROM_CLIENT: PublishRequest = Object.freeze({ fromClient: true });
 
 /** The one message of every publish denial. */
 export const PUBLISH_DENIED = 'publishing to this topic is not allowed';
@@ -164,7 +167,7 @@ export class Session {
     try {
       // The publisher validates the topic (INVALID_TOPIC) and the namespace's size limit on every
       // client publish; no second check here.
-      published = this.publisher.publish(topic, data, { fromClient: true });
+      published = this.publisher.publish(topic, data, FROM_CLIENT);
     } catch (err) {
       if (err instanceof ProtocolError || err instanceof LimitError) return this.error(connection, id, err.code, err.message);
       return this.failed(connection, id, err, false, 'publish failed');

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { seeded } from '../../../helpers/fc-seed.js';
 import { MemoryHistoryStore } from '../../../../src/server/engine/memory-history.js';
+import { waitFor } from '../../../helpers/server.js';
 
 const bytes = (n: number) => new Uint8Array(n).fill(7);
 
@@ -74,6 +75,35 @@ test('the memory budget evicts least recently published topics first, but keeps 
   const hot = history.read('hot', null, 1000).publications;
   assert.equal(hot.at(-1)!.seq, 200, 'the topic being written keeps its newest publications');
   assert.ok(hot.length > 10 && hot.length < 200);
+  history.close();
+});
+
+test('publishing again makes a topic recent: under pressure the topic published least recently goes first', () => {
+  const { history } = store({ maxBytes: 4500 });
+  const keep = { size: 1000, ttlMs: 60_000 };
+  history.append('a', bytes(100), keep);
+  history.append('b', bytes(100), keep);
+  const bEpoch = history.top('b').epoch;
+  history.append('a', bytes(100), keep);
+  // One more topic's buffers take the store over budget by less than one topic's worth.
+  history.append('hot', bytes(100), keep);
+  assert.ok(history.bytes <= 4500, `within budget: ${history.bytes}`);
+  assert.equal(history.read('a', null, 10).publications.length, 2, 'a was published last before hot: kept');
+  assert.notEqual(history.top('b').epoch, bEpoch, 'b was the least recently published: forgotten');
+  assert.equal(history.read('hot', null, 10).publications.length, 1);
+  history.close();
+});
+
+test('the sweeper gives back the buffers of idle topics whose history expired, without any read', async () => {
+  let clock = 1_000_000;
+  const history = new MemoryHistoryStore({ now: () => clock, sweepIntervalMs: 20 });
+  const keep = { size: 100, ttlMs: 1000 };
+  for (let i = 0; i < 30; i++) history.append(`idle.${i}`, bytes(100), keep);
+  const withHistory = history.bytes;
+  clock += 2000;
+  // Every topic is visited within one sweep period, a slice per step.
+  await waitFor(() => history.bytes < withHistory / 2, 5000, 'expired history freed');
+  for (let i = 0; i < 30; i++) assert.equal(history.top(`idle.${i}`).seq, 1, 'the sequence stays');
   history.close();
 });
 
