@@ -1,0 +1,84 @@
+/**
+ * Reads a delivery out of a Pusher event frame, the text a Pusher subscriber receives:
+ * `{"event":"lt","channel":"lt.<n>","data":"<seq>:<sentUs>:aaa…"}`. The server writes its events
+ * with JSON.stringify in the order event, channel, data, so a frame laid out exactly like that is
+ * read in place, without decoding it (JSON.parse per delivery would cost the generator more than the
+ * server spends on it); any other frame is parsed, so the result does not depend on which path read
+ * a valid frame (test/loadtest/pusher-scan.test.ts holds the two to each other).
+ *
+ * The fields go to message-scan.ts's `scanned`, like a native Message frame's.
+ */
+import { readTopicNumber, scanned, TOPIC_PREFIX } from './message-scan.js';
+import { parseProbeText, PROBE_EVENT, probe, readProbeText } from './probe-text.js';
+
+const HEAD = Buffer.from(`{"event":"${PROBE_EVENT}","channel":"${TOPIC_PREFIX}`);
+const DATA = Buffer.from('","data":"');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * Scans one text frame. True for an application event (anything but `pusher:` and
+ * `pusher_internal:` events): then `scanned.topic`, `.seq` and `.sentUs` hold its load-test channel
+ * number and probe, or topic -1 and sentUs NaN when the channel is not `lt.<n>` or the data carries
+ * no probe (the event is counted but has no sequence to check). False for protocol events and for
+ * anything that is not a JSON object with a string `event`.
+ */
+export function scanPusherEvent(buf: Buffer, start: number, end: number): boolean {
+  return scanInPlace(buf, start, end) || scanParsed(buf, start, end);
+}
+
+/** The fast path: only the server's own layout of a probe event; false sends the frame to the parser. */
+function scanInPlace(buf: Buffer, start: number, end: number): boolean {
+  if (end - start < HEAD.length + DATA.length + 1 || buf.compare(HEAD, 0, HEAD.length, start, start + HEAD.length) !== 0) return false;
+  const channelStart = start + HEAD.length - TOPIC_PREFIX.length;
+  const channelEnd = buf.indexOf(QUOTE, start + HEAD.length);
+  if (channelEnd < 0 || channelEnd + DATA.length > end) return false;
+  const topic = readTopicNumber(buf, channelStart, channelEnd);
+  if (topic < 0 || buf.compare(DATA, 0, DATA.length, channelEnd, channelEnd + DATA.length) !== 0) return false;
+  const probeEnd = readProbeText(buf, channelEnd + DATA.length, end);
+  // The data must be the last field: its closing quote is the frame's last but one byte, not
+  // escaped. Otherwise (a `user_id`, a quote inside the data) the parser decides.
+  if (probeEnd < 0 || buf[end - 1] !== CLOSE_BRACE || buf.indexOf(QUOTE, probeEnd) !== end - 2 || escaped(buf, end - 2, probeEnd)) return false;
+  scanned.topic = topic;
+  scanned.seq = probe.seq;
+  scanned.sentUs = probe.sentUs;
+  return true;
+}
+
+/** True when the byte at `at` is escaped: an odd run of backslashes before it (not looking before `from`). */
+function escaped(buf: Buffer, at: number, from: number): boolean {
+  let run = 0;
+  while (at - run - 1 >= from && buf[at - run - 1] === BACKSLASH) run++;
+  return run % 2 === 1;
+}
+
+/** The slow path: any layout, whitespace and escaping, through JSON.parse. */
+function scanParsed(buf: Buffer, start: number, end: number): boolean {
+  let value: unknown;
+  try {
+    value = JSON.parse(buf.toString('utf8', start, end));
+  } catch {
+    return false;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { event, channel, data } = value as Record<string, unknown>;
+  if (typeof event !== 'string' || event.startsWith('pusher:') || event.startsWith('pusher_internal:')) return false;
+  const found = typeof data === 'string' ? parseProbeText(data) : undefined;
+  const topic = typeof channel === 'string' ? topicNumberOf(channel) : -1;
+  if (found === undefined || topic < 0) {
+    scanned.topic = -1;
+    scanned.sentUs = Number.NaN;
+    return true;
+  }
+  scanned.topic = topic;
+  scanned.seq = found.seq;
+  scanned.sentUs = found.sentUs;
+  return true;
+}
+
+/** readTopicNumber's rule for a decoded channel name. */
+export function topicNumberOf(channel: string): number {
+  const bytes = Buffer.from(channel, 'utf8');
+  return readTopicNumber(bytes, 0, bytes.length);
+}
