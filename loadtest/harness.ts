@@ -9,6 +9,7 @@ import { connectionsPerProcess, sourceAddresses, WorkerHandle } from './pool.js'
 import { cpus } from 'node:os';
 import { machineBusyPercent, readMachineCpu, type ProcReading, type ProcSampler } from './proc-stats.js';
 import type { ServerUnderTest } from './server-under-test.js';
+import type { PublicationShape } from './probe-text.js';
 
 export interface GeneratorSpec {
   server: ServerUnderTest;
@@ -30,6 +31,8 @@ export interface GeneratorSpec {
   lifetimeMs: number;
   /** At least this many source addresses. */
   sourceAddresses: number;
+  /** What the publishers send (publication-shape.ts). @default 'bin' */
+  publication?: PublicationShape;
 }
 
 export interface ConnectSummary {
@@ -68,6 +71,7 @@ export class Generator {
       topicCount: spec.topics,
       sourceAddresses: addresses,
       lifetimeMs: spec.lifetimeMs,
+      publication: spec.publication ?? 'bin',
     };
     const plans: WorkerPlan[] = [];
     let firstIndex = 0;

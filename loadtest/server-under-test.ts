@@ -10,7 +10,8 @@ import type { DialectName } from './dialect.js';
 import type { ListeningMessage } from './servers/entry.js';
 
 /** Servers the harness can start. */
-export const SERVER_KINDS = ['switchboard', 'uws', 'relay', 'ws', 'socketio'] as const;
+// `switchboard-pusher` is the switchboard server (with its Pusher app) loaded by Pusher-protocol subscribers.
+export const SERVER_KINDS = ['switchboard', 'uws', 'relay', 'ws', 'socketio', 'switchboard-pusher'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 export interface ServerUnderTest {
@@ -72,7 +73,7 @@ export async function launchServer(kind: ServerKind, lifetimeS: number): Promise
 
 /** How the generator speaks to a server kind. */
 export function dialectOf(kind: ServerKind): DialectName {
-  return kind === 'socketio' ? 'socketio' : kind === 'relay' ? 'relay' : 'switchboard';
+  return kind === 'socketio' ? 'socketio' : kind === 'relay' ? 'relay' : kind === 'switchboard-pusher' ? 'pusher' : 'switchboard';
 }
 
 /** True for 127.0.0.0/8, ::1 and `localhost`. */

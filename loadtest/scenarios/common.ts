@@ -11,6 +11,7 @@ import type { LoadOptions } from '../options.js';
 import { serverEfficiency } from '../efficiency.js';
 import { diagnoseRefusals } from '../refusals.js';
 import type { ConnectSummary } from '../harness.js';
+import { publicationShapeFor } from '../publication-shape.js';
 
 const MIN_CONNECTIONS_FOR_RSS = 1000;
 
@@ -26,6 +27,7 @@ export async function startGenerator(ctx: RunContext, spec: Omit<GeneratorSpec, 
     topics: options.topics,
     topicsPerConnection: options.topicsPerConnection,
     sourceAddresses: options.sourceAddresses,
+    publication: publicationShapeFor(options),
   });
   ctx.teardown.push(() => generator.close());
   ctx.connections = () => generator.openConnections();

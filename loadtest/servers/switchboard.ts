@@ -5,9 +5,14 @@
  * connect rate, per-connection message/byte rates, HTTP rate): one generator on one host at
  * thousands of messages per second is exactly what they exist to refuse, and the harness measures
  * the engine. The HTTP API is loopback-only (no key).
+ *
+ * It always has a Pusher app (servers/pusher-app.ts): the `switchboard-pusher` kind is this same
+ * server loaded by Pusher-protocol subscribers, so a compare of the two differs only in the
+ * subscribers' protocol. With no Pusher socket on a topic the core encodes nothing for Pusher.
  */
 import { createServer, describeUws, loadUws } from '../../src/server/index.js';
 import { runServerEntry } from './entry.js';
+import { LOADTEST_PUSHER_APP } from './pusher-app.js';
 
 // The harness passes --coalesce-ms through the environment (the server is a forked child).
 const coalesceMs = Number(process.env.SWITCHBOARD_LOADTEST_COALESCE_MS ?? 0);
@@ -26,7 +31,8 @@ runServerEntry(async () => {
     messagesPerSecond: 0,
     bytesPerSecond: 0,
     httpRequestsPerSecond: 0,
+    pusher: { apps: [{ ...LOADTEST_PUSHER_APP }] },
   });
   const { port } = await server.listen();
-  return { port, build: `switchboard on ${describeUws(loadUws())}${coalesceMs > 0 ? `, coalesceMs ${coalesceMs}` : ''}`, close: () => server.close() };
+  return { port, build: `switchboard on ${describeUws(loadUws())}, Pusher app ${LOADTEST_PUSHER_APP.key}${coalesceMs > 0 ? `, coalesceMs ${coalesceMs}` : ''}`, close: () => server.close() };
 });
