@@ -25,11 +25,11 @@ const CLOSE_BRACE = 0x7d;
  * anything that is not a JSON object with a string `event`.
  */
 export function scanPusherEvent(buf: Buffer, start: number, end: number): boolean {
-  return scanInPlace(buf, start, end) || scanParsed(buf, start, end);
+  return scanPusherEventInPlace(buf, start, end) || scanParsed(buf, start, end);
 }
 
-/** The fast path: only the server's own layout of a probe event; false sends the frame to the parser. */
-function scanInPlace(buf: Buffer, start: number, end: number): boolean {
+/** The fast path alone (exported for tests): only the server's own layout of a probe event; false sends the frame to the parser. */
+export function scanPusherEventInPlace(buf: Buffer, start: number, end: number): boolean {
   if (end - start < HEAD.length + DATA.length + 1 || buf.compare(HEAD, 0, HEAD.length, start, start + HEAD.length) !== 0) return false;
   const channelStart = start + HEAD.length - TOPIC_PREFIX.length;
   const channelEnd = buf.indexOf(QUOTE, start + HEAD.length);
