@@ -3,6 +3,7 @@
  * speak protocol v1 (msgpack, through src/protocol). Socket.IO cannot: its engine.io framing wraps
  * everything, so its peer carries the same msgpack frames as binary attachments of Socket.IO events
  * (`s` subscribe with an ack, `p` publish, `m` message), and the receive path stays identical.
+ * Pusher-protocol subscribers have their own dialect (pusher-dialect.ts).
  */
 import { errorName, Kind, msgpackCodec, msgpackMessageFrame, packValue, Subprotocol, toServerFrame } from '../src/protocol/index.js';
 import type { WorkerRole } from './ipc.js';
