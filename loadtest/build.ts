@@ -18,6 +18,8 @@ export const ENTRIES = {
   switchboard: 'servers/switchboard.ts',
   // The same server: only the subscribers' protocol differs (servers/switchboard.ts).
   'switchboard-pusher': 'servers/switchboard.ts',
+  // The real CLI, for clusters (`--server-workers`): its supervisor forks this same file as workers.
+  'switchboard-cli': '../src/server/cli.ts',
   uws: 'peers/uws.ts',
   relay: 'peers/relay.ts',
   ws: 'peers/ws.ts',

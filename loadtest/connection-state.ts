@@ -59,6 +59,20 @@ export class ConnectionState {
     return true;
   }
 
+  /** True when, on every topic, the seqs seen run from the first to the last without a hole. */
+  gapless(): boolean {
+    for (let i = 0; i < this.topics.length; i++) {
+      const last = this.lastSeq[i]!;
+      if (last > 0 && this.unique[i]! !== last - this.firstSeq[i]! + 1) return false;
+    }
+    return true;
+  }
+
+  /** The last seq seen on each of the connection's topics (0: none yet), in `topics` order. */
+  lastSeqs(): Float64Array {
+    return this.lastSeq;
+  }
+
   /** Adds this connection's counts into per-topic tallies. */
   addTo(tallies: Map<number, TopicTally>): void {
     for (let i = 0; i < this.topics.length; i++) {

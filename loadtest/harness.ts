@@ -7,7 +7,7 @@ import { mergeHistograms, summarise, type LatencySummary } from './histogram.js'
 import type { ConnectResult, Snapshot, WorkerPlan, WorkerReport, WorkerRole } from './ipc.js';
 import { connectionsPerProcess, sourceAddresses, WorkerHandle } from './pool.js';
 import { cpus } from 'node:os';
-import { machineBusyPercent, readMachineCpu, type ProcReading, type ProcSampler } from './proc-stats.js';
+import { machineBusyPercent, readMachineCpu, type ProcSampler, type Sample } from './proc-stats.js';
 import type { ServerUnderTest } from './server-under-test.js';
 import type { PublicationShape } from './probe-text.js';
 
@@ -33,6 +33,8 @@ export interface GeneratorSpec {
   sourceAddresses: number;
   /** What the publishers send (publication-shape.ts). @default 'bin' */
   publication?: PublicationShape;
+  /** Reconnect and recover after the server closes a connection, like the SDK (drain scenario). @default false */
+  reconnect?: boolean;
 }
 
 export interface ConnectSummary {
@@ -51,8 +53,8 @@ export interface Window {
   /** Whole machine busy, percent of one core (includes kernel network work and other tenants). */
   machineCpuPercent: number | null;
   /** The server's /proc readings at the window's edges (undefined without a pid). */
-  serverBefore: ProcReading | undefined;
-  serverAfter: ProcReading | undefined;
+  serverBefore: Sample | undefined;
+  serverAfter: Sample | undefined;
 }
 
 export class Generator {
@@ -72,6 +74,7 @@ export class Generator {
       sourceAddresses: addresses,
       lifetimeMs: spec.lifetimeMs,
       publication: spec.publication ?? 'bin',
+      reconnect: spec.reconnect === true,
     };
     const plans: WorkerPlan[] = [];
     let firstIndex = 0;

@@ -29,12 +29,20 @@ export interface WorkerPlan {
   lifetimeMs: number;
   /** What publishers send: the stamped bin, or the Pusher probe event (probe-text.ts). */
   publication: PublicationShape;
+  /**
+   * Reconnect like the SDK after a server closes a connection (1012: within 100 ms; anything else:
+   * exponential backoff) and resubscribe from the last position seen; publishers ask for acks.
+   * Switchboard dialect only (the drain scenario). @default false
+   */
+  reconnect?: boolean;
 }
 
 export type Command =
   | { type: 'connect' }
   /** Publish on a fixed schedule: `rate` msgs/s for `durationMs`, or exactly `count` messages. */
   | { type: 'publish'; rate: number; durationMs: number; count?: number; payloadBytes: number }
+  /** Reconnecting workers: what the reconnects so far looked like. */
+  | { type: 'reconnects' }
   /** Call the `echo` RPC on a fixed schedule. */
   | { type: 'rpc'; rate: number; durationMs: number; payloadBytes: number }
   /** Start a measurement window: reset window counters and the CPU baseline. */
@@ -100,6 +108,49 @@ export interface WorkerReport extends Snapshot {
   closedUnexpectedly: number;
   errors: string[];
   rpc?: RpcResult;
+  /** Workers with `reconnect`: closes, reconnects and recovery. */
+  reconnects?: ReconnectReport;
+}
+
+/** Closes seen on the connections of one server worker slot (from the Welcome's connection id `w<slot>.…`). */
+export interface WorkerCloses {
+  /** Closes of established connections. */
+  closes: number;
+  /** Distinct connections closed. */
+  clients: number;
+  /** Monotonic µs of the first and the last close. */
+  firstUs: number;
+  lastUs: number;
+}
+
+/** What reconnecting connections of one generator worker went through. */
+export interface ReconnectReport {
+  /** Close code → closes of established connections (1012 is a drain; anything else is a finding). */
+  closeCodes: Record<string, number>;
+  /** By the server worker slot each connection was on when it closed (`?` when unknown). */
+  byWorker: Record<string, WorkerCloses>;
+  /** Closes of established connections. */
+  disconnects: number;
+  /** Distinct connections closed at least once. */
+  clientsAffected: number;
+  /** Disconnects followed by a resubscribe the server answered (with or without recovery). */
+  resubscribed: number;
+  /** Resubscribes where some topic came back `recovered: false` (history could not fill the gap). */
+  notRecovered: number;
+  /** Reconnect attempts that did not even open (refused, timed out). */
+  redialFailures: number;
+  /** Connections closed and not (yet) resubscribed. */
+  down: number;
+  /** Connections whose seqs on some topic are not contiguous from the first they saw to the last. */
+  clientsWithGap: number;
+  /** Close → resubscribe answered, µs, per disconnect (hdr compressed base64). */
+  resubscribeHistogram: string;
+  /** Open connections per server worker slot right now. */
+  openByWorker: Record<string, number>;
+  /** Publishers: publications the server acknowledged, per topic index. */
+  ackedPerTopic: number[];
+  /** Publishers: publications sent and never acknowledged (in flight when their connection closed). */
+  unacked: number;
 }
 
 /** Coordinator → worker. */

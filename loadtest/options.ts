@@ -4,10 +4,11 @@
  * connections, duration and rate are checked here, and targets must be loopback.
  */
 import { parseArgs } from 'node:util';
-import { dialectOf, SERVER_KINDS, type ServerKind } from './server-under-test.js';
+import { dialectOf, MAX_SERVER_WORKERS, parseServerSpec, SERVER_KINDS, splitServerSpec, type ServerKind, type ServerSpec } from './server-under-test.js';
 import { DEFAULT_P99_BOUND_MS } from './verdict.js';
+import { checkRedisUrl } from './redis-for-run.js';
 
-export const SCENARIOS = ['fanout', 'capacity', 'rpc', 'http-publish', 'compare'] as const;
+export const SCENARIOS = ['fanout', 'capacity', 'rpc', 'http-publish', 'compare', 'drain'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface LoadOptions {
@@ -37,10 +38,22 @@ export interface LoadOptions {
    * used when the ephemeral port range requires. @default 1
    */
   sourceAddresses: number;
-  /** Server to start when there is no --target. @default switchboard */
-  server: ServerKind;
-  /** Servers `compare` runs, in order. @default switchboard,uws,ws,socketio */
-  servers: ServerKind[];
+  /** Server to start when there is no --target: a kind or `switchboard:<workers>`. @default switchboard (drain: always a cluster, at least switchboard:1) */
+  server: ServerSpec;
+  /** Servers `compare` runs, in order. @default switchboard,uws,relay,ws */
+  servers: ServerSpec[];
+  /**
+   * Run Switchboard as this many worker processes sharing the port (`switchboard --workers N`,
+   * on Redis): every plain `switchboard` in --server / --servers becomes `switchboard:N`; 0 = one
+   * process. @default 0
+   */
+  serverWorkers: number;
+  /** Redis for clusters (loopback redis:// URL); undefined = start a private redis-server per run. */
+  redis: string | undefined;
+  /** The workers' drain window (`switchboard --drain-ms`), clusters only. @default 2000 (the server's default) */
+  serverDrainMs: number;
+  /** drain: `hup` = rolling restart of every worker (SIGHUP to the supervisor); `term` = SIGTERM to one worker, not replaced. @default hup */
+  drainSignal: 'hup' | 'term';
   /** An already running loopback server to load instead of starting one. */
   target: string | undefined;
   /** PID of the --target server, to sample its RSS and CPU. */
@@ -92,8 +105,12 @@ const COMMON = {
   publishers: 1,
   connectRate: 2000,
   sourceAddresses: 1,
-  server: 'switchboard' as ServerKind,
-  servers: [...SERVER_KINDS],
+  server: 'switchboard' as ServerSpec,
+  servers: [...SERVER_KINDS] as ServerSpec[],
+  serverWorkers: 0,
+  redis: undefined,
+  serverDrainMs: 2000,
+  drainSignal: 'hup' as const,
   target: undefined,
   serverPid: undefined,
   httpConnections: 20,
@@ -135,12 +152,17 @@ export function defaultsFor(scenario: ScenarioName): LoadOptions {
       return { ...COMMON, scenario, connections: 50, topics: 1, rate: 10_000, duration: 10, probes: 0 };
     case 'http-publish':
       return { ...COMMON, scenario, connections: 100, topics: 10, rate: 0, duration: 10 };
+    case 'drain':
+      return { ...COMMON, scenario, connections: 1000, topics: 10, rate: 100, duration: 10 };
   }
 }
 
 export const USAGE = `Usage: npm run loadtest -- <scenario> [options]
 
 Scenarios: ${SCENARIOS.join(', ')}
+  drain: subscribers and a numbered stream, then a rolling restart (or one worker's drain); the
+  generator reconnects like the SDK after 1012 and resubscribes from its last seq. Reports the
+  drain duration, clients affected, close codes, disconnect -> resubscribed percentiles, gaps.
 
   --connections <n>      subscribers / connections held / rpc callers
   --topics <n>           number of topics (lt.0 … lt.<n-1>)
@@ -153,8 +175,18 @@ Scenarios: ${SCENARIOS.join(', ')}
   --publishers <n>       publisher connections in their own process (default 1)
   --connect-rate <n>     new connections per second while ramping (default 2000)
   --source-addresses <n> spread connections over at least 127.0.0.1 … 127.0.0.<n> (default 1)
-  --server <kind>        server to start: ${SERVER_KINDS.join(', ')} (default switchboard)
-  --servers <list>       compare: servers to run, comma-separated (default all)
+  --server <kind>        server to start: ${SERVER_KINDS.join(', ')} (default switchboard),
+                         or switchboard:<n> for n worker processes on one port (on Redis)
+  --servers <list>       compare: servers to run, comma-separated (default ${COMPARE_SERVERS.join(',')});
+                         switchboard:1,switchboard:2 compares cluster sizes in one run
+  --server-workers <n>   run switchboard as n workers sharing the port (switchboard --workers n):
+                         every plain "switchboard" becomes switchboard:<n>; RSS and CPU are summed
+                         over the workers and reported per worker (default 0: one process)
+  --redis <url>          Redis for the workers (loopback redis:// only; default: a private
+                         redis-server on a free port, started and stopped by the run)
+  --server-drain-ms <ms> workers' drain window, 1012 closes spread over it (default 2000)
+  --drain-signal <s>     drain: hup = SIGHUP the supervisor, a rolling restart of every worker
+                         (default); term = SIGTERM one worker, which is not replaced
   --target <ws url>      load an already running loopback server instead of starting one
   --server-pid <pid>     with --target: sample this process's RSS and CPU
   --http-connections <n> http-publish: autocannon connections (default 20)
@@ -175,7 +207,8 @@ Scenarios: ${SCENARIOS.join(', ')}
 
 switchboard-pusher is the switchboard server loaded by Pusher-protocol subscribers (/app/<key>, JSON
 events); publishers stay native. Any run that includes it publishes Pusher events {event, data} to every
-server, and every switchboard kind has the same Pusher app, so only the subscribers' protocol differs:
+server, and every switchboard kind (switchboard:<n> clusters too) has the same Pusher app, so only the
+subscribers' protocol differs. switchboard-pusher is always one process: --server-workers leaves it so.
   npm run loadtest -- compare --servers switchboard,switchboard-pusher --connections 1000 --topics 1 --rate 500 --repeat 3
 
 compare default: ${COMPARE_LOAD.connections} subscribers on ${COMPARE_LOAD.topics} topic at ${COMPARE_LOAD.rate} msg/s (${(COMPARE_LOAD.connections * COMPARE_LOAD.rate / 1000).toFixed(0)}k deliveries/s
@@ -190,10 +223,11 @@ function integer(flag: string, text: string | undefined, min: number, max: numbe
   return value;
 }
 
-function serverKind(flag: string, text: string): ServerKind {
-  if (!(SERVER_KINDS as readonly string[]).includes(text)) throw new Error(`--${flag}: unknown server "${text}" (one of ${SERVER_KINDS.join(', ')})`);
-  return text as ServerKind;
-}
+/** The kind a server spec starts (`switchboard:2` → `switchboard`). */
+export const kindOf = (spec: ServerSpec): ServerKind => splitServerSpec(spec).kind;
+
+/** `switchboard` → `switchboard:<workers>` (workers > 0); any other spec unchanged. */
+const withWorkers = (spec: ServerSpec, workers: number): ServerSpec => (spec === 'switchboard' && workers > 0 ? `switchboard:${workers}` : spec);
 
 /** Parses argv (after `npm run loadtest --`). Throws an Error naming the bad flag. */
 export function parseOptions(argv: string[]): LoadOptions | 'help' {
@@ -231,6 +265,10 @@ export function parseOptions(argv: string[]): LoadOptions | 'help' {
       'probe-duration': { type: 'string' },
       'max-probes': { type: 'string' },
       'find-max-budget': { type: 'string' },
+      'server-workers': { type: 'string' },
+      redis: { type: 'string' },
+      'server-drain-ms': { type: 'string' },
+      'drain-signal': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -259,8 +297,15 @@ export function parseOptions(argv: string[]): LoadOptions | 'help' {
   set('httpPipelining', integer('http-pipelining', values['http-pipelining'], 1, 100));
   set('drain', integer('drain', values.drain, 0, 60));
   set('maxServerRssMb', integer('max-server-rss', values['max-server-rss'], 64, 65_536));
-  if (values.server !== undefined) options.server = serverKind('server', values.server);
-  if (values.servers !== undefined) options.servers = values.servers.split(',').map((kind) => serverKind('servers', kind.trim()));
+  if (values.server !== undefined) options.server = parseServerSpec('server', values.server);
+  if (values.servers !== undefined) options.servers = values.servers.split(',').map((spec) => parseServerSpec('servers', spec.trim()));
+  set('serverWorkers', integer('server-workers', values['server-workers'], 0, MAX_SERVER_WORKERS));
+  set('redis', values.redis);
+  set('serverDrainMs', integer('server-drain-ms', values['server-drain-ms'], 0, 60_000));
+  if (values['drain-signal'] !== undefined) {
+    if (values['drain-signal'] !== 'hup' && values['drain-signal'] !== 'term') throw new Error(`--drain-signal: hup or term, got "${values['drain-signal']}"`);
+    options.drainSignal = values['drain-signal'];
+  }
   set('target', values.target);
   set('json', values.json);
   set('html', values.html);
@@ -280,7 +325,36 @@ export function parseOptions(argv: string[]): LoadOptions | 'help' {
   if (options.repeat > 1 && !options.findMax && options.scenario !== 'compare') throw new Error('--repeat: only for compare and --find-max');
   if (options.target !== undefined && options.scenario === 'compare') throw new Error('--target: compare starts its own servers');
   if (options.serverPid !== undefined && options.target === undefined) throw new Error('--server-pid only makes sense with --target');
-  if (options.scenario === 'http-publish' && dialectOf(options.server) === 'pusher') throw new Error(`--server ${options.server}: http-publish's autocannon posts stamped binary data, which Pusher subscribers cannot read; use fanout`);
+  if (options.scenario === 'http-publish' && dialectOf(kindOf(options.server)) === 'pusher') throw new Error(`--server ${options.server}: http-publish's autocannon posts stamped binary data, which Pusher subscribers cannot read; use fanout`);
+  checkServers(options, values);
   if (options.topicsPerConnection > options.topics) throw new Error(`--topics-per-conn (${options.topicsPerConnection}) exceeds --topics (${options.topics})`);
   return options;
+}
+
+/** Applies --server-workers and rejects server choices a scenario cannot run. */
+function checkServers(options: LoadOptions, values: { server?: string; 'server-workers'?: string; redis?: string; 'server-drain-ms'?: string; 'drain-signal'?: string }): void {
+  const workersGiven = values['server-workers'] !== undefined && options.serverWorkers > 0;
+  if (workersGiven) {
+    if (options.target !== undefined) throw new Error('--server-workers: starts its own cluster, so it cannot use --target');
+    if (options.scenario !== 'compare' && kindOf(options.server) !== 'switchboard') throw new Error(`--server-workers: only switchboard runs as workers, not ${options.server}`);
+    if (options.scenario !== 'compare' && options.server !== 'switchboard' && options.server !== `switchboard:${options.serverWorkers}`) {
+      throw new Error(`--server-workers ${options.serverWorkers} contradicts --server ${options.server}`);
+    }
+    options.server = withWorkers(options.server, options.serverWorkers);
+    options.servers = options.servers.map((spec) => withWorkers(spec, options.serverWorkers));
+  }
+  if (options.scenario === 'drain') {
+    if (options.target !== undefined) throw new Error('drain: restarts the server it started, so it cannot use --target');
+    if (options.findMax) throw new Error('--find-max: only for fanout and compare, not drain');
+    if (kindOf(options.server) !== 'switchboard') throw new Error(`drain: only switchboard drains with 1012, not ${options.server}`);
+    // A restart needs the supervisor: one server without workers drains as one worker of one.
+    options.server = withWorkers(options.server, 1);
+    if (options.drainSignal === 'term' && splitServerSpec(options.server).workers < 2) throw new Error('--drain-signal term: needs --server-workers 2 or more (the drained worker is not replaced, its clients need another)');
+  } else if (values['drain-signal'] !== undefined) throw new Error('--drain-signal: only for the drain scenario');
+  const specs = options.scenario === 'compare' ? options.servers : [options.server];
+  const clustered = specs.some((spec) => splitServerSpec(spec).workers > 0);
+  if (!clustered && values.redis !== undefined) throw new Error('--redis: only used by clusters (--server-workers or switchboard:<n>)');
+  if (values.redis !== undefined) checkRedisUrl(values.redis);
+  if (!clustered && values['server-drain-ms'] !== undefined) throw new Error('--server-drain-ms: only used by clusters (--server-workers or switchboard:<n>)');
+  if (clustered && options.scenario === 'rpc') throw new Error('rpc: a cluster runs the real CLI, which has no echo RPC handler; run rpc on one process');
 }

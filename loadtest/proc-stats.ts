@@ -1,9 +1,11 @@
 /**
  * Resource use of another process from /proc: resident memory from /proc/<pid>/status and CPU time
- * from /proc/<pid>/stat. Linux only; elsewhere the harness reports resources as unknown.
+ * from /proc/<pid>/stat; for a cluster, every worker summed plus its supervisor and Redis on their
+ * own lines, found through /proc/<pid>/task/<tid>/children. Linux only; elsewhere the harness
+ * reports resources as unknown.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** One reading. */
 export interface ProcReading {
@@ -44,21 +46,46 @@ export function parseProc(status: string, stat: string, ticksPerSec: number): Pr
   return { rssBytes: rss ? Number(rss[1]) * 1024 : 0, cpuSeconds: ticks / ticksPerSec };
 }
 
+/** One process of the server under test, as the sampler should read and label it. */
+export interface ProcessRef {
+  pid: number;
+  /**
+   * `server`: a process that serves clients (the server itself, or a worker of a cluster); their
+   * readings are summed into the server's. `supervisor` and `redis` are reported on their own lines.
+   */
+  role: 'server' | 'supervisor' | 'redis';
+  /** Label for reports: `worker 2`, `supervisor`, `redis-server`. */
+  name: string;
+  /** The worker's slot (`1`…`N`) for a cluster worker: matches the `worker` label of /metrics. */
+  worker?: string;
+}
+
+/** One process's reading within a sample. */
+export interface ProcessReading extends ProcReading, ProcessRef {}
+
 /** A reading taken during a run, with the generator's view of open connections at that moment. */
 export interface Sample extends ProcReading {
   /** Seconds since the sampler started. */
   t: number;
   connections: number;
+  /** Every process read (clusters only): the sums above are over the `server` ones. */
+  processes?: ProcessReading[];
 }
 
-/** Samples a process every `intervalMs` until stopped. */
+/** What to sample: one pid, or a set of processes that may change between readings (a cluster). */
+export type SampleSource = number | (() => ProcessRef[]);
+
+/** Samples a process (or a cluster of them) every `intervalMs` until stopped. */
 export class ProcSampler {
   readonly samples: Sample[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
+  // Last CPU reading of every server process ever seen, so the summed CPU never goes down when a
+  // worker exits (drain, restart) and its /proc entry, with its CPU time, disappears.
+  private readonly lastCpu = new Map<number, number>();
 
   constructor(
-    readonly pid: number,
+    readonly source: SampleSource,
     private readonly connections: () => number,
     intervalMs = 250,
     /** Called with each reading, e.g. to stop a run whose server eats all memory. */
@@ -70,7 +97,7 @@ export class ProcSampler {
 
   /** Takes a reading now (also records it). */
   sample(): Sample | undefined {
-    const reading = readProc(this.pid);
+    const reading = typeof this.source === 'number' ? readProc(this.source) : this.readCluster(this.source());
     if (reading === undefined) return undefined;
     const sample = { ...reading, t: (Date.now() - this.startedAt) / 1000, connections: this.connections() };
     this.samples.push(sample);
@@ -78,13 +105,61 @@ export class ProcSampler {
     return sample;
   }
 
+  private readCluster(refs: readonly ProcessRef[]): (ProcReading & { processes: ProcessReading[] }) | undefined {
+    const processes: ProcessReading[] = [];
+    for (const ref of refs) {
+      const reading = readProc(ref.pid);
+      if (reading !== undefined) processes.push({ ...ref, ...reading });
+    }
+    const servers = processes.filter((p) => p.role === 'server');
+    if (servers.length === 0) return undefined;
+    for (const p of servers) this.lastCpu.set(p.pid, p.cpuSeconds);
+    let cpuSeconds = 0;
+    for (const cpu of this.lastCpu.values()) cpuSeconds += cpu;
+    return { rssBytes: servers.reduce((sum, p) => sum + p.rssBytes, 0), cpuSeconds, processes };
+  }
+
   get peakRssBytes(): number {
     return this.samples.reduce((peak, sample) => Math.max(peak, sample.rssBytes), 0);
+  }
+
+  /** Highest RSS each process reached, by pid (clusters only). */
+  peakRssByPid(): Map<number, number> {
+    const peaks = new Map<number, number>();
+    for (const sample of this.samples) for (const p of sample.processes ?? []) peaks.set(p.pid, Math.max(peaks.get(p.pid) ?? 0, p.rssBytes));
+    return peaks;
   }
 
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+  }
+}
+
+/** Pids of a process's children, from /proc/<pid>/task/<tid>/children (empty when gone). */
+export function childPids(pid: number): number[] {
+  const pids: number[] = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/)) if (child !== '') pids.push(Number(child));
+      } catch {
+        // the thread ended between the listing and the read
+      }
+    }
+  } catch {
+    // the process is gone
+  }
+  return pids;
+}
+
+/** One variable of a process's environment (our own children only), or undefined. */
+export function environOf(pid: number, name: string): string | undefined {
+  try {
+    const entry = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((line) => line.startsWith(`${name}=`));
+    return entry?.slice(name.length + 1);
+  } catch {
+    return undefined;
   }
 }
 

@@ -5,12 +5,12 @@
  */
 import type { LoadOptions } from './options.js';
 import { PROBE_EVENT, type PublicationShape } from './probe-text.js';
-import { dialectOf } from './server-under-test.js';
+import { dialectOf, splitServerSpec } from './server-under-test.js';
 
 /** `event` when any server of the run has Pusher subscribers, else `bin`. */
 export function publicationShapeFor(options: Pick<LoadOptions, 'scenario' | 'server' | 'servers'>): PublicationShape {
-  const kinds = options.scenario === 'compare' ? options.servers : [options.server];
-  return kinds.some((kind) => dialectOf(kind) === 'pusher') ? 'event' : 'bin';
+  const specs = options.scenario === 'compare' ? options.servers : [options.server];
+  return specs.some((spec) => dialectOf(splitServerSpec(spec).kind) === 'pusher') ? 'event' : 'bin';
 }
 
 /** What an `event` run publishes and why its servers are comparable, for the run's description ('' for `bin`). */

@@ -6,6 +6,26 @@ import { cpus, release } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { LatencySummary } from './histogram.js';
 import type { TopicTally } from './ipc.js';
+import type { DrainSummary } from './drain-summary.js';
+
+/** One process of a cluster under test, on its own line of the result. */
+export interface ServerProcessLine {
+  /** `worker 2`, `worker 1 (exited)` (replaced during the run), `supervisor`, `redis-server`. */
+  name: string;
+  /** `server` for a worker (these are summed into the server's figures). */
+  role: 'server' | 'supervisor' | 'redis';
+  pid: number;
+  /** Worker slot (`1`…`N`), for workers. */
+  worker?: string;
+  /** RSS at the reading RSS per connection uses (connections open); null when it was not running then. */
+  rssBytes: number | null;
+  /** Highest RSS during the run. */
+  rssPeakBytes: number;
+  /** CPU during the measurement window, percent of one core; null when it did not run in it. */
+  cpuPercent: number | null;
+  /** Open connections the worker reported on /metrics (`switchboard_connections{worker}`) when connected; null when unknown. */
+  connections: number | null;
+}
 
 export interface MachineInfo {
   cpus: number;
@@ -59,6 +79,14 @@ export interface ScenarioResult {
   deliveriesPerServerCoreSec: number | null;
   /** Which side ran out of CPU first, judged from the three above. */
   bottleneck: string;
+  /** Clusters: workers the server ran as (`--server-workers`, `switchboard:N`). The server figures above are sums over them. */
+  serverWorkers?: number;
+  /** Clusters: the summed worker RSS at the reading RSS per connection uses (the per-worker `rssBytes` add up to it). */
+  serverRssConnectedBytes?: number | null;
+  /** Clusters: each worker, the supervisor and redis-server on their own line. */
+  serverProcesses?: ServerProcessLine[];
+  /** drain scenario: what the drain did to the clients. */
+  drain?: DrainSummary;
   connect?: { ok: number; failed: number; latencyMs: LatencySummary; errors: string[] };
   capacity?: {
     target: number;

@@ -7,12 +7,40 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { buildEntries, entryPath } from './build.js';
 import type { DialectName } from './dialect.js';
+import type { ProcessRef } from './proc-stats.js';
 import type { ListeningMessage } from './servers/entry.js';
 
 /** Servers the harness can start. */
 // `switchboard-pusher` is the switchboard server (with its Pusher app) loaded by Pusher-protocol subscribers.
 export const SERVER_KINDS = ['switchboard', 'uws', 'relay', 'ws', 'socketio', 'switchboard-pusher'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
+
+/**
+ * A server to start: a kind, or `switchboard:N` for Switchboard as N worker processes sharing the
+ * port (`switchboard --workers N` on Redis; loadtest/cluster-under-test.ts). Plain `switchboard`
+ * is one process with the in-memory engine; `switchboard:1` is one worker behind a supervisor, on
+ * Redis: comparing the two shows what the Redis engine costs.
+ */
+export type ServerSpec = ServerKind | `switchboard:${number}`;
+
+/** Most workers a cluster under test may have. */
+export const MAX_SERVER_WORKERS = 64;
+
+/** The kind and worker count (0: a single process, no supervisor) of a spec. */
+export function splitServerSpec(spec: ServerSpec): { kind: ServerKind; workers: number } {
+  const match = /^switchboard:(\d+)$/.exec(spec);
+  return match ? { kind: 'switchboard', workers: Number(match[1]) } : { kind: spec as ServerKind, workers: 0 };
+}
+
+/** Parses `kind` or `switchboard:N`; throws naming the flag. */
+export function parseServerSpec(flag: string, text: string): ServerSpec {
+  const [kind, workers, ...rest] = text.split(':');
+  if (!(SERVER_KINDS as readonly string[]).includes(kind!) || rest.length > 0) throw new Error(`--${flag}: unknown server "${text}" (one of ${SERVER_KINDS.join(', ')}, or switchboard:<workers>)`);
+  if (workers === undefined) return kind as ServerKind;
+  if (kind !== 'switchboard') throw new Error(`--${flag}: only switchboard runs as workers, not ${kind}`);
+  if (!/^\d+$/.test(workers) || Number(workers) < 1 || Number(workers) > MAX_SERVER_WORKERS) throw new Error(`--${flag}: switchboard:<workers> needs 1 to ${MAX_SERVER_WORKERS} workers, got "${workers}"`);
+  return `switchboard:${Number(workers)}`;
+}
 
 export interface ServerUnderTest {
   /** `switchboard`, `uws`, … or `target` for --target. */
@@ -23,9 +51,42 @@ export interface ServerUnderTest {
   port: number;
   url: string;
   dialect: DialectName;
-  /** Process to sample, when known. */
+  /** Process to sample, when known (a cluster's supervisor: see `cluster`). */
   pid: number | undefined;
+  /** Set for `switchboard --workers N` (loadtest/cluster-under-test.ts). */
+  cluster?: ClusterControl;
   stop(): Promise<void>;
+}
+
+/** Something the supervisor of a cluster said, stamped on the harness's monotonic clock (µs). */
+export interface ClusterEvent {
+  atUs: number;
+  type: 'ready' | 'exited' | 'died' | 'restart-done' | 'restart-stopped';
+  /** Worker slot (`1`…`N`) and pid, for worker events. */
+  worker?: string;
+  pid?: number;
+  /** The supervisor's line. */
+  line: string;
+}
+
+/** What a scenario can see and do with a cluster under test beyond a single process. */
+export interface ClusterControl {
+  /** Workers the supervisor runs. */
+  workers: number;
+  supervisorPid: number;
+  redisUrl: string;
+  /** The workers' drain window (`--drain-ms`). */
+  drainMs: number;
+  /** Processes to sample now: every live worker (role `server`), the supervisor, redis-server. */
+  processes(): ProcessRef[];
+  /** Everything the supervisor reported so far, in order. */
+  readonly events: readonly ClusterEvent[];
+  /** The first event from index `from` on that matches, waiting for it up to `timeoutMs`. */
+  waitFor(match: (event: ClusterEvent) => boolean, from: number, timeoutMs: number, what: string): Promise<ClusterEvent>;
+  /** SIGHUP to the supervisor: replaces the workers one at a time. */
+  rollingRestart(): void;
+  /** Open connections per worker slot, from the box's /metrics (`switchboard_connections{worker}`); undefined when the scrape fails. */
+  connectionsByWorker(): Promise<Record<string, number> | undefined>;
 }
 
 const START_TIMEOUT_MS = 15_000;

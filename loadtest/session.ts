@@ -5,12 +5,13 @@
  */
 import type { LoadOptions } from './options.js';
 import { ProcSampler } from './proc-stats.js';
-import { attachTarget, dialectOf, launchServer, type ServerKind, type ServerUnderTest } from './server-under-test.js';
+import { launchCluster } from './cluster-under-test.js';
+import { attachTarget, dialectOf, launchServer, splitServerSpec, type ServerSpec, type ServerUnderTest } from './server-under-test.js';
 
 export interface RunContext {
   options: LoadOptions;
   server: ServerUnderTest;
-  /** Samples the server process; undefined when its pid is unknown. */
+  /** Samples the server process (a cluster: every worker, summed, plus supervisor and Redis); undefined when its pid is unknown. */
   sampler: ProcSampler | undefined;
   /** Child processes exit by themselves after this long. */
   lifetimeMs: number;
@@ -22,21 +23,26 @@ export interface RunContext {
   teardown: Array<() => Promise<void>>;
 }
 
-/** Upper bound on one run's wall time, from its options: ramp + duration + drain + slack. */
+/** Upper bound on one run's wall time, from its options: ramp + duration (+ restart) + drain + slack. */
 export function runLifetimeMs(options: LoadOptions): number {
   const rampSec = options.connections / options.connectRate;
-  return Math.ceil((rampSec * 1.5 + options.duration + options.drain + 60) * 1000);
+  // drain: a rolling restart starts and drains each worker in turn.
+  const restartSec = options.scenario === 'drain' ? splitServerSpec(options.server).workers * (options.serverDrainMs / 1000 + 15) : 0;
+  return Math.ceil((rampSec * 1.5 + options.duration + restartSec + options.drain + 60) * 1000);
 }
 
 /** Starts (or attaches to) the server, runs `body`, and tears everything down whatever happens. */
-export async function withServer<T>(options: LoadOptions, kind: ServerKind, body: (ctx: RunContext) => Promise<T>): Promise<T> {
+export async function withServer<T>(options: LoadOptions, spec: ServerSpec, body: (ctx: RunContext) => Promise<T>): Promise<T> {
+  const { kind, workers } = splitServerSpec(spec);
   const lifetimeMs = runLifetimeMs(options);
   const log = (message: string) => {
     if (!options.quiet) process.stderr.write(`[loadtest] ${message}\n`);
   };
   const server = options.target !== undefined
     ? attachTarget(options.target, options.serverPid, dialectOf(kind))
-    : await launchServer(kind, lifetimeMs / 1000 + 30);
+    : workers > 0
+      ? await launchCluster({ workers, redisUrl: options.redis, drainMs: options.serverDrainMs, coalesceMs: options.coalesceMs, lifetimeS: lifetimeMs / 1000 + 30 })
+      : await launchServer(kind, lifetimeMs / 1000 + 30);
   log(`${server.name}: ${server.build} at ${server.url}${server.pid ? ` (pid ${server.pid})` : ''}`);
   const ctx: RunContext = { options, server, sampler: undefined, lifetimeMs, log, connections: () => 0, teardown: [] };
   let abort: ((err: Error) => void) | undefined;
@@ -44,8 +50,9 @@ export async function withServer<T>(options: LoadOptions, kind: ServerKind, body
   aborted.catch(() => {});
   const limitBytes = options.maxServerRssMb * 1024 * 1024;
   if (server.pid !== undefined) {
-    ctx.sampler = new ProcSampler(server.pid, () => ctx.connections(), 250, (sample) => {
-      if (sample.rssBytes > limitBytes) abort?.(new Error(`server RSS ${(sample.rssBytes / 2 ** 20).toFixed(0)} MiB passed --max-server-rss ${options.maxServerRssMb}`));
+    const cluster = server.cluster;
+    ctx.sampler = new ProcSampler(cluster ? () => cluster.processes() : server.pid, () => ctx.connections(), 250, (sample) => {
+      if (sample.rssBytes > limitBytes) abort?.(new Error(`server RSS ${(sample.rssBytes / 2 ** 20).toFixed(0)} MiB${cluster ? ` (${cluster.workers} workers together)` : ''} passed --max-server-rss ${options.maxServerRssMb}`));
     });
   }
   const deadline = setTimeout(() => abort?.(new Error(`run exceeded its time bound of ${lifetimeMs / 1000} s`)), lifetimeMs);

@@ -10,6 +10,7 @@ import { dialectFor, type TextEvent } from './dialect.js';
 import { encodeHistogram, newHistogram } from './histogram.js';
 import type { Command, ConnectResult, Request, RpcResult, Snapshot, TopicTally, WorkerMessage, WorkerPlan, WorkerReport } from './ipc.js';
 import { scanMessage, scanned, scanReply, topicName } from './message-scan.js';
+import { Recovery, type Recovering } from './recovery.js';
 import { runSchedule } from './schedule.js';
 import { callOnSchedule, publishOnSchedule } from './senders.js';
 import { RawWebSocket } from './ws/raw-websocket.js';
@@ -23,8 +24,14 @@ interface Conn {
   state: ConnectionState;
   startedUs: number;
   settled: boolean;
-  /** Opened and subscribed (as opposed to settled by failing). */
+  /** Opened and subscribed (as opposed to settled by failing); false again while reconnecting. */
   ok: boolean;
+  /** Global connection index (topics and source address follow from it). */
+  index: number;
+  /** Position in this worker's list of connections. */
+  slot: number;
+  /** Reconnect and recovery state (plans with `reconnect` only). */
+  recovering: Recovering | undefined;
 }
 
 function send(message: WorkerMessage): void {
@@ -42,6 +49,11 @@ function startWorker(plan: WorkerPlan): void {
   const errors: string[] = [];
   const rpc: RpcResult = { sent: 0, answered: 0, failed: 0 };
   const publishedSeqs: number[] = [];
+  const recovery = plan.reconnect ? new Recovery(topicNames) : undefined;
+  // Reconnecting workers publish through each connection's current socket (a reconnect replaces
+  // it), and ask for acknowledgements (see recovery.ts).
+  const liveSockets: RawWebSocket[] = [];
+  const sendDialect = recovery === undefined ? dialect : { ...dialect, publish: (ws: RawWebSocket, topic: string, data: unknown) => ws.sendBinary(recovery.publishFrame(topic, data)) };
   let open = 0;
   let failed = 0;
   let settledCount = 0;
@@ -77,8 +89,17 @@ function startWorker(plan: WorkerPlan): void {
   };
 
   const onReady = (conn: Conn) => {
-    if (conn.state.topics.length === 0) settle(conn, true);
+    if (conn.state.topics.length === 0) {
+      if (conn.settled && conn.recovering !== undefined && recovery!.resubscribedNow(conn.recovering)) backUp(conn);
+      else settle(conn, true);
+    } else if (conn.recovering !== undefined) conn.ws.sendBinary(recovery!.subscribeFrame(conn.recovering, SUBSCRIBE_ID));
     else dialect.subscribe(conn.ws, SUBSCRIBE_ID, Array.from(conn.state.topics, (n) => topicNames[n]!));
+  };
+
+  /** A reconnected connection is subscribed again. */
+  const backUp = (conn: Conn) => {
+    conn.ok = true;
+    open++;
   };
 
   const onEvent = (conn: Conn, event: TextEvent) => {
@@ -100,7 +121,8 @@ function startWorker(plan: WorkerPlan): void {
       settle(conn, !error, `subscribe refused${reason ? `: ${reason}` : ''}`);
       return;
     }
-    // A publisher hears only errors: the first kind says why the server refuses publications.
+    if (plan.role === 'publishers') recovery?.onPublishAnswer(id, error);
+    // A publisher hears only errors (unless it asks for acks): the first kind says why the server refuses publications.
     if (plan.role === 'publishers' && error) noteError(`publish refused: ${reason ?? 'error frame'}`);
     if (plan.role !== 'rpc') return;
     // Answers count as "received" so the coordinator's drain and delivered/s work for rpc too.
@@ -114,8 +136,16 @@ function startWorker(plan: WorkerPlan): void {
   const openConnection = (i: number) => {
     const index = plan.firstIndex + i;
     const topics = plan.topicsPerConnection > 0 ? topicsFor(index, plan.topicsPerConnection, plan.topicCount) : [];
-    const conn: Conn = { ws: undefined as unknown as RawWebSocket, state: new ConnectionState(topics), startedUs: nowUs(), settled: false, ok: false };
+    const state = new ConnectionState(topics);
+    const conn: Conn = { ws: undefined as unknown as RawWebSocket, state, startedUs: nowUs(), settled: false, ok: false, index, slot: conns.length, recovering: recovery?.track(state) };
     conns.push(conn);
+    dial(conn);
+  };
+
+  /** Opens (or, reconnecting, reopens) a connection's socket. */
+  const dial = (conn: Conn) => {
+    const index = conn.index;
+    let opened = false;
     conn.ws = new RawWebSocket(
       {
         host: plan.host,
@@ -128,6 +158,7 @@ function startWorker(plan: WorkerPlan): void {
       },
       {
         onOpen() {
+          opened = true;
           dialect.greet(conn.ws);
           if (dialect.readyOnOpen) onReady(conn);
         },
@@ -151,14 +182,33 @@ function startWorker(plan: WorkerPlan): void {
             return;
           }
           if (scanReply(buf, start, end)) {
+            if (conn.recovering !== undefined && scanned.id === SUBSCRIBE_ID && conn.state.topics.length > 0) {
+              const { id, sentUs } = scanned;
+              if (recovery!.onSubscribeReply(conn.recovering, buf, start, end)) backUp(conn);
+              if (!conn.settled) onReply(conn, id, false, sentUs);
+              return;
+            }
             onReply(conn, scanned.id, false, scanned.sentUs);
             return;
           }
+          if (conn.recovering !== undefined) recovery!.onOtherBinary(conn.recovering, buf, start, end);
           onEvent(conn, dialect.onOtherBinary(buf, start, end));
         },
         onClose(code, reason) {
           if (!conn.settled) {
             settle(conn, false, `${code} ${reason}`);
+            return;
+          }
+          // Reconnect what was up or is already reconnecting; a connection that failed its first subscribe stays failed.
+          if (conn.recovering !== undefined && !closing && (conn.ok || conn.recovering.closedUs >= 0)) {
+            if (conn.ok) {
+              conn.ok = false;
+              open--;
+            }
+            const delayMs = recovery!.onClose(conn.recovering, code, opened);
+            setTimeout(() => {
+              if (!closing) dial(conn);
+            }, delayMs);
             return;
           }
           if (!conn.ok) return;
@@ -171,6 +221,7 @@ function startWorker(plan: WorkerPlan): void {
         },
       },
     );
+    liveSockets[conn.slot] = conn.ws;
   };
 
   const connectAll = async (): Promise<ConnectResult> => {
@@ -195,6 +246,8 @@ function startWorker(plan: WorkerPlan): void {
     return { received, cpuUs: cpu.user + cpu.system, wallUs: nowUs() - markWallUs, open, alive };
   };
 
+  const reconnectReport = () => recovery?.report(conns.map((conn) => ({ recovering: conn.recovering, isOpen: conn.ws.isOpen }))) ?? null;
+
   const report = (): WorkerReport => {
     const tallies = new Map<number, TopicTally>();
     for (const conn of conns) if (conn.settled && conn.state.topics.length > 0) conn.state.addTo(tallies);
@@ -207,6 +260,7 @@ function startWorker(plan: WorkerPlan): void {
       closedUnexpectedly,
       errors,
       rpc: plan.role === 'rpc' ? rpc : undefined,
+      reconnects: reconnectReport() ?? undefined,
     };
   };
 
@@ -222,7 +276,9 @@ function startWorker(plan: WorkerPlan): void {
       case 'connect':
         return connectAll();
       case 'publish':
-        return publishOnSchedule(openSockets(), dialect, topicNames, command, publishedSeqs, plan.publication);
+        return publishOnSchedule(recovery === undefined ? openSockets() : liveSockets, sendDialect, topicNames, command, publishedSeqs, plan.publication);
+      case 'reconnects':
+        return reconnectReport();
       case 'rpc':
         return callOnSchedule(openSockets(), dialect, command, rpc);
       case 'mark':

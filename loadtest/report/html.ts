@@ -14,6 +14,8 @@ import { barChart, type Bar } from './svg-bars.js';
 import { serverViews, type ServerView } from './server-views.js';
 import { probeChart } from './svg-probes.js';
 import type { Spread } from '../stats.js';
+import type { ScenarioResult } from '../result.js';
+import { drainLines, PROCESS_HEADER, processCells, totalCells } from './cluster-tables.js';
 
 // Percentiles on a "nines" axis: 90 → 1, 99 → 2, 99.9 → 3 … so the tail gets the room it deserves.
 const nines = (p: number) => -Math.log10(Math.max(1e-5, 1 - Math.min(p, 99.999) / 100));
@@ -23,6 +25,8 @@ const STYLE = `body{font-family:sans-serif;max-width:1000px;margin:2em auto;colo
 pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:12px}
 table.verdicts{border-collapse:collapse;margin:1em 0}table.verdicts td,table.verdicts th{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}
 table.verdicts td:first-child,table.verdicts th:first-child,table.verdicts td.verdict,table.verdicts th.verdict{text-align:left}
+table.processes,table.drain{border-collapse:collapse;margin:1em 0}table.processes td,table.processes th,table.drain td,table.drain th{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}
+table.processes td:first-child,table.processes th:first-child,table.drain td,table.drain th{text-align:left}tr.total td{font-weight:bold}
 .kept{color:#1a7f37}.behind{color:#b42318}.knee{background:#fff4e5;border-left:4px solid #f79009;padding:.6em 1em}
 .chart{display:block;margin:1.2em 0}summary{cursor:pointer;font-weight:bold}`;
 
@@ -47,6 +51,28 @@ function throughputSections(views: ServerView[]): string[] {
   ];
 }
 
+/** A cluster run: each worker, the supervisor and Redis, with the workers' total (what the server figures sum). */
+function processSection(r: ScenarioResult): string[] {
+  const processes = r.serverProcesses;
+  if (processes === undefined || processes.length === 0) return [];
+  const total = totalCells(processes);
+  const row = (cells: string[], cls = '') => `<tr${cls ? ` class="${cls}"` : ''}>${cells.map((cell) => `<td>${escapeXml(cell)}</td>`).join('')}</tr>`;
+  const round = r.round === undefined ? '' : `, round ${r.round + 1}`;
+  return [
+    `<h2>Server processes (${escapeXml(r.server)}${round})</h2><p>The server's RSS and CPU are the workers' sums; RSS per connection uses the summed RSS. Connections as each worker reported them on /metrics.</p>`,
+    `<table class="processes"><tr>${PROCESS_HEADER.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>\n${processes.map((p) => row(processCells(p))).join('\n')}\n${row(total, 'total')}</table>`,
+  ];
+}
+
+function drainSection(r: ScenarioResult): string[] {
+  if (r.drain === undefined) return [];
+  const ok = r.drain.everyClientRecovered;
+  return [
+    `<h2>Drain (${escapeXml(r.server)})</h2><p class="${ok ? 'kept' : 'behind'}">${ok ? 'Every client recovered: only 1012 closes, every one resubscribed with recovered: true, no gap, nothing lost.' : 'Not every client recovered cleanly: see the table.'}</p>`,
+    `<table class="drain">${drainLines(r.drain).map(([key, value]) => `<tr><th>${escapeXml(key.trim())}</th><td>${escapeXml(value)}</td></tr>`).join('\n')}</table>`,
+  ];
+}
+
 function findMaxSections(report: LoadReport): string[] {
   const findMax = report.findMax;
   if (findMax === undefined) return [];
@@ -66,7 +92,9 @@ export function renderHtml(report: LoadReport, p99BoundMs = DEFAULT_P99_BOUND_MS
   const sections: string[] = [];
   const knee = report.repeat?.knee;
   if (knee) sections.push(`<p class="knee"><strong>${escapeXml(knee)}</strong>. A server's rounds disagree (kept up in some and not others, or figures that swing widely), so one run of it is a coin toss and a ratio between servers means nothing. Lower the rate, or use --find-max for each server's limit.</p>`);
-  if (views.length > 0) sections.push('<h2>Verdict</h2>', verdictTable(views));
+  // A drain's verdict is its own section (below): keeping up with a stream is not what it measures.
+  const drain = first?.scenario === 'drain';
+  if (views.length > 0 && !drain) sections.push('<h2>Verdict</h2>', verdictTable(views));
   const withLatency = views.filter((v) => v.representative.latencyCurve.length > 0);
   if (withLatency.length > 0) {
     sections.push(lineChart({
@@ -79,8 +107,9 @@ export function renderHtml(report: LoadReport, p99BoundMs = DEFAULT_P99_BOUND_MS
       series: withLatency.map((v) => ({ name: v.server, points: v.representative.latencyCurve })),
     }));
   }
-  if (views.length > 0 && first?.scenario !== 'capacity') sections.push(...throughputSections(views));
+  if (views.length > 0 && first?.scenario !== 'capacity' && !drain) sections.push(...throughputSections(views));
   sections.push(...findMaxSections(report));
+  for (const r of report.results) sections.push(...drainSection(r), ...processSection(r));
   for (const r of report.results) {
     if (!r.capacity || r.capacity.rssSeries.length === 0) continue;
     sections.push(lineChart({

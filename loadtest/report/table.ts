@@ -1,6 +1,7 @@
 /** The human-readable output: one table per result, and the ratio table of `compare`. */
 import type { ScenarioResult } from '../result.js';
 import { verdict } from '../verdict.js';
+import { drainLines, processGrid } from './cluster-tables.js';
 
 const num = (value: number) => value.toLocaleString('en-US');
 const mib = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
@@ -38,17 +39,19 @@ export function formatResult(r: ScenarioResult): string {
     pairs.push(['http requests', `${num(r.http.requests)} (${num(r.http.requestsPerSec)}/s), non-2xx ${num(r.http.non2xx)}, errors ${num(r.http.errors)}`]);
     pairs.push(['http latency ms', `p50 ${r.http.latencyMs.p50}  p99 ${r.http.latencyMs.p99}  max ${r.http.latencyMs.max}`]);
   }
-  pairs.push(['server RSS peak / baseline', `${mib(r.serverRssBytes)} / ${mib(r.serverRssBaselineBytes)}`]);
+  pairs.push([r.serverWorkers ? `server RSS peak / baseline (${r.serverWorkers} workers summed)` : 'server RSS peak / baseline', `${mib(r.serverRssBytes)} / ${mib(r.serverRssBaselineBytes)}`]);
   pairs.push(['RSS per connection', r.rssPerConnectionBytes === null ? 'n/a' : `${num(r.rssPerConnectionBytes)} B`]);
-  pairs.push(['server CPU', r.serverCpuPercent === null ? 'n/a' : `${r.serverCpuPercent} % of a core`]);
+  pairs.push([r.serverWorkers ? 'server CPU (workers summed)' : 'server CPU', r.serverCpuPercent === null ? 'n/a' : `${r.serverCpuPercent} % of a core`]);
   pairs.push(['server CPU per delivery', r.serverCpuUsPerDelivery == null ? 'n/a' : `${r.serverCpuUsPerDelivery} µs (${num(r.deliveriesPerServerCoreSec ?? 0)} deliveries per core-second)`]);
   const roles = Object.entries(r.generatorCpuPercent.byRole).map(([role, value]) => `${role} ${value}`).join(', ');
   pairs.push(['generator CPU', `${r.generatorCpuPercent.total} % total (${roles})`]);
   pairs.push(['machine CPU', r.machineCpuPercent === null ? 'n/a' : `${r.machineCpuPercent} % of ${r.machine.cpus * 100} (all processes and the kernel)`]);
   pairs.push(['bottleneck', r.bottleneck]);
   if (r.scenario === 'fanout' || r.scenario === 'compare') pairs.push(['verdict', verdict(r)]);
+  if (r.drain) pairs.push(...drainLines(r.drain));
   for (const error of r.errors) pairs.push(['note', error]);
-  return `${r.scenario} — ${r.server}\n${rows(pairs)}\n`;
+  const processes = r.serverProcesses && r.serverProcesses.length > 0 ? `\n${processGrid(r)}` : '';
+  return `${r.scenario} — ${r.server}\n${rows(pairs)}\n${processes}`;
 }
 
 /** `compare`: one line per server, ratios against the bare uWS peer (the ceiling). */

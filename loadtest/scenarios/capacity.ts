@@ -6,8 +6,9 @@
 import type { PublishResult } from '../ipc.js';
 import type { ScenarioResult } from '../result.js';
 import type { RunContext } from '../session.js';
-import { baseResult, startGenerator } from './common.js';
+import { baseResult, readConnected, startGenerator } from './common.js';
 import { Generator } from '../harness.js';
+import type { Sample } from '../proc-stats.js';
 
 // Heartbeats go out at this rate: fast enough to finish quickly, slow enough not to be the test.
 const HEARTBEAT_RATE = 2000;
@@ -23,7 +24,9 @@ export async function runCapacity(ctx: RunContext): Promise<ScenarioResult> {
   await new Promise((resolve) => setTimeout(resolve, options.duration * 1000));
   // Idle RSS: the lowest reading of the last second of the hold (after the ramp's garbage is collected).
   const holdSamples = ctx.sampler?.samples.filter((sample) => sample.connections >= connect.ok) ?? [];
-  const rssConnected = holdSamples.length > 0 ? Math.min(...holdSamples.slice(-4).map((sample) => sample.rssBytes)) : (ctx.sampler?.sample()?.rssBytes ?? null);
+  const idle = holdSamples.slice(-4).reduce<Sample | undefined>((low, sample) => (low === undefined || sample.rssBytes < low.rssBytes ? sample : low), undefined);
+  const connected = await readConnected(ctx, idle ?? ctx.sampler?.sample());
+  const rssConnected = connected.sample?.rssBytes ?? null;
   const publisher = generator.role('publishers')!;
   log(`heartbeat: one message on each of ${options.topics} topics`);
   const { value: heartbeat, window } = await generator.window(ctx.sampler, async () => {
@@ -42,6 +45,7 @@ export async function runCapacity(ctx: RunContext): Promise<ScenarioResult> {
     connections: connect.ok,
     rssBaseline,
     rssConnected,
+    connected,
   });
   result.connect = connect;
   const series = ctx.sampler?.samples ?? [];

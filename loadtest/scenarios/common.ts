@@ -12,6 +12,8 @@ import { serverEfficiency } from '../efficiency.js';
 import { diagnoseRefusals } from '../refusals.js';
 import type { ConnectSummary } from '../harness.js';
 import { publicationShapeFor } from '../publication-shape.js';
+import type { Sample } from '../proc-stats.js';
+import { serverProcessLines } from '../server-processes.js';
 
 const MIN_CONNECTIONS_FOR_RSS = 1000;
 
@@ -77,6 +79,19 @@ export interface Measurements {
   /** RSS just before connecting and once connected (null without a pid). */
   rssBaseline: number | null;
   rssConnected: number | null;
+  /** Clusters: the reading `rssConnected` came from, and /metrics connections per worker then. */
+  connected?: ConnectedReading;
+}
+
+/** The server's reading with every connection open, and (clusters) what each worker holds. */
+export interface ConnectedReading {
+  sample: Sample | undefined;
+  connectionsByWorker: Record<string, number> | undefined;
+}
+
+/** Takes the server's reading now (or uses `sample`) and, for a cluster, scrapes connections per worker. */
+export async function readConnected(ctx: RunContext, sample: Sample | undefined = ctx.sampler?.sample()): Promise<ConnectedReading> {
+  return { sample, connectionsByWorker: await ctx.server.cluster?.connectionsByWorker() };
 }
 
 /** The fields every scenario fills the same way. */
@@ -91,6 +106,15 @@ export function baseResult(ctx: RunContext, m: Measurements): ScenarioResult {
   errors.push(...diagnoseRefusals(errors));
   // Below ~1,000 connections the RSS difference is allocator and GC noise, not connections.
   const rssPerConnection = m.rssBaseline !== null && m.rssConnected !== null && m.connections >= MIN_CONNECTIONS_FOR_RSS ? Math.round((m.rssConnected - m.rssBaseline) / m.connections) : null;
+  const cluster = ctx.server.cluster;
+  const processes = cluster === undefined || ctx.sampler === undefined ? undefined : serverProcessLines({
+    samples: ctx.sampler.samples,
+    before: m.window.serverBefore,
+    after: m.window.serverAfter,
+    wallSec: m.window.wallSec,
+    connected: m.connected?.sample,
+    connections: m.connected?.connectionsByWorker,
+  });
   return {
     scenario: ctx.options.scenario,
     server: ctx.server.name,
@@ -107,6 +131,7 @@ export function baseResult(ctx: RunContext, m: Measurements): ScenarioResult {
       publishers: ctx.options.publishers,
       workers: ctx.options.workers,
       ...(ctx.options.scenario === 'http-publish' ? { httpConnections: ctx.options.httpConnections, httpPipelining: ctx.options.httpPipelining } : {}),
+      ...(cluster ? { serverWorkers: cluster.workers, serverDrainMs: cluster.drainMs } : {}),
     },
     durationSec: round(m.window.wallSec, 3),
     published: m.published,
@@ -131,6 +156,7 @@ export function baseResult(ctx: RunContext, m: Measurements): ScenarioResult {
     deliveriesPerServerCoreSec: efficiency.deliveriesPerCoreSec === null ? null : Math.round(efficiency.deliveriesPerCoreSec),
     bottleneck: judgeBottleneck(serverCpuPercent, generatorCpuPercent.byRole, machine.cpus, generatorCpuPercent.total, machineCpuPercent),
     errors,
+    ...(cluster ? { serverWorkers: cluster.workers, serverRssConnectedBytes: m.connected?.sample?.rssBytes ?? null, serverProcesses: processes ?? [] } : {}),
     machine,
     startedAt: new Date().toISOString(),
   };

@@ -6,7 +6,7 @@
 import type { PublishResult } from '../ipc.js';
 import type { ScenarioResult } from '../result.js';
 import type { RunContext } from '../session.js';
-import { baseResult, checkConnected, explained, startGenerator } from './common.js';
+import { baseResult, checkConnected, explained, readConnected, startGenerator } from './common.js';
 import { Generator } from '../harness.js';
 
 export async function runFanout(ctx: RunContext): Promise<ScenarioResult> {
@@ -16,7 +16,8 @@ export async function runFanout(ctx: RunContext): Promise<ScenarioResult> {
   log(`connecting ${options.connections} subscribers + ${options.probes} probes + ${options.publishers} publishers`);
   const connect = await generator.connect();
   const diagnosis = checkConnected(ctx, generator, connect, ['publishers']);
-  const rssConnected = ctx.sampler?.sample()?.rssBytes ?? null;
+  const connected = await readConnected(ctx);
+  const rssConnected = connected.sample?.rssBytes ?? null;
   const publisher = generator.role('publishers')!;
   const subscribersPerTopic = ((options.connections + options.probes) * options.topicsPerConnection) / options.topics;
   // Warm-up: a second of the same load, not measured, so JIT compilation and first allocations
@@ -40,6 +41,7 @@ export async function runFanout(ctx: RunContext): Promise<ScenarioResult> {
     connections: connect.ok,
     rssBaseline,
     rssConnected,
+    connected,
   });
   result.connect = connect;
   result.errors.push(...diagnosis.filter((line) => !result.errors.includes(line)));

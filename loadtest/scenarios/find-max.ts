@@ -10,7 +10,7 @@ import type { LoadOptions } from '../options.js';
 import { LIMITS } from '../options.js';
 import type { ScenarioResult } from '../result.js';
 import { roundOrder } from '../rounds.js';
-import type { ServerKind } from '../server-under-test.js';
+import type { ServerSpec } from '../server-under-test.js';
 import { withServer } from '../session.js';
 import { spread, spreadRatio } from '../stats.js';
 import { keptUp, shortfall } from '../verdict.js';
@@ -29,7 +29,7 @@ function outcomeOf(result: ScenarioResult, rate: number, p99BoundMs: number): Pr
 }
 
 export async function runFindMax(options: LoadOptions, log: (line: string) => void): Promise<LoadReport> {
-  const servers: ServerKind[] = options.scenario === 'compare' ? options.servers : [options.server];
+  const servers: ServerSpec[] = options.scenario === 'compare' ? options.servers : [options.server];
   const perPublication = ((options.connections + options.probes) * options.topicsPerConnection) / options.topics;
   const budgetPerSearchMs = (options.findMaxBudget * 1000) / (servers.length * options.repeat);
   const found = new Map<string, FindMaxServer>(servers.map((server) => [server, { server, serverBuild: '', searches: [], foundRate: null, foundDeliveriesPerSec: null, knee: null }]));

@@ -11,7 +11,7 @@ import { Generator } from '../harness.js';
 import { readProc } from '../proc-stats.js';
 import { judgeBottleneck, type ScenarioResult } from '../result.js';
 import type { RunContext } from '../session.js';
-import { baseResult, round, startGenerator } from './common.js';
+import { baseResult, readConnected, round, startGenerator } from './common.js';
 
 async function runAutocannon(plan: HttpPublishPlan): Promise<{ result: HttpPublishResult; cpuSeconds: number }> {
   await buildEntries();
@@ -40,7 +40,8 @@ export async function runHttpPublish(ctx: RunContext): Promise<ScenarioResult> {
   const rssBaseline = ctx.sampler?.sample()?.rssBytes ?? null;
   const generator = await startGenerator(ctx, { subscribers: options.connections, probes: options.probes, publishers: 0, rpcCallers: 0 });
   const connect = await generator.connect();
-  const rssConnected = ctx.sampler?.sample()?.rssBytes ?? null;
+  const connected = await readConnected(ctx);
+  const rssConnected = connected.sample?.rssBytes ?? null;
   const plan: HttpPublishPlan = { url: `http://${server.host}:${server.port}`, connections: options.httpConnections, pipelining: options.httpPipelining, durationSec: options.duration, topics: options.topics, payloadBytes: options.payload };
   log(`warm-up 1 s, then autocannon: ${options.httpConnections} connections × ${options.httpPipelining} pipelined for ${options.duration} s against POST /api/publish`);
   await runAutocannon({ ...plan, durationSec: 1 });
@@ -48,7 +49,7 @@ export async function runHttpPublish(ctx: RunContext): Promise<ScenarioResult> {
   const { value: cannon, window } = await generator.window(ctx.sampler, () => runAutocannon(plan));
   await generator.drain(Number.MAX_SAFE_INTEGER, Math.min(options.drain, 3));
   const reports = await generator.reports();
-  const result = baseResult(ctx, { window, reports, latency: Generator.latency(reports, ['probes']), published: cannon.result.requests, connections: connect.ok, rssBaseline, rssConnected });
+  const result = baseResult(ctx, { window, reports, latency: Generator.latency(reports, ['probes']), published: cannon.result.requests, connections: connect.ok, rssBaseline, rssConnected, connected });
   // autocannon ran as its own process: add its CPU to the generator's.
   const autocannonCpu = (cannon.cpuSeconds / window.wallSec) * 100;
   result.generatorCpuPercent.byRole.autocannon = round(autocannonCpu, 1);

@@ -1,5 +1,5 @@
 /** Scenario dispatch: every scenario is a function of a run context. */
-import type { LoadOptions } from '../options.js';
+import { kindOf, type LoadOptions } from '../options.js';
 import type { ScenarioResult } from '../result.js';
 import { withServer } from '../session.js';
 import { runCapacity } from './capacity.js';
@@ -9,6 +9,7 @@ import { runRpc } from './rpc.js';
 import type { LoadReport } from '../load-report.js';
 import { runCompare } from './compare.js';
 import { runFindMax } from './find-max.js';
+import { runDrain } from './drain.js';
 
 /** Runs the chosen scenario: compare and --find-max produce a summary, the others one result. */
 export async function runScenario(options: LoadOptions): Promise<LoadReport> {
@@ -30,8 +31,10 @@ async function runOne(options: LoadOptions): Promise<ScenarioResult[]> {
       if (options.server === 'socketio') throw new Error('rpc: the Socket.IO peer is only compared on fanout');
       return [await withServer(options, options.server, runRpc)];
     case 'http-publish':
-      if (options.target === undefined && options.server !== 'switchboard') throw new Error('http-publish: only Switchboard has the HTTP publish API');
+      if (options.target === undefined && kindOf(options.server) !== 'switchboard') throw new Error('http-publish: only Switchboard has the HTTP publish API');
       return [await withServer(options, options.server, runHttpPublish)];
+    case 'drain':
+      return [await withServer(options, options.server, runDrain)];
     case 'compare':
       throw new Error('compare runs through runCompare');
     default: {

@@ -162,6 +162,10 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', () => shutdown('SIGINT', () => server.close(), 5000));
   process.once('SIGTERM', () => shutdown('SIGTERM', () => server.drain(), server.options.drainMs + 5000));
+  // Node's default for SIGHUP is to exit at once, dropping every client without 1012. Operators
+  // send it out of habit (systemctl reload, a closing terminal): one process has nothing to
+  // reload in place, so say so and keep serving.
+  process.on('SIGHUP', () => process.stdout.write('SIGHUP: ignored (a rolling restart needs --workers; SIGTERM drains this process)\n'));
   return -1;
 }
 

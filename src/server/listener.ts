@@ -31,7 +31,7 @@ export interface ServerTransport {
    * it Linux lets a second process bind it and silently split the connections).
    */
   listen(host: string, port: number, exclusive: boolean): Promise<number>;
-  /** Stops accepting connections. */
+  /** Stops accepting connections; HTTP answers from then on close their connection (`Connection: close`). */
   stopListening(): void;
   /** Drops every remaining socket (keep-alive HTTP, unresponsive peers) so the process can exit. */
   close(): void;

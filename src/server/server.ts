@@ -35,7 +35,8 @@ import { RedisEngine } from './engine/redis/redis-engine.js';
 import { NATIVE_WIRES } from './fronts/native/formats.js';
 import { NativeFront } from './fronts/native/native-front.js';
 import { Session } from './fronts/native/session.js';
-import { registerPusher } from './fronts/pusher/setup.js';
+import { registerPusher, type PusherHandle } from './fronts/pusher/setup.js';
+import { newWebhookCounters } from './fronts/pusher/webhooks/sender.js';
 import { pusherWire } from './fronts/pusher/wire.js';
 import { registerHttpApi } from './http/api.js';
 import { createMetrics } from './http/metrics.js';
@@ -213,9 +214,11 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     negotiate: (header) => front.negotiate(header),
     nextId: () => `${idPrefix}-${(nextId++).toString(36)}`,
   });
+  const webhookCounters = newWebhookCounters();
+  let pusher: PusherHandle | undefined;
   if (options.pusher !== undefined) {
     // Before the native `/*` WebSocket route and the HTTP catch-all, which would take its paths.
-    registerPusher({
+    pusher = registerPusher({
       pusher: options.pusher,
       transport,
       core,
@@ -227,6 +230,8 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
       options,
       upgrade: commonUpgrade,
       reportError,
+      webhookCounters,
+      logger,
     });
   }
   transport.websocket('/*', front, upgrader, options);
@@ -239,6 +244,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     traffic,
     historyBytes: () => engine.history.bytes ?? 0,
     engineReady: () => engine.ready?.() ?? true,
+    webhooks: webhookCounters,
   });
   if (worker !== undefined) {
     metrics.setDefaultLabels({ worker: worker.id });
@@ -332,6 +338,9 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
         const deadline = Date.now() + CLOSE_GRACE_MS;
         while (registry.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
         await engine.close();
+        // After the engine: presence leaves of the sockets just closed have settled, so their
+        // member_removed is among what the webhooks flush. Nothing is sent after this.
+        await pusher?.close();
         transport.close();
       })();
       return closing;

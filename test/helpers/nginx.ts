@@ -60,8 +60,13 @@ http {
   );
   const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
   after(async () => {
-    child.kill('SIGKILL');
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    // SIGTERM, not SIGKILL: the master takes its worker down with it, where a killed master would
+    // leave the worker running, orphaned, after the tests.
+    const exited = new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    child.kill('SIGTERM');
+    const stubborn = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(stubborn);
     rmSync(dir, { recursive: true, force: true });
   });
   await untilListening(port, 'nginx', () => child.exitCode !== null);

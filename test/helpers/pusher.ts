@@ -27,9 +27,17 @@ export function serverSdk(port: number, secret: string = APP.secret): PusherServ
 /**
  * A small channel authorisation endpoint as an app backend would run it: signs with the `pusher`
  * SDK's own authorizeChannel (presence data from `?user=`), or refuses with 403 for `?deny=1`.
+ * It answers any origin (CORS), so browser pages served from another port can use it.
  */
 export async function startAuthEndpoint(sdk: PusherServer): Promise<string> {
   const server: HttpServer = createServer((req, res) => {
+    // pusher-js posts a form without custom headers (a "simple" request, no preflight), but a page
+    // that adds auth headers triggers one: answer both.
+    res.setHeader('access-control-allow-origin', '*');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { 'access-control-allow-methods': 'POST', 'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '' }).end();
+      return;
+    }
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     req.on('end', () => {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Agent, request } from 'node:http';
 import WebSocket from 'ws';
 import { startCli, statusOf } from '../helpers/cli-process.js';
 import { freePort, waitFor } from '../helpers/server.js';
@@ -46,4 +47,53 @@ test('SIGTERM: /readyz 503 before the listener closes, 1012 to 50 clients spread
   // only: a slow machine stretches the span, never shrinks it.
   const span = Math.max(...times) - Math.min(...times);
   assert.ok(span >= 150, `closes spread over the window, not a burst (first to last: ${span} ms)`);
+});
+
+test('draining: once the listener is closed, HTTP answers on kept-alive connections say Connection: close', async () => {
+  const port = await freePort();
+  const cli = startCli(['--port', String(port), '--host', '127.0.0.1', '--drain-ms', '2000']);
+  await cli.line(/listening/);
+  // Two WebSocket clients keep the drain going for a while after the listener closes (the second
+  // is closed half-way through the spread).
+  const sockets = [0, 1].map(() => new WebSocket(`ws://127.0.0.1:${port}/`, ['switchboard.v1.json']));
+  await Promise.all(sockets.map((socket) => new Promise((resolve, reject) => (socket.once('open', resolve), socket.once('error', reject)))));
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const viaAgent = () =>
+    new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/healthz', agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const before = await viaAgent();
+  assert.equal(before.status, 200);
+  assert.notEqual(before.connection, 'close', 'a serving server keeps the connection alive');
+
+  cli.child.kill('SIGTERM');
+  // Fresh connections are refused once the listener is closed; the kept-alive one still answers.
+  while ((await statusOf(`http://127.0.0.1:${port}/healthz`)) !== 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  const during = await viaAgent();
+  assert.equal(during.status, 200, 'the kept-alive connection is still answered');
+  assert.equal(during.connection, 'close', 'and told to go elsewhere for its next request');
+  agent.destroy();
+  assert.equal(await cli.exited, 0, 'exit code');
+});
+
+test('SIGHUP to a single process: logged and ignored, clients stay connected', async () => {
+  const port = await freePort();
+  const cli = startCli(['--port', String(port), '--host', '127.0.0.1']);
+  await cli.line(/listening/);
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/`, ['switchboard.v1.json']);
+  let closed = false;
+  socket.on('close', () => (closed = true));
+  await new Promise((resolve, reject) => (socket.once('open', resolve), socket.once('error', reject)));
+  cli.child.kill('SIGHUP');
+  await cli.line(/SIGHUP: ignored/);
+  assert.equal(await statusOf(`http://127.0.0.1:${port}/healthz`), 200, 'still serving');
+  assert.equal(closed, false, 'the client was not dropped');
+  socket.close();
+  cli.child.kill('SIGTERM');
+  assert.equal(await cli.exited, 0);
 });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { APP, connected, next, pusherClient, serverSdk, startAuthEndpoint, subscribed } from '../helpers/pusher.js';
+import WebSocket from 'ws';
 import { connectClient } from '../helpers/clients.js';
 import { postJson, startServer } from '../helpers/server.js';
 
@@ -150,5 +151,20 @@ describe('Pusher front with coalescing namespaces', async () => {
     await server.publish('burst-a', { event: 'done', data: {} });
     await last;
     assert.deepEqual(got, [{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+});
+
+describe('Pusher front during a drain', async () => {
+  const { port, url, server } = await startServer({ pusher: { apps: [{ ...APP }] }, drainMs: 0 });
+
+  test('Pusher sockets are closed with 4200 (reconnect at once), native sockets with 1012', async () => {
+    const pusherSocket = new WebSocket(`ws://127.0.0.1:${port}/app/${APP.key}?protocol=7`);
+    const nativeSocket = new WebSocket(url, ['switchboard.v1.json']);
+    const closeCode = (socket: WebSocket) => new Promise<number>((resolve) => socket.once('close', resolve));
+    const closes = [closeCode(pusherSocket), closeCode(nativeSocket)];
+    await new Promise((resolve) => pusherSocket.once('message', resolve)); // pusher:connection_established
+    await new Promise((resolve, reject) => (nativeSocket.once('open', resolve), nativeSocket.once('error', reject)));
+    await server.drain();
+    assert.deepEqual(await Promise.all(closes), [4200, 1012]);
   });
 });

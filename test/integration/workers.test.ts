@@ -134,6 +134,17 @@ describe('switchboard --workers 3', { skip: redisMissing }, async () => {
     assert.deepEqual(new Set(readiness), new Set([200]), '/readyz answered 200 on every poll');
   });
 
+  test('SIGHUP sent to one worker directly is ignored: restarts are the supervisor\'s', async () => {
+    const pids = cli.lines.map((line) => /worker 2 \(pid (\d+)\) ready/.exec(line)?.[1]).filter((pid) => pid !== undefined);
+    const pid = Number(pids.at(-1));
+    process.kill(pid, 'SIGHUP');
+    // A scrape asks every worker over IPC: answering it proves worker 2 handled the signal and lived.
+    const text = await (await fetch(`${http}/metrics`, { headers: { connection: 'close' } })).text();
+    assert.match(text, /^switchboard_connections\{worker="2"\} \d+$/m, 'worker 2 answered the scrape after the signal');
+    assert.doesNotThrow(() => process.kill(pid, 0), 'the worker is still running');
+    assert.ok(!cli.lines.some((line) => line.includes(`(pid ${pid}) died`)), 'the supervisor saw no crash');
+  });
+
   test('SIGTERM to the supervisor drains every worker and exits 0', async () => {
     cli.child.kill('SIGTERM');
     assert.equal(await cli.exited, 0);

@@ -4,7 +4,9 @@
  * them seconds slow and lossy, plus find-max searches. Asserts behaviour, not pixels: the latency
  * axis is logarithmic (tick labels a decade apart, spanning ms and seconds), every server is in
  * the legend and the bars, the verdicts name the slow server's bottleneck, and the raw JSON is
- * folded. The screenshot is kept in the test's temp dir for a human to look at.
+ * folded. The screenshot is kept in the test's temp dir for a human to look at. A second fixture, a
+ * drain run on two workers (a rolling restart: each slot has its old and its new worker), shows every
+ * process of the cluster with the workers' total, and the drain findings.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { skipWithoutChromium, useChromium } from '../helpers/browser.js';
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/compare-report.json', import.meta.url), 'utf8')) as LoadReport;
 const SERVERS = ['switchboard', 'relay', 'ws'];
+const drainFixture = JSON.parse(readFileSync(new URL('./fixtures/drain-report.json', import.meta.url), 'utf8')) as LoadReport;
 
 describe('HTML report in Chromium', () => {
   const chromium = useChromium();
@@ -60,5 +63,34 @@ describe('HTML report in Chromium', () => {
     assert.equal(await raw.locator('pre').isVisible(), false);
     await raw.locator('summary').click();
     assert.equal(await raw.locator('pre').isVisible(), true);
+  });
+
+  it('lists every process of a cluster with the workers\' total, and the drain findings', async (t) => {
+    if (skipWithoutChromium(t)) return;
+    const dir = mkdtempSync(join(tmpdir(), 'loadtest-report-'));
+    const file = join(dir, 'drain.html');
+    writeFileSync(file, renderHtml(drainFixture, 50));
+    const { page, errors } = await chromium.newPage();
+    await page.goto(`file://${file}`);
+    await page.screenshot({ path: join(dir, 'drain.png'), fullPage: true });
+    t.diagnostic(`screenshot: ${join(dir, 'drain.png')}`);
+    assert.deepEqual(errors, []);
+
+    const result = drainFixture.results[0]!;
+    const rows = page.locator('table.processes tr');
+    const names = (await rows.locator('td:first-child').allTextContents()).map((name) => name.trim());
+    assert.deepEqual(names, [...result.serverProcesses!.map((p) => p.name), `workers (${result.serverProcesses!.filter((p) => p.role === 'server').length})`]);
+    const pids = await rows.locator('td:nth-child(2)').allTextContents();
+    for (const p of result.serverProcesses!) assert.ok(pids.includes(String(p.pid)), `pid ${p.pid} listed`);
+    const total = (await page.locator('table.processes tr.total td').allTextContents()).map((cell) => cell.trim());
+    const connected = result.serverProcesses!.filter((p) => p.role === 'server' && p.rssBytes !== null);
+    assert.equal(total[2], (connected.reduce((sum, p) => sum + p.rssBytes!, 0) / 2 ** 20).toFixed(1), 'total RSS: the workers running at the connected reading');
+    assert.equal(total[5], String(result.connections), 'total connections: every connection, from the workers');
+
+    const drain = await page.locator('table.drain').innerText();
+    assert.match(drain, /close codes\s+1012 × \d+/);
+    assert.match(drain, /every client recovered\s+yes/);
+    assert.match(drain, /worker 1 \(pid \d+\)/);
+    assert.match(drain, /worker 2 \(pid \d+\)/);
   });
 });

@@ -35,6 +35,17 @@ describe('which runs publish the Pusher probe event', () => {
     assert.equal(shape(['fanout', '--server', 'switchboard-pusher']), 'event');
     assert.equal(shape(['compare']), 'bin');
     assert.equal(shape(['compare', '--servers', 'switchboard,switchboard-pusher']), 'event');
+    assert.equal(shape(['compare', '--servers', 'switchboard:2,uws']), 'bin');
+    assert.equal(shape(['compare', '--servers', 'switchboard:2,switchboard-pusher']), 'event');
+  });
+
+  it('--server-workers makes clusters of plain switchboard only: switchboard-pusher stays one process', () => {
+    const options = parseOptions(['compare', '--server-workers', '2', '--servers', 'switchboard,switchboard-pusher']);
+    assert.notEqual(options, 'help');
+    assert.deepEqual((options as Exclude<typeof options, 'help'>).servers, ['switchboard:2', 'switchboard-pusher']);
+    assert.throws(() => parseOptions(['fanout', '--server', 'switchboard-pusher', '--server-workers', '2']), /only switchboard runs as workers, not switchboard-pusher/);
+    assert.throws(() => parseOptions(['drain', '--server', 'switchboard-pusher']), /drain: only switchboard drains/);
+    assert.throws(() => parseOptions(['fanout', '--server', 'switchboard-pusher:2']), /--server: only switchboard runs as workers, not switchboard-pusher/);
   });
 
   it('refuses http-publish to Pusher subscribers, whose autocannon data they cannot read', () => {

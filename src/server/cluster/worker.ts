@@ -103,6 +103,8 @@ export async function runWorker(id: string, options: Partial<ServerOptions>): Pr
   process.on('SIGTERM', () => leave('SIGTERM'));
   // Ctrl-C in a terminal reaches every process of the group: the supervisor drains us anyway.
   process.on('SIGINT', () => leave('SIGINT'));
+  // A closing terminal sends SIGHUP to the whole group; restarts are the supervisor's to order.
+  process.on('SIGHUP', () => server.logger.info('SIGHUP ignored by a worker: send it to the supervisor'));
   const info = await server.listen();
   send({ type: 'switchboard:ready', url: info.url });
   return server;

@@ -39,6 +39,15 @@ export class Admission {
    *   LIMIT_EXCEEDED (HTTP 429) over the per-address cap; both with retryAfterSeconds.
    */
   admit(address: string): Slot {
+    this.reserve(address);
+    return new HeldSlot(this, address);
+  }
+
+  /**
+   * Like `admit`, for a holder that keeps the slot itself (the connection guard, one object fewer
+   * per connection): it must call `free(address)` exactly once.
+   */
+  reserve(address: string): void {
     if (this.attempts !== undefined && !this.attempts.take()) {
       throw new LimitError(ErrorCode.Overloaded, 'too many connection attempts, retry later', { retryAfterSeconds: this.attempts.retryAfterSeconds() });
     }
@@ -52,10 +61,9 @@ export class Admission {
     }
     this.total++;
     this.perAddress.set(address, mine + 1);
-    return new HeldSlot(this, address);
   }
 
-  /** Gives a slot back (called once per slot, by HeldSlot). */
+  /** Gives a slot back (called once per slot, by its holder). */
   free(address: string): void {
     this.total--;
     const left = (this.perAddress.get(address) ?? 1) - 1;

@@ -8,6 +8,7 @@ import { Kind, type Format, type ServerFrame } from '../../protocol/frames.js';
 import type { WireFormat } from '../core/wire-format.js';
 import { SendStatus, type SocketLike } from '../transport.js';
 import type { ConnectionGuard } from './guard.js';
+import { TopicSet } from './topic-set.js';
 
 /** What the application sees of a connection. */
 export interface Client {
@@ -74,14 +75,14 @@ export interface ConnectionWire {
   readonly codec: Codec;
 }
 
+/**
+ * Every open socket holds one of these, so its size is the server's memory per connection, a
+ * figure we compete on (docs/notes/memory.md): fields that are shared (the wire) or rare are not
+ * copied onto it, and every field is declared here so that V8 keeps them all inside the object.
+ */
 export class Connection implements Client {
-  readonly topics = new Set<string>();
+  readonly topics = new TopicSet();
   readonly connectedAt = Date.now();
-  readonly format: Format;
-  /** The wire format it follows topics in (the core's fan-out unit). */
-  readonly wire: WireFormat;
-  /** Encodes this connection's own frames (replies, errors, pushes). */
-  readonly codec: Codec;
   // Counters are plain fields rather than an object: one object fewer per connection (memory per
   // connection is a figure we compete on). `counters` reads them as one object.
   messagesIn = 0;
@@ -89,15 +90,15 @@ export class Connection implements Client {
   framesOut = 0;
   badFrames = 0;
   /** The live socket between open and close; undefined before open and after close. */
-  socket: SocketLike | undefined;
+  socket: SocketLike | undefined = undefined;
   closed = false;
   /** Topics whose subscription waits for an async history read (not yet delivered natively). */
-  attaching: Set<string> | undefined;
+  attaching: Set<string> | undefined = undefined;
   /** Set while the connection is in the slow lane (see slow-consumers.ts). */
-  lag: Lag | undefined;
+  lag: Lag | undefined = undefined;
   info: unknown = undefined;
   /** Rate limits, token expiry and admission slot (guard.ts); set at upgrade. */
-  guard: ConnectionGuard | undefined;
+  guard: ConnectionGuard | undefined = undefined;
   /**
    * Set when the upgrade was refused (authentication, origin): the socket opens only to be closed
    * at once with this code, so that browsers can read why. Never registered, never welcomed.
@@ -115,11 +116,22 @@ export class Connection implements Client {
     readonly userId: string | null,
     public claims: Readonly<Record<string, unknown>>,
     readonly remoteAddress: string,
-    speaks: ConnectionWire,
-  ) {
-    this.format = speaks.format;
-    this.wire = speaks.wire;
-    this.codec = speaks.codec;
+    // One shared object per wire format: its three parts are getters, not three fields each.
+    private readonly speaks: ConnectionWire,
+  ) {}
+
+  get format(): Format {
+    return this.speaks.format;
+  }
+
+  /** The wire format it follows topics in (the core's fan-out unit). */
+  get wire(): WireFormat {
+    return this.speaks.wire;
+  }
+
+  /** Encodes this connection's own frames (replies, errors, pushes). */
+  get codec(): Codec {
+    return this.speaks.codec;
   }
 
   /** Per-connection counters, read by stats and logs. */
@@ -194,9 +206,10 @@ export class Connection implements Client {
     if (!this.closed) this.host.unsubscribe(this, [topic]);
   }
 
-  close(code: number = CloseCode.ServerClosed, reason = ''): void {
+  close(standard: number = CloseCode.ServerClosed, reason = ''): void {
     const socket = this.socket;
     if (socket === undefined) return;
+    const code = this.wire.closeCode?.(standard) ?? standard;
     // RFC 6455: only these codes may be sent, and a close reason fits in 123 bytes.
     const sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1012) || (code >= 3000 && code <= 4999);
     socket.end(sendable ? code : CloseCode.ServerClosed, truncateUtf8(reason, 123));

@@ -11,7 +11,7 @@
 import { CloseCode, ErrorCode } from '../../protocol/codes.js';
 import { SwitchboardError, toError } from '../../protocol/errors.js';
 import type { HttpExchange } from '../transport.js';
-import type { Admission, Slot } from './admission.js';
+import type { Admission } from './admission.js';
 import { expiryOf, findToken, type Authenticator } from './auth.js';
 import { BackendError } from './backend-hooks/backend-error.js';
 import type { ClientAddressResolver } from './client-address.js';
@@ -107,23 +107,24 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
     const origin = request.header('origin');
     const remoteAddress = deps.clientAddress(request.peerAddress, request.header('x-forwarded-for'));
 
-    // A refused connection only lives to carry its close code; it holds its admission slot (if
-    // any) until it closes, so refusals cannot be used to get around the connection caps.
-    const refused = (code: number, reason: string, held: Slot | undefined): Connection => {
-      const connection = new Connection(deps.host, deps.nextId(), null, NO_CLAIMS, remoteAddress, negotiated.speaks);
-      connection.refusal = { code, reason };
-      connection.guard = new ConnectionGuard(deps.rateLimits, held);
-      return connection;
-    };
-
-    let slot: Slot;
     try {
-      slot = deps.admission.admit(remoteAddress);
+      deps.admission.reserve(remoteAddress);
     } catch (err) {
       deps.onRefused();
       response.fail(err);
       return;
     }
+    // The guard holds the admission slot from here until the socket closes (or the client gives up).
+    const guard = new ConnectionGuard(deps.rateLimits, deps.admission, remoteAddress);
+
+    // A refused connection only lives to carry its close code; it holds its admission slot until
+    // it closes, so refusals cannot be used to get around the connection caps.
+    const refused = (code: number, reason: string): Connection => {
+      const connection = new Connection(deps.host, deps.nextId(), null, NO_CLAIMS, remoteAddress, negotiated.speaks);
+      connection.refusal = { code, reason };
+      connection.guard = guard;
+      return connection;
+    };
 
     // Browsers always send Origin on WebSocket upgrades; a request without one is not a browser
     // and cannot be a cross-site WebSocket hijack, so the allowlist applies to present origins.
@@ -131,7 +132,7 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
     if (origins.size > 0 && origin !== '' && !origins.has(origin)) {
       deps.onRefused();
       deps.onRefusal(CloseCode.OriginNotAllowed, 'origin not allowed', remoteAddress);
-      response.accept(refused(CloseCode.OriginNotAllowed, 'origin not allowed', slot), negotiated.subprotocol);
+      response.accept(refused(CloseCode.OriginNotAllowed, 'origin not allowed'), negotiated.subprotocol);
       return;
     }
 
@@ -139,7 +140,7 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
       const { code, reason } = negotiated.refusal;
       deps.onRefused();
       deps.onRefusal(code, reason, remoteAddress);
-      response.accept(refused(code, reason, slot), negotiated.subprotocol);
+      response.accept(refused(code, reason), negotiated.subprotocol);
       return;
     }
 
@@ -153,8 +154,8 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
       const connection = new Connection(deps.host, deps.nextId(), identity.userId ?? null, claims, remoteAddress, negotiated.speaks);
       connection.info = identity.info !== undefined ? identity.info : claims.info;
       connection.backendHeaders = kept;
-      connection.guard = new ConnectionGuard(deps.rateLimits, slot);
-      connection.guard.expiresAt = expiryOf(claims); // armed at open, once there is a socket to close
+      connection.guard = guard;
+      guard.expiresAt = expiryOf(claims); // armed at open, once there is a socket to close
       response.accept(connection, negotiated.subprotocol);
     };
 
@@ -166,11 +167,11 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
     const query = new URLSearchParams(request.query);
     const token = findToken(query, negotiated.token, headers.authorization ?? '');
     // A client that gives up while we authenticate frees its slot at once.
-    response.onAbort = () => slot.release();
+    response.onAbort = () => guard.release();
 
     const refuse = (err: unknown) => {
       if (!response.open) {
-        slot.release();
+        guard.release();
         return;
       }
       deps.onRefused();
@@ -178,7 +179,7 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
       const reason = err instanceof SwitchboardError ? err.message : 'authentication failed';
       const code = refusalCloseCode(err);
       deps.onRefusal(code, reason, remoteAddress);
-      response.accept(refused(code, reason, slot), negotiated.subprotocol);
+      response.accept(refused(code, reason), negotiated.subprotocol);
     };
 
     // Slow-loris through a hanging hook or JWKS endpoint: refuse with AUTH_TIMEOUT and drop the late result.

@@ -29,6 +29,24 @@ export interface CoreCounters {
 /** Subscribe answer: the position of every topic in the request (see docs/protocol.md §6). */
 export type SubscribeResult = Record<string, TopicPosition>;
 
+/**
+ * Who wants to hear about subscriptions and presence changes on this server (the Pusher front's
+ * webhooks and subscription counts). Called synchronously on the subscribe/unsubscribe path, so
+ * an implementation only records or schedules: it never does I/O here.
+ */
+export interface TopicWatcher {
+  /**
+   * The number of this server's connections subscribed to `topic` went up by one (`added`) or down
+   * by one, to `count` (0: none left).
+   */
+  counted?(topic: string, count: number, added: boolean): void;
+  /**
+   * A Join or Leave a presence store decided is due, on the node whose call made it due: with a
+   * shared store, once per cluster-wide transition (the other nodes only relay its announcement).
+   */
+  presenceDue?(notice: JoinFrame | LeaveFrame): void;
+}
+
 /** The limits the core enforces. */
 export interface CoreLimits {
   maxTopicBytes: number;
@@ -62,6 +80,7 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
   // Bound once: the memory engine has no follow hooks, so its subscribe path pays one undefined check.
   private readonly followTopic: ((topic: string) => void) | undefined;
   private readonly unfollowTopic: ((topic: string) => void) | undefined;
+  private watcher: TopicWatcher | undefined;
 
   constructor(deps: TopicCoreDeps) {
     this.fanout = deps.fanout;
@@ -74,6 +93,20 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
     this.coalescer = coalescing ? new Coalescer(deps.fanout, deps.wires) : undefined;
     this.followTopic = deps.engine.follow?.bind(deps.engine);
     this.unfollowTopic = deps.engine.unfollow?.bind(deps.engine);
+  }
+
+  /** Sets the one watcher of subscription counts and presence transitions (see TopicWatcher). */
+  watch(watcher: TopicWatcher): void {
+    this.watcher = watcher;
+  }
+
+  /**
+   * A Join or Leave the presence store said is due: the watcher hears of it, and the topic's
+   * followers get it unless the store announces it itself.
+   */
+  presenceDue(notice: JoinFrame | LeaveFrame): void {
+    this.watcher?.presenceDue?.(notice);
+    if (this.engine.presence.announces !== true) this.announce(notice);
   }
 
   /** Whether any connection here follows the topic (the engine keeps such topics' streams). */
@@ -166,6 +199,7 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
         this.followers.set(topic, count + 1);
         // Before the history read: a distributed engine must be listening when the read answers.
         if (count === 0 && this.followTopic !== undefined) this.followTopic(topic);
+        this.watcher?.counted?.(topic, count + 1, true);
         answer = this.attach(connection, topic, positions !== undefined && Object.hasOwn(positions, topic) ? positions[topic] : undefined);
         if (connection.wire.ownPresence !== true && this.namespaces.match(topic).presence) this.notify(this.engine.presence.join(topic, connection));
       }
@@ -295,20 +329,21 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
       this.followers.delete(topic);
       if (this.unfollowTopic !== undefined) this.unfollowTopic(topic);
     }
+    this.watcher?.counted?.(topic, left, false);
     if (connection.wire.ownPresence !== true && this.namespaces.match(topic).presence) this.notify(this.engine.presence.leave(topic, connection));
   }
 
-  /** Sends a Join or Leave the presence store says is due, unless the store announces it itself. */
+  /** Hands a Join or Leave the presence store says is due to `presenceDue`. */
   private notify(notice: MaybePromise<JoinFrame | LeaveFrame | undefined>): void {
     if (notice instanceof Promise) {
       notice.then(
         (due) => {
-          if (due !== undefined && this.engine.presence.announces !== true) this.announce(due);
+          if (due !== undefined) this.presenceDue(due);
         },
         () => this.counters.storeErrors++,
       );
-    } else if (notice !== undefined && this.engine.presence.announces !== true) {
-      this.announce(notice);
+    } else if (notice !== undefined) {
+      this.presenceDue(notice);
     }
   }
 }

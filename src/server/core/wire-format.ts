@@ -31,4 +31,10 @@ export interface WireFormat {
    * Pusher's per-channel `channel_data`): the core then skips namespace presence for its sockets.
    */
   readonly ownPresence?: boolean;
+  /**
+   * The close code this format's clients must get for one of ours (1012 restart, 1001 shutdown),
+   * when their protocol reads codes differently: pusher-js waits before reconnecting on 1012 but
+   * reconnects at once on 4200. Absent: codes go out as they are.
+   */
+  closeCode?(code: number): number;
 }

@@ -6,6 +6,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SlowConsumerCounters } from '../core/slow-consumers.js';
 import type { CoreCounters } from '../core/topic-core.js';
 import type { TrafficCounters } from '../core/traffic.js';
+import type { WebhookCounters } from '../fronts/pusher/webhooks/sender.js';
 
 /** What the metrics read at scrape time. */
 export interface MetricSources {
@@ -20,6 +21,8 @@ export interface MetricSources {
   historyBytes(): number;
   /** Whether the engine can publish now. */
   engineReady(): boolean;
+  /** Pusher webhook delivery (zeros without Pusher webhooks). */
+  webhooks: WebhookCounters;
 }
 
 /** A registry of this server's metrics (one per server, so several servers can share a process). */
@@ -79,5 +82,10 @@ export function createMetrics(sources: MetricSources): Registry {
     },
   });
   counter('switchboard_http_publishes_total', 'Publications received through the HTTP API', () => traffic.httpPublishes);
+  const { webhooks } = sources;
+  counter('switchboard_pusher_webhook_events_sent_total', 'Pusher webhook events in requests the receiver answered 2xx', () => webhooks.sent);
+  counter('switchboard_pusher_webhook_events_failed_total', 'Pusher webhook events given up (a 4xx answer, or failing for retryForMs)', () => webhooks.failed);
+  counter('switchboard_pusher_webhook_events_dropped_total', 'Pusher webhook events never sent (queue full, or the server stopped first)', () => webhooks.dropped);
+  counter('switchboard_pusher_webhook_retries_total', 'Pusher webhook requests repeated after a network error, timeout or 5xx', () => webhooks.retries);
   return registry;
 }

@@ -22,6 +22,8 @@ export const MAX_EVENT_CHANNELS = 100;
 export const MAX_BATCH_EVENTS = 10;
 /** Longest event name (Pusher's limit). */
 export const MAX_EVENT_NAME = 200;
+/** What `info` may ask of the channels an event went to. */
+export const EVENT_INFO = ['subscription_count', 'user_count'] as const;
 
 export interface PusherApiDeps {
   router: HttpRouter;
@@ -43,6 +45,8 @@ interface EventRequest {
   data: string;
   channels: string[];
   socketId: string | undefined;
+  /** Attributes to answer for each channel (`info`); empty: answer nothing. */
+  info: Set<string>;
 }
 
 /** Registers the Pusher routes (before the server's catch-all 404). */
@@ -65,7 +69,21 @@ export function registerPusherApi(deps: PusherApiDeps): void {
       if (problem !== null) throw bad(`${where}: ${problem}`);
     }
     if (body.socket_id !== undefined && (typeof body.socket_id !== 'string' || !/^\d+\.\d+$/.test(body.socket_id))) throw bad(`${where}.socket_id must look like 123.456`);
-    return { name: body.name, data: body.data, channels: channels as string[], socketId: body.socket_id as string | undefined };
+    if (body.info !== undefined && typeof body.info !== 'string') throw bad(`${where}.info must be a comma-separated string`);
+    const info = infoList(body.info ?? '');
+    for (const field of info) if (!(EVENT_INFO as readonly string[]).includes(field)) throw bad(`${where}.info may list ${EVENT_INFO.join(', ')}`);
+    return { name: body.name, data: body.data, channels: channels as string[], socketId: body.socket_id as string | undefined, info };
+  };
+
+  /**
+   * A channel's `info` attributes after an event reached it, as Pusher answers them: `user_count`
+   * only for presence channels, so a multi-channel event can ask for it without failing on the others.
+   */
+  const channelInfo = async (channel: string, info: ReadonlySet<string>): Promise<Record<string, number>> => {
+    const attributes: Record<string, number> = {};
+    if (info.has('subscription_count')) attributes.subscription_count = core.subscriberCount(channel);
+    if (info.has('user_count') && channelKind(channel) === ChannelKind.Presence) attributes.user_count = await presence.users(channel);
+    return attributes;
   };
 
   // All events are checked before any is published, so a bad batch publishes nothing.
@@ -90,16 +108,23 @@ export function registerPusherApi(deps: PusherApiDeps): void {
   };
 
   router.post('/apps/:appId/events', signed(async (exchange, request) => {
-    await trigger([readEvent(parse(request.body), 'body')]);
-    exchange.send('200 OK', 'application/json', json({}));
+    const event = readEvent(parse(request.body), 'body');
+    await trigger([event]);
+    if (event.info.size === 0) return exchange.send('200 OK', 'application/json', json({}));
+    const channels: Record<string, Record<string, number>> = {};
+    for (const channel of new Set(event.channels)) channels[channel] = await channelInfo(channel, event.info);
+    exchange.send('200 OK', 'application/json', json({ channels }));
   }));
 
   router.post('/apps/:appId/batch_events', signed(async (exchange, request) => {
     const body = parse(request.body) as { batch?: unknown };
     const batch = typeof body === 'object' && body !== null ? body.batch : undefined;
     if (!Array.isArray(batch) || batch.length === 0 || batch.length > MAX_BATCH_EVENTS) throw bad(`"batch" must be an array of 1 to ${MAX_BATCH_EVENTS} events`);
-    await trigger(batch.map((event, i) => readEvent(event, `batch[${i}]`)));
-    exchange.send('200 OK', 'application/json', json({ batch: batch.map(() => ({})) }));
+    const events = batch.map((event, i) => readEvent(event, `batch[${i}]`));
+    await trigger(events);
+    // One entry per event, for its (first) channel: a batch event names one channel in Pusher's API.
+    const answers = await Promise.all(events.map((event) => channelInfo(event.channels[0]!, event.info)));
+    exchange.send('200 OK', 'application/json', json({ batch: answers }));
   }));
 
   router.get('/apps/:appId/channels', signed(async (exchange, request) => {
@@ -146,5 +171,9 @@ export function registerPusherApi(deps: PusherApiDeps): void {
 
 /** The `info` query parameter's comma-separated attributes. */
 function infoFields(query: URLSearchParams): Set<string> {
-  return new Set((query.get('info') ?? '').split(',').map((field) => field.trim()).filter((field) => field !== ''));
+  return infoList(query.get('info') ?? '');
+}
+
+function infoList(text: string): Set<string> {
+  return new Set(text.split(',').map((field) => field.trim()).filter((field) => field !== ''));
 }

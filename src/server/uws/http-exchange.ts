@@ -16,7 +16,15 @@ export class UwsHttpExchange implements HttpExchange {
   /** Called once if the peer disconnects first (uWS keeps only one onAborted handler per response: this is it). */
   onAbort: (() => void) | undefined;
 
-  constructor(readonly res: HttpResponse) {
+  /**
+   * `leaving`: true once the server stopped listening. Answers then carry `Connection: close`, so a
+   * keep-alive client (a load balancer's pool, a PHP backend reusing its curl handle) opens its next
+   * request on a server that is staying, instead of holding on to this one until it exits.
+   */
+  constructor(
+    readonly res: HttpResponse,
+    private readonly leaving: () => boolean = () => false,
+  ) {
     res.onAborted(() => {
       this.aborted = true;
       this.onAbort?.();
@@ -65,7 +73,7 @@ export class UwsHttpExchange implements HttpExchange {
     this.res.cork(() => {
       this.res.writeStatus(status).writeHeader('Content-Type', contentType);
       for (const [name, value] of Object.entries(headers)) this.res.writeHeader(name, value);
-      this.res.end(body, closeConnection);
+      this.res.end(body, closeConnection || this.leaving());
     });
   }
 

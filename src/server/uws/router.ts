@@ -31,11 +31,11 @@ function parameterCount(pattern: string): number {
   return pattern.split('/').filter((part) => part.startsWith(':')).length;
 }
 
-/** An HttpRouter that registers on a uWS app. */
-export function uwsRouter(app: TemplatedApp): HttpRouter {
+/** An HttpRouter that registers on a uWS app; answers close their connection once `leaving()` is true. */
+export function uwsRouter(app: TemplatedApp, leaving: () => boolean = () => false): HttpRouter {
   const wrap = (pattern: string, handler: HttpHandler) => {
     const count = parameterCount(pattern);
-    return (res: HttpResponse, req: HttpRequest) => handler(new UwsHttpExchange(res), capture(req, res, count));
+    return (res: HttpResponse, req: HttpRequest) => handler(new UwsHttpExchange(res, leaving), capture(req, res, count));
   };
   return {
     get: (pattern, handler) => void app.get(pattern, wrap(pattern, handler)),

@@ -9,6 +9,7 @@ export function createUwsTransport(): ServerTransport {
   const binding = loadUws();
   const app = binding.uws.App();
   let listenSocket: ListenSocket | undefined;
+  let leaving = false;
 
   return {
     build: {
@@ -20,7 +21,7 @@ export function createUwsTransport(): ServerTransport {
       description: describeUws(binding),
     },
     fanout: new UwsFanout(app),
-    router: uwsRouter(app),
+    router: uwsRouter(app, () => leaving),
 
     websocket(pattern, front, upgrader, options) {
       app.ws(pattern, createSocketBehavior({ options, front, upgrader, compressionDisabled: binding.uws.DISABLED }));
@@ -38,6 +39,7 @@ export function createUwsTransport(): ServerTransport {
     },
 
     stopListening() {
+      leaving = true;
       if (listenSocket) closeListenSocket(binding, listenSocket);
       listenSocket = undefined;
     },

@@ -13,6 +13,8 @@ import { publishExcept } from './exclusion.js';
 import { memberOf, type PusherPresence } from './presence.js';
 import { channelAuthText, signinText, verifyAuth } from './signature.js';
 import type { PusherSocket, PusherSockets } from './sockets.js';
+import { SubscriptionCounts, subscriptionCountEvent } from './subscription-counts.js';
+import type { WebhookDispatcher } from './webhooks/dispatcher.js';
 
 /** Pusher's own text for client events on an app that has them off. */
 export const CLIENT_EVENTS_OFF = 'To send client events, you must enable this feature in the Settings page of your dashboard.';
@@ -26,6 +28,8 @@ export interface ChannelSessionDeps {
   limits: { maxSubscriptions: number; maxTopicBytes: number };
   /** Reports a failure that is not the client's fault (a store that failed). */
   report: (error: Error, socket: PusherSocket) => void;
+  /** Where relayed client events are reported, when some app has webhooks. */
+  webhooks?: WebhookDispatcher;
 }
 
 export class ChannelSession {
@@ -89,7 +93,11 @@ export class ChannelSession {
       }
       await core.subscribe(connection, [channel]);
       const data = kind === ChannelKind.Presence ? { presence: await this.deps.presence.data(channel) } : {};
-      connection.corked(() => send(socket, encodeEvent('pusher_internal:subscription_succeeded', data, channel)));
+      connection.corked(() => {
+        send(socket, encodeEvent('pusher_internal:subscription_succeeded', data, channel));
+        // The count went out to the channel before this socket was on it: it gets its own.
+        if (socket.app.subscriptionCount === true && SubscriptionCounts.counts(channel)) send(socket, subscriptionCountEvent(channel, core.subscriberCount(channel)));
+      });
     } catch (err) {
       const subject = socket.members.get(channel);
       if (subject !== undefined) this.leavePresence(socket, channel, subject);
@@ -119,9 +127,11 @@ export class ChannelSession {
     if (!connection.topics.has(event.channel)) return send(socket, errorEvent(null, `Not subscribed to ${event.channel.slice(0, 164)}`));
     const userId = socket.members.get(event.channel)?.userId ?? undefined;
     const data = userId === undefined ? { event: event.event, data: event.data ?? null } : { event: event.event, data: event.data ?? null, user_id: userId };
+    const relayed = () => this.deps.webhooks?.clientEvent(app, { name: 'client_event', channel: event.channel, event: event.event, data: typeof event.data === 'string' ? event.data : JSON.stringify(event.data ?? null), socket_id: connection.id, ...(userId === undefined ? {} : { user_id: userId }) });
     try {
       const result = publishExcept(this.deps.core, connection, event.channel, () => this.deps.publisher.publish(event.channel, data, { fromClient: true }));
-      if (result instanceof Promise) result.catch((err: unknown) => connection.corked(() => send(socket, errorEvent(null, publishFailure(err)))));
+      if (result instanceof Promise) result.then(relayed, (err: unknown) => connection.corked(() => send(socket, errorEvent(null, publishFailure(err)))));
+      else relayed();
     } catch (err) {
       send(socket, errorEvent(null, publishFailure(err)));
     }

@@ -59,7 +59,7 @@ export class PusherPresence {
   }
 
   private announce(notice: JoinFrame | LeaveFrame | undefined): void {
-    if (notice !== undefined && this.store.announces !== true) this.core.announce(notice);
+    if (notice !== undefined) this.core.presenceDue(notice);
   }
 }
 

@@ -11,9 +11,11 @@
  * socket on the channel. Pusher clients read one event per WebSocket message, so the format has
  * no `join`: the core never coalesces it.
  */
+import { CloseCode } from '../../../protocol/codes.js';
 import { unpackValue } from '../../../protocol/codec.js';
 import { Kind } from '../../../protocol/frames.js';
 import type { WireFormat } from '../../core/wire-format.js';
+import { PusherCode } from './codes.js';
 import { encodeEvent } from './events.js';
 
 /** The event name of a publication whose data is not `{ event, data }`. */
@@ -52,4 +54,7 @@ export const pusherWire: WireFormat = {
   // notice reaches no application code but is visible in the frame log for debugging.
   gap: (topic, seq) => encodeEvent('pusher_internal:gap', { seq }, topic),
   ownPresence: true,
+  // A drain (1012) or shutdown (1001) means "this server is going, another one is there": Pusher
+  // says that with 4200, on which pusher-js reconnects at once instead of backing off.
+  closeCode: (code) => (code === CloseCode.ServiceRestart || code === CloseCode.GoingAway ? PusherCode.Reconnect : code),
 };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { seeded } from '../../../helpers/fc-seed.js';
 import { MemoryHistoryStore } from '../../../../src/server/engine/memory-history.js';
 
 const bytes = (n: number) => new Uint8Array(n).fill(7);
@@ -93,5 +94,6 @@ test('property: any position answers either the exact missed publications or rec
       }
       history.close();
     }),
+    seeded('memory history read ranges'),
   );
 });

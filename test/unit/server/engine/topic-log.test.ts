@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { seeded } from '../../../helpers/fc-seed.js';
 import { TopicLog } from '../../../../src/server/engine/topic-log.js';
 
 const op = fc.oneof(
@@ -39,7 +40,7 @@ test('property: the byte and entry rings return exactly what a plain array would
       assert.deepEqual(log.slice(0), model);
       if (model.length > 1) assert.deepEqual(log.slice(model[1]!.seq), model.slice(1));
     }),
-    { numRuns: 300 },
+    seeded('topic log vs an array model', { numRuns: 300 }),
   );
 });
 
