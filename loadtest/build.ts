@@ -16,6 +16,8 @@ const OUT_DIR = join(LOADTEST_DIR, '.build');
 export const ENTRIES = {
   worker: 'worker.ts',
   switchboard: 'servers/switchboard.ts',
+  // The same server: only the subscribers' protocol differs (servers/switchboard.ts).
+  'switchboard-pusher': 'servers/switchboard.ts',
   // The real CLI, for clusters (`--server-workers`): its supervisor forks this same file as workers.
   'switchboard-cli': '../src/server/cli.ts',
   uws: 'peers/uws.ts',

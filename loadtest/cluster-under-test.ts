@@ -3,6 +3,8 @@
  * child) on one fixed free loopback port, sharing a Redis (redis-for-run.ts). The server options
  * are the single-process load-test server's (servers/switchboard.ts) written to a config file,
  * minus the `echo` RPC handler, which a config file cannot carry (so no rpc scenario on clusters).
+ * Like that server it has the load-test Pusher app (servers/pusher-app.ts), so `switchboard:N`
+ * and `switchboard-pusher` in one compare differ only in what they are meant to differ in.
  *
  * The supervisor's stdout is the source of its events (`worker 2 (pid 4711) ready`, `exited`,
  * `rolling restart done`); the processes to sample are read from /proc each time: the workers
@@ -16,6 +18,7 @@ import { nowUs } from './clock.js';
 import { childPids, environOf, type ProcessRef } from './proc-stats.js';
 import { freePort, redisForRun } from './redis-for-run.js';
 import type { ClusterControl, ClusterEvent, ServerUnderTest } from './server-under-test.js';
+import { LOADTEST_PUSHER_APP } from './servers/pusher-app.js';
 import { tether } from './tether.js';
 
 /** How long the supervisor may take until every worker is ready. */
@@ -48,6 +51,7 @@ function configFor(spec: ClusterSpec): Record<string, unknown> {
     messagesPerSecond: 0,
     bytesPerSecond: 0,
     httpRequestsPerSecond: 0,
+    pusher: { apps: [{ ...LOADTEST_PUSHER_APP }] },
   };
 }
 
@@ -184,7 +188,7 @@ export async function launchCluster(spec: ClusterSpec): Promise<ServerUnderTest>
   };
   return {
     name: `switchboard:${spec.workers}`,
-    build: `switchboard --workers ${spec.workers} on ${build || 'uWS'}, Redis ${redis.url}${spec.coalesceMs > 0 ? `, coalesceMs ${spec.coalesceMs}` : ''}`,
+    build: `switchboard --workers ${spec.workers} on ${build || 'uWS'}, Redis ${redis.url}, Pusher app ${LOADTEST_PUSHER_APP.key}${spec.coalesceMs > 0 ? `, coalesceMs ${spec.coalesceMs}` : ''}`,
     host: '127.0.0.1',
     port,
     url: `ws://127.0.0.1:${port}/`,

@@ -3,14 +3,17 @@
  * speak protocol v1 (msgpack, through src/protocol). Socket.IO cannot: its engine.io framing wraps
  * everything, so its peer carries the same msgpack frames as binary attachments of Socket.IO events
  * (`s` subscribe with an ack, `p` publish, `m` message), and the receive path stays identical.
+ * Pusher-protocol subscribers have their own dialect (pusher-dialect.ts).
  */
 import { errorName, Kind, msgpackCodec, msgpackMessageFrame, packValue, Subprotocol, toServerFrame } from '../src/protocol/index.js';
+import type { WorkerRole } from './ipc.js';
+import { pusherDialect } from './pusher-dialect.js';
 import type { RawWebSocket } from './ws/raw-websocket.js';
 
-export type DialectName = 'switchboard' | 'socketio' | 'relay';
+export type DialectName = 'switchboard' | 'socketio' | 'relay' | 'pusher';
 
-/** What a text message meant. */
-export type TextEvent = { type: 'ready' } | { type: 'reply'; id: number; error: boolean; reason?: string } | { type: 'ignore' };
+/** What a text message meant; `message` is a delivery whose topic, seq and stamp are in message-scan.ts's `scanned`. */
+export type TextEvent = { type: 'ready' } | { type: 'reply'; id: number; error: boolean; reason?: string } | { type: 'message' } | { type: 'ignore' };
 
 export interface Dialect {
   readonly name: DialectName;
@@ -21,8 +24,11 @@ export interface Dialect {
   /** Sent right after the upgrade. */
   greet(ws: RawWebSocket): void;
   subscribe(ws: RawWebSocket, id: number, topics: string[]): void;
-  /** `seq` is this publication's number on its topic (1, 2, …); only the relay dialect sends it. */
-  publish(ws: RawWebSocket, topic: string, data: Uint8Array, seq: number): void;
+  /**
+   * `data` is the stamped bin or the probe event (probe-text.ts); `seq` is this publication's number
+   * on its topic (1, 2, …), which only the relay dialect sends.
+   */
+  publish(ws: RawWebSocket, topic: string, data: unknown, seq: number): void;
   /** True when the publisher numbers publications itself, so each topic must go through one connection to stay in order. */
   readonly numbersPublications: boolean;
   rpc(ws: RawWebSocket, id: number, method: string, data: Uint8Array): void;
@@ -113,6 +119,8 @@ export const relayDialect: Dialect = {
   publish: (ws, topic, data, seq) => ws.sendBinary(msgpackMessageFrame(topic, seq, packValue(data))),
 };
 
-export function dialectFor(name: DialectName): Dialect {
+/** The dialect a worker of `role` speaks to a server of dialect `name`: Pusher runs publish and call natively. */
+export function dialectFor(name: DialectName, role: WorkerRole = 'subscribers'): Dialect {
+  if (name === 'pusher') return role === 'subscribers' || role === 'probes' ? pusherDialect : switchboardDialect;
   return name === 'socketio' ? socketIoDialect : name === 'relay' ? relayDialect : switchboardDialect;
 }

@@ -9,6 +9,7 @@ import { connectionsPerProcess, sourceAddresses, WorkerHandle } from './pool.js'
 import { cpus } from 'node:os';
 import { machineBusyPercent, readMachineCpu, type ProcSampler, type Sample } from './proc-stats.js';
 import type { ServerUnderTest } from './server-under-test.js';
+import type { PublicationShape } from './probe-text.js';
 
 export interface GeneratorSpec {
   server: ServerUnderTest;
@@ -30,6 +31,8 @@ export interface GeneratorSpec {
   lifetimeMs: number;
   /** At least this many source addresses. */
   sourceAddresses: number;
+  /** What the publishers send (publication-shape.ts). @default 'bin' */
+  publication?: PublicationShape;
   /** Reconnect and recover after the server closes a connection, like the SDK (drain scenario). @default false */
   reconnect?: boolean;
 }
@@ -70,6 +73,7 @@ export class Generator {
       topicCount: spec.topics,
       sourceAddresses: addresses,
       lifetimeMs: spec.lifetimeMs,
+      publication: spec.publication ?? 'bin',
       reconnect: spec.reconnect === true,
     };
     const plans: WorkerPlan[] = [];

@@ -3,6 +3,7 @@
  * processes. Workers are processes, not threads: the open-file limit applies per process.
  */
 import type { DialectName } from './dialect.js';
+import type { PublicationShape } from './probe-text.js';
 
 /** What a worker process is for. Probes record latency; bulk subscribers only count. */
 export type WorkerRole = 'subscribers' | 'probes' | 'publishers' | 'rpc';
@@ -26,6 +27,8 @@ export interface WorkerPlan {
   connectRate: number;
   /** The worker exits by itself after this long, whatever the coordinator does. */
   lifetimeMs: number;
+  /** What publishers send: the stamped bin, or the Pusher probe event (probe-text.ts). */
+  publication: PublicationShape;
   /**
    * Reconnect like the SDK after a server closes a connection (1012: within 100 ms; anything else:
    * exponential backoff) and resubscribe from the last position seen; publishers ask for acks.

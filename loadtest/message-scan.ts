@@ -5,8 +5,10 @@
  * real codec in src/protocol. test/loadtest/message-scan.test.ts checks these readers against it.
  *
  * Load-test topics are named `lt.<n>`, so a topic is read as its number n, and publication data is
- * a msgpack bin whose first 8 bytes are the intended send time (float64, µs, monotonic clock).
+ * a msgpack bin whose first 8 bytes are the intended send time (float64, µs, monotonic clock) — or,
+ * in runs with Pusher subscribers, the map `{event, data: '<seq>:<sentUs>:…'}` of probe-text.ts.
  */
+import { readProbeText, probe } from './probe-text.js';
 
 /** Prefix of every load-test topic: `lt.0`, `lt.1`, … */
 export const TOPIC_PREFIX = 'lt.';
@@ -65,9 +67,53 @@ export function scanMessage(buf: Buffer, start: number, end: number): boolean {
   at = readUint(buf, at, end);
   if (at < 0) return false;
   scanned.seq = uintValue;
+  if (buf[at] === FIXMAP_2) {
+    scanned.next = eventEnd(buf, at, end);
+    return true;
+  }
   scanned.sentUs = readStamp(buf, at, end);
   scanned.next = binEnd(buf, at, end);
   return true;
+}
+
+const FIXMAP_2 = 0x82;
+const EVENT_KEY = Buffer.from('event');
+const DATA_KEY = Buffer.from('data');
+
+/**
+ * Reads the probe event `{event: <str>, data: <str>}` at `at` (keys in that order, as the publisher
+ * packs them): sets `scanned.sentUs` from the probe text in `data` (NaN without one) and returns the
+ * offset after the map, or -1 when the map is shaped otherwise.
+ */
+function eventEnd(buf: Buffer, at: number, end: number): number {
+  scanned.sentUs = Number.NaN;
+  at = readStr(buf, at + 1, end);
+  if (at < 0 || !buf.subarray(strStart, at).equals(EVENT_KEY)) return -1;
+  at = readStr(buf, at, end);
+  if (at < 0) return -1;
+  at = readStr(buf, at, end);
+  if (at < 0 || !buf.subarray(strStart, at).equals(DATA_KEY)) return -1;
+  at = readStr(buf, at, end);
+  if (at < 0) return -1;
+  if (readProbeText(buf, strStart, at) >= 0) scanned.sentUs = probe.sentUs;
+  return at;
+}
+
+// Where the last string read by readStr starts.
+let strStart = 0;
+
+/** Reads a msgpack str (fixstr, str8, str16, str32): sets `strStart`, returns the offset after it or -1. */
+function readStr(buf: Buffer, at: number, end: number): number {
+  if (at >= end) return -1;
+  const marker = buf[at]!;
+  let length: number;
+  if ((marker & 0xe0) === 0xa0) [strStart, length] = [at + 1, marker & 0x1f];
+  else if (marker === 0xd9 && at + 2 <= end) [strStart, length] = [at + 2, buf[at + 1]!];
+  else if (marker === 0xda && at + 3 <= end) [strStart, length] = [at + 3, buf.readUInt16BE(at + 1)];
+  else if (marker === 0xdb && at + 5 <= end) [strStart, length] = [at + 5, buf.readUInt32BE(at + 1)];
+  else return -1;
+  const next = strStart + length;
+  return next <= end ? next : -1;
 }
 
 /** The offset after a bin value starting at `at`, or -1 when it is not a complete bin. */
@@ -93,7 +139,8 @@ export function scanReply(buf: Buffer, start: number, end: number): boolean {
   return true;
 }
 
-function readTopicNumber(buf: Buffer, start: number, end: number): number {
+/** The n of a topic named `lt.<n>` in buf[start, end), or -1 for any other topic. */
+export function readTopicNumber(buf: Buffer, start: number, end: number): number {
   if (end - start < 4 || buf[start] !== L || buf[start + 1] !== T || buf[start + 2] !== DOT) return -1;
   let n = 0;
   for (let i = start + 3; i < end; i++) {

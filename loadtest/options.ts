@@ -4,7 +4,7 @@
  * connections, duration and rate are checked here, and targets must be loopback.
  */
 import { parseArgs } from 'node:util';
-import { MAX_SERVER_WORKERS, parseServerSpec, SERVER_KINDS, splitServerSpec, type ServerKind, type ServerSpec } from './server-under-test.js';
+import { dialectOf, MAX_SERVER_WORKERS, parseServerSpec, SERVER_KINDS, splitServerSpec, type ServerKind, type ServerSpec } from './server-under-test.js';
 import { DEFAULT_P99_BOUND_MS } from './verdict.js';
 import { checkRedisUrl } from './redis-for-run.js';
 
@@ -205,6 +205,12 @@ Scenarios: ${SCENARIOS.join(', ')}
   --max-probes <n>       --find-max: probes per search (default 10)
   --find-max-budget <s>  --find-max: wall-clock budget for all searches (default 900)
 
+switchboard-pusher is the switchboard server loaded by Pusher-protocol subscribers (/app/<key>, JSON
+events); publishers stay native. Any run that includes it publishes Pusher events {event, data} to every
+server, and every switchboard kind (switchboard:<n> clusters too) has the same Pusher app, so only the
+subscribers' protocol differs. switchboard-pusher is always one process: --server-workers leaves it so.
+  npm run loadtest -- compare --servers switchboard,switchboard-pusher --connections 1000 --topics 1 --rate 500 --repeat 3
+
 compare default: ${COMPARE_LOAD.connections} subscribers on ${COMPARE_LOAD.topics} topic at ${COMPARE_LOAD.rate} msg/s (${(COMPARE_LOAD.connections * COMPARE_LOAD.rate / 1000).toFixed(0)}k deliveries/s
 offered: about a third of where bare uWS collapses on a 2-core box), ${COMPARE_LOAD.duration} s, ${COMPARE_LOAD.repeat} rounds, servers ${COMPARE_SERVERS.join(',')}.
 `;
@@ -319,6 +325,7 @@ export function parseOptions(argv: string[]): LoadOptions | 'help' {
   if (options.repeat > 1 && !options.findMax && options.scenario !== 'compare') throw new Error('--repeat: only for compare and --find-max');
   if (options.target !== undefined && options.scenario === 'compare') throw new Error('--target: compare starts its own servers');
   if (options.serverPid !== undefined && options.target === undefined) throw new Error('--server-pid only makes sense with --target');
+  if (options.scenario === 'http-publish' && dialectOf(kindOf(options.server)) === 'pusher') throw new Error(`--server ${options.server}: http-publish's autocannon posts stamped binary data, which Pusher subscribers cannot read; use fanout`);
   checkServers(options, values);
   if (options.topicsPerConnection > options.topics) throw new Error(`--topics-per-conn (${options.topicsPerConnection}) exceeds --topics (${options.topics})`);
   return options;

@@ -154,8 +154,8 @@ export class Recovery {
     return code === SERVICE_RESTART ? serviceRestartDelay() : backoffDelay(0);
   }
 
-  /** The Publish to send for an acknowledged publication on `topic`. */
-  publishFrame(topic: string, data: Uint8Array): Uint8Array {
+  /** The Publish to send for an acknowledged publication on `topic`; `data` is the stamped bin or the probe event (probe-text.ts). */
+  publishFrame(topic: string, data: unknown): Uint8Array {
     const id = this.nextPublishId++;
     this.pendingAcks.set(id, this.topicIndex.get(topic) ?? 0);
     return msgpackCodec.encode({ kind: Kind.Publish, id, topic, data }) as Uint8Array;

@@ -5,6 +5,7 @@
 import type { Dialect } from './dialect.js';
 import type { Command, PublishResult, RpcResult } from './ipc.js';
 import { newPayload, stampPayload } from './message-scan.js';
+import { probeEvent, type PublicationShape } from './probe-text.js';
 import { runSchedule } from './schedule.js';
 import type { RawWebSocket } from './ws/raw-websocket.js';
 
@@ -12,7 +13,7 @@ import type { RawWebSocket } from './ws/raw-websocket.js';
 // answers are matched by the stamp they echo, not by id).
 const FIRST_RPC_ID = 2;
 
-/** Publishes on a fixed schedule; topics round robin over `topicNames`. */
+/** Publishes on a fixed schedule; topics round robin over `topicNames`; `shape` says what the data is. */
 export async function publishOnSchedule(
   senders: readonly RawWebSocket[],
   dialect: Dialect,
@@ -20,9 +21,11 @@ export async function publishOnSchedule(
   command: Extract<Command, { type: 'publish' }>,
   /** Last seq per topic, carried across commands (warm-up, window) of one worker. */
   seqs: number[] = [],
+  shape: PublicationShape = 'bin',
 ): Promise<PublishResult> {
   if (senders.length === 0) throw new Error('no open publisher connection');
-  const byTopic = dialect.numbersPublications;
+  // A probe event carries the publisher's seq, which Pusher subscribers check: keep each topic in order.
+  const byTopic = dialect.numbersPublications || shape === 'event';
   const count = command.count ?? Math.round((command.rate * command.durationMs) / 1000);
   const perTopic = new Array<number>(topicNames.length).fill(0);
   const payload = newPayload(command.payloadBytes);
@@ -37,10 +40,13 @@ export async function publishOnSchedule(
       const topic = m % topicNames.length;
       const ws = senders[(byTopic ? topic : m) % senders.length]!;
       if (!ws.isOpen) return;
-      stampPayload(payload, intendedUs);
       const seq = (seqs[topic] ?? 0) + 1;
       seqs[topic] = seq;
-      dialect.publish(ws, topicNames[topic]!, payload, seq);
+      if (shape === 'event') dialect.publish(ws, topicNames[topic]!, probeEvent(seq, intendedUs, command.payloadBytes), seq);
+      else {
+        stampPayload(payload, intendedUs);
+        dialect.publish(ws, topicNames[topic]!, payload, seq);
+      }
       perTopic[topic]!++;
       published++;
     },

@@ -11,7 +11,8 @@ import type { ProcessRef } from './proc-stats.js';
 import type { ListeningMessage } from './servers/entry.js';
 
 /** Servers the harness can start. */
-export const SERVER_KINDS = ['switchboard', 'uws', 'relay', 'ws', 'socketio'] as const;
+// `switchboard-pusher` is the switchboard server (with its Pusher app) loaded by Pusher-protocol subscribers.
+export const SERVER_KINDS = ['switchboard', 'uws', 'relay', 'ws', 'socketio', 'switchboard-pusher'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 /**
@@ -141,7 +142,7 @@ export async function launchServer(kind: ServerKind, lifetimeS: number): Promise
 
 /** How the generator speaks to a server kind. */
 export function dialectOf(kind: ServerKind): DialectName {
-  return kind === 'socketio' ? 'socketio' : kind === 'relay' ? 'relay' : 'switchboard';
+  return kind === 'socketio' ? 'socketio' : kind === 'relay' ? 'relay' : kind === 'switchboard-pusher' ? 'pusher' : 'switchboard';
 }
 
 /** True for 127.0.0.0/8, ::1 and `localhost`. */

@@ -40,7 +40,7 @@ function send(message: WorkerMessage): void {
 }
 
 function startWorker(plan: WorkerPlan): void {
-  const dialect = dialectFor(plan.dialect);
+  const dialect = dialectFor(plan.dialect, plan.role);
   const measuresLatency = plan.role === 'probes' || plan.role === 'rpc';
   const topicNames = Array.from({ length: plan.topicCount }, (_, n) => topicName(n));
   const conns: Conn[] = [];
@@ -53,7 +53,7 @@ function startWorker(plan: WorkerPlan): void {
   // Reconnecting workers publish through each connection's current socket (a reconnect replaces
   // it), and ask for acknowledgements (see recovery.ts).
   const liveSockets: RawWebSocket[] = [];
-  const sendDialect = recovery === undefined ? dialect : { ...dialect, publish: (ws: RawWebSocket, topic: string, data: Uint8Array) => ws.sendBinary(recovery.publishFrame(topic, data)) };
+  const sendDialect = recovery === undefined ? dialect : { ...dialect, publish: (ws: RawWebSocket, topic: string, data: unknown) => ws.sendBinary(recovery.publishFrame(topic, data)) };
   let open = 0;
   let failed = 0;
   let settledCount = 0;
@@ -107,6 +107,15 @@ function startWorker(plan: WorkerPlan): void {
     else if (event.type === 'reply') onReply(conn, event.id, event.error, Number.NaN, event.reason);
   };
 
+  /** Counts the delivery whose fields are in `scanned`. */
+  const onDelivery = (conn: Conn) => {
+    receivedTotal++;
+    received++;
+    if (scanned.topic >= 0) conn.state.record(scanned.topic, scanned.seq);
+    const sentUs = scanned.sentUs;
+    if (measuresLatency && sentUs === sentUs) latency.recordValue(Math.max(1, Math.round(chunkTime() - sentUs)));
+  };
+
   const onReply = (conn: Conn, id: number, error: boolean, sentUs: number, reason?: string) => {
     if (!conn.settled && id === SUBSCRIBE_ID) {
       settle(conn, !error, `subscribe refused${reason ? `: ${reason}` : ''}`);
@@ -158,17 +167,15 @@ function startWorker(plan: WorkerPlan): void {
         },
         onMessage(buf, start, end, binary) {
           if (!binary) {
-            onEvent(conn, dialect.onText(conn.ws, buf, start, end));
+            const event = dialect.onText(conn.ws, buf, start, end);
+            if (event.type === 'message') onDelivery(conn);
+            else onEvent(conn, event);
             return;
           }
           if (scanMessage(buf, start, end)) {
             // One WebSocket message may hold several Message frames (a coalescing server): count each.
             for (;;) {
-              receivedTotal++;
-              received++;
-              if (scanned.topic >= 0) conn.state.record(scanned.topic, scanned.seq);
-              const sentUs = scanned.sentUs;
-              if (measuresLatency && sentUs === sentUs) latency.recordValue(Math.max(1, Math.round(chunkTime() - sentUs)));
+              onDelivery(conn);
               const next = scanned.next;
               if (next < 0 || next >= end || !scanMessage(buf, next, end)) break;
             }
@@ -269,7 +276,7 @@ function startWorker(plan: WorkerPlan): void {
       case 'connect':
         return connectAll();
       case 'publish':
-        return publishOnSchedule(recovery === undefined ? openSockets() : liveSockets, sendDialect, topicNames, command, publishedSeqs);
+        return publishOnSchedule(recovery === undefined ? openSockets() : liveSockets, sendDialect, topicNames, command, publishedSeqs, plan.publication);
       case 'reconnects':
         return reconnectReport();
       case 'rpc':

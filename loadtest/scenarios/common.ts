@@ -11,6 +11,7 @@ import type { LoadOptions } from '../options.js';
 import { serverEfficiency } from '../efficiency.js';
 import { diagnoseRefusals } from '../refusals.js';
 import type { ConnectSummary } from '../harness.js';
+import { publicationShapeFor } from '../publication-shape.js';
 import type { Sample } from '../proc-stats.js';
 import { serverProcessLines } from '../server-processes.js';
 
@@ -28,6 +29,7 @@ export async function startGenerator(ctx: RunContext, spec: Omit<GeneratorSpec, 
     topics: options.topics,
     topicsPerConnection: options.topicsPerConnection,
     sourceAddresses: options.sourceAddresses,
+    publication: publicationShapeFor(options),
   });
   ctx.teardown.push(() => generator.close());
   ctx.connections = () => generator.openConnections();

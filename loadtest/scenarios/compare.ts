@@ -8,6 +8,7 @@ import type { LoadOptions } from '../options.js';
 import { roundOrder, summariseRounds } from '../rounds.js';
 import type { ScenarioResult } from '../result.js';
 import { withServer } from '../session.js';
+import { describePublications, publicationShapeFor } from '../publication-shape.js';
 import { failedResult } from './common.js';
 import { runFanout } from './fanout.js';
 
@@ -15,7 +16,8 @@ import { runFanout } from './fanout.js';
 export function describeLoad(options: LoadOptions): string {
   const perTopic = ((options.connections + options.probes) * options.topicsPerConnection) / options.topics;
   const offered = Math.round(options.rate * perTopic);
-  return `${options.connections.toLocaleString('en-US')} subscribers + ${options.probes} probes on ${options.topics} topic${options.topics === 1 ? '' : 's'} × ${options.rate.toLocaleString('en-US')} msg/s = ${offered.toLocaleString('en-US')} deliveries/s offered, ${options.duration} s per run, ${options.repeat} round${options.repeat === 1 ? '' : 's'}`;
+  const publications = describePublications(publicationShapeFor(options));
+  return `${options.connections.toLocaleString('en-US')} subscribers + ${options.probes} probes on ${options.topics} topic${options.topics === 1 ? '' : 's'} × ${options.rate.toLocaleString('en-US')} msg/s = ${offered.toLocaleString('en-US')} deliveries/s offered, ${options.duration} s per run, ${options.repeat} round${options.repeat === 1 ? '' : 's'}${publications ? `; ${publications}` : ''}`;
 }
 
 export async function runCompare(options: LoadOptions, log: (line: string) => void): Promise<LoadReport> {

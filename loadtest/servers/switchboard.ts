@@ -5,10 +5,15 @@
  * connect rate, per-connection message/byte rates, HTTP rate): one generator on one host at
  * thousands of messages per second is exactly what they exist to refuse, and the harness measures
  * the engine. The HTTP API is loopback-only (no key).
+ *
+ * It always has a Pusher app (servers/pusher-app.ts): the `switchboard-pusher` kind is this same
+ * server loaded by Pusher-protocol subscribers, so a compare of the two differs only in the
+ * subscribers' protocol. With no Pusher socket on a topic the core encodes nothing for Pusher.
  */
 import { createServer, describeUws, loadUws } from '../../src/server/index.js';
 import { preferSerialScavenge } from '../../src/server/gc-settings.js';
 import { runServerEntry } from './entry.js';
+import { LOADTEST_PUSHER_APP } from './pusher-app.js';
 
 // As the switchboard command runs (src/server/gc-settings.ts); SWITCHBOARD_GC_TUNING=0 in the
 // harness's environment measures V8's default instead. The memory reducer can only be turned off on
@@ -32,8 +37,9 @@ runServerEntry(async () => {
     messagesPerSecond: 0,
     bytesPerSecond: 0,
     httpRequestsPerSecond: 0,
+    pusher: { apps: [{ ...LOADTEST_PUSHER_APP }] },
   });
   const { port } = await server.listen();
-  const settings = `${coalesceMs > 0 ? `, coalesceMs ${coalesceMs}` : ''}${serialScavenge ? ', serial scavenge' : ''}`;
+  const settings = `, Pusher app ${LOADTEST_PUSHER_APP.key}${coalesceMs > 0 ? `, coalesceMs ${coalesceMs}` : ''}${serialScavenge ? ', serial scavenge' : ''}`;
   return { port, build: `switchboard on ${describeUws(loadUws())}${settings}`, close: () => server.close() };
 });

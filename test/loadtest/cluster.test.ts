@@ -3,7 +3,8 @@
  * redis-server each run): a 2-worker fanout delivers everything and reports each worker, the
  * supervisor and Redis on their own lines, the workers adding up to the server's totals; the drain
  * scenario's clients all come back after a rolling restart (2 workers, and one worker behind the
- * supervisor), with 1012 as the only close code. Behaviour only, no timing: the box is shared.
+ * supervisor), with 1012 as the only close code; a cluster compared with `switchboard-pusher` has the
+ * load-test Pusher app and delivers the probe event. Behaviour only, no timing: the box is shared.
  * Without redis-server these skip, except under CI=true, where they fail (test/helpers/redis.ts).
  */
 import assert from 'node:assert/strict';
@@ -82,5 +83,17 @@ describe('load harness on a cluster', { skip: redisMissing, timeout: 180_000 }, 
     assert.deepEqual(Object.keys(d.closeCodes), ['1012']);
     assert.equal(result.lost, 0);
     assert.equal(d.everyClientRecovered, true);
+  });
+
+  it('compare with Pusher subscribers: the cluster has the load-test Pusher app and delivers the probe event without loss', async () => {
+    const { result } = await loadtest('compare-pusher', ['compare', '--servers', 'switchboard:2,switchboard-pusher', '--repeat', '1', '--connections', '40', '--topics', '2', '--rate', '200', '--duration', '1', '--probes', '4', '--drain', '5']);
+    assert.match(result.load, /publications are the Pusher event/);
+    assert.deepEqual(result.results.map((r: any) => r.server), ['switchboard:2', 'switchboard-pusher']);
+    for (const r of result.results) {
+      assert.match(r.serverBuild, /Pusher app loadtest-key/, r.server);
+      assert.equal(r.lost, 0, `${r.server} lost messages`);
+      assert.equal(r.duplicated, 0, `${r.server} duplicated messages`);
+      assert.ok(r.latencyMs.count > 0, `${r.server} recorded latency from the probe event`);
+    }
   });
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Kind, msgpackCodec, msgpackMessageFrame, packValue } from '../../src/protocol/index.js';
 import { newPayload, scanMessage, scanned, scanReply, stampPayload, topicName } from '../../loadtest/message-scan.js';
+import { probeEvent } from '../../loadtest/probe-text.js';
 
 describe('scanMessage', () => {
   for (const seq of [1, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 40]) {
@@ -31,6 +32,36 @@ describe('scanMessage', () => {
     }
     assert.deepEqual(seen, [1, 2, 3]);
     assert.equal(at, message.length);
+  });
+
+  // fixstr, str8 and str16 data: msgpack's string headers the publisher's encoder picks by length.
+  for (const size of [8, 100, 300, 60_000]) {
+    it(`reads the stamp from the probe event of a run with Pusher subscribers, ${size} B data`, () => {
+      const frame = Buffer.from(msgpackMessageFrame(topicName(7), 9, packValue(probeEvent(9, 123_456_789, size))));
+      assert.equal(scanMessage(frame, 0, frame.length), true);
+      assert.deepEqual([scanned.topic, scanned.seq, scanned.sentUs, scanned.next], [7, 9, 123_456_789, frame.length]);
+    });
+  }
+
+  it('says where each probe event frame ends, so coalesced ones are all read', () => {
+    const frames = [1, 2, 3].map((seq) => Buffer.from(msgpackMessageFrame(topicName(0), seq, packValue(probeEvent(seq, seq * 10, 20 * seq)))));
+    const message = Buffer.concat(frames);
+    const seen: number[][] = [];
+    let at = 0;
+    while (at >= 0 && at < message.length && scanMessage(message, at, message.length)) {
+      seen.push([scanned.seq, scanned.sentUs]);
+      at = scanned.next;
+    }
+    assert.deepEqual(seen, [[1, 10], [2, 20], [3, 30]]);
+  });
+
+  it('reads a map of another shape as a message without a stamp', () => {
+    for (const data of [{ data: '1:2:', event: 'lt' }, { event: 'lt', data: 'no probe' }, { event: 'lt', other: '1:2:' }]) {
+      const frame = Buffer.from(msgpackMessageFrame(topicName(1), 4, packValue(data)));
+      assert.equal(scanMessage(frame, 0, frame.length), true);
+      assert.equal(scanned.seq, 4);
+      assert.ok(Number.isNaN(scanned.sentUs), JSON.stringify(data));
+    }
   });
 
   it('marks topics that are not load-test topics with -1', () => {
