@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { APP, next, pusherClient, serverSdk, subscribed } from '../helpers/pusher.js';
@@ -118,6 +120,49 @@ describe('Pusher front under hostile input', async () => {
     assert.equal((await signed({ auth_key: 'other-key' })).status, 401);
     assert.equal((await signed({ auth_version: '2.0' })).status, 401);
     assert.equal((await signed({}, body, '/apps/nope/events')).status, 404);
+    await stillServed();
+  });
+  test('HTTP API: requests signed by the pusher SDK and captured are refused when replayed late, elsewhere or with another body', async () => {
+    // What an eavesdropper holds: the SDK's own signed requests, recorded on their way out.
+    const captured: Array<{ method: string; url: string; body: string }> = [];
+    const recorder = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        captured.push({ method: req.method ?? 'GET', url: req.url ?? '/', body });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
+    const recorderPort = (recorder.address() as AddressInfo).port;
+    const sdkToRecorder = serverSdk(recorderPort);
+    const replay = (request: { method: string; url: string; body: string }, changes: { url?: string; body?: string } = {}) =>
+      fetch(`http://127.0.0.1:${port}${changes.url ?? request.url}`, { method: request.method, body: request.method === 'GET' ? undefined : (changes.body ?? request.body), headers: { 'content-type': 'application/json' } });
+    try {
+      await sdkToRecorder.trigger('calm', 'now', { n: 1 });
+      // Signed 601 s ago: the SDK signs with the clock it reads, so wind that clock back for one call.
+      const realNow = Date.now;
+      Date.now = () => realNow() - 601_000;
+      try {
+        await sdkToRecorder.trigger('calm', 'old', { n: 2 });
+      } finally {
+        Date.now = realNow;
+      }
+      await sdkToRecorder.get({ path: '/channels' });
+    } finally {
+      await new Promise((resolve) => recorder.close(resolve));
+    }
+    const [fresh, old, query] = captured;
+    assert.ok(fresh && old && query, 'three requests captured');
+
+    assert.equal((await replay(fresh)).status, 200, 'a fresh request replayed within the window is accepted, as Pusher accepts it (an app may send the same event twice in one second)');
+    const late = await replay(old);
+    assert.equal(late.status, 401, 'replayed after the 600 s window');
+    assert.match(await late.text(), /Timestamp expired/);
+    assert.equal((await replay(fresh, { body: fresh.body.replace('calm', 'evil') })).status, 401, 'the signature replayed with another body');
+    assert.equal((await replay(fresh, { url: fresh.url.replace('/events', '/batch_events') })).status, 401, 'the signature replayed on another path');
+    assert.equal((await replay(query, { url: query.url.replace('/channels?', '/channels/calm?') })).status, 401, 'a GET signature replayed on another resource');
+    assert.equal((await replay(query, { url: `${query.url}&filter_by_prefix=private-` })).status, 401, 'a GET signature with a parameter added');
     await stillServed();
   });
 });
