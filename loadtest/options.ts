@@ -173,7 +173,7 @@ Scenarios: ${SCENARIOS.join(', ')}
   --workers <n>          bulk subscriber processes (default 2; more if the fd limit needs)
   --probes <n>           latency probe connections in their own process (default 10)
   --publishers <n>       publisher connections in their own process (default 1)
-  --connect-rate <n>     new connections per second while ramping (default 2000)
+  --connect-rate <n>     new connections per second while ramping (default 2000; capacity 2500)
   --source-addresses <n> spread connections over at least 127.0.0.1 … 127.0.0.<n> (default 1)
   --server <kind>        server to start: ${SERVER_KINDS.join(', ')} (default switchboard),
                          or switchboard:<n> for n worker processes on one port (on Redis)
