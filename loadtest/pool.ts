@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { buildEntries, entryPath } from './build.js';
 import type { Command, WorkerMessage, WorkerPlan } from './ipc.js';
+import { EXPLICIT_PORTS } from './source-ports.js';
 
 // File descriptors a worker keeps for itself (stdio, IPC, libuv's epoll and signal fds, …): the rest are connections.
 const FD_RESERVE = 200;
@@ -45,7 +46,7 @@ export function ephemeralPorts(): number {
  * ports (each bound source address has its own port space).
  */
 export function sourceAddresses(connections: number, minimum = 1): string[] {
-  const perAddress = Math.floor(ephemeralPorts() * 0.8);
+  const perAddress = Math.min(Math.floor(ephemeralPorts() * 0.8), EXPLICIT_PORTS);
   const count = Math.min(250, Math.max(minimum, Math.ceil(connections / perAddress)));
   return Array.from({ length: count }, (_, i) => `127.0.0.${i + 1}`);
 }

@@ -13,6 +13,7 @@ import { scanMessage, scanned, scanReply, topicName } from './message-scan.js';
 import { Recovery, type Recovering } from './recovery.js';
 import { runSchedule } from './schedule.js';
 import { callOnSchedule, publishOnSchedule } from './senders.js';
+import { explicitSourcePort } from './source-ports.js';
 import { RawWebSocket } from './ws/raw-websocket.js';
 
 const SUBSCRIBE_ID = 1;
@@ -145,6 +146,7 @@ function startWorker(plan: WorkerPlan): void {
   /** Opens (or, reconnecting, reopens) a connection's socket. */
   const dial = (conn: Conn) => {
     const index = conn.index;
+    const redial = conn.ws !== undefined;
     let opened = false;
     conn.ws = new RawWebSocket(
       {
@@ -155,6 +157,9 @@ function startWorker(plan: WorkerPlan): void {
         // With one source address, let connect() pick the port: the kernel then reuses ports
         // across destinations, and bind-before-connect's port search is costly with many sockets.
         localAddress: plan.sourceAddresses.length > 1 ? plan.sourceAddresses[index % plan.sourceAddresses.length] : undefined,
+        // Bulk subscribers also name their port (pool.ts: EXPLICIT_PORT_BASE); a reconnect lets the
+        // kernel pick, since the first socket's port may still be in TIME_WAIT.
+        localPort: plan.sourceAddresses.length > 1 && plan.role === 'subscribers' && !redial ? explicitSourcePort(index, plan.sourceAddresses.length) : undefined,
       },
       {
         onOpen() {

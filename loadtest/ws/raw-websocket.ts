@@ -12,6 +12,8 @@ import { buildUpgrade, readUpgradeResponse, type UpgradeRequest } from './handsh
 export interface RawWebSocketOptions extends UpgradeRequest {
   /** Source address to bind (127.0.0.x spreads connections over more ephemeral ports). */
   localAddress?: string;
+  /** Source port to bind with `localAddress` (undefined: the kernel picks one). */
+  localPort?: number;
   /** Give up on connect + upgrade after this long. @default 30000 ms (30 s: a ramp to 19,500 connections on 2 cores queues some for ~10 s) */
   openTimeoutMs?: number;
 }
@@ -41,7 +43,7 @@ export class RawWebSocket implements FrameSink {
   constructor(options: RawWebSocketOptions, private readonly handlers: RawWebSocketHandlers) {
     const { bytes, expectedAccept } = buildUpgrade(options);
     this.expectedAccept = expectedAccept;
-    this.socket = connect({ host: options.host, port: options.port, localAddress: options.localAddress, noDelay: true });
+    this.socket = connect({ host: options.host, port: options.port, localAddress: options.localAddress, localPort: options.localPort, noDelay: true });
     this.socket.write(bytes);
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (err) => this.finish(CLOSE_ABNORMAL, err.message));
