@@ -18,6 +18,7 @@ import { nowUs } from './clock.js';
 import { childPids, environOf, type ProcessRef } from './proc-stats.js';
 import { freePort, redisForRun } from './redis-for-run.js';
 import type { ClusterControl, ClusterEvent, ServerUnderTest } from './server-under-test.js';
+import { LIMITS_OFF } from './servers/limits-off.js';
 import { LOADTEST_PUSHER_APP } from './servers/pusher-app.js';
 import { tether } from './tether.js';
 
@@ -45,12 +46,7 @@ function configFor(spec: ClusterSpec): Record<string, unknown> {
     host: '127.0.0.1',
     clientPublish: true,
     logLevel: 'error',
-    maxConnections: 0,
-    maxConnectionsPerIp: 0,
-    connectsPerSecond: 0,
-    messagesPerSecond: 0,
-    bytesPerSecond: 0,
-    httpRequestsPerSecond: 0,
+    ...LIMITS_OFF,
     pusher: { apps: [{ ...LOADTEST_PUSHER_APP }] },
   };
 }

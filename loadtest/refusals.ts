@@ -20,7 +20,7 @@ interface Rule {
 
 // Most specific first: 503 has two causes, told apart by the message in the body.
 const RULES: Rule[] = [
-  { test: /upgrade refused: HTTP\/1\.1 429/, explain: 'upgrade refused with 429: the per-address connection cap `maxConnectionsPerIp` (default 100) — set it to 0 (or above the connections per source address), or spread with --source-addresses' },
+  { test: /upgrade refused: HTTP\/1\.1 429/, explain: 'upgrade refused with 429: the per-address connection cap `maxConnectionsPerIp` (default 1,000) — set it to 0 (or above the connections per source address), or spread with --source-addresses' },
   { test: /upgrade refused: HTTP\/1\.1 503.*(connection attempts|RATE)/i, explain: 'upgrade refused with 503: the upgrade rate `connectsPerSecond` (default 500/s, burst 1,000) — set it to 0, or lower --connect-rate' },
   { test: /upgrade refused: HTTP\/1\.1 503.*connection limit/i, explain: 'upgrade refused with 503: the total connection cap `maxConnections` (default 10,000) — raise it or set it to 0' },
   { test: /upgrade refused: HTTP\/1\.1 503/, explain: 'upgrade refused with 503: `connectsPerSecond` (default 500/s) or `maxConnections` (default 10,000) — set both to 0, or lower --connect-rate' },

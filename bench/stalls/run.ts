@@ -28,6 +28,7 @@ import { installTimerProbe, startTimerProbe, stopTimerProbe, type TimerSite } fr
 // Before the server exists, so every timer it creates is timed.
 installTimerProbe();
 const { createServer } = await import('../../src/server/index.js');
+const { LIMITS_OFF } = await import('../../loadtest/servers/limits-off.js');
 const { preferSerialScavenge } = await import('../../src/server/gc-settings.js');
 
 const { values } = parseArgs({
@@ -58,12 +59,7 @@ const server = createServer({
   port: 0,
   clientPublish: true,
   logLevel: 'silent',
-  maxConnections: 0,
-  maxConnectionsPerIp: 0,
-  connectsPerSecond: 0,
-  messagesPerSecond: 0,
-  bytesPerSecond: 0,
-  httpRequestsPerSecond: 0,
+  ...LIMITS_OFF,
 });
 const { port } = await server.listen();
 

@@ -13,6 +13,7 @@
 import { createServer, describeUws, loadUws } from '../../src/server/index.js';
 import { preferSerialScavenge } from '../../src/server/gc-settings.js';
 import { runServerEntry } from './entry.js';
+import { LIMITS_OFF } from './limits-off.js';
 import { LOADTEST_PUSHER_APP } from './pusher-app.js';
 
 // As the switchboard command runs (src/server/gc-settings.ts); SWITCHBOARD_GC_TUNING=0 in the
@@ -31,12 +32,7 @@ runServerEntry(async () => {
     clientPublish: true,
     logLevel: 'silent',
     rpc: { echo: (_client, data) => data },
-    maxConnections: 0,
-    maxConnectionsPerIp: 0,
-    connectsPerSecond: 0,
-    messagesPerSecond: 0,
-    bytesPerSecond: 0,
-    httpRequestsPerSecond: 0,
+    ...LIMITS_OFF,
     pusher: { apps: [{ ...LOADTEST_PUSHER_APP }] },
   });
   const { port } = await server.listen();
