@@ -52,7 +52,7 @@ export interface LoadOptions {
   redis: string | undefined;
   /** The workers' drain window (`switchboard --drain-ms`), clusters only. @default 2000 (the server's default) */
   serverDrainMs: number;
-  /** drain: `hup` = rolling restart of every worker (SIGHUP to the supervisor); `term` = SIGTERM to one worker, not replaced. @default hup */
+  /** drain: `hup` = rolling restart of every worker (SIGHUP to the supervisor); `term` = SIGTERM to one worker, which the supervisor replaces. @default hup */
   drainSignal: 'hup' | 'term';
   /** An already running loopback server to load instead of starting one. */
   target: string | undefined;
@@ -186,7 +186,7 @@ Scenarios: ${SCENARIOS.join(', ')}
                          redis-server on a free port, started and stopped by the run)
   --server-drain-ms <ms> workers' drain window, 1012 closes spread over it (default 2000)
   --drain-signal <s>     drain: hup = SIGHUP the supervisor, a rolling restart of every worker
-                         (default); term = SIGTERM one worker, which is not replaced
+                         (default); term = SIGTERM one worker (the supervisor replaces it)
   --target <ws url>      load an already running loopback server instead of starting one
   --server-pid <pid>     with --target: sample this process's RSS and CPU
   --http-connections <n> http-publish: autocannon connections (default 20)
@@ -349,7 +349,7 @@ function checkServers(options: LoadOptions, values: { server?: string; 'server-w
     if (kindOf(options.server) !== 'switchboard') throw new Error(`drain: only switchboard drains with 1012, not ${options.server}`);
     // A restart needs the supervisor: one server without workers drains as one worker of one.
     options.server = withWorkers(options.server, 1);
-    if (options.drainSignal === 'term' && splitServerSpec(options.server).workers < 2) throw new Error('--drain-signal term: needs --server-workers 2 or more (the drained worker is not replaced, its clients need another)');
+    if (options.drainSignal === 'term' && splitServerSpec(options.server).workers < 2) throw new Error('--drain-signal term: needs --server-workers 2 or more (the clients of the drained worker need another worker while it drains)');
   } else if (values['drain-signal'] !== undefined) throw new Error('--drain-signal: only for the drain scenario');
   const specs = options.scenario === 'compare' ? options.servers : [options.server];
   const clustered = specs.some((spec) => splitServerSpec(spec).workers > 0);

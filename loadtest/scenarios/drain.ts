@@ -55,7 +55,7 @@ async function trigger(ctx: RunContext, cluster: ClusterControl, generator: Gene
   if (victim === undefined) throw new Error('no worker to drain');
   process.kill(victim.pid, 'SIGTERM');
   const done = cluster.waitFor((e) => (e.type === 'exited' || e.type === 'died') && e.pid === victim.pid, from, timeoutMs, `worker ${victim.worker} exit`).then(() => {});
-  return { description: `SIGTERM to worker ${victim.worker} (pid ${victim.pid}), not replaced`, done };
+  return { description: `SIGTERM to worker ${victim.worker} (pid ${victim.pid}); the supervisor replaces it`, done };
 }
 
 export async function runDrain(ctx: RunContext): Promise<ScenarioResult> {

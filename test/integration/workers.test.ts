@@ -145,6 +145,22 @@ describe('switchboard --workers 3', { skip: redisMissing }, async () => {
     assert.ok(!cli.lines.some((line) => line.includes(`(pid ${pid}) died`)), 'the supervisor saw no crash');
   });
 
+  test('SIGTERM to one worker: it drains with 1012 and a replacement takes its slot', async () => {
+    const client = connectClient(url, clientOptions);
+    const followed = await follow(client, 'w:term');
+    const victim = workerOf(followed.client);
+    const pids = cli.lines.map((line) => new RegExp(`worker ${victim} \\(pid (\\d+)\\) ready`).exec(line)?.[1]).filter((pid) => pid !== undefined);
+    const pid = Number(pids.at(-1));
+    const seen = cli.lines.length;
+    process.kill(pid, 'SIGTERM');
+    await cli.line(new RegExp(`worker ${victim} \\(pid ${pid}\\) is draining on its own signal; starting a replacement`), 10_000, seen);
+    const [, fresh] = await cli.line(new RegExp(`worker ${victim} \\(pid (\\d+)\\) ready`), 20_000, seen);
+    assert.notEqual(Number(fresh), pid, 'a new process in the slot');
+    await waitFor(() => followed.closes.length >= 1, 10_000, 'the drained client to be closed');
+    assert.deepEqual(followed.closes, [1012]);
+    await cli.line(new RegExp(`worker ${victim} \\(pid ${pid}\\) exited`), 10_000, seen);
+  });
+
   test('SIGTERM to the supervisor drains every worker and exits 0', async () => {
     cli.child.kill('SIGTERM');
     assert.equal(await cli.exited, 0);

@@ -1,7 +1,8 @@
 /**
  * The supervisor of `switchboard --workers N`: forks N copies of the CLI as workers that share
  * the port through SO_REUSEPORT (the kernel spreads new connections; the supervisor never touches
- * a socket), restarts a crashed worker with backoff, replaces them one at a time on SIGHUP (each
+ * a socket), restarts a crashed worker with backoff, replaces one that drains on its own SIGTERM,
+ * replaces them one at a time on SIGHUP (each
  * old one drains only after its replacement reported ready, so the port is always served), and on
  * SIGTERM/SIGINT drains them all and exits.
  *
@@ -25,6 +26,8 @@ const STABLE_AFTER_MS = 10_000; // 10 s
 const READY_TIMEOUT_MS = 30_000; // 30 s
 /** How long one worker's metrics may take before a scrape goes on without them. */
 const COLLECT_TIMEOUT_MS = 2000; // 2 s
+/** How long a worker draining on its own signal waits for the supervisor's own shutdown before it is replaced. */
+const REPLACE_GRACE_MS = 250;
 /** Extra time after drainMs before a draining worker is killed. */
 const DRAIN_KILL_SLACK_MS = 10_000; // 10 s
 
@@ -127,6 +130,23 @@ export class Supervisor {
     clearTimeout(kill);
   }
 
+  /**
+   * A worker that drains on its own signal gets a replacement in its slot, so the box keeps N
+   * workers, as it does after a crash but without the backoff. The replacement waits a moment:
+   * a signal sent to the whole group (Ctrl-C, `systemctl stop`) reaches the supervisor too, and
+   * then nothing is to be replaced.
+   */
+  private replaceLeaving(worker: WorkerProcess): void {
+    const slot = this.slots[worker.slot - 1]!;
+    if (this.stopping || slot.current !== worker) return;
+    clearTimeout(slot.restartTimer);
+    slot.restartTimer = setTimeout(() => {
+      if (this.stopping || slot.current !== worker) return;
+      this.options.say(`worker ${worker.slot} (pid ${worker.child.pid}) is draining on its own signal; starting a replacement`);
+      slot.current = this.spawn(slot.id);
+    }, REPLACE_GRACE_MS);
+  }
+
   private spawn(slot: number): WorkerProcess {
     const child = fork(this.options.script, [...this.options.args], {
       execArgv: [...this.options.execArgv],
@@ -160,8 +180,11 @@ export class Supervisor {
         markReady();
         break;
       case 'switchboard:draining':
+        // Sent only when the worker leaves on its own signal (an operator's `kill <pid>`), never
+        // when we told it to drain.
         worker.state = 'draining';
         this.broadcastBox();
+        this.replaceLeaving(worker);
         break;
       case 'switchboard:box-metrics':
         void this.boxMetrics().then(
