@@ -31,30 +31,22 @@ export interface WorkerDrain {
   untilExitMs: number | null;
 }
 
-export interface DrainSummary {
+/** The counters of every generator worker's ReconnectReport, summed into the drain's. */
+const COUNTS = ['disconnects', 'clientsAffected', 'resubscribed', 'notRecovered', 'down', 'redialFailures', 'clientsWithGap'] as const;
+type ReconnectCounts = Pick<ReconnectReport, (typeof COUNTS)[number]>;
+
+/** A drain, over every generator worker; the counters mean what they mean in ReconnectReport, summed. */
+export interface DrainSummary extends ReconnectCounts {
   /** What was done: `SIGHUP to the supervisor (rolling restart of N workers)` or `SIGTERM to worker N (pid P)`. */
   trigger: string;
   /** The workers' drain window (`--drain-ms`), ms. */
   drainMs: number;
   workers: number;
   drains: WorkerDrain[];
-  /** Closes of established connections, and distinct clients they hit. */
-  disconnects: number;
-  clientsAffected: number;
   /** Close code → count over every client. */
   closeCodes: Record<string, number>;
   /** The close codes other than 1012 (empty when the drain behaved). */
   unexpectedCloseCodes: Record<string, number>;
-  /** Disconnects followed by a resubscribe the server answered. */
-  resubscribed: number;
-  /** Resubscribes answered `recovered: false` for some topic. */
-  notRecovered: number;
-  /** Clients still not subscribed again when the run ended. */
-  down: number;
-  /** Reconnect attempts that could not even open. */
-  redialFailures: number;
-  /** Clients whose seqs have a hole on some topic. */
-  clientsWithGap: number;
   /** Close → subscribed again (replay included), per disconnect, ms. */
   resubscribeMs: LatencySummary;
   /** Publications the server acknowledged, and sent but never acknowledged (in flight at a close). */
@@ -85,13 +77,7 @@ const ms = (us: number) => Math.round(us / 100) / 10;
 export function summariseDrain(input: DrainInputs): DrainSummary {
   const closeCodes: Record<string, number> = {};
   const byWorker = new Map<string, { clients: number; closes: number; firstUs: number; lastUs: number }>();
-  let disconnects = 0;
-  let clientsAffected = 0;
-  let resubscribed = 0;
-  let notRecovered = 0;
-  let down = 0;
-  let redialFailures = 0;
-  let clientsWithGap = 0;
+  const counts = Object.fromEntries(COUNTS.map((name) => [name, 0])) as unknown as ReconnectCounts;
   let acked = 0;
   let unacked = 0;
   for (const r of input.reports) {
@@ -106,13 +92,7 @@ export function summariseDrain(input: DrainInputs): DrainSummary {
         sum.lastUs = Math.max(sum.lastUs, w.lastUs);
       }
     }
-    disconnects += r.disconnects;
-    clientsAffected += r.clientsAffected;
-    resubscribed += r.resubscribed;
-    notRecovered += r.notRecovered;
-    down += r.down;
-    redialFailures += r.redialFailures;
-    clientsWithGap += r.clientsWithGap;
+    for (const name of COUNTS) counts[name] += r[name];
     acked += r.ackedPerTopic.reduce((sum, n) => sum + n, 0);
     unacked += r.unacked;
   }
@@ -140,17 +120,18 @@ export function summariseDrain(input: DrainInputs): DrainSummary {
     drainMs: input.drainMs,
     workers: input.workers,
     drains,
-    disconnects,
-    clientsAffected,
+    ...counts,
     closeCodes,
     unexpectedCloseCodes,
-    resubscribed,
-    notRecovered,
-    down,
-    redialFailures,
-    clientsWithGap,
     resubscribeMs,
     published: { acked, unacked },
-    everyClientRecovered: disconnects > 0 && Object.keys(unexpectedCloseCodes).length === 0 && resubscribed === disconnects && notRecovered === 0 && down === 0 && clientsWithGap === 0 && input.lost === 0,
+    everyClientRecovered:
+      counts.disconnects > 0 &&
+      Object.keys(unexpectedCloseCodes).length === 0 &&
+      counts.resubscribed === counts.disconnects &&
+      counts.notRecovered === 0 &&
+      counts.down === 0 &&
+      counts.clientsWithGap === 0 &&
+      input.lost === 0,
   };
 }
