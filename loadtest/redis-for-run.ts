@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isLoopbackHost } from './server-under-test.js';
+import { loopbackUrl } from './server-under-test.js';
 import { tether } from './tether.js';
 
 /** How long redis-server may take to accept connections. */
@@ -36,14 +36,7 @@ export function freePort(): Promise<number> {
 
 /** Refuses anything but a redis:// URL on a loopback host. */
 export function checkRedisUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`--redis: not a URL: ${url}`);
-  }
-  if (parsed.protocol !== 'redis:') throw new Error(`--redis: only redis:// URLs are supported, got ${parsed.protocol}`);
-  if (!isLoopbackHost(parsed.hostname)) throw new Error(`--redis: refusing ${parsed.hostname}: the harness only uses services on this machine (127.0.0.0/8, ::1, localhost)`);
+  loopbackUrl('--redis', url, 'redis:');
   return url;
 }
 

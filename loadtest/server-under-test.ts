@@ -151,18 +151,25 @@ export function isLoopbackHost(host: string): boolean {
   return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
 }
 
-/** An already running server. Refuses anything but a loopback ws:// URL. */
-export function attachTarget(url: string, pid: number | undefined, dialect: DialectName): ServerUnderTest {
+/**
+ * Parses the URL an option names, refusing any other scheme than `protocol` and any host that is
+ * not loopback: the harness only loads, and only uses, services on the machine it runs on.
+ */
+export function loopbackUrl(option: string, url: string, protocol: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`--target: not a URL: ${url}`);
+    throw new Error(`${option}: not a URL: ${url}`);
   }
-  if (parsed.protocol !== 'ws:') throw new Error(`--target: only ws:// URLs are supported, got ${parsed.protocol}`);
-  if (!isLoopbackHost(parsed.hostname)) {
-    throw new Error(`--target: refusing ${parsed.hostname}: the harness only loads servers on this machine (127.0.0.0/8, ::1, localhost)`);
-  }
+  if (parsed.protocol !== protocol) throw new Error(`${option}: only ${protocol}// URLs are supported, got ${parsed.protocol}`);
+  if (!isLoopbackHost(parsed.hostname)) throw new Error(`${option}: refusing ${parsed.hostname}: the harness only uses services on this machine (127.0.0.0/8, ::1, localhost)`);
+  return parsed;
+}
+
+/** An already running server. Refuses anything but a loopback ws:// URL. */
+export function attachTarget(url: string, pid: number | undefined, dialect: DialectName): ServerUnderTest {
+  const parsed = loopbackUrl('--target', url, 'ws:');
   const host = parsed.hostname === 'localhost' ? '127.0.0.1' : parsed.hostname.replace(/^\[|\]$/g, '');
   return {
     name: 'target',
