@@ -67,7 +67,7 @@ export function createMetrics(sources: MetricSources): Registry {
   counter('switchboard_slow_consumer_conflated_total', 'Publications replaced by a newer one for lagging sockets (conflate policy)', () => lanes.conflated);
   // Process-wide (config/unhandled-rejections.ts): every server of a process reports the same count.
   counter('switchboard_unhandled_rejections_total', 'Promise rejections nobody handled, logged and survived (each one is a bug)', () => processFaults.unhandledRejections);
-  counter('switchboard_history_store_errors_total', 'History store reads that failed while attaching a subscription', () => core.storeErrors);
+  counter('switchboard_history_store_errors_total', 'History store reads that failed (attaching a subscription, a slow consumer\'s Gap) and presence store calls that failed', () => core.storeErrors);
   new Gauge({
     name: 'switchboard_history_bytes',
     help: 'Bytes budgeted by the in-memory history store (state and retained payloads)',
