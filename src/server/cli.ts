@@ -12,7 +12,9 @@ import { WORKER_ID_ENV } from './cluster/messages.js';
 import { parseWorkers, workersRefusal } from './cluster/workers-option.js';
 import { OptionsError } from '../protocol/errors.js';
 import { findConfigFile, loadConfigFile } from './config/config-file.js';
+import { createLogger } from './config/logger.js';
 import { optionsFromEnv, parseIntOption, resolveOptions, splitList, type ServerOptions } from './config/options.js';
+import { guardUnhandledRejections } from './config/unhandled-rejections.js';
 import { mergeBackendOptions } from './connection/backend-hooks/options.js';
 import { preferSerialScavenge, workerExecArgv } from './gc-settings.js';
 import { createServer } from './server.js';
@@ -141,9 +143,12 @@ async function main(): Promise<number> {
         process.stderr.write(`switchboard: ${refusal}\n`);
         return 2;
       }
-      return await supervise(workers, resolveOptions(merged).drainMs);
+      const resolved = resolveOptions(merged);
+      guardUnhandledRejections(createLogger(resolved.logLevel));
+      return await supervise(workers, resolved.drainMs);
     }
     server = createServer(merged);
+    guardUnhandledRejections(server.logger);
   } catch (err) {
     const prefix = err instanceof OptionsError ? 'invalid option ' : '';
     process.stderr.write(`switchboard: ${prefix}${(err as Error).message}\n`);
@@ -189,7 +194,7 @@ async function supervise(workers: number, drainMs: number): Promise<number> {
   process.once('SIGTERM', () => leave('SIGTERM'));
   process.on('SIGHUP', () => {
     say('SIGHUP: rolling restart, one worker at a time');
-    void supervisor.rollingRestart();
+    supervisor.rollingRestart().catch((err: unknown) => say(`rolling restart failed: ${err instanceof Error ? err.message : String(err)}`));
   });
   const url = await supervisor.start();
   process.stdout.write(`Switchboard listening on ${url} with ${workers} workers (pid ${process.pid} supervises)\n`);

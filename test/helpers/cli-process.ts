@@ -2,11 +2,13 @@
  * The `switchboard` CLI as a child process (through tsx, no build needed), for tests of what only a
  * whole process does: signals, exit codes, `--workers` supervision. Its stdout lines are kept and
  * can be waited for; it is killed (SIGKILL, with its workers) by an `after()` hook if a test left it
- * running.
+ * running, and that hook fails the test file if the process (or a worker) logged an unhandled
+ * promise rejection (see unhandled.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after } from 'node:test';
 import { sleep } from './server.js';
+import { assertNoUnhandledRejections } from './unhandled.js';
 
 export interface CliProcess {
   child: ChildProcess;
@@ -17,6 +19,8 @@ export interface CliProcess {
   line(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpMatchArray>;
   /** Resolves with the exit code (null after a signal). */
   readonly exited: Promise<number | null>;
+  /** For the test that plants one: an unhandled rejection in this process does not fail the file. */
+  expectUnhandledRejections(): void;
 }
 
 /** Starts `switchboard <args>` with logs at `error` unless the args say otherwise. */
@@ -39,18 +43,21 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
   });
   child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let expectUnhandled = false;
   after(() => {
     try {
       process.kill(-child.pid!, 'SIGKILL');
     } catch {
       // already gone
     }
+    if (!expectUnhandled) assertNoUnhandledRejections(errors, `switchboard ${args.join(' ')}`);
   });
   return {
     child,
     lines,
     stderr: () => errors,
     exited,
+    expectUnhandledRejections: () => void (expectUnhandled = true),
     async line(pattern, timeoutMs = 20_000, from = 0) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { freePort, untilListening } from './server.js';
+import { assertNoUnhandledRejections } from './unhandled.js';
 
 /** Why Redis tests cannot run here, or undefined when redis-server is available. */
 export const redisMissing: string | undefined = (() => {
@@ -87,21 +88,28 @@ export interface NodeProcess {
 
 /**
  * Starts `node src/server/cli.ts --redis <url>` on a free port (through tsx, so no build is
- * needed) and waits for its "listening" line. Stopped by an `after()` hook.
+ * needed) and waits for its "listening" line. Stopped by an `after()` hook, which fails the test file
+ * if the process logged an unhandled promise rejection (see unhandled.ts).
  */
 export async function startNode(redisUrl: string, extraArgs: string[] = []): Promise<NodeProcess> {
   const port = await freePort();
   let child: ChildProcess | undefined;
+  let errors = '';
   const node: NodeProcess = {
     port,
     url: `ws://127.0.0.1:${port}/`,
     http: `http://127.0.0.1:${port}`,
     async start() {
       const spawned = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--port', String(port), '--host', '127.0.0.1', '--redis', redisUrl, '--log-level', 'error', ...extraArgs], {
-        stdio: ['ignore', 'pipe', 'inherit'],
+        stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, SWITCHBOARD_REDIS_URL: '' },
       });
       child = spawned;
+      // Shown as before, and kept for the teardown check.
+      spawned.stderr!.on('data', (chunk: Buffer) => {
+        process.stderr.write(chunk);
+        errors += chunk.toString();
+      });
       await new Promise<void>((resolve, reject) => {
         let out = '';
         spawned.stdout!.on('data', (chunk: Buffer) => {
@@ -121,6 +129,9 @@ export async function startNode(redisUrl: string, extraArgs: string[] = []): Pro
     },
   };
   await node.start();
-  after(() => node.stop());
+  after(async () => {
+    await node.stop();
+    assertNoUnhandledRejections(errors, `node on ${port}`);
+  });
   return node;
 }

@@ -4,7 +4,9 @@
  * supervisor (IPC), and drains with 1012 when the supervisor or a signal says so.
  */
 import type { Registry } from 'prom-client';
+import type { Logger } from 'pino';
 import type { ServerOptions } from '../config/options.js';
+import { guardUnhandledRejections } from '../config/unhandled-rejections.js';
 import { createServer, type Server } from '../server.js';
 import { isOurs, type SupervisorMessage, type WorkerMessage } from './messages.js';
 import type { WorkerRole } from './worker-role.js';
@@ -22,6 +24,8 @@ function send(message: WorkerMessage): void {
 
 /** The WorkerRole over this process's IPC channel. */
 export class IpcWorkerRole implements WorkerRole {
+  /** Set once the worker's server exists (it is created with this role). */
+  logger: Logger | undefined;
   private registry: Registry | undefined;
   private readyInBox = 0;
   private nextRequest = 0;
@@ -59,7 +63,14 @@ export class IpcWorkerRole implements WorkerRole {
         this.readyInBox = message.ready;
         break;
       case 'switchboard:collect':
-        void (this.registry?.getMetricsAsJSON() ?? Promise.resolve([])).then((metrics) => send({ type: 'switchboard:metrics', id: message.id, metrics }));
+        (this.registry?.getMetricsAsJSON() ?? Promise.resolve([])).then(
+          (metrics) => send({ type: 'switchboard:metrics', id: message.id, metrics }),
+          (err: unknown) => {
+            // A collect callback threw: answer without this worker's series rather than hold the box's scrape.
+            this.logger?.error({ err }, 'collecting metrics for the box failed');
+            send({ type: 'switchboard:metrics', id: message.id, metrics: [] });
+          },
+        );
         break;
       case 'switchboard:box-metrics':
         this.waiting.get(message.id)?.(message.text);
@@ -82,6 +93,8 @@ export class IpcWorkerRole implements WorkerRole {
 export async function runWorker(id: string, options: Partial<ServerOptions>): Promise<Server> {
   const role = new IpcWorkerRole(id);
   const server = createServer({ ...options, worker: role });
+  role.logger = server.logger;
+  guardUnhandledRejections(server.logger);
   let leaving = false;
   const leave = (why: string) => {
     if (leaving) return;

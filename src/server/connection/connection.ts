@@ -53,11 +53,13 @@ export interface ConnectionHost {
 
 /**
  * A connection in the slow lane (it fell behind): uWS no longer fans out to it; the hub records,
- * per topic, the last skipped seq (`drop`) or the newest publication (`conflate`).
+ * per topic, the last skipped seq (`drop`) or the newest publication (`conflate`), and the last
+ * resync (the Gap with an epoch that native followers got meanwhile).
  */
 export interface Lag {
   readonly skipped: Map<string, number>;
   readonly newest: Map<string, { seq: number; payload: Uint8Array }>;
+  readonly resynced: Map<string, { epoch: string; seq: number }>;
 }
 
 /** Per-connection counters, read by stats and logs. */
@@ -171,12 +173,12 @@ export class Connection implements Client {
     return socket.send(this.wire.message(topic, seq, payload), this.wire.binary) !== SendStatus.Dropped;
   }
 
-  /** Tells the connection it may have missed publications of `topic` up to `seq`. */
-  sendGap(topic: string, seq: number): boolean {
+  /** Tells the connection it may have missed publications of `topic` up to `seq` (of `epoch`, when given). */
+  sendGap(topic: string, seq: number, epoch?: string): boolean {
     const socket = this.socket;
     if (socket === undefined) return false;
     this.framesOut++;
-    return socket.send(this.wire.gap(topic, seq), this.wire.binary) !== SendStatus.Dropped;
+    return socket.send(this.wire.gap(topic, seq, epoch), this.wire.binary) !== SendStatus.Dropped;
   }
 
   /** Runs `fn` corked (one syscall for everything it sends); does nothing once closed. */

@@ -9,10 +9,21 @@
  * socket drains below half the limit, it gets the newest publication of each conflated topic and a
  * Gap notice with the topic's seq for every other topic (it may have missed messages there, also
  * ones the transport dropped at its hard cap before the check saw the socket), then rejoins native fan-out.
+ * A resync (engine.ts) while it lags is kept and sent as the Gap with the epoch native followers got.
+ *
+ * Where nothing was recorded, the Gap's seq is the topic's top from the history store. An async store
+ * (Redis) answers after the socket rejoined fan-out, so that Gap may follow the first live messages
+ * (a client that has them ignores it). A store that cannot answer (Redis down) is asked again every
+ * GAP_RETRY_MS until it does or the socket left the topic: a Gap without the real top would give the
+ * client no position to recover from, and History cannot be served before the store is back anyway.
  */
 import { CloseCode } from '../../protocol/codes.js';
 import type { Namespaces } from '../config/namespaces.js';
 import type { Connection } from '../connection/connection.js';
+import type { MaybePromise } from '../engine/history.js';
+
+/** How often the top of a topic owed a Gap is asked again while the history store fails. */
+export const GAP_RETRY_MS = 1000; // 1 s
 
 /** What the slow lane needs from the topic core. */
 export interface LaneHost {
@@ -21,8 +32,8 @@ export interface LaneHost {
   attachNative(connection: Connection, topic: string): void;
   /** Stops native fan-out of a topic to the connection. */
   detachNative(connection: Connection, topic: string): void;
-  /** The topic's last seq when the history store can tell synchronously (undefined otherwise). */
-  topSeq(topic: string): number | undefined;
+  /** The topic's last seq from the history store (a promise from an async store, which may reject). */
+  topSeq(topic: string): MaybePromise<number>;
 }
 
 export interface SlowConsumerCounters {
@@ -40,6 +51,9 @@ export class SlowConsumers {
   readonly counters: SlowConsumerCounters = { lagged: 0, closed: 0, skipped: 0, conflated: 0 };
   // Topic → lagging connections subscribed to it.
   private readonly byTopic = new Map<string, Set<Connection>>();
+  // Topic → caught-up connections owed a Gap at the topic's top, which an async store has not told yet.
+  private readonly owed = new Map<string, { connections: Set<Connection>; reading: boolean }>();
+  private retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly host: LaneHost,
@@ -80,6 +94,21 @@ export class SlowConsumers {
     }
   }
 
+  /**
+   * The engine resynced `topic` (a Gap with `epoch` went to native followers): each lagging connection
+   * gets it on catching up, and what was recorded before it belongs to the old position.
+   */
+  resync(topic: string, epoch: string, seq: number): void {
+    const lagging = this.byTopic.get(topic);
+    if (lagging === undefined) return;
+    for (const connection of lagging) {
+      const lag = connection.lag!;
+      lag.skipped.delete(topic);
+      lag.newest.delete(topic);
+      lag.resynced.set(topic, { epoch, seq });
+    }
+  }
+
   /** A lagging connection subscribed to another topic. */
   add(connection: Connection, topic: string): void {
     let lagging = this.byTopic.get(topic);
@@ -95,6 +124,7 @@ export class SlowConsumers {
     if (lagging.size === 0) this.byTopic.delete(topic);
     connection.lag?.skipped.delete(topic);
     connection.lag?.newest.delete(topic);
+    connection.lag?.resynced.delete(topic);
   }
 
   private fallBehind(connection: Connection): void {
@@ -106,7 +136,7 @@ export class SlowConsumers {
       }
     }
     this.counters.lagged++;
-    connection.lag = { skipped: new Map(), newest: new Map() };
+    connection.lag = { skipped: new Map(), newest: new Map(), resynced: new Map() };
     for (const topic of connection.topics) {
       if (connection.attaching?.has(topic)) continue;
       this.host.detachNative(connection, topic);
@@ -121,17 +151,80 @@ export class SlowConsumers {
       for (const topic of connection.topics) {
         if (connection.attaching?.has(topic)) continue;
         const newest = lag.newest.get(topic);
+        const skipped = lag.skipped.get(topic);
+        const resynced = lag.resynced.get(topic);
+        // Skips after a resync are of its epoch, so the later seq goes with it.
+        if (resynced !== undefined) connection.sendGap(topic, skipped ?? resynced.seq, resynced.epoch);
         if (newest !== undefined) {
           connection.sendPublication(topic, newest.seq, newest.payload);
-        } else {
+        } else if (resynced === undefined) {
           // Skipped here, or possibly dropped by the transport's hard cap before the check noticed the
           // socket: a Gap notice with the topic's seq costs a client that is up to date nothing.
-          const seq = lag.skipped.get(topic) ?? this.host.topSeq(topic);
-          if (seq !== undefined && seq > 0) connection.sendGap(topic, seq);
+          if (skipped !== undefined) connection.sendGap(topic, skipped);
+          else this.gapAtTop(connection, topic);
         }
         this.remove(connection, topic);
         this.host.attachNative(connection, topic);
       }
     });
+  }
+
+  /** A Gap at the topic's top: now from a sync store, once it answers from an async one. */
+  private gapAtTop(connection: Connection, topic: string): void {
+    const owed = this.owed.get(topic);
+    if (owed !== undefined) {
+      owed.connections.add(connection);
+      return;
+    }
+    const top = this.host.topSeq(topic);
+    if (!(top instanceof Promise)) {
+      if (top > 0) connection.sendGap(topic, top);
+      return;
+    }
+    const entry = { connections: new Set([connection]), reading: true };
+    this.owed.set(topic, entry);
+    this.settle(topic, entry, top);
+  }
+
+  private settle(topic: string, entry: { connections: Set<Connection>; reading: boolean }, top: Promise<number>): void {
+    top.then(
+      (seq) => {
+        this.owed.delete(topic);
+        if (seq <= 0) return;
+        for (const connection of entry.connections) {
+          // One lagging again is owed anew by its next catch-up.
+          if (this.owes(connection, topic) && connection.lag === undefined) connection.sendGap(topic, seq);
+        }
+      },
+      // Counted by the host (storeErrors); the Gap waits for a store that answers.
+      () => {
+        entry.reading = false;
+        this.retryLater();
+      },
+    );
+  }
+
+  private owes(connection: Connection, topic: string): boolean {
+    return !connection.closed && connection.topics.has(topic);
+  }
+
+  private retryLater(): void {
+    if (this.retry !== undefined) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      for (const [topic, entry] of this.owed) {
+        if (entry.reading) continue;
+        for (const connection of entry.connections) if (!this.owes(connection, topic)) entry.connections.delete(connection);
+        if (entry.connections.size === 0) {
+          this.owed.delete(topic);
+          continue;
+        }
+        const top = this.host.topSeq(topic);
+        entry.reading = true;
+        this.settle(topic, entry, top instanceof Promise ? top : Promise.resolve(top));
+      }
+    }, GAP_RETRY_MS);
+    // Owed Gaps never keep a process alive that has nothing else to do.
+    this.retry.unref?.();
   }
 }

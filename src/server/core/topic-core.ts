@@ -20,7 +20,7 @@ import type { WireFormat } from './wire-format.js';
 
 /** Counters kept as plain integers on the hot path and read by /metrics at scrape time. */
 export interface CoreCounters {
-  /** History store reads that failed while attaching a subscription, and presence store calls that failed. */
+  /** History store reads that failed (attaching a subscription, the slow lane's top reads), and presence store calls that failed. */
   storeErrors: number;
   publications: number;
   publishedBytes: number;
@@ -139,6 +139,8 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
    */
   readonly resync = (topic: string, epoch: string, seq: number): void => {
     this.coalescer?.flush(topic);
+    // Lagging sockets are out of fan-out: the lane gives them this Gap when they catch up.
+    if (this.lanes.active) this.lanes.resync(topic, epoch, seq);
     const wires = this.wires;
     for (let i = 0; i < wires.length; i++) {
       const wire = wires[i]!;
@@ -241,10 +243,17 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
     });
   }
 
-  /** The topic's last seq when the history store answers synchronously (for Gap notices). */
-  topSeq(topic: string): number | undefined {
+  /** The topic's last seq (for the slow lane's Gap notices); a failed async read is counted in storeErrors. */
+  topSeq(topic: string): MaybePromise<number> {
     const top = this.engine.history.top(topic);
-    return top instanceof Promise ? undefined : top.seq;
+    if (!(top instanceof Promise)) return top.seq;
+    return top.then(
+      (position) => position.seq,
+      (err: unknown) => {
+        this.counters.storeErrors++;
+        throw err;
+      },
+    );
   }
 
   /** Retained publications of a topic: after `since` (all or nothing), or the latest `limit`. */

@@ -5,7 +5,7 @@
  */
 import type { HistoryLimits } from '../config/namespaces.js';
 import type { Engine, EngineSink, PublishOptions, PublishResult } from './engine.js';
-import type { SyncAppendHistoryStore } from './history.js';
+import type { MaybePromise, SyncAppendHistoryStore } from './history.js';
 import { IdempotencyCache } from './idempotency.js';
 import { MemoryHistoryStore, type MemoryHistoryOptions } from './memory-history.js';
 import { PresenceRegistry } from './presence.js';
@@ -44,9 +44,10 @@ export class MemoryEngine<Store extends SyncAppendHistoryStore = MemoryHistorySt
     return this.idempotency.publish(topic, key, () => this.append(topic, payload, options.retain));
   }
 
-  close(): void {
+  close(): MaybePromise<void> {
     this.sink = undefined;
-    this.history.close();
+    // Another store may close asynchronously: its failure is the caller's (server.close awaits it).
+    return this.history.close();
   }
 
   private append(topic: string, payload: Uint8Array, retain: HistoryLimits | false): number {

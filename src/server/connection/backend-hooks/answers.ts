@@ -10,6 +10,14 @@ import type { Identity } from '../hooks.js';
 import { BackendError } from './backend-error.js';
 import type { HookAnswer } from './http-call.js';
 
+/**
+ * How deeply a backend answer may nest objects and arrays (the answer object itself is level 1).
+ * Deeper answers are refused as malformed: a few KB of `[[[[…` would otherwise overflow the stack of
+ * the codec that encodes them for a client, and no documented answer needs more than a few levels.
+ * (docs/security.md §3a, docs/api.md §1.8)
+ */
+export const MAX_ANSWER_DEPTH = 64;
+
 /** A subscribe or publish decision; `data` is set only when a publish answer replaces the data. */
 export type Permission = { readonly allow: false } | { readonly allow: true; readonly replaced: boolean; readonly data?: unknown };
 
@@ -71,7 +79,18 @@ export function rpcResult(url: string, answer: HookAnswer): unknown {
 function successBody(url: string, answer: HookAnswer): Record<string, unknown> {
   if (answer.status >= 300) throw new BackendError('status', url, `HTTP ${answer.status}`, answer.status);
   if (!isObject(answer.body)) throw malformed(url, answer, 'the answer must be a JSON object');
+  if (deeperThan(answer.body, MAX_ANSWER_DEPTH)) throw malformed(url, answer, `nested deeper than ${MAX_ANSWER_DEPTH} levels`);
   return answer.body;
+}
+
+/** Whether `value` nests objects and arrays more than `levels` deep (recursion bounded by `levels`). */
+function deeperThan(value: unknown, levels: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (levels === 0) return true;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    if (deeperThan(child, levels - 1)) return true;
+  }
+  return false;
 }
 
 // PHP's json_encode writes an integer id as a number; accept it rather than refuse every PHP app

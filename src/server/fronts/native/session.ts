@@ -258,7 +258,15 @@ export class Session {
     } catch (err) {
       return this.fail(connection, id, err);
     }
-    const reply = (value: unknown, later: boolean) => this.ack(connection, id, replyWithResult ? value : null, later);
+    const reply = (value: unknown, later: boolean) => {
+      try {
+        this.ack(connection, id, replyWithResult ? value : null, later);
+      } catch (err) {
+        // A result the codec cannot encode (nested too deep for its stack, a BigInt in JSON) is the
+        // handler's failure; thrown from the promise callback below it would end the process.
+        this.fail(connection, id, new Error("the handler's result could not be encoded", { cause: err }), later);
+      }
+    };
     if (!isPromiseLike(result)) return reply(result, false);
     if (id === 0) {
       // Nobody waits for an answer: no timeout, but a failure is still reported (as a notice).

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AuthError, ErrorCode, RemoteError } from '../../../../src/protocol/index.js';
-import { connectIdentity, permission, rpcResult } from '../../../../src/server/connection/backend-hooks/answers.js';
+import { MAX_ANSWER_DEPTH, connectIdentity, permission, rpcResult } from '../../../../src/server/connection/backend-hooks/answers.js';
 import { BackendError } from '../../../../src/server/connection/backend-hooks/backend-error.js';
 
 const URL = 'http://backend.test/hook';
@@ -55,4 +55,18 @@ test('rpc: result, error codes from the table, others become HANDLER_FAILED', ()
   assert.throws(() => rpcResult(URL, { status: 403, body: undefined }), remote(ErrorCode.Forbidden, 'not allowed'));
   assert.throws(() => rpcResult(URL, { status: 401, body: { error: { message: 'log in' } } }), remote(ErrorCode.Unauthorized, 'log in'));
   for (const body of [{}, { results: 1 }, { error: 'x' }, 'ok']) assert.throws(() => rpcResult(URL, ok(body)), malformed, JSON.stringify(body));
+});
+
+test('every hook: an answer nested deeper than MAX_ANSWER_DEPTH is malformed, one at the limit is read', () => {
+  // `levels` nested arrays: with the answer object around them, the value sits at depth levels + 1.
+  const nested = (levels: number): unknown => JSON.parse(`${'['.repeat(levels)}1${']'.repeat(levels)}`);
+  const atLimit = nested(MAX_ANSWER_DEPTH - 1);
+  const over = nested(MAX_ANSWER_DEPTH);
+  assert.deepEqual(rpcResult(URL, ok({ result: atLimit })), atLimit);
+  assert.throws(() => rpcResult(URL, ok({ result: over })), malformed);
+  assert.throws(() => rpcResult(URL, ok({ error: { code: 111, message: 'x', detail: over } })), malformed);
+  assert.throws(() => permission(URL, ok({ allow: true, data: over }), true), malformed);
+  assert.throws(() => connectIdentity(URL, ok({ userId: 'u', info: over })), malformed);
+  assert.throws(() => connectIdentity(URL, ok({ userId: 'u', claims: { a: over } })), malformed);
+  assert.throws(() => rpcResult(URL, ok({ result: nested(3000) })), malformed, 'thousands of levels: refused, no stack overflow');
 });
