@@ -7,13 +7,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SignJWT } from 'jose';
-import { ErrorCode, Kind, type ErrorFrame, type Format, type ServerFrame } from '../../src/protocol/index.js';
+import { CloseCode, ErrorCode, Kind, type ErrorFrame, type Format, type ServerFrame } from '../../src/protocol/index.js';
 import { SUBSCRIBE_DENIED } from '../../src/server/connection/permissions.js';
+import { SUBSCRIPTION_TOKEN_REFUSED } from '../../src/server/connection/token-verifier.js';
 import { PUBLISH_DENIED } from '../../src/server/fronts/native/session.js';
 import { startBystander } from '../helpers/bystander.js';
 import { APP, connected, next, pusherClient, serverSdk, startAuthEndpoint, subscribed } from '../helpers/pusher.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startServer } from '../helpers/server.js';
+import { upgradeStatus } from '../helpers/upgrade.js';
 
 const secret = 'cross-door-secret-0123456789ab';
 const key = new TextEncoder().encode(secret);
@@ -144,6 +146,29 @@ describe('a publish rule looser than a credential-protected subscribe rule', asy
     assert.equal((await ask(alice, { kind: Kind.Publish, topic: 'private-orders', data: 'ok' })).kind, Kind.Reply);
     mallory.close();
     alice.close();
+    await bystander.check();
+  });
+});
+
+describe('a subscription token presented as a connection token', async () => {
+  const { server, url } = await startServer({ jwtSecret: secret });
+  const bystander = await startBystander(server, url, 'bystander', { token: () => sign({}, 'watcher') });
+
+  test('connecting with a subscription token (topic or channel claim) is refused 4504; so is a Refresh to one', async () => {
+    for (const claims of [{ topic: 'private-orders' }, { channel: 'presence-room' }]) {
+      const outcome = await upgradeStatus(`${url}?token=${await sign(claims, 'alice')}`, { protocols: ['switchboard.v1.msgpack'] });
+      assert.deepEqual(outcome.close, { code: CloseCode.Unauthorized, reason: SUBSCRIPTION_TOKEN_REFUSED });
+    }
+    // A token without sub (a channel grant for anyone) is no connection either.
+    const anonymous = await upgradeStatus(`${url}?token=${await sign({ topic: 'private-orders' })}`, { protocols: ['switchboard.v1.msgpack'] });
+    assert.equal(anonymous.close?.code, CloseCode.Unauthorized);
+    // The vice versa: a connection token does not open a token topic (it names none).
+    const raw = await RawClient.connect(`${url}?token=${await sign({}, 'alice')}`);
+    const connectionToken = await sign({}, 'alice');
+    refused(await ask(raw, { kind: Kind.Subscribe, topics: ['private-orders'], tokens: { 'private-orders': connectionToken } }), ErrorCode.Forbidden, SUBSCRIBE_DENIED);
+    refused(await ask(raw, { kind: Kind.Refresh, token: await sign({ topic: 'private-orders' }, 'alice') }), ErrorCode.Unauthorized, SUBSCRIPTION_TOKEN_REFUSED);
+    assert.equal((await ask(raw, { kind: Kind.Refresh, token: connectionToken })).kind, Kind.Reply);
+    raw.close();
     await bystander.check();
   });
 });
