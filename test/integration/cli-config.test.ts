@@ -96,7 +96,7 @@ describe('a fresh start with no configuration is safe', () => {
     raw.send({ kind: Kind.Subscribe, id: 2, topics: ['user:42'] });
     assert.equal(((await raw.answer(2)) as ErrorFrame).code, ErrorCode.Forbidden);
     raw.close();
-    const local = await fetch(`http://127.0.0.1:${port}/api/publish`, { method: 'POST', body: '{"topic":"t","data":1}' });
+    const local = await fetch(`http://127.0.0.1:${port}/api/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"topic":"t","data":1}' });
     assert.equal(local.status, 200);
     child.kill('SIGTERM');
     await once(child, 'exit');

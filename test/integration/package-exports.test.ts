@@ -13,7 +13,7 @@ test('"switchboard-rt" and "switchboard-rt/client" resolve to the built library 
     const client = connect(`ws://127.0.0.1:${port}/`);
     const got: unknown[] = [];
     await client.subscribe('exports', (data) => got.push(data));
-    const res = await fetch(`http://127.0.0.1:${port}/api/publish`, { method: 'POST', body: JSON.stringify({ topic: 'exports', data: 'curl-like' }) });
+    const res = await fetch(`http://127.0.0.1:${port}/api/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ topic: 'exports', data: 'curl-like' }) });
     assert.equal(res.status, 200);
     await waitFor(() => got.length === 1, 3000, 'delivery');
     assert.deepEqual(got, ['curl-like']);

@@ -47,7 +47,7 @@ await client.subscribe('prices:btc', (data) => {
   if (received.length === 2) resolveTwo();
 });
 await server.publish('prices:btc', { px: 1 });
-const answer = await fetch(\`http://127.0.0.1:\${port}/api/publish\`, { method: 'POST', body: JSON.stringify({ topic: 'prices:btc', data: { px: 2 } }) });
+const answer = await fetch(\`http://127.0.0.1:\${port}/api/publish\`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ topic: 'prices:btc', data: { px: 2 } }) });
 await two;
 const doubled = await client.rpc<number>('double', 21);
 const missing = await client.rpc('nope').catch((err: unknown) => err);

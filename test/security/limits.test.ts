@@ -169,7 +169,7 @@ describe('HTTP API limits and validation', async () => {
     const statuses: number[] = [];
     let limited: Response | undefined;
     for (let i = 0; i < 25; i++) {
-      const res = await fetch(`${http}/api/publish`, { method: 'POST', headers: { 'x-forwarded-for': '127.0.0.2' }, body: JSON.stringify({ topic: 't', data: i }) });
+      const res = await fetch(`${http}/api/publish`, { method: 'POST', headers: { 'x-forwarded-for': '127.0.0.2', 'content-type': 'application/json' }, body: JSON.stringify({ topic: 't', data: i }) });
       statuses.push(res.status);
       if (res.status === 429 && limited === undefined) limited = res;
       else await res.text();
@@ -203,7 +203,7 @@ describe('HTTP API limits and validation', async () => {
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.match(res.body.error, message);
     }
-    const notJson = await fetch(`${http}/api/publish`, { method: 'POST', body: '{"topic":' });
+    const notJson = await fetch(`${http}/api/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"topic":' });
     assert.equal(notJson.status, 400);
     assert.deepEqual(await notJson.json(), { error: 'body is not valid JSON', code: 'BAD_REQUEST' });
     const broadcast = await postJson(`${http}/api/broadcast`, { topics: [], data: 1 });

@@ -46,7 +46,7 @@ export interface HistoryLimits {
 
 /** One namespace's policy. Every field is optional in config; missing ones come from the default namespace. */
 export interface NamespacePolicy {
-  /** @default 'anyone' (the `user:` namespace: 'owner') */
+  /** @default 'anyone' (the `user:` namespace: 'owner'; `private-` and `presence-`: 'token') */
   subscribe: SubscribeRule;
   /** @default 'nobody' */
   publish: PublishRule;
@@ -89,11 +89,21 @@ export const DEFAULT_NAMESPACE_POLICY: Readonly<NamespacePolicy> = Object.freeze
   coalesceMs: 0,
 });
 
-/** Namespaces present unless the config overrides them: `user:<id>` topics belong to that user. */
+/**
+ * Namespaces present unless the config refines them: `user:<id>` topics belong to that user, and
+ * `private-` / `presence-` topics (Pusher's signed channels, `private-encrypted-` included) need a
+ * subscription token on the native door, whatever protocol first used the name.
+ */
 export const BUILTIN_NAMESPACES: Readonly<NamespacesConfig> = Object.freeze({
   // Publishing into someone's personal topic is the backend's job: a global `clientPublish` must
   // not open `user:<id>` to anonymous clients. Both rules can still be set for `user:` explicitly.
   'user:': Object.freeze({ subscribe: 'owner' as const, publish: 'nobody' as const }),
+  // A Pusher app's backend signs who may read these channels; the native door has no signature,
+  // so it asks for the native equivalent (a subscription token naming the topic). Without the
+  // built-in, the default namespace's `anyone` would hand the app's events, other users' client
+  // events, presence and the history backlog to any anonymous native client.
+  'private-': Object.freeze({ subscribe: 'token' as const, publish: 'nobody' as const }),
+  'presence-': Object.freeze({ subscribe: 'token' as const, publish: 'nobody' as const }),
 });
 
 const POLICY_KEYS = ['subscribe', 'publish', 'presence', 'history', 'slowConsumer', 'maxPublishBytes', 'coalesceMs'] as const;

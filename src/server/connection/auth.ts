@@ -29,7 +29,7 @@ export function createAuthenticator(verifier: TokenVerifier | undefined, hook: H
     let identity: Identity = {};
     if (verifier !== undefined) {
       if (request.token === undefined) throw new AuthError(ErrorCode.Unauthorized, 'token required');
-      const verified = await verifier.verify(request.token);
+      const verified = await verifier.verifyConnection(request.token);
       identity = { userId: verified.userId, claims: verified.claims };
     }
     if (hook === undefined) return identity;

@@ -1,6 +1,6 @@
 /**
  * Subscribe permissions: applies each topic's namespace `subscribe` rule (anyone, authenticated,
- * claim, token, owner, backend) to a Subscribe frame. Subscription tokens and the backend make the
+ * claim, token, owner, backend) to a Subscribe frame, and to a Publish (mayPublish). Subscription tokens and the backend make the
  * check asynchronous; everything else is decided on the spot. Denials never say why, nor whether
  * the topic exists.
  */
@@ -72,6 +72,26 @@ export class Permissions {
       });
     });
     return false;
+  }
+
+  /**
+   * Whether a connection may publish to a topic as far as the topic's subscribe rule goes (the
+   * namespace's publish rule is checked as well, by the session): a client speaks only where it
+   * may listen, so a publish rule that is looser than a credential-protected subscribe rule does
+   * not open the topic to connections without that credential. A subscription token is presented
+   * once, at subscribe, so `token` topics need the connection to be subscribed; so do `backend`
+   * ones unless the backend decides the publish too (`publish: 'backend'`).
+   */
+  mayPublish(connection: Connection, topic: string): boolean {
+    const namespace = this.namespaces.match(topic);
+    switch (namespace.subscribe) {
+      case 'token':
+        return connection.topics.has(topic);
+      case 'backend':
+        return namespace.publish === 'backend' || connection.topics.has(topic);
+      default:
+        return this.allowedNow(connection, namespace, topic);
+    }
   }
 
   private allowedNow(connection: Connection, namespace: Namespace, topic: string): boolean {

@@ -14,8 +14,8 @@ export type Refresher = (connection: Connection, token: string) => Promise<numbe
 export function createRefresher(verifier: TokenVerifier | undefined): Refresher {
   return async (connection, token) => {
     if (verifier === undefined) throw new SwitchboardError(ErrorCode.Unsupported, 'this server does not use connection tokens');
-    // Throws AuthError: TOKEN_EXPIRED (114) or UNAUTHORIZED (108, "invalid token").
-    const verified = await verifier.verify(token);
+    // Throws AuthError: TOKEN_EXPIRED (114) or UNAUTHORIZED (108, "invalid token", or a subscription token).
+    const verified = await verifier.verifyConnection(token);
     if (verified.userId !== connection.userId) throw new AuthError(ErrorCode.Forbidden, 'a refresh token must be for the same user (sub)');
     if (connection.closed) return null;
     connection.claims = verified.claims;

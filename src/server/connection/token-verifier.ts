@@ -42,6 +42,18 @@ export interface VerifiedToken {
 
 const isHmac = (alg: string) => alg.startsWith('HS');
 
+/** Why a subscription token presented as a connection (or Refresh) token is refused. */
+export const SUBSCRIPTION_TOKEN_REFUSED = 'a subscription token (topic or channel claim) is not a connection token';
+
+/**
+ * Whether a token's claims make it a subscription token: one that names a topic (`topic`) or a
+ * channel (`channel`). Such a grant for one private topic, often handed to the browser, must not
+ * also be a key to the whole connection (and, with a `sub`, an identity).
+ */
+export function isSubscriptionToken(claims: Readonly<Record<string, unknown>>): boolean {
+  return claims.topic !== undefined || claims.channel !== undefined;
+}
+
 /** The algorithms a configuration accepts: the explicit allowlist, else one per configured key. */
 export function allowedAlgorithms(options: TokenKeyOptions, publicKey: KeyObject | undefined): string[] {
   if (options.jwtAlgorithms !== undefined) return [...options.jwtAlgorithms];
@@ -113,6 +125,16 @@ export class TokenVerifier {
       expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined,
       claims: { ...payload },
     };
+  }
+
+  /**
+   * Verifies a connection token (upgrade or Refresh): as verify(), and refuses a subscription token.
+   * @throws AuthError UNAUTHORIZED (SUBSCRIPTION_TOKEN_REFUSED) for a token with a topic or channel claim.
+   */
+  async verifyConnection(token: string): Promise<VerifiedToken> {
+    const verified = await this.verify(token);
+    if (isSubscriptionToken(verified.claims)) throw new AuthError(ErrorCode.Unauthorized, SUBSCRIPTION_TOKEN_REFUSED);
+    return verified;
   }
 
   // jose has already checked `alg` against the allowlist; pick the key of that algorithm's family.

@@ -1,6 +1,6 @@
 /**
  * Who may use the HTTP API, and how often: the API key (constant-time compare) or, without one,
- * loopback callers only; a request rate per key (per client address without a key). `guarded`
+ * loopback callers that are not browser pages (browser-guard.ts); a request rate per key (per client address without a key). `guarded`
  * wraps a route handler with both and translates whatever it throws into an HTTP answer.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -11,6 +11,7 @@ import { isLoopback } from '../connection/net-address.js';
 import { BucketMap } from '../connection/rate-limit.js';
 import type { TrafficCounters } from '../core/traffic.js';
 import type { HttpExchange, HttpHandler, HttpRequestInfo } from '../transport.js';
+import { refuseBrowserRequests } from './browser-guard.js';
 
 /** Checks the API key (constant time) or, without a key configured, that the caller is on loopback. */
 export function createApiGuard(apiKey: string | undefined) {
@@ -55,6 +56,8 @@ export function createGuarded(deps: GuardDeps): (handler: GuardedHandler) => Htt
     const client = deps.clientAddress(request.peerAddress, request.header('x-forwarded-for'));
     try {
       check(request.header('authorization'), client);
+      // Only the keyless API trusts where a request comes from; a key is something a page cannot add.
+      if (deps.apiKey === undefined) refuseBrowserRequests(request.method, request.header);
       // Per key once a key is configured (there is one), per client address on the loopback-only API.
       const retryAfterSeconds = rate?.take(deps.apiKey === undefined ? `ip:${client}` : 'key') ?? 0;
       if (retryAfterSeconds > 0) {

@@ -8,7 +8,8 @@ import { ProtocolError } from '../../protocol/errors.js';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../engine/idempotency.js';
 import type { HttpExchange, HttpRequestInfo } from '../transport.js';
 
-const MSGPACK_TYPES = new Set(['application/msgpack', 'application/x-msgpack', 'application/vnd.msgpack']);
+/** Content types read as msgpack; every other body is read as JSON. */
+export const MSGPACK_TYPES: ReadonlySet<string> = new Set(['application/msgpack', 'application/x-msgpack', 'application/vnd.msgpack']);
 
 /** A 400 BAD_REQUEST for a malformed body or parameter. */
 export function bad(message: string): ProtocolError {

@@ -10,7 +10,8 @@ import { UwsHttpExchange } from './http-exchange.js';
 
 // The headers the HTTP routes read. uWS has no cheap way to list headers, and copying every one
 // for every request would cost the publish path; a route that needs another adds it here.
-const CAPTURED_HEADERS = ['authorization', 'content-type', 'content-length', 'idempotency-key', 'x-forwarded-for'] as const;
+// `host`, `origin` and `sec-fetch-site` tell browser pages from backends on the keyless API.
+const CAPTURED_HEADERS = ['authorization', 'content-type', 'content-length', 'idempotency-key', 'x-forwarded-for', 'host', 'origin', 'sec-fetch-site'] as const;
 
 function capture(req: HttpRequest, res: HttpResponse, parameterCount: number): HttpRequestInfo {
   const headers: Record<string, string> = {};

@@ -155,7 +155,8 @@ export class Session {
 
   private publish(connection: Connection, frame: PublishFrame): void {
     const rule = this.core.namespaces.match(frame.topic).publish;
-    if (rule === 'nobody' || (rule === 'authenticated' && connection.userId === null) || (rule === 'backend' && this.backend === undefined)) {
+    const ruleDenies = rule === 'nobody' || (rule === 'authenticated' && connection.userId === null) || (rule === 'backend' && this.backend === undefined);
+    if (ruleDenies || !this.guards.permissions.mayPublish(connection, frame.topic)) {
       return this.error(connection, frame.id, ErrorCode.Forbidden, PUBLISH_DENIED);
     }
     if (rule === 'backend') return this.publishThroughBackend(connection, frame, this.backend!);

@@ -8,13 +8,18 @@ import type { Namespaces } from '../../config/namespaces.js';
 import type { Publisher } from '../../core/publisher.js';
 import type { TopicCore } from '../../core/topic-core.js';
 import { ChannelKind, channelKind, channelProblem, needsAuth } from './channels.js';
-import { encodeEvent, errorEvent, subscriptionError, type ClientEvent } from './events.js';
+import { takeFromDue } from '../../connection/rate-limit.js';
+import { PusherCode } from './codes.js';
+import { CLIENT_EVENTS_PER_SECOND, encodeEvent, errorEvent, subscriptionError, type ClientEvent } from './events.js';
 import { publishExcept } from './exclusion.js';
 import { memberOf, type PusherPresence } from './presence.js';
 import { channelAuthText, signinText, verifyAuth } from './signature.js';
 import type { PusherSocket, PusherSockets } from './sockets.js';
 import { SubscriptionCounts, subscriptionCountEvent } from './subscription-counts.js';
 import type { WebhookDispatcher } from './webhooks/dispatcher.js';
+
+/** Pusher's own text for a client event over the connection's limit of 10 a second. */
+export const CLIENT_EVENT_RATE_LIMITED = `Client event rejected - only ${CLIENT_EVENTS_PER_SECOND} accepted per second`;
 
 /** Pusher's own text for client events on an app that has them off. */
 export const CLIENT_EVENTS_OFF = 'To send client events, you must enable this feature in the Settings page of your dashboard.';
@@ -120,6 +125,11 @@ export class ChannelSession {
   private clientEvent(socket: PusherSocket, event: Extract<ClientEvent, { kind: 'client' }>): void {
     const { connection, app } = socket;
     if (app.clientEvents !== true) return send(socket, errorEvent(null, CLIENT_EVENTS_OFF));
+    // Pusher's per-connection limit, as Pusher applies it: the event is dropped, the socket told
+    // and kept (the connection's message rate limit, which closes, is far higher).
+    const due = takeFromDue(socket.clientEventsDue, 1, CLIENT_EVENTS_PER_SECOND, CLIENT_EVENTS_PER_SECOND);
+    if (due < 0) return send(socket, errorEvent(PusherCode.ClientEventRateLimit, CLIENT_EVENT_RATE_LIMITED));
+    socket.clientEventsDue = due;
     const kind = channelKind(event.channel);
     if (kind !== ChannelKind.Private && kind !== ChannelKind.Presence) {
       return send(socket, errorEvent(null, 'Client events are only supported on private and presence channels'));

@@ -3,6 +3,11 @@
  * into a typed event. No sockets here, so hostile-input rules are tested without a network.
  */
 
+/** Longest event name Pusher accepts, in characters (client events and HTTP events alike). */
+export const MAX_EVENT_NAME_LENGTH = 200;
+/** Client events a connection may send per second (Pusher's limit); more are dropped with 4301. */
+export const CLIENT_EVENTS_PER_SECOND = 10;
+
 /** One Pusher event as it travels (`data` is a JSON string on server events, as Pusher sends it). */
 export interface PusherEvent {
   event: string;
@@ -68,6 +73,8 @@ export function decodeClientEvent(text: string): ClientEvent {
     }
     default:
       if (message.event.startsWith('client-')) {
+        // Pusher's limit: names are relayed to every subscriber, so an unbounded one is an amplifier.
+        if (message.event.length > MAX_EVENT_NAME_LENGTH) throw new PusherInputError(`Event name too long: at most ${MAX_EVENT_NAME_LENGTH} characters`);
         if (typeof message.channel !== 'string') throw new PusherInputError('A client event needs a "channel"');
         return { kind: 'client', event: message.event, channel: message.channel, data: message.data };
       }

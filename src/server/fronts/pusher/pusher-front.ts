@@ -59,7 +59,7 @@ export class PusherFront implements ProtocolFront {
       connection.socket?.send(errorEvent(code, refusal.reason), false);
       return connection.close(code, refusal.reason);
     }
-    const socket: PusherSocket = { app, connection, members: new Map(), userId: undefined };
+    const socket: PusherSocket = { app, connection, members: new Map(), userId: undefined, clientEventsDue: 0 };
     this.states.set(connection, socket);
     this.deps.sockets.add(socket);
     this.deps.lifecycle.opened(connection);

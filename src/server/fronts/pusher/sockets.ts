@@ -16,6 +16,8 @@ export interface PusherSocket {
   readonly members: Map<string, PresenceSubject>;
   /** The user it signed in as (`pusher:signin`), if it did. */
   userId: string | undefined;
+  /** Its client-event bucket: when it is full again (ms since the epoch; see takeFromDue). */
+  clientEventsDue: number;
 }
 
 export class PusherSockets {
