@@ -275,12 +275,15 @@ describe('subscription_count and info', BOUND, async () => {
     const first = next(a, 'counted', 'pusher:subscription_count');
     await subscribed(a, 'counted');
     assert.deepEqual(await first, { subscription_count: 1 });
+    // A count still waiting to be sent is replaced by a newer one: let each go out before the next.
+    await waitFor(() => named(receiver.events(), 'subscription_count', 'counted').length === 1, 5000, 'one count webhook');
     const toA = next(a, 'counted', 'pusher:subscription_count');
     const b = pusherClient(port);
     const toB = next(b, 'counted', 'pusher:subscription_count');
     await subscribed(b, 'counted');
     assert.deepEqual(await toA, { subscription_count: 2 });
     assert.deepEqual(await toB, { subscription_count: 2 });
+    await waitFor(() => named(receiver.events(), 'subscription_count', 'counted').length === 2, 5000, 'two count webhooks');
     const afterLeave = next(a, 'counted', 'pusher:subscription_count');
     b.disconnect();
     assert.deepEqual(await afterLeave, { subscription_count: 1 });

@@ -4,6 +4,7 @@
  * sockets. Events go through the same Publisher as `/api/publish` (one core): native data
  * `{ event, data }`, the same history seqs and metrics. See docs/pusher.md.
  */
+import type { ClientAddressResolver } from '../connection/client-address.js';
 import type { Publisher } from '../core/publisher.js';
 import type { TopicCore } from '../core/topic-core.js';
 import type { TrafficCounters } from '../core/traffic.js';
@@ -36,6 +37,8 @@ export interface PusherApiDeps {
   maxBodyBytes: number;
   maxTopicBytes: number;
   requestsPerSecond: number;
+  /** The client address behind trusted proxies (unauthenticated requests are limited per address). */
+  clientAddress: ClientAddressResolver;
   onUnexpected: (error: Error) => void;
 }
 
@@ -52,7 +55,7 @@ interface EventRequest {
 /** Registers the Pusher routes (before the server's catch-all 404). */
 export function registerPusherApi(deps: PusherApiDeps): void {
   const { router, core, publisher, presence, sockets, traffic } = deps;
-  const signed = createPusherGuard({ apps: deps.apps, maxBodyBytes: deps.maxBodyBytes, requestsPerSecond: deps.requestsPerSecond, traffic, onUnexpected: deps.onUnexpected });
+  const signed = createPusherGuard({ apps: deps.apps, maxBodyBytes: deps.maxBodyBytes, requestsPerSecond: deps.requestsPerSecond, clientAddress: deps.clientAddress, traffic, onUnexpected: deps.onUnexpected });
   const bad = (message: string) => new PusherHttpError('400 Bad Request', message);
   const json = (body: unknown) => JSON.stringify(body);
 

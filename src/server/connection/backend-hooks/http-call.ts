@@ -15,6 +15,8 @@ export interface HookCall {
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
+  /** Aborts the call; when given, it carries the timeout (started before any wait for a slot). @default AbortSignal.timeout(timeoutMs) */
+  readonly signal?: AbortSignal;
 }
 
 /** A backend answer that arrived in time: its status (2xx or 4xx) and its JSON body (undefined when empty or, for 4xx, not JSON). */
@@ -28,7 +30,7 @@ export interface HookAnswer {
  * @throws BackendError `timeout`, `unreachable`, `status` (3xx, 5xx, 1xx), `too-large`, or `malformed` (a 2xx answer that is not JSON).
  */
 export async function postJson(call: HookCall): Promise<HookAnswer> {
-  const signal = AbortSignal.timeout(call.timeoutMs);
+  const signal = call.signal ?? AbortSignal.timeout(call.timeoutMs);
   const fail = (err: unknown): never => {
     if (err instanceof BackendError) throw err;
     if (signal.aborted) throw new BackendError('timeout', call.url, `no answer within ${call.timeoutMs} ms`, undefined, { cause: err, timeoutMs: call.timeoutMs });

@@ -27,6 +27,18 @@ export interface BackendOptions {
   timeoutMs?: number;
   /** Largest answer body read from the backend, in bytes; a larger one is a failed call. @default 1048576 (1 MiB) */
   maxResponseBytes?: number;
+  /**
+   * Most hook calls open at once, every hook and connection together (connect included). More
+   * wait in line; the wait counts against `timeoutMs`. @default 64
+   */
+  maxConcurrentCalls?: number;
+  /**
+   * Most calls waiting for one of those slots (one connection may hold an eighth of them); beyond,
+   * a call is refused at once as OVERLOADED (116) and an upgrade closed with 4005. @default 1024
+   */
+  maxQueuedCalls?: number;
+  /** Most calls open at once for one connection; its others wait in line. @default 8 */
+  maxCallsPerConnection?: number;
 }
 
 /** Backend options after validation: defaults filled in, header names lower-case. */
@@ -39,6 +51,9 @@ export interface ResolvedBackendOptions {
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
+  readonly maxConcurrentCalls: number;
+  readonly maxQueuedCalls: number;
+  readonly maxCallsPerConnection: number;
 }
 
 /** Headers forwarded by default: what a PHP app needs to find its session or token, and trace a request. */
@@ -47,11 +62,17 @@ export const DEFAULT_FORWARD_HEADERS: readonly string[] = Object.freeze(['cookie
 export const DEFAULT_BACKEND_TIMEOUT_MS = 2000; // 2 s
 /** Default bound of an answer body. */
 export const DEFAULT_BACKEND_MAX_RESPONSE_BYTES = 1024 * 1024; // 1 MiB
+/** Default bound of hook calls open at once, all connections together. */
+export const DEFAULT_BACKEND_MAX_CONCURRENT_CALLS = 64;
+/** Default bound of calls waiting for a slot. */
+export const DEFAULT_BACKEND_MAX_QUEUED_CALLS = 1024;
+/** Default bound of one connection's calls open at once. */
+export const DEFAULT_BACKEND_MAX_CALLS_PER_CONNECTION = 8;
 /** The header `SWITCHBOARD_BACKEND_SECRET` is sent in. */
 export const BACKEND_SECRET_HEADER = 'x-switchboard-secret';
 
 const URL_KEYS = ['connectUrl', 'subscribeUrl', 'publishUrl', 'rpcUrl'] as const;
-const KNOWN_KEYS: readonly string[] = [...URL_KEYS, 'forwardHeaders', 'headers', 'timeoutMs', 'maxResponseBytes'];
+const KNOWN_KEYS: readonly string[] = [...URL_KEYS, 'forwardHeaders', 'headers', 'timeoutMs', 'maxResponseBytes', 'maxConcurrentCalls', 'maxQueuedCalls', 'maxCallsPerConnection'];
 
 // Headers that describe the WebSocket request's own framing or connection: passing them on would
 // corrupt the hook's HTTP request (or is refused by fetch), so they can be neither forwarded nor set.
@@ -110,6 +131,9 @@ export function resolveBackendOptions(input: unknown): ResolvedBackendOptions | 
     headers: Object.freeze(headers),
     timeoutMs: positiveInteger('backend.timeoutMs', input.timeoutMs, DEFAULT_BACKEND_TIMEOUT_MS),
     maxResponseBytes: positiveInteger('backend.maxResponseBytes', input.maxResponseBytes, DEFAULT_BACKEND_MAX_RESPONSE_BYTES),
+    maxConcurrentCalls: positiveInteger('backend.maxConcurrentCalls', input.maxConcurrentCalls, DEFAULT_BACKEND_MAX_CONCURRENT_CALLS),
+    maxQueuedCalls: positiveInteger('backend.maxQueuedCalls', input.maxQueuedCalls, DEFAULT_BACKEND_MAX_QUEUED_CALLS),
+    maxCallsPerConnection: positiveInteger('backend.maxCallsPerConnection', input.maxCallsPerConnection, DEFAULT_BACKEND_MAX_CALLS_PER_CONNECTION),
   });
 }
 

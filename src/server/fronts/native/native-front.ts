@@ -108,6 +108,11 @@ export class NativeFront implements ProtocolFront {
         this.badFrame(connection, err);
         continue;
       }
+      // Each topic of a Subscribe or Unsubscribe beyond the first counts as one more frame: it
+      // costs what a frame of its own would (a backend call, a webhook event), and from the Pusher
+      // door it would have been one.
+      const extra = frame.kind === Kind.Subscribe || frame.kind === Kind.Unsubscribe ? frame.topics.length - 1 : 0;
+      if (extra > 0 && guard !== undefined && !guard.allowFrames(extra)) return this.rateLimited(connection, 'message rate limit exceeded');
       this.handle(connection, frame);
     }
   }

@@ -111,6 +111,7 @@ export function registerPusher(deps: PusherSetupDeps): PusherHandle {
     maxBodyBytes: options.maxHttpBodyBytes,
     maxTopicBytes: options.maxTopicBytes,
     requestsPerSecond: options.httpRequestsPerSecond,
+    clientAddress: deps.upgrade.clientAddress,
     onUnexpected: (error) => deps.reportError(error),
   });
   return {

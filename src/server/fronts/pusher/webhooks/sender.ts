@@ -1,6 +1,7 @@
 /**
- * Delivery to one webhook URL, off the hot path: events wait in a bounded queue, go out in batches
- * (one request at a time per URL, so a receiver sees them in order), and a failed batch is retried
+ * Delivery to one webhook URL, off the hot path: events wait in a queue bounded in events and bytes
+ * (event-queue.ts: member events first, waiting subscription counts replaced by newer ones), go out
+ * in batches (one request at a time per URL, so a receiver sees each line in order), and a failed batch is retried
  * with exponential backoff on network errors, timeouts and 5xx, never on 4xx (the receiver said no;
  * the same body would be refused again). A full queue drops new events, counted and logged at most
  * once a minute per URL. A slow or dead receiver only ever delays its own queue: nothing here is
@@ -12,6 +13,7 @@
  */
 import type { WebhookEvent } from './events.js';
 import { webhookBody, webhookHeaders } from './events.js';
+import { EventQueue } from './event-queue.js';
 import type { WebhookDelivery, WebhookTarget } from './options.js';
 
 /** Webhook counters, plain integers read by /metrics at scrape time (events, not requests). */
@@ -46,7 +48,7 @@ export interface WebhookSenderDeps {
 type Outcome = 'sent' | 'retry' | 'refused';
 
 export class WebhookSender {
-  private readonly queue: WebhookEvent[] = [];
+  private readonly queue: EventQueue;
   private batchTimer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | undefined;
   private closing = false;
@@ -57,6 +59,7 @@ export class WebhookSender {
 
   constructor(private readonly deps: WebhookSenderDeps) {
     this.now = deps.now ?? Date.now;
+    this.queue = new EventQueue({ maxEvents: deps.delivery.queueLimit, maxBytes: deps.delivery.queueLimitBytes });
   }
 
   /** Queues an event (dropped and counted when the queue is full or the sender closed). */
@@ -66,12 +69,11 @@ export class WebhookSender {
       counters.dropped++;
       return;
     }
-    if (this.queue.length >= delivery.queueLimit) {
+    if (!this.queue.push(event)) {
       counters.dropped++;
-      this.deps.report('dropped', 1, `queue full (${delivery.queueLimit} events)`);
+      this.deps.report('dropped', 1, `queue full (${delivery.queueLimit} events or ${delivery.queueLimitBytes} bytes)`);
       return;
     }
-    this.queue.push(event);
     if (this.running !== undefined) return; // the running loop takes it
     if (this.queue.length >= delivery.maxBatchEvents) this.start();
     else if (this.batchTimer === undefined) {
@@ -95,8 +97,7 @@ export class WebhookSender {
     } finally {
       clearTimeout(deadline);
       this.stopped = true;
-      this.deps.counters.dropped += this.queue.length;
-      this.queue.length = 0;
+      this.deps.counters.dropped += this.queue.clear();
     }
   }
 
@@ -110,7 +111,7 @@ export class WebhookSender {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && !this.stopped) {
-      await this.deliver(this.queue.splice(0, this.deps.delivery.maxBatchEvents));
+      await this.deliver(this.queue.take(this.deps.delivery.maxBatchEvents));
     }
   }
 
