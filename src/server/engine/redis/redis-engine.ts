@@ -110,6 +110,8 @@ export class RedisEngine implements Engine {
         this.options.streamMetaTtlMs,
         this.options.idempotencyWindowMs,
       ),
+      // Sent and unanswered is "outcome unknown" for a publish, never "nothing was published".
+      'publish',
     );
     return { seq, duplicate: duplicate === 1 };
   }
