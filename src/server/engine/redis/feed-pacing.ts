@@ -1,10 +1,10 @@
 /**
  * Keeps a node's live feeds from storming Redis. After the subscriber connection comes back, every
  * followed topic reconciles with its stream at once (thousands of reads), and when Redis is away
- * every feed retries its failed read on the same fixed clock. So the feeds' reads go through one
- * gate: at most `maxInFlight` at a time (the rest wait their turn, in order), and the retry delay
- * the feeds use grows exponentially with jitter while reads keep failing node-wide, falling back to
- * the first step at the first success.
+ * every feed retries its failed read on the same fixed clock. So the feeds' fills and reconciles
+ * go through one gate: at most `maxInFlight` reads at a time (the rest wait their turn, in order),
+ * and the retry delay the feeds use grows exponentially with jitter while reads keep failing
+ * node-wide, falling back to the first step at the first success.
  */
 import { backoffMs, type BackoffSchedule } from './backoff.js';
 import type { FeedHost } from './topic-feed.js';
@@ -33,13 +33,28 @@ export class FeedPacing {
     return {
       deliver: (topic, epoch, seq, payload) => host.deliver(topic, epoch, seq, payload),
       resync: (topic, epoch, seq) => host.resync(topic, epoch, seq),
-      top: (topic) => this.gated(() => host.top(topic)),
+      // Not gated: a new subscription waits for its feed's first position with a deadline
+      // (redis-history.ts), and queueing it behind thousands of fills would fail the subscribe.
+      // A position read is one short script; the fills are what a reconnect multiplies.
+      top: (topic) => this.counted(host.top(topic)),
       read: (topic, since, limit) => this.gated(() => host.read(topic, since, limit)),
       maxFill: host.maxFill,
       get retryMs() {
         return backoffMs(Math.max(1, pacing.failures), pacing.retry);
       },
     };
+  }
+
+  /** Counts a read's outcome for the retry pacing. */
+  private async counted<T>(read: Promise<T>): Promise<T> {
+    try {
+      const result = await read;
+      this.failures = 0;
+      return result;
+    } catch (err) {
+      this.failures++;
+      throw err;
+    }
   }
 
   private async gated<T>(read: () => Promise<T>): Promise<T> {
@@ -49,12 +64,7 @@ export class FeedPacing {
     else this.inFlight++;
     if (this.inFlight > this.peak) this.peak = this.inFlight;
     try {
-      const result = await read();
-      this.failures = 0;
-      return result;
-    } catch (err) {
-      this.failures++;
-      throw err;
+      return await this.counted(read());
     } finally {
       const next = this.waiting.shift();
       if (next !== undefined) next();

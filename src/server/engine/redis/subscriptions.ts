@@ -115,7 +115,7 @@ export class Subscriptions {
     return this.byTopic.size;
   }
 
-  /** Feed reads (starts, fills, reconciles) in flight now, the most ever at once, and the bound. */
+  /** Feed fills (reconciles included) in flight now, the most ever at once, and the bound. */
   get feedReads(): { inFlight: number; peak: number; max: number } {
     return { inFlight: this.pacing.inFlight, peak: this.pacing.peak, max: this.pacing.maxInFlight };
   }
