@@ -51,6 +51,11 @@ export const ErrorCode = {
   NotSubscribed: 120,
   /** The engine's shared store (Redis) cannot be reached: nothing was published; retry later. */
   EngineUnavailable: 121,
+  /**
+   * The publish reached the engine's store but no answer came back (timeout, dropped connection):
+   * it may have been published, or may still be. Retry with the same idempotency key.
+   */
+  PublishOutcomeUnknown: 122,
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -75,6 +80,12 @@ const ERROR_ROWS: readonly CodeInfo[] = [
   { code: ErrorCode.Overloaded, name: 'OVERLOADED', retry: true, description: 'the server is at capacity; retry later' },
   { code: ErrorCode.NotSubscribed, name: 'NOT_SUBSCRIBED', retry: false, description: 'history or presence asked for a topic not subscribed to' },
   { code: ErrorCode.EngineUnavailable, name: 'ENGINE_UNAVAILABLE', retry: true, description: 'the shared store cannot be reached; nothing was published, retry later' },
+  {
+    code: ErrorCode.PublishOutcomeUnknown,
+    name: 'PUBLISH_OUTCOME_UNKNOWN',
+    retry: true,
+    description: 'the publish was sent but not answered: it may have been published; retry with the same idempotency key',
+  },
 ];
 
 /**

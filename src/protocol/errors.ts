@@ -42,13 +42,16 @@ export class AuthError extends SwitchboardError {
   }
 }
 
-/** A size, count or rate limit would be exceeded, the server is at capacity, or its engine is unreachable. */
+/**
+ * A size, count or rate limit would be exceeded, the server is at capacity, or its engine is
+ * unreachable (nothing published) or stopped answering (publish outcome unknown).
+ */
 export class LimitError extends SwitchboardError {
   /** Seconds the caller should wait before retrying (HTTP `Retry-After`), when known. */
   readonly retryAfterSeconds: number | undefined;
 
   constructor(
-    code: typeof ErrorCode.LimitExceeded | typeof ErrorCode.PayloadTooLarge | typeof ErrorCode.RateLimited | typeof ErrorCode.Overloaded | typeof ErrorCode.EngineUnavailable,
+    code: typeof ErrorCode.LimitExceeded | typeof ErrorCode.PayloadTooLarge | typeof ErrorCode.RateLimited | typeof ErrorCode.Overloaded | typeof ErrorCode.EngineUnavailable | typeof ErrorCode.PublishOutcomeUnknown,
     message: string,
     options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {

@@ -21,6 +21,9 @@ const STATUS_BY_CODE: Record<number, string> = {
   [ErrorCode.RateLimited]: '429 Too Many Requests',
   [ErrorCode.Overloaded]: '503 Service Unavailable',
   [ErrorCode.EngineUnavailable]: '503 Service Unavailable',
+  // The engine is this server's upstream and did not answer in time: a gateway timeout, which
+  // proxies also answer when the outcome is unknown. Not a 503, which callers read as "not done".
+  [ErrorCode.PublishOutcomeUnknown]: '504 Gateway Timeout',
 };
 
 /** An HTTP answer for a thrown error. */

@@ -1,15 +1,25 @@
 /**
  * The two Redis connections of a node and their failure policy. Commands fail fast instead of
- * queueing while Redis is away (no offline queue, one attempt, a per-command timeout), and a
- * breaker stops sending after a timeout until a probe answers: a Redis that stopped answering
- * (SIGSTOP, a network partition) must cost a 503 within the timeout, never an unbounded queue.
+ * queueing while Redis is away (no offline queue, one attempt, a per-command timeout), and what a
+ * failure answers says whether the command could have run (command-errors.ts): refused before
+ * sending → ENGINE_UNAVAILABLE, sent and unanswered → PUBLISH_OUTCOME_UNKNOWN for a publish.
+ *
+ * The breaker: one command timeout is not an outage (a slow fill can take that long); it sends a
+ * PING at once, and only when that misses its deadline too is the connection dropped
+ * (liveness.ts). Until the reconnected connection's handshake is answered, nothing is sent and
+ * publishes answer 503 at once, so a Redis that stopped answering (SIGSTOP, a partition) costs
+ * bounded time and memory, never an unbounded queue. Both connections are also PINGed
+ * periodically, so a silently black-holed socket is noticed and replaced.
  * ioredis is imported lazily so a server without Redis never loads it.
  */
 import type { Redis, RedisOptions } from 'ioredis';
-import { ErrorCode } from '../../../protocol/codes.js';
-import { LimitError } from '../../../protocol/errors.js';
+import { backoffMs } from './backoff.js';
+import { commandFailure, timedOut, unavailable, type CommandEffect } from './command-errors.js';
+import { Liveness } from './liveness.js';
 import type { RedisEngineOptions } from './options.js';
 import { PRESENCE_INFO, PRESENCE_JOIN, PRESENCE_LEAVE, PUBLISH, READ } from './scripts.js';
+
+export { unavailable } from './command-errors.js';
 
 /** The scripts as ioredis commands (Buffer variants, since payloads are bytes). */
 export interface ScriptCommands {
@@ -22,31 +32,25 @@ export interface ScriptCommands {
 
 export type CommandClient = Redis & ScriptCommands;
 
-// Reconnect quickly at first, then every second: a node must notice Redis is back soon.
-const retryStrategy = (attempt: number) => Math.min(50 * attempt, 1000);
-// While the breaker is open, one probe at a time at this pace.
-const PROBE_EVERY_MS = 250;
-
-/** Turns a Redis failure into what the edges answer: ENGINE_UNAVAILABLE (503, retry), keeping the cause. */
-export function unavailable(cause: unknown): LimitError {
-  return new LimitError(ErrorCode.EngineUnavailable, 'the engine (Redis) is unavailable; nothing was published', { cause, retryAfterSeconds: 1 });
-}
-
-/** Script errors are bugs, not outages. */
-function isReplyError(err: unknown): boolean {
-  return err instanceof Error && err.name === 'ReplyError';
-}
+// Reconnect quickly at first, then about every second: a node must notice Redis is back soon,
+// but the nodes that lost it together must not all come back in the same millisecond.
+const RECONNECT = { firstMs: 50, maxMs: 1000 };
+const retryStrategy = (attempt: number) => backoffMs(attempt, RECONNECT);
+// TCP keepalive after this much silence: the kernel then notices a peer that vanished for good.
+const KEEPALIVE_MS = 10_000;
 
 export class RedisConnections {
   readonly commands: CommandClient;
   readonly subscriber: Redis;
   private open = false;
-  private probing: ReturnType<typeof setInterval> | undefined;
-  private probeInFlight = false;
+  private readonly commandsLiveness: Liveness;
+  private readonly subscriberLiveness: Liveness;
 
-  private constructor(commands: CommandClient, subscriber: Redis) {
+  private constructor(commands: CommandClient, subscriber: Redis, pingIntervalMs: number) {
     this.commands = commands;
     this.subscriber = subscriber;
+    this.commandsLiveness = new Liveness(commands, { intervalMs: pingIntervalMs, idleOnly: true });
+    this.subscriberLiveness = new Liveness(subscriber, { intervalMs: pingIntervalMs, idleOnly: false });
   }
 
   /** Connects both (the first connect is awaited so a wrong URL fails `listen()` loudly). */
@@ -55,8 +59,11 @@ export class RedisConnections {
     const base: RedisOptions = {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
+      // A command written before a disconnect may have run: sending it again could publish twice.
+      autoResendUnfulfilledCommands: false,
       commandTimeout: options.commandTimeoutMs,
       connectTimeout: options.commandTimeoutMs,
+      keepAlive: KEEPALIVE_MS,
       retryStrategy,
       lazyConnect: true,
     };
@@ -70,54 +77,45 @@ export class RedisConnections {
     commands.defineCommand('sbPresenceLeave', { lua: PRESENCE_LEAVE, numberOfKeys: 3 });
     commands.defineCommand('sbPresenceInfo', { lua: PRESENCE_INFO, numberOfKeys: 3 });
     await Promise.all([commands.connect(), subscriber.connect()]);
-    const connections = new RedisConnections(commands, subscriber);
+    const connections = new RedisConnections(commands, subscriber, options.pingIntervalMs);
     connections.open = true;
     return connections;
   }
 
-  /** Whether commands can be sent now: both connections up and no unanswered timeout. */
+  /** Whether commands can be sent now and the live feeds are flowing: both connections up and answering. */
   get ready(): boolean {
-    return this.open && this.probing === undefined && this.commands.status === 'ready' && this.subscriber.status === 'ready';
+    return this.open && this.commandsLiveness.alive && this.subscriberLiveness.alive;
+  }
+
+  /** Connections dropped because a PING missed its deadline (for tests and metrics). */
+  get livenessDrops(): { commands: number; subscriber: number } {
+    return { commands: this.commandsLiveness.drops, subscriber: this.subscriberLiveness.drops };
   }
 
   /**
-   * Runs a command under the failure policy: refused at once while the breaker is open or the
-   * connection is down; a timeout opens the breaker. Failures become ENGINE_UNAVAILABLE.
+   * Runs a command under the failure policy: refused at once (ENGINE_UNAVAILABLE, nothing sent)
+   * while the command connection is down or dropped; a timeout sends a PING that decides whether
+   * to drop it. A failure after sending is ENGINE_UNAVAILABLE for a read and
+   * PUBLISH_OUTCOME_UNKNOWN for a publish (`effect`), since the publish may still run.
    */
-  async run<T>(command: (client: CommandClient) => Promise<T>): Promise<T> {
-    if (this.probing !== undefined || this.commands.status !== 'ready') throw unavailable(new Error(`redis connection ${this.commands.status}`));
+  async run<T>(command: (client: CommandClient) => Promise<T>, effect: CommandEffect = 'read'): Promise<T> {
+    if (!this.open || !this.commandsLiveness.alive) throw unavailable(new Error(`redis connection ${this.commands.status}`));
     try {
-      return await command(this.commands);
+      const result = await command(this.commands);
+      this.commandsLiveness.answered();
+      return result;
     } catch (err) {
-      if (isReplyError(err)) throw err;
-      if (err instanceof Error && /timed out/i.test(err.message)) this.openBreaker();
-      throw unavailable(err);
+      if (timedOut(err)) this.commandsLiveness.probe();
+      throw commandFailure(err, effect);
     }
   }
 
   async close(): Promise<void> {
     this.open = false;
-    clearInterval(this.probing);
-    this.probing = undefined;
+    this.commandsLiveness.close();
+    this.subscriberLiveness.close();
     this.commands.disconnect();
     this.subscriber.disconnect();
-  }
-
-  private openBreaker(): void {
-    if (this.probing !== undefined || !this.open) return;
-    this.probing = setInterval(() => {
-      if (this.probeInFlight) return;
-      this.probeInFlight = true;
-      this.commands.ping().then(
-        () => {
-          this.probeInFlight = false;
-          clearInterval(this.probing);
-          this.probing = undefined;
-        },
-        () => (this.probeInFlight = false),
-      );
-    }, PROBE_EVERY_MS);
-    this.probing.unref();
   }
 }
 
@@ -128,9 +126,9 @@ export class RedisConnections {
 export class RedisLink {
   connections: RedisConnections | undefined;
 
-  run<T>(command: (client: CommandClient) => Promise<T>): Promise<T> {
+  run<T>(command: (client: CommandClient) => Promise<T>, effect: CommandEffect = 'read'): Promise<T> {
     const connections = this.connections;
     if (connections === undefined) return Promise.reject(unavailable(new Error('the Redis engine is not started')));
-    return connections.run(command);
+    return connections.run(command, effect);
   }
 }

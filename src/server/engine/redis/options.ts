@@ -12,8 +12,17 @@ export interface RedisEngineOptions {
   keyPrefix: string;
   /** Redis 7 sharded pub/sub (SSUBSCRIBE/SPUBLISH): a topic's channel lives on its key's shard. @default false */
   sharded: boolean;
-  /** Longest a Redis command may take before it fails (and publishes answer 503), in ms. @default 2000 */
+  /**
+   * Longest a Redis command may take before it fails, in ms: a publish then answers 504
+   * PUBLISH_OUTCOME_UNKNOWN (it was sent), and it is also the deadline of liveness PINGs. @default 2000
+   */
   commandTimeoutMs: number;
+  /**
+   * How often each Redis connection is PINGed (the command connection only when idle), in ms. A
+   * PING unanswered within `commandTimeoutMs` drops and reconnects the connection, so a silently
+   * black-holed one is noticed within `pingIntervalMs + commandTimeoutMs`. @default 5000
+   */
+  pingIntervalMs: number;
   /** How long a topic's channel stays subscribed after its last local subscriber left, in ms. @default 2000 */
   lingerMs: number;
   /**
@@ -34,6 +43,7 @@ export const REDIS_DEFAULTS: Readonly<Omit<RedisEngineOptions, 'url'>> = Object.
   keyPrefix: 'sb',
   sharded: false,
   commandTimeoutMs: 2000,
+  pingIntervalMs: 5000,
   lingerMs: 2000,
   streamMetaTtlMs: 7 * 24 * 3600_000,
   presenceTtlMs: 30_000,
@@ -41,7 +51,7 @@ export const REDIS_DEFAULTS: Readonly<Omit<RedisEngineOptions, 'url'>> = Object.
   maxFillMessages: 10_000,
 });
 
-const POSITIVE_INTEGERS = ['commandTimeoutMs', 'lingerMs', 'streamMetaTtlMs', 'presenceTtlMs', 'idempotencyWindowMs', 'maxFillMessages'] as const;
+const POSITIVE_INTEGERS = ['commandTimeoutMs', 'pingIntervalMs', 'lingerMs', 'streamMetaTtlMs', 'presenceTtlMs', 'idempotencyWindowMs', 'maxFillMessages'] as const;
 
 /**
  * Validates `redis` settings (from code, the config file, env or flags) and fills defaults.

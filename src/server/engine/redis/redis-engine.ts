@@ -87,9 +87,18 @@ export class RedisEngine implements Engine {
     return this.link.connections?.ready ?? false;
   }
 
-  /** Topic channels this node is subscribed to, and messages received on them (for tests and operators). */
-  get feedStats(): { channels: number; received: number } {
-    return { channels: this.subscriptions?.size ?? 0, received: this.subscriptions?.received ?? 0 };
+  /**
+   * Topic channels this node is subscribed to, messages received on them, topics still reconciling
+   * after a reconnect, and the feeds' reads in flight (now, peak, bound) (for tests and operators).
+   */
+  get feedStats(): { channels: number; received: number; reconciling: number; feedReads: { inFlight: number; peak: number; max: number } } {
+    const subscriptions = this.subscriptions;
+    return {
+      channels: subscriptions?.size ?? 0,
+      received: subscriptions?.received ?? 0,
+      reconciling: subscriptions?.reconciling ?? 0,
+      feedReads: subscriptions?.feedReads ?? { inFlight: 0, peak: 0, max: 0 },
+    };
   }
 
   async publish(topic: string, payload: Uint8Array, options: PublishOptions): Promise<PublishResult> {
@@ -110,6 +119,8 @@ export class RedisEngine implements Engine {
         this.options.streamMetaTtlMs,
         this.options.idempotencyWindowMs,
       ),
+      // Sent and unanswered is "outcome unknown" for a publish, never "nothing was published".
+      'publish',
     );
     return { seq, duplicate: duplicate === 1 };
   }

@@ -5,10 +5,13 @@
  * re-subscribes at once does not churn Redis. Never a pattern or a global publication channel.
  *
  * When the subscriber connection drops (Redis restarted, `CLIENT KILL TYPE pubsub`, a network
- * blip), every followed topic is marked not live; once it is back, all channels are resubscribed
- * and every feed reconciles with the stream (topic-feed.ts), so nothing acknowledged is lost.
+ * blip, a missed PING deadline), every followed topic is marked not live; once it is back, all
+ * channels are resubscribed and every feed reconciles with the stream (topic-feed.ts), so nothing
+ * acknowledged is lost. The feeds' reads pass one gate (feed-pacing.ts): thousands of topics
+ * reconcile a bounded number at a time, and retries back off with jitter.
  */
 import type { Redis } from 'ioredis';
+import { FeedPacing } from './feed-pacing.js';
 import type { FeedHost } from './topic-feed.js';
 import { TopicFeed } from './topic-feed.js';
 import type { KeySpace } from './keys.js';
@@ -43,16 +46,21 @@ export class Subscriptions {
   private readonly subscribe: (channels: string[]) => Promise<unknown>;
   private readonly unsubscribe: (channels: string[]) => Promise<unknown>;
   private closed = false;
+  private readonly pacing = new FeedPacing();
+  private readonly pacedHost: FeedHost;
   /** Messages received on topic channels, followed or not (tests count them: nothing for unfollowed topics). */
   received = 0;
+  /** Followed topics resubscribed after a reconnect whose feed has not reconciled yet. */
+  reconciling = 0;
 
   constructor(
     private readonly subscriber: Redis,
     private readonly keys: KeySpace,
-    private readonly feedHost: FeedHost,
+    feedHost: FeedHost,
     private readonly host: SubscriptionHost,
     private readonly options: { sharded: boolean; lingerMs: number; nodeChannels: readonly string[] },
   ) {
+    this.pacedHost = this.pacing.wrap(feedHost);
     const sharded = options.sharded;
     this.subscribe = (channels) => (sharded ? subscriber.ssubscribe(...channels) : subscriber.subscribe(...channels));
     this.unsubscribe = (channels) => (sharded ? subscriber.sunsubscribe(...channels) : subscriber.unsubscribe(...channels));
@@ -77,7 +85,7 @@ export class Subscriptions {
       existing.linger = undefined;
       return;
     }
-    const followed: Followed = { topic, channel: this.keys.topic(topic).channel, feed: new TopicFeed(topic, this.feedHost), wanted: true, linger: undefined, live: Promise.resolve(), back: undefined };
+    const followed: Followed = { topic, channel: this.keys.topic(topic).channel, feed: new TopicFeed(topic, this.pacedHost), wanted: true, linger: undefined, live: Promise.resolve(), back: undefined };
     this.byTopic.set(topic, followed);
     this.byChannel.set(followed.channel, followed);
     followed.live = this.goLive(followed);
@@ -105,6 +113,11 @@ export class Subscriptions {
   /** Number of topic channels subscribed. */
   get size(): number {
     return this.byTopic.size;
+  }
+
+  /** Feed fills (reconciles included) in flight now, the most ever at once, and the bound. */
+  get feedReads(): { inFlight: number; peak: number; max: number } {
+    return { inFlight: this.pacing.inFlight, peak: this.pacing.peak, max: this.pacing.maxInFlight };
   }
 
   /** Whether `topic`'s channel is subscribed (or lingering). */
@@ -164,12 +177,18 @@ export class Subscriptions {
     } catch {
       return; // dropped again: the next `ready` starts over
     }
+    // Every feed asks at once; the pacing gate lets a bounded number of their reads run.
     for (const followed of all) {
       const back = followed.back;
       followed.back = undefined;
       const reconciled = followed.feed.reconcile();
       followed.live = reconciled;
-      if (back !== undefined) void reconciled.then(back, back);
+      this.reconciling++;
+      const done = () => {
+        this.reconciling--;
+        back?.();
+      };
+      void reconciled.then(done, done);
     }
   }
 
