@@ -48,17 +48,17 @@ return { seq, 0 }
 `;
 
 /**
- * KEYS: meta, stream. ARGV: new epoch, meta ttl ms, '1' with a position | '0', position epoch,
- * position seq, limit. Starts an epoch for an unknown topic (so its epoch is stable from the first
- * look on). Returns { epoch, seq, recovered (0/1), then seq, payload, time per publication }.
+ * KEYS: meta, stream. ARGV: (unused: a read writes nothing), (unused), '1' with a position | '0',
+ * position epoch, position seq, limit. A topic without a stream answers the empty position ('', 0)
+ * and no key is created, so strangers reading unknown names cost Redis nothing; the empty position
+ * ('', 0) recovers into the current epoch from its seq 1. Returns { epoch, seq, recovered (0/1),
+ * then seq, payload, time per publication }.
  */
 export const READ = `
 local epoch = redis.call('hget', KEYS[1], 'e')
 if not epoch then
-  epoch = ARGV[1]
-  redis.call('hset', KEYS[1], 'e', epoch, 's', 0)
-  redis.call('pexpire', KEYS[1], ARGV[2])
-  redis.call('del', KEYS[2])
+  local empty = ARGV[3] == '0' or (ARGV[4] == '' and tonumber(ARGV[5]) == 0)
+  return { '', 0, empty and 1 or 0 }
 end
 local seq = tonumber(redis.call('hget', KEYS[1], 's') or '0')
 local out = { epoch, seq, 1 }
@@ -69,7 +69,9 @@ local cutoff = now - tonumber(redis.call('hget', KEYS[1], 't') or '0')
 local entries
 if ARGV[3] == '1' then
   local since = tonumber(ARGV[5])
-  if ARGV[4] ~= epoch or since > seq then out[3] = 0 return out end
+  local since_epoch = ARGV[4]
+  if since_epoch == '' and since == 0 then since_epoch = epoch end
+  if since_epoch ~= epoch or since > seq then out[3] = 0 return out end
   local missed = seq - since
   if missed == 0 then return out end
   if missed > limit then out[3] = 0 return out end

@@ -9,13 +9,13 @@
  * Pure bookkeeping over a `FeedHost`: no Redis here, so the ordering rules are unit-testable.
  */
 import type { StreamPosition } from '../../../protocol/frames.js';
-import type { HistoryRead } from '../history.js';
+import { isEmptyPosition, type HistoryRead } from '../history.js';
 
 /** What a feed needs: the sink's doors, and reads of the topic's stream. */
 export interface FeedHost {
   deliver(topic: string, epoch: string, seq: number, payload: Uint8Array): void;
   resync(topic: string, epoch: string, seq: number): void;
-  /** The stream's current position (starting an epoch for an unknown topic). */
+  /** The stream's current position (the empty position for a topic without a stream). */
   top(topic: string): Promise<StreamPosition>;
   /** Publications after `since`, all or none (`HistoryStore.read`). */
   read(topic: string, since: StreamPosition, limit: number): Promise<HistoryRead>;
@@ -131,6 +131,8 @@ export class TopicFeed {
   private done(epoch: string, seq: number): boolean {
     const last = this.last;
     if (last === undefined || this.busy) return false;
+    // Every publication comes after the empty position: a started feed delivers them all.
+    if (isEmptyPosition({ epoch, seq })) return true;
     return last.epoch === epoch ? last.seq >= seq : false;
   }
 
@@ -162,7 +164,7 @@ export class TopicFeed {
 
   /** Delivers queued publications in order until one needs a fill. */
   private pump(): void {
-    const last = this.last;
+    let last = this.last;
     if (last === undefined || this.closed) return;
     while (this.queue.length > 0 && !this.busy) {
       const next = this.queue[0]!;
@@ -172,6 +174,10 @@ export class TopicFeed {
         this.queue.shift();
         last.seq = next.seq;
         this.host.deliver(this.topic, next.epoch, next.seq, next.payload);
+      } else if (next.seq === 1 && isEmptyPosition(last)) {
+        // The topic's first epoch began: announce it (engine.ts), then its seq 1 goes out as usual.
+        this.last = last = { epoch: next.epoch, seq: 0 };
+        this.host.resync(this.topic, next.epoch, 0);
       } else {
         // A jump, or another epoch: the stream knows what came in between.
         void this.step(() => this.fill());
@@ -187,6 +193,11 @@ export class TopicFeed {
     const read = await this.host.read(this.topic, last, this.host.maxFill);
     if (this.closed) return;
     if (read.recovered) {
+      if (read.epoch !== last.epoch) {
+        // Only the empty position recovers into another epoch: announce it before its publications.
+        this.last = { epoch: read.epoch, seq: 0 };
+        this.host.resync(this.topic, read.epoch, 0);
+      }
       this.deliverAll(read);
       return;
     }
@@ -219,8 +230,8 @@ export class TopicFeed {
     if (this.waiters.length === 0) return;
     const last = this.last!;
     this.waiters = this.waiters.filter((waiter) => {
-      if (last.epoch === waiter.epoch && last.seq < waiter.seq) return true;
-      if (last.epoch !== waiter.epoch) return true;
+      const behind = last.epoch !== waiter.epoch || last.seq < waiter.seq;
+      if (behind && !isEmptyPosition(waiter)) return true;
       waiter.resolve();
       return false;
     });
