@@ -17,8 +17,8 @@ import type { HistoryLimits } from '../../src/server/config/namespaces.js';
 export interface EngineFactory {
   /** Name shown in the test output. */
   name: string;
-  /** A new engine, not yet started. */
-  newEngine: () => Engine | Promise<Engine>;
+  /** A new engine, not yet started (with at most `maxIdempotencyKeys` idempotency keys per topic when given). */
+  newEngine: (options?: { maxIdempotencyKeys?: number }) => Engine | Promise<Engine>;
   /**
    * How many things the engine retains for topics (memory: topics with state; Redis: keys under
    * the engine's prefix), so the suite can prove that reading a never-published topic keeps none.
@@ -47,8 +47,8 @@ const keep: HistoryLimits = { size: 100, ttlMs: 60_000 };
 const bytes = (...values: number[]) => Uint8Array.from(values);
 const seqOf = async (result: unknown) => (await result as { seq: number }).seq;
 
-async function started(factory: EngineFactory, active: (topic: string) => boolean = () => false) {
-  const engine = await factory.newEngine();
+async function started(factory: EngineFactory, active: (topic: string) => boolean = () => false, options?: { maxIdempotencyKeys?: number }) {
+  const engine = await factory.newEngine(options);
   const delivered: Delivered[] = [];
   const resynced: Resynced[] = [];
   const sink: EngineSink = {
@@ -217,6 +217,29 @@ export function runEngineConformance(factory: EngineFactory): void {
       await eventually(() => delivered.length === 3, 'three deliveries');
       await new Promise((resolve) => setTimeout(resolve, 20));
       assert.equal(delivered.length, 3, 'the duplicate was never delivered');
+      await engine.close();
+    });
+
+    test('idempotency: no two (topic, key) pairs collide, whatever characters they hold', async () => {
+      const { engine } = await started(factory);
+      // Joined without an encoding, these two pairs spelled one key: the second publish was taken for a duplicate.
+      assert.deepEqual(await engine.publish('a', bytes(1), { retain: keep, idempotencyKey: 'b}:idem:c' }), { seq: 1, duplicate: false });
+      assert.deepEqual(await engine.publish('a}:idem:b', bytes(2), { retain: keep, idempotencyKey: 'c' }), { seq: 1, duplicate: false });
+      assert.deepEqual(await engine.publish('t:1', bytes(3), { retain: keep, idempotencyKey: '2' }), { seq: 1, duplicate: false });
+      assert.deepEqual(await engine.publish('t', bytes(4), { retain: keep, idempotencyKey: ':12' }), { seq: 1, duplicate: false });
+      assert.deepEqual(await engine.publish('a', bytes(1), { retain: keep, idempotencyKey: 'b}:idem:c' }), { seq: 1, duplicate: true });
+      await engine.close();
+    });
+
+    test('idempotency: keys are bounded, the oldest forgotten first, and a flood of keys on one topic retains no more state', async () => {
+      const { engine } = await started(factory, () => false, { maxIdempotencyKeys: 3 });
+      await engine.publish('cap', bytes(0), { retain: false, idempotencyKey: 'k0' });
+      const retained = await factory.retained(engine);
+      for (let i = 1; i <= 200; i++) await engine.publish('cap', bytes(i % 256), { retain: false, idempotencyKey: `k${i}` });
+      assert.equal(await factory.retained(engine), retained, 'the same state after 201 keys as after 1');
+      assert.deepEqual(await engine.publish('cap', bytes(1), { retain: false, idempotencyKey: 'k200' }), { seq: 201, duplicate: true }, 'the newest keys are kept');
+      assert.deepEqual(await engine.publish('cap', bytes(1), { retain: false, idempotencyKey: 'k198' }), { seq: 199, duplicate: true });
+      assert.deepEqual(await engine.publish('cap', bytes(1), { retain: false, idempotencyKey: 'k1' }), { seq: 202, duplicate: false }, 'an old key was forgotten: it publishes again');
       await engine.close();
     });
 

@@ -16,5 +16,5 @@ if (redisMissing !== undefined) {
   let next = 0;
   // Keys of one engine: every key of a topic carries the hash tag `{<prefix>:<topic>}`.
   const retained = (engine: Engine) => redis.cli('--scan', '--pattern', `{${(engine as RedisEngine).options.keyPrefix}:*`).split('\n').filter((line) => line !== '').length;
-  runEngineConformance({ name: 'redis', newEngine: () => new RedisEngine({ url: redis.url, keyPrefix: `c${next++}` }), retained });
+  runEngineConformance({ name: 'redis', newEngine: (options) => new RedisEngine({ url: redis.url, keyPrefix: `c${next++}`, ...options }), retained });
 }

@@ -96,7 +96,7 @@ export class RedisEngine implements Engine {
     const keys = this.keys.topic(topic);
     const retain = options.retain;
     const key = options.idempotencyKey;
-    const head = key === undefined ? [2, keys.meta, keys.stream] : [3, keys.meta, keys.stream, this.keys.idempotency(topic, key)];
+    const head = key === undefined ? [2, keys.meta, keys.stream] : [4, keys.meta, keys.stream, keys.idempotency, keys.idempotencyExpiries];
     const [seq, duplicate] = await this.link.run((client) =>
       client.sbPublishBuffer(
         ...head,
@@ -109,6 +109,8 @@ export class RedisEngine implements Engine {
         this.publishCommand,
         this.options.streamMetaTtlMs,
         this.options.idempotencyWindowMs,
+        key ?? '',
+        this.options.maxIdempotencyKeys,
       ),
     );
     return { seq, duplicate: duplicate === 1 };

@@ -15,14 +15,19 @@ const NOW = `local t = redis.call('time')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /**
- * KEYS: meta, stream[, idempotency]. ARGV: payload, history size (0 = none), history ttl ms, new
- * epoch (used when the topic has none), channel, 'publish' | 'spublish', meta ttl ms, idempotency ttl ms.
+ * KEYS: meta, stream[, idempotency hash, idempotency expiries]. ARGV: payload, history size (0 =
+ * none), history ttl ms, new epoch (used when the topic has none), channel, 'publish' | 'spublish',
+ * meta ttl ms, idempotency ttl ms, idempotency key, most idempotency keys kept for the topic.
  * Returns { seq, duplicate (0/1) }.
  */
 export const PUBLISH = `
+local keyed_at
 if KEYS[3] then
-  local first = redis.call('get', KEYS[3])
-  if first then return { tonumber(first), 1 } end
+  local t = redis.call('time')
+  keyed_at = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local first = redis.call('hget', KEYS[3], ARGV[9])
+  local expires = redis.call('zscore', KEYS[4], ARGV[9])
+  if first and expires and tonumber(expires) > keyed_at then return { tonumber(first), 1 } end
 end
 local epoch = redis.call('hget', KEYS[1], 'e')
 if not epoch then
@@ -43,7 +48,23 @@ else
   redis.call('del', KEYS[2])
 end
 redis.call(ARGV[6], ARGV[5], 'p' .. epoch .. ':' .. seq .. ':' .. ARGV[1])
-if KEYS[3] then redis.call('set', KEYS[3], seq, 'PX', ARGV[8]) end
+if KEYS[3] then
+  redis.call('hset', KEYS[3], ARGV[9], seq)
+  redis.call('zadd', KEYS[4], keyed_at + tonumber(ARGV[8]), ARGV[9])
+  -- Bounded work per call: a few expired keys (the lowest scores), then the oldest beyond the cap
+  -- (a lowered cap is reached over several publications).
+  local forget = redis.call('zrangebyscore', KEYS[4], '-inf', keyed_at, 'LIMIT', 0, 16)
+  local over = math.min(redis.call('zcard', KEYS[4]) - #forget - tonumber(ARGV[10]), 1000)
+  if over > 0 then
+    for _, key in ipairs(redis.call('zrange', KEYS[4], #forget, #forget + over - 1)) do forget[#forget + 1] = key end
+  end
+  if #forget > 0 then
+    redis.call('hdel', KEYS[3], unpack(forget))
+    redis.call('zrem', KEYS[4], unpack(forget))
+  end
+  redis.call('pexpire', KEYS[3], ARGV[8])
+  redis.call('pexpire', KEYS[4], ARGV[8])
+end
 return { seq, 0 }
 `;
 
