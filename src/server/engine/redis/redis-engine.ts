@@ -11,6 +11,7 @@ import { Kind } from '../../../protocol/frames.js';
 import type { Engine, EngineSink, PublishOptions, PublishResult } from '../engine.js';
 import { RedisClusterControl } from './cluster-control.js';
 import { RedisConnections, RedisLink } from './connections.js';
+import { FeedQueueBudget } from './feed-queue-budget.js';
 import { KeySpace } from './keys.js';
 import { resolveRedisOptions, type RedisEngineOptions } from './options.js';
 import { RedisHistory } from './redis-history.js';
@@ -57,6 +58,8 @@ export class RedisEngine implements Engine {
       read: (topic, since, limit) => this.history.readNow(topic, since, limit),
       maxFill: this.options.maxFillMessages,
       retryMs: RETRY_MS,
+      // One cap for every feed of this node, so many followed topics cannot multiply it.
+      queueBudget: new FeedQueueBudget(),
     };
     const subscriptions = new Subscriptions(
       connections.subscriber,

@@ -10,6 +10,7 @@
  */
 import type { StreamPosition } from '../../../protocol/frames.js';
 import { isEmptyPosition, type HistoryRead } from '../history.js';
+import { FeedQueueBudget, type QueueHolder } from './feed-queue-budget.js';
 
 /** What a feed needs: the sink's doors, and reads of the topic's stream. */
 export interface FeedHost {
@@ -23,6 +24,8 @@ export interface FeedHost {
   readonly maxFill: number;
   /** Retry delay after a failed read, in ms. */
   readonly retryMs: number;
+  /** The cap on bytes queued in all of the engine's feeds. @default a budget of this feed's own (64 MiB) */
+  readonly queueBudget?: FeedQueueBudget;
 }
 
 interface Incoming {
@@ -37,11 +40,13 @@ interface Waiter {
   readonly resolve: () => void;
 }
 
-// Publications queued while a fill is in flight. Past this the oldest are dropped: the fill (or
-// the next one) reads them back from the stream, so memory stays bounded without losing any.
+// Publications queued per feed while a fill is in flight, on top of the byte cap shared by all
+// feeds (FeedQueueBudget). Past either the oldest are dropped: the fill (or the next one) reads
+// them back from the stream, or tells the sink it cannot, so memory stays bounded without losing
+// any silently.
 const MAX_QUEUED = 10_000;
 
-export class TopicFeed {
+export class TopicFeed implements QueueHolder {
   /** The last position delivered; undefined until the feed knows where the stream was when it started. */
   private last: StreamPosition | undefined;
   private readonly queue: Incoming[] = [];
@@ -51,11 +56,14 @@ export class TopicFeed {
   private retry: ReturnType<typeof setTimeout> | undefined;
   // A reconcile asked for while a step was in flight: that step's read may predate what was missed.
   private refill = false;
+  private readonly budget: FeedQueueBudget;
 
   constructor(
     readonly topic: string,
     private readonly host: FeedHost,
-  ) {}
+  ) {
+    this.budget = host.queueBudget ?? new FeedQueueBudget();
+  }
 
   /** Whether the feed knows its starting position and has no fill in flight. */
   get inStep(): boolean {
@@ -81,9 +89,22 @@ export class TopicFeed {
   /** A publication from the channel. */
   push(epoch: string, seq: number, payload: Uint8Array): void {
     if (this.closed) return;
-    this.queue.push({ epoch, seq, payload });
-    if (this.queue.length > MAX_QUEUED) this.queue.shift();
+    const incoming = { epoch, seq, payload };
+    this.queue.push(incoming);
+    this.budget.queued(this, payload.byteLength);
     if (!this.busy) this.pump();
+    if (this.queue.at(-1) !== incoming) return; // delivered (or dropped) at once: the view was enough
+    // It waits for a read: keep a copy, not a view that pins the subscriber connection's read buffer.
+    this.queue[this.queue.length - 1] = { epoch, seq, payload: new Uint8Array(payload) };
+    if (this.queue.length > MAX_QUEUED) this.shift();
+    this.budget.enforce(this);
+  }
+
+  /** Drops the oldest queued publication, keeping the newest (for the shared byte cap). */
+  dropOldest(): boolean {
+    if (this.queue.length <= 1) return false;
+    this.shift();
+    return true;
   }
 
   /** The channel may have missed publications (the subscriber connection dropped): fill from the stream. */
@@ -124,7 +145,7 @@ export class TopicFeed {
   close(): void {
     this.closed = true;
     clearTimeout(this.retry);
-    this.queue.length = 0;
+    while (this.queue.length > 0) this.shift();
     for (const waiter of this.waiters.splice(0)) waiter.resolve();
   }
 
@@ -169,9 +190,9 @@ export class TopicFeed {
     while (this.queue.length > 0 && !this.busy) {
       const next = this.queue[0]!;
       if (next.epoch === last.epoch && next.seq <= last.seq) {
-        this.queue.shift();
+        this.shift();
       } else if (next.epoch === last.epoch && next.seq === last.seq + 1) {
-        this.queue.shift();
+        this.shift();
         last.seq = next.seq;
         this.host.deliver(this.topic, next.epoch, next.seq, next.payload);
       } else if (next.seq === 1 && isEmptyPosition(last)) {
@@ -213,6 +234,12 @@ export class TopicFeed {
     this.host.resync(this.topic, fresh.epoch, fresh.recovered ? 0 : fresh.seq);
     this.last = { epoch: fresh.epoch, seq: fresh.recovered ? 0 : fresh.seq };
     if (fresh.recovered) this.deliverAll(fresh);
+  }
+
+  /** Removes the oldest queued publication and gives its bytes back to the budget. */
+  private shift(): void {
+    const oldest = this.queue.shift();
+    if (oldest !== undefined) this.budget.released(this, oldest.payload.byteLength, this.queue.length === 0);
   }
 
   private deliverAll(read: HistoryRead): void {
