@@ -24,6 +24,10 @@ export interface GapEvent {
   reason: 'epoch' | 'history';
 }
 
+// The epoch a server answers for a topic without a stream when it cannot name the topic's first
+// epoch yet (docs/protocol.md §5.1): a Gap notice at seq 0 names it before the first message.
+const EMPTY_EPOCH = '';
+
 interface Stream {
   epoch: string | undefined;
   seq: number | undefined;
@@ -92,6 +96,12 @@ export class Streams {
   gapNotice(topic: string, seq: number, epoch?: string): boolean {
     const stream = this.streams.get(topic);
     if (stream === undefined || stream.held !== undefined || stream.epoch === undefined || stream.seq === undefined) return false;
+    if (epoch !== undefined && seq === 0 && stream.epoch === EMPTY_EPOCH && stream.seq === 0) {
+      // Subscribed before the topic's first publication (the server could not name its epoch yet):
+      // this notice names it, and nothing came before its seq 1.
+      stream.epoch = epoch;
+      return false;
+    }
     if (seq <= stream.seq && (epoch === undefined || epoch === stream.epoch)) return false;
     stream.held = [];
     return true;

@@ -134,7 +134,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
   const engine: Engine =
     options.engine ??
     (options.redis !== undefined
-      ? new RedisEngine({ idempotencyWindowMs: options.idempotencyWindowMs, ...options.redis })
+      ? new RedisEngine({ idempotencyWindowMs: options.idempotencyWindowMs, maxIdempotencyKeys: options.maxIdempotencyKeys, ...options.redis })
       : new MemoryEngine({ history: { maxBytes: options.historyMaxBytes }, idempotencyWindowMs: options.idempotencyWindowMs, maxIdempotencyKeys: options.maxIdempotencyKeys }));
   const namespaces = buildNamespaces(options);
   const verifier = createTokenVerifier(options);

@@ -17,8 +17,13 @@ import type { HistoryLimits } from '../../src/server/config/namespaces.js';
 export interface EngineFactory {
   /** Name shown in the test output. */
   name: string;
-  /** A new engine, not yet started. */
-  newEngine: () => Engine | Promise<Engine>;
+  /** A new engine, not yet started (with at most `maxIdempotencyKeys` idempotency keys per topic when given). */
+  newEngine: (options?: { maxIdempotencyKeys?: number }) => Engine | Promise<Engine>;
+  /**
+   * How many things the engine retains for topics (memory: topics with state; Redis: keys under
+   * the engine's prefix), so the suite can prove that reading a never-published topic keeps none.
+   */
+  retained: (engine: Engine) => number | Promise<number>;
 }
 
 /** What the sink saw. */
@@ -29,15 +34,26 @@ interface Delivered {
   payload: number[];
 }
 
+/** A resync the sink was told of. */
+interface Resynced {
+  topic: string;
+  epoch: string;
+  seq: number;
+  /** Deliveries seen before this resync. */
+  after: number;
+}
+
 const keep: HistoryLimits = { size: 100, ttlMs: 60_000 };
 const bytes = (...values: number[]) => Uint8Array.from(values);
 const seqOf = async (result: unknown) => (await result as { seq: number }).seq;
 
-async function started(factory: EngineFactory, active: (topic: string) => boolean = () => false) {
-  const engine = await factory.newEngine();
+async function started(factory: EngineFactory, active: (topic: string) => boolean = () => false, options?: { maxIdempotencyKeys?: number }) {
+  const engine = await factory.newEngine(options);
   const delivered: Delivered[] = [];
+  const resynced: Resynced[] = [];
   const sink: EngineSink = {
     deliver: (topic, epoch, seq, payload) => delivered.push({ topic, epoch, seq, payload: [...payload] }),
+    resync: (topic, epoch, seq) => resynced.push({ topic, epoch, seq, after: delivered.length }),
     isActive: active,
   };
   await engine.start(sink);
@@ -55,7 +71,7 @@ async function started(factory: EngineFactory, active: (topic: string) => boolea
       return publish(topic, payload, options);
     };
   }
-  return { engine, delivered };
+  return { engine, delivered, resynced };
 }
 
 /** Waits until `check` holds (deliveries of a distributed engine arrive asynchronously). */
@@ -98,13 +114,53 @@ export function runEngineConformance(factory: EngineFactory): void {
       await engine.close();
     });
 
-    test('an unknown topic is at seq 0 of a stable epoch; the epoch does not change while publishing', async () => {
+    test('a never-published topic keeps no state: it answers seq 0 of one stable epoch, however often strangers read it', async () => {
       const { engine } = await started(factory);
-      const before = await engine.history.top('fresh');
-      assert.equal(before.seq, 0);
-      await engine.publish('fresh', bytes(1), { retain: keep });
-      const after = await engine.history.top('fresh');
-      assert.deepEqual(after, { epoch: before.epoch, seq: 1 });
+      const before = await factory.retained(engine);
+      for (let i = 0; i < 50; i++) {
+        const topic = `stranger:${i}`;
+        const top = await engine.history.top(topic);
+        assert.equal(top.seq, 0);
+        assert.deepEqual(await engine.history.read(topic, null, 10), { ...top, recovered: true, publications: [] });
+        assert.deepEqual(await engine.history.read(topic, top, 10), { ...top, recovered: true, publications: [] }, 'from its own answer: nothing missed');
+        const stale = await engine.history.read(topic, { epoch: 'gone', seq: 3 }, 10);
+        assert.deepEqual([stale.epoch, stale.seq, stale.recovered], [top.epoch, 0, false], 'a position of a lost stream is not recovered');
+        assert.equal((await engine.history.read(topic, { epoch: top.epoch, seq: 2 }, 10)).recovered, false, 'a seq above the topic is not recoverable');
+        assert.deepEqual(await engine.history.top(topic), top, 'the same answer every time');
+      }
+      assert.equal(await factory.retained(engine), before, 'reads of unknown topics created nothing');
+      await engine.close();
+    });
+
+    test('recovery from the position answered before the first publication is exact: a reader that saw nothing gets 1..n, all or nothing', async () => {
+      const { engine } = await started(factory);
+      const empty = await engine.history.top('first');
+      for (let i = 1; i <= 3; i++) await engine.publish('first', bytes(i), { retain: keep });
+      const { epoch } = await engine.history.top('first');
+      assert.notEqual(epoch, '', 'a published topic has a real epoch');
+      const read = await engine.history.read('first', empty, 10);
+      assert.deepEqual({ ...read, publications: read.publications.map((p) => [p.seq, [...p.payload]]) }, { epoch, seq: 3, recovered: true, publications: [[1, [1]], [2, [2]], [3, [3]]] });
+      assert.equal((await engine.history.read('first', empty, 2)).recovered, false, 'more missed than the limit');
+      if (empty.epoch !== epoch) {
+        assert.equal((await engine.history.read('first', { epoch: empty.epoch, seq: 1 }, 10)).recovered, false, 'a seq seen in the empty epoch is ambiguous');
+      }
+      const trimmedEmpty = await engine.history.top('trimmed');
+      for (let i = 1; i <= 4; i++) await engine.publish('trimmed', bytes(i), { retain: { size: 2, ttlMs: 60_000 } });
+      assert.equal((await engine.history.read('trimmed', trimmedEmpty, 10)).recovered, false, 'history no longer holds seq 1');
+      await engine.close();
+    });
+
+    test('the first epoch keeps the epoch answered before it, or is announced (resync at its seq 0) before seq 1 is delivered', async () => {
+      const { engine, delivered, resynced } = await started(factory);
+      const empty = await engine.history.top('fresh');
+      await engine.publish('fresh', bytes(1), { retain: false });
+      await engine.publish('fresh', bytes(2), { retain: false });
+      await eventually(() => delivered.length === 2, 'two deliveries');
+      const top = await engine.history.top('fresh');
+      assert.equal(top.seq, 2);
+      assert.deepEqual(delivered.map((d) => [d.epoch, d.seq]), [[top.epoch, 1], [top.epoch, 2]], 'the epoch stays while publishing');
+      const announced = empty.epoch === top.epoch ? [] : [{ topic: 'fresh', epoch: top.epoch, seq: 0, after: 0 }];
+      assert.deepEqual(resynced, announced, empty.epoch === top.epoch ? 'nothing to announce' : 'announced once, before any delivery');
       await engine.close();
     });
 
@@ -161,6 +217,29 @@ export function runEngineConformance(factory: EngineFactory): void {
       await eventually(() => delivered.length === 3, 'three deliveries');
       await new Promise((resolve) => setTimeout(resolve, 20));
       assert.equal(delivered.length, 3, 'the duplicate was never delivered');
+      await engine.close();
+    });
+
+    test('idempotency: no two (topic, key) pairs collide, whatever characters they hold', async () => {
+      const { engine } = await started(factory);
+      // Joined without an encoding, these two pairs spelled one key: the second publish was taken for a duplicate.
+      assert.deepEqual(await engine.publish('a', bytes(1), { retain: keep, idempotencyKey: 'b}:idem:c' }), { seq: 1, duplicate: false });
+      assert.deepEqual(await engine.publish('a}:idem:b', bytes(2), { retain: keep, idempotencyKey: 'c' }), { seq: 1, duplicate: false });
+      assert.deepEqual(await engine.publish('t:1', bytes(3), { retain: keep, idempotencyKey: '2' }), { seq: 1, duplicate: false });
+      assert.deepEqual(await engine.publish('t', bytes(4), { retain: keep, idempotencyKey: ':12' }), { seq: 1, duplicate: false });
+      assert.deepEqual(await engine.publish('a', bytes(1), { retain: keep, idempotencyKey: 'b}:idem:c' }), { seq: 1, duplicate: true });
+      await engine.close();
+    });
+
+    test('idempotency: keys are bounded, the oldest forgotten first, and a flood of keys on one topic retains no more state', async () => {
+      const { engine } = await started(factory, () => false, { maxIdempotencyKeys: 3 });
+      await engine.publish('cap', bytes(0), { retain: false, idempotencyKey: 'k0' });
+      const retained = await factory.retained(engine);
+      for (let i = 1; i <= 200; i++) await engine.publish('cap', bytes(i % 256), { retain: false, idempotencyKey: `k${i}` });
+      assert.equal(await factory.retained(engine), retained, 'the same state after 201 keys as after 1');
+      assert.deepEqual(await engine.publish('cap', bytes(1), { retain: false, idempotencyKey: 'k200' }), { seq: 201, duplicate: true }, 'the newest keys are kept');
+      assert.deepEqual(await engine.publish('cap', bytes(1), { retain: false, idempotencyKey: 'k198' }), { seq: 199, duplicate: true });
+      assert.deepEqual(await engine.publish('cap', bytes(1), { retain: false, idempotencyKey: 'k1' }), { seq: 202, duplicate: false }, 'an old key was forgotten: it publishes again');
       await engine.close();
     });
 

@@ -4,6 +4,7 @@
  * so cases never see each other's topics.
  */
 import { describe } from 'node:test';
+import type { Engine } from '../../src/server/engine/engine.js';
 import { RedisEngine } from '../../src/server/engine/redis/redis-engine.js';
 import { redisMissing, startRedis } from '../helpers/redis.js';
 import { runEngineConformance } from './engine.cases.js';
@@ -13,5 +14,7 @@ if (redisMissing !== undefined) {
 } else {
   const redis = await startRedis();
   let next = 0;
-  runEngineConformance({ name: 'redis', newEngine: () => new RedisEngine({ url: redis.url, keyPrefix: `c${next++}` }) });
+  // Keys of one engine: every key of a topic carries the hash tag `{<prefix>:<topic>}`.
+  const retained = (engine: Engine) => redis.cli('--scan', '--pattern', `{${(engine as RedisEngine).options.keyPrefix}:*`).split('\n').filter((line) => line !== '').length;
+  runEngineConformance({ name: 'redis', newEngine: (options) => new RedisEngine({ url: redis.url, keyPrefix: `c${next++}`, ...options }), retained });
 }

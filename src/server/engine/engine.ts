@@ -13,6 +13,12 @@
  *   publication was made here or on another node. The core never delivers on its own.
  * - The packed payload (the publication's data, msgpack-encoded once) is the unit that crosses the
  *   engine, so a distributed engine carries the same bytes between processes.
+ * - **Strangers create nothing**: a topic exists only once published. Reading or following a
+ *   topic without a stream answers seq 0 (history.ts `top`) and retains no state for it.
+ * - **The first epoch is known or announced**: a topic without a stream answers either the epoch
+ *   its first publication will get (memory), or the empty epoch `''` (Redis: any node may publish
+ *   first); then `sink.resync(topic, epoch, 0)` announces the real epoch before seq 1 is
+ *   delivered, and followers at the empty position adopt it (docs/protocol.md §5.1).
  * - **Lost continuity is never silent**: when an engine cannot deliver every publication of a topic
  *   (its stream restarted under a new epoch, or a gap outlived history), it calls `sink.resync`
  *   before delivering what it still has, so the core tells that topic's followers.

@@ -30,18 +30,40 @@ export interface HistoryRead {
 
 export type MaybePromise<T> = T | Promise<T>;
 
+/**
+ * The epoch a store answers for a topic without a stream (never published, or its stream expired)
+ * when it cannot know the epoch the topic's first publication will get (a shared store: any node
+ * may publish it first). Real epochs are never empty.
+ */
+export const EMPTY_EPOCH = '';
+
+/**
+ * Whether `position` is the empty position `(EMPTY_EPOCH, 0)`: a reader that has seen nothing of
+ * the topic. Recovery from it into the topic's current epoch is exact when history still holds
+ * seq 1 (every publication was missed), so a subscriber that arrived before the first publication
+ * recovers like any other.
+ */
+export function isEmptyPosition(position: StreamPosition): boolean {
+  return position.epoch === EMPTY_EPOCH && position.seq === 0;
+}
+
 export interface HistoryStore {
   /**
    * Assigns the topic's next sequence number (1 for the first message of an epoch) and retains
    * the publication within `retain` (or not at all when false). Returns the sequence number.
    */
   append(topic: string, payload: Uint8Array, retain: HistoryLimits | false): MaybePromise<number>;
-  /** The topic's epoch and last sequence number; starts a new epoch (seq 0) for an unknown topic. */
+  /**
+   * The topic's epoch and last sequence number. A topic without a stream is at seq 0 of the epoch
+   * its first publication will get, or of EMPTY_EPOCH when the store cannot tell; either way the
+   * answer creates nothing, so a stranger reading thousands of names costs nothing.
+   */
   top(topic: string): MaybePromise<StreamPosition>;
   /**
    * With `since`: the publications after it, when they are all retained, the epoch matches and
-   * there are at most `limit` of them; otherwise `recovered: false` and none. Without `since`:
-   * the last `limit` retained publications.
+   * there are at most `limit` of them; otherwise `recovered: false` and none. A store that answers
+   * EMPTY_EPOCH takes the empty position as seq 0 of the current epoch. Without `since`: the last
+   * `limit` retained publications. A topic without a stream answers as `top` does, creating nothing.
    */
   read(topic: string, since: StreamPosition | null, limit: number): MaybePromise<HistoryRead>;
   /**
@@ -57,7 +79,7 @@ export interface HistoryStore {
 /** A history store that sequences synchronously (its reads may still be asynchronous). */
 export type SyncAppendHistoryStore = Omit<HistoryStore, 'append'> & {
   append(topic: string, payload: Uint8Array, retain: HistoryLimits | false): number;
-  /** The epoch of a topic that has state (after `append` or `top`). */
+  /** The epoch of a topic that has a stream (after `append`). */
   epochOf(topic: string): string;
 };
 

@@ -55,10 +55,13 @@ export class MemoryHistoryStore implements SyncAppendHistoryStore {
   private oldest: TopicStream | undefined;
   private newest: TopicStream | undefined;
   private readonly options: MemoryHistoryOptions;
-  // Epochs are this store's boot id plus a counter, so a restart (new store) changes every epoch
-  // and a topic forgotten under memory pressure comes back with a new one.
+  // A topic's epoch is this store's boot id plus the generation it was created in, so a restart
+  // (new store) changes every epoch. The generation moves on whenever a published topic's state is
+  // forgotten: one topic's two streams then never share an epoch, and a topic without state can
+  // answer the epoch its first publication will get without keeping anything (`firstEpoch`).
   private readonly bootId = randomBytes(6).toString('base64url');
-  private epochCounter = 0;
+  private generation = 0;
+  private firstEpoch = `${this.bootId}0`;
   private totalBytes = 0;
   private isActive: (topic: string) => boolean = noActiveCheck;
   // A slice of the topics per step rather than all of them every sweepIntervalMs: at 19,000
@@ -93,6 +96,7 @@ export class MemoryHistoryStore implements SyncAppendHistoryStore {
   }
 
   append(topic: string, payload: Uint8Array, retain: HistoryLimits | false): number {
+    // Only a publication creates a topic's state: reads of unknown topics keep nothing.
     const stream = this.streams.get(topic) ?? this.create(topic);
     const seq = ++stream.seq;
     if (stream !== this.newest) {
@@ -118,16 +122,21 @@ export class MemoryHistoryStore implements SyncAppendHistoryStore {
   }
 
   epochOf(topic: string): string {
-    return (this.streams.get(topic) ?? this.create(topic)).epoch;
+    return this.streams.get(topic)?.epoch ?? this.firstEpoch;
   }
 
   top(topic: string): StreamPosition {
-    const stream = this.streams.get(topic) ?? this.create(topic);
-    return { epoch: stream.epoch, seq: stream.seq };
+    const stream = this.streams.get(topic);
+    return stream === undefined ? { epoch: this.firstEpoch, seq: 0 } : { epoch: stream.epoch, seq: stream.seq };
   }
 
   read(topic: string, since: StreamPosition | null, limit: number): HistoryRead {
-    const stream = this.streams.get(topic) ?? this.create(topic);
+    const stream = this.streams.get(topic);
+    if (stream === undefined) {
+      // A position of this generation's first epoch at seq 0 missed nothing; any other is of a lost stream.
+      const recovered = since === null || (since.epoch === this.firstEpoch && since.seq === 0);
+      return { epoch: this.firstEpoch, seq: 0, recovered, publications: [] };
+    }
     const { epoch, seq, log } = stream;
     this.expire(stream, this.options.now());
     if (since === null) return { epoch, seq, recovered: true, publications: log.slice(seq + 1 - limit) };
@@ -145,10 +154,9 @@ export class MemoryHistoryStore implements SyncAppendHistoryStore {
   }
 
   private create(topic: string): TopicStream {
-    const epoch = `${this.bootId}${(this.epochCounter++).toString(36)}`;
     const stream: TopicStream = {
       topic,
-      epoch,
+      epoch: this.firstEpoch,
       seq: 0,
       log: new TopicLog(),
       fixedBytes: TOPIC_OVERHEAD_BYTES + topic.length * 2,
@@ -200,6 +208,7 @@ export class MemoryHistoryStore implements SyncAppendHistoryStore {
           this.streams.delete(stream.topic);
           this.unlink(stream);
           this.totalBytes -= stream.bytes;
+          this.firstEpoch = `${this.bootId}${(++this.generation).toString(36)}`;
         }
       }
       stream = next;

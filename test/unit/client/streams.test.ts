@@ -74,3 +74,16 @@ test('a Gap notice with another epoch starts recovery even below the last seq; t
   assert.deepEqual(seqs(deliver), [1, 2]);
   assert.deepEqual(seqs(streams.receive('t', 3, 'x').deliver), [3]);
 });
+
+test('subscribed before the first publication (empty epoch ""): the Gap notice announcing the first epoch is adopted without a request, so a reconnect recovers in it', () => {
+  const streams = new Streams();
+  streams.track('t');
+  streams.hold('t');
+  streams.settle('t', { epoch: '', seq: 0 }, undefined);
+  assert.equal(streams.gapNotice('t', 0, 'E1'), false, 'nothing was missed: no History request');
+  assert.deepEqual(seqs(streams.receive('t', 1, 'a').deliver), [1]);
+  assert.deepEqual(seqs(streams.receive('t', 2, 'b').deliver), [2]);
+  assert.deepEqual(streams.position('t'), { epoch: 'E1', seq: 2 }, 'the resubscribe position names the real epoch');
+  // A subscriber that already saw publications is not moved by a notice at seq 0: its stream restarted.
+  assert.equal(streams.gapNotice('t', 0, 'E2'), true);
+});

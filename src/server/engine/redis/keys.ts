@@ -2,6 +2,10 @@
  * Key and channel names. Every key of a topic carries the hash tag `{prefix:topic}`, so a topic's
  * keys (and, with sharded pub/sub, its channel) live in one Redis Cluster slot and one script can
  * touch them all. Node-level channels (control, replies) are not per topic and use plain pub/sub.
+ *
+ * Topic names may hold `}` and `:`, so no key name may end in text a client chooses: `{p:a}:x`
+ * with a free suffix `b}:meta` would spell topic `a}:x:b`'s meta key. Every suffix is therefore
+ * one of the fixed words below (idempotency keys are fields of a hash, never part of a key name).
  */
 
 /** The keys and channel of one topic. */
@@ -18,6 +22,10 @@ export interface TopicKeys {
   readonly expiries: string;
   /** Hash: member key (user, or anonymous connection) → connections. */
   readonly users: string;
+  /** Hash: idempotency key → seq of its first publication. */
+  readonly idempotency: string;
+  /** Sorted set: idempotency key → when it is forgotten (ms); oldest first when over the cap. */
+  readonly idempotencyExpiries: string;
 }
 
 export class KeySpace {
@@ -37,12 +45,9 @@ export class KeySpace {
       members: `${tag}:pm`,
       expiries: `${tag}:pe`,
       users: `${tag}:pu`,
+      idempotency: `${tag}:ik`,
+      idempotencyExpiries: `${tag}:ie`,
     };
-  }
-
-  /** The topic's idempotency key for `key` (same hash tag as its stream). */
-  idempotency(topic: string, key: string): string {
-    return `{${this.prefix}:${topic}}:idem:${key}`;
   }
 
   /** The topic a publication channel belongs to, or undefined for another channel. */

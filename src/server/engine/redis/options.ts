@@ -34,6 +34,12 @@ export interface RedisEngineOptions {
   presenceTtlMs: number;
   /** How long a publish idempotency key is remembered, in ms. @default 300000 (5 min) */
   idempotencyWindowMs: number;
+  /**
+   * Most idempotency keys remembered per topic (the server option `maxIdempotencyKeys`); past it
+   * the oldest are forgotten first, as in the memory engine, where the cap is for all topics
+   * together. A topic's keys live in one hash in its slot, so a global count is not kept. @default 100000
+   */
+  maxIdempotencyKeys: number;
   /** Most publications read from a topic's stream to fill one gap in the live feed. @default 10000 */
   maxFillMessages: number;
 }
@@ -48,10 +54,11 @@ export const REDIS_DEFAULTS: Readonly<Omit<RedisEngineOptions, 'url'>> = Object.
   streamMetaTtlMs: 7 * 24 * 3600_000,
   presenceTtlMs: 30_000,
   idempotencyWindowMs: 5 * 60_000,
+  maxIdempotencyKeys: 100_000,
   maxFillMessages: 10_000,
 });
 
-const POSITIVE_INTEGERS = ['commandTimeoutMs', 'pingIntervalMs', 'lingerMs', 'streamMetaTtlMs', 'presenceTtlMs', 'idempotencyWindowMs', 'maxFillMessages'] as const;
+const POSITIVE_INTEGERS = ['commandTimeoutMs', 'pingIntervalMs', 'lingerMs', 'streamMetaTtlMs', 'presenceTtlMs', 'idempotencyWindowMs', 'maxIdempotencyKeys', 'maxFillMessages'] as const;
 
 /**
  * Validates `redis` settings (from code, the config file, env or flags) and fills defaults.

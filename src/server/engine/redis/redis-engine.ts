@@ -11,6 +11,7 @@ import { Kind } from '../../../protocol/frames.js';
 import type { Engine, EngineSink, PublishOptions, PublishResult } from '../engine.js';
 import { RedisClusterControl } from './cluster-control.js';
 import { RedisConnections, RedisLink } from './connections.js';
+import { FeedQueueBudget } from './feed-queue-budget.js';
 import { KeySpace } from './keys.js';
 import { resolveRedisOptions, type RedisEngineOptions } from './options.js';
 import { RedisHistory } from './redis-history.js';
@@ -57,6 +58,8 @@ export class RedisEngine implements Engine {
       read: (topic, since, limit) => this.history.readNow(topic, since, limit),
       maxFill: this.options.maxFillMessages,
       retryMs: RETRY_MS,
+      // One cap for every feed of this node, so many followed topics cannot multiply it.
+      queueBudget: new FeedQueueBudget(),
     };
     const subscriptions = new Subscriptions(
       connections.subscriber,
@@ -105,7 +108,7 @@ export class RedisEngine implements Engine {
     const keys = this.keys.topic(topic);
     const retain = options.retain;
     const key = options.idempotencyKey;
-    const head = key === undefined ? [2, keys.meta, keys.stream] : [3, keys.meta, keys.stream, this.keys.idempotency(topic, key)];
+    const head = key === undefined ? [2, keys.meta, keys.stream] : [4, keys.meta, keys.stream, keys.idempotency, keys.idempotencyExpiries];
     const [seq, duplicate] = await this.link.run((client) =>
       client.sbPublishBuffer(
         ...head,
@@ -118,6 +121,8 @@ export class RedisEngine implements Engine {
         this.publishCommand,
         this.options.streamMetaTtlMs,
         this.options.idempotencyWindowMs,
+        key ?? '',
+        this.options.maxIdempotencyKeys,
       ),
       // Sent and unanswered is "outcome unknown" for a publish, never "nothing was published".
       'publish',

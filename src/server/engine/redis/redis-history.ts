@@ -6,7 +6,7 @@
  * needs (engine.ts, "Followed topics").
  */
 import type { StreamPosition } from '../../../protocol/frames.js';
-import type { HistoryRead, HistoryStore, Publication } from '../history.js';
+import { isEmptyPosition, type HistoryRead, type HistoryStore, type Publication } from '../history.js';
 import { unavailable, type RedisLink } from './connections.js';
 import type { KeySpace } from './keys.js';
 import type { RedisEngineOptions } from './options.js';
@@ -30,17 +30,17 @@ export class RedisHistory implements Omit<HistoryStore, 'append' | 'setActiveChe
     const feed = await this.liveFeed(topic);
     const top = await this.topNow(topic);
     await feed?.reached(top.epoch, top.seq, NUDGE_MS, this.options.commandTimeoutMs);
-    return top;
+    return inFirstEpoch(top, feed?.position);
   }
 
   async read(topic: string, since: StreamPosition | null, limit: number): Promise<HistoryRead> {
     const feed = await this.liveFeed(topic);
     const read = await this.readNow(topic, since, limit);
     await feed?.reached(read.epoch, read.seq, NUDGE_MS, this.options.commandTimeoutMs);
-    return read;
+    return inFirstEpoch(read, feed?.position);
   }
 
-  /** The stream's position now (starting an epoch for an unknown topic), without waiting for any feed. */
+  /** The stream's position now (the empty position for an unknown topic), without waiting for any feed. */
   async topNow(topic: string): Promise<StreamPosition> {
     const { epoch, seq } = await this.readNow(topic, null, 0);
     return { epoch, seq };
@@ -75,4 +75,15 @@ export class RedisHistory implements Omit<HistoryStore, 'append' | 'setActiveChe
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * An answer at the empty position for a topic whose feed has meanwhile entered its first epoch
+ * becomes seq 0 of that epoch: the same point of the stream (nothing came before seq 1), and every
+ * publication of the epoch reached `deliver` after the read started, so the core's hold-and-merge
+ * has them. Answering the empty epoch instead would leave a new subscriber counting seqs in it.
+ */
+function inFirstEpoch<T extends StreamPosition>(answer: T, feed: StreamPosition | undefined): T {
+  if (feed === undefined || !isEmptyPosition(answer) || isEmptyPosition(feed)) return answer;
+  return { ...answer, epoch: feed.epoch };
 }

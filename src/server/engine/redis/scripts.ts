@@ -15,14 +15,19 @@ const NOW = `local t = redis.call('time')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /**
- * KEYS: meta, stream[, idempotency]. ARGV: payload, history size (0 = none), history ttl ms, new
- * epoch (used when the topic has none), channel, 'publish' | 'spublish', meta ttl ms, idempotency ttl ms.
+ * KEYS: meta, stream[, idempotency hash, idempotency expiries]. ARGV: payload, history size (0 =
+ * none), history ttl ms, new epoch (used when the topic has none), channel, 'publish' | 'spublish',
+ * meta ttl ms, idempotency ttl ms, idempotency key, most idempotency keys kept for the topic.
  * Returns { seq, duplicate (0/1) }.
  */
 export const PUBLISH = `
+local keyed_at
 if KEYS[3] then
-  local first = redis.call('get', KEYS[3])
-  if first then return { tonumber(first), 1 } end
+  local t = redis.call('time')
+  keyed_at = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local first = redis.call('hget', KEYS[3], ARGV[9])
+  local expires = redis.call('zscore', KEYS[4], ARGV[9])
+  if first and expires and tonumber(expires) > keyed_at then return { tonumber(first), 1 } end
 end
 local epoch = redis.call('hget', KEYS[1], 'e')
 if not epoch then
@@ -43,22 +48,38 @@ else
   redis.call('del', KEYS[2])
 end
 redis.call(ARGV[6], ARGV[5], 'p' .. epoch .. ':' .. seq .. ':' .. ARGV[1])
-if KEYS[3] then redis.call('set', KEYS[3], seq, 'PX', ARGV[8]) end
+if KEYS[3] then
+  redis.call('hset', KEYS[3], ARGV[9], seq)
+  redis.call('zadd', KEYS[4], keyed_at + tonumber(ARGV[8]), ARGV[9])
+  -- Bounded work per call: a few expired keys (the lowest scores), then the oldest beyond the cap
+  -- (a lowered cap is reached over several publications).
+  local forget = redis.call('zrangebyscore', KEYS[4], '-inf', keyed_at, 'LIMIT', 0, 16)
+  local over = math.min(redis.call('zcard', KEYS[4]) - #forget - tonumber(ARGV[10]), 1000)
+  if over > 0 then
+    for _, key in ipairs(redis.call('zrange', KEYS[4], #forget, #forget + over - 1)) do forget[#forget + 1] = key end
+  end
+  if #forget > 0 then
+    redis.call('hdel', KEYS[3], unpack(forget))
+    redis.call('zrem', KEYS[4], unpack(forget))
+  end
+  redis.call('pexpire', KEYS[3], ARGV[8])
+  redis.call('pexpire', KEYS[4], ARGV[8])
+end
 return { seq, 0 }
 `;
 
 /**
- * KEYS: meta, stream. ARGV: new epoch, meta ttl ms, '1' with a position | '0', position epoch,
- * position seq, limit. Starts an epoch for an unknown topic (so its epoch is stable from the first
- * look on). Returns { epoch, seq, recovered (0/1), then seq, payload, time per publication }.
+ * KEYS: meta, stream. ARGV: (unused: a read writes nothing), (unused), '1' with a position | '0',
+ * position epoch, position seq, limit. A topic without a stream answers the empty position ('', 0)
+ * and no key is created, so strangers reading unknown names cost Redis nothing; the empty position
+ * ('', 0) recovers into the current epoch from its seq 1. Returns { epoch, seq, recovered (0/1),
+ * then seq, payload, time per publication }.
  */
 export const READ = `
 local epoch = redis.call('hget', KEYS[1], 'e')
 if not epoch then
-  epoch = ARGV[1]
-  redis.call('hset', KEYS[1], 'e', epoch, 's', 0)
-  redis.call('pexpire', KEYS[1], ARGV[2])
-  redis.call('del', KEYS[2])
+  local empty = ARGV[3] == '0' or (ARGV[4] == '' and tonumber(ARGV[5]) == 0)
+  return { '', 0, empty and 1 or 0 }
 end
 local seq = tonumber(redis.call('hget', KEYS[1], 's') or '0')
 local out = { epoch, seq, 1 }
@@ -69,7 +90,9 @@ local cutoff = now - tonumber(redis.call('hget', KEYS[1], 't') or '0')
 local entries
 if ARGV[3] == '1' then
   local since = tonumber(ARGV[5])
-  if ARGV[4] ~= epoch or since > seq then out[3] = 0 return out end
+  local since_epoch = ARGV[4]
+  if since_epoch == '' and since == 0 then since_epoch = epoch end
+  if since_epoch ~= epoch or since > seq then out[3] = 0 return out end
   local missed = seq - since
   if missed == 0 then return out end
   if missed > limit then out[3] = 0 return out end

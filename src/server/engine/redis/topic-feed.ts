@@ -9,13 +9,14 @@
  * Pure bookkeeping over a `FeedHost`: no Redis here, so the ordering rules are unit-testable.
  */
 import type { StreamPosition } from '../../../protocol/frames.js';
-import type { HistoryRead } from '../history.js';
+import { isEmptyPosition, type HistoryRead } from '../history.js';
+import { FeedQueueBudget, type QueueHolder } from './feed-queue-budget.js';
 
 /** What a feed needs: the sink's doors, and reads of the topic's stream. */
 export interface FeedHost {
   deliver(topic: string, epoch: string, seq: number, payload: Uint8Array): void;
   resync(topic: string, epoch: string, seq: number): void;
-  /** The stream's current position (starting an epoch for an unknown topic). */
+  /** The stream's current position (the empty position for a topic without a stream). */
   top(topic: string): Promise<StreamPosition>;
   /** Publications after `since`, all or none (`HistoryStore.read`). */
   read(topic: string, since: StreamPosition, limit: number): Promise<HistoryRead>;
@@ -23,6 +24,8 @@ export interface FeedHost {
   readonly maxFill: number;
   /** Retry delay after a failed read, in ms. */
   readonly retryMs: number;
+  /** The cap on bytes queued in all of the engine's feeds. @default a budget of this feed's own (64 MiB) */
+  readonly queueBudget?: FeedQueueBudget;
 }
 
 interface Incoming {
@@ -37,11 +40,13 @@ interface Waiter {
   readonly resolve: () => void;
 }
 
-// Publications queued while a fill is in flight. Past this the oldest are dropped: the fill (or
-// the next one) reads them back from the stream, so memory stays bounded without losing any.
+// Publications queued per feed while a fill is in flight, on top of the byte cap shared by all
+// feeds (FeedQueueBudget). Past either the oldest are dropped: the fill (or the next one) reads
+// them back from the stream, or tells the sink it cannot, so memory stays bounded without losing
+// any silently.
 const MAX_QUEUED = 10_000;
 
-export class TopicFeed {
+export class TopicFeed implements QueueHolder {
   /** The last position delivered; undefined until the feed knows where the stream was when it started. */
   private last: StreamPosition | undefined;
   private readonly queue: Incoming[] = [];
@@ -51,11 +56,14 @@ export class TopicFeed {
   private retry: ReturnType<typeof setTimeout> | undefined;
   // A reconcile asked for while a step was in flight: that step's read may predate what was missed.
   private refill = false;
+  private readonly budget: FeedQueueBudget;
 
   constructor(
     readonly topic: string,
     private readonly host: FeedHost,
-  ) {}
+  ) {
+    this.budget = host.queueBudget ?? new FeedQueueBudget();
+  }
 
   /** Whether the feed knows its starting position and has no fill in flight. */
   get inStep(): boolean {
@@ -81,9 +89,22 @@ export class TopicFeed {
   /** A publication from the channel. */
   push(epoch: string, seq: number, payload: Uint8Array): void {
     if (this.closed) return;
-    this.queue.push({ epoch, seq, payload });
-    if (this.queue.length > MAX_QUEUED) this.queue.shift();
+    const incoming = { epoch, seq, payload };
+    this.queue.push(incoming);
+    this.budget.queued(this, payload.byteLength);
     if (!this.busy) this.pump();
+    if (this.queue.at(-1) !== incoming) return; // delivered (or dropped) at once: the view was enough
+    // It waits for a read: keep a copy, not a view that pins the subscriber connection's read buffer.
+    this.queue[this.queue.length - 1] = { epoch, seq, payload: new Uint8Array(payload) };
+    if (this.queue.length > MAX_QUEUED) this.shift();
+    this.budget.enforce(this);
+  }
+
+  /** Drops the oldest queued publication, keeping the newest (for the shared byte cap). */
+  dropOldest(): boolean {
+    if (this.queue.length <= 1) return false;
+    this.shift();
+    return true;
   }
 
   /** The channel may have missed publications (the subscriber connection dropped): fill from the stream. */
@@ -124,13 +145,15 @@ export class TopicFeed {
   close(): void {
     this.closed = true;
     clearTimeout(this.retry);
-    this.queue.length = 0;
+    while (this.queue.length > 0) this.shift();
     for (const waiter of this.waiters.splice(0)) waiter.resolve();
   }
 
   private done(epoch: string, seq: number): boolean {
     const last = this.last;
     if (last === undefined || this.busy) return false;
+    // Every publication comes after the empty position: a started feed delivers them all.
+    if (isEmptyPosition({ epoch, seq })) return true;
     return last.epoch === epoch ? last.seq >= seq : false;
   }
 
@@ -162,16 +185,20 @@ export class TopicFeed {
 
   /** Delivers queued publications in order until one needs a fill. */
   private pump(): void {
-    const last = this.last;
+    let last = this.last;
     if (last === undefined || this.closed) return;
     while (this.queue.length > 0 && !this.busy) {
       const next = this.queue[0]!;
       if (next.epoch === last.epoch && next.seq <= last.seq) {
-        this.queue.shift();
+        this.shift();
       } else if (next.epoch === last.epoch && next.seq === last.seq + 1) {
-        this.queue.shift();
+        this.shift();
         last.seq = next.seq;
         this.host.deliver(this.topic, next.epoch, next.seq, next.payload);
+      } else if (next.seq === 1 && isEmptyPosition(last)) {
+        // The topic's first epoch began: announce it (engine.ts), then its seq 1 goes out as usual.
+        this.last = last = { epoch: next.epoch, seq: 0 };
+        this.host.resync(this.topic, next.epoch, 0);
       } else {
         // A jump, or another epoch: the stream knows what came in between.
         void this.step(() => this.fill());
@@ -187,6 +214,11 @@ export class TopicFeed {
     const read = await this.host.read(this.topic, last, this.host.maxFill);
     if (this.closed) return;
     if (read.recovered) {
+      if (read.epoch !== last.epoch) {
+        // Only the empty position recovers into another epoch: announce it before its publications.
+        this.last = { epoch: read.epoch, seq: 0 };
+        this.host.resync(this.topic, read.epoch, 0);
+      }
       this.deliverAll(read);
       return;
     }
@@ -204,6 +236,12 @@ export class TopicFeed {
     if (fresh.recovered) this.deliverAll(fresh);
   }
 
+  /** Removes the oldest queued publication and gives its bytes back to the budget. */
+  private shift(): void {
+    const oldest = this.queue.shift();
+    if (oldest !== undefined) this.budget.released(this, oldest.payload.byteLength, this.queue.length === 0);
+  }
+
   private deliverAll(read: HistoryRead): void {
     const last = this.last!;
     if (read.epoch !== last.epoch) return;
@@ -219,8 +257,8 @@ export class TopicFeed {
     if (this.waiters.length === 0) return;
     const last = this.last!;
     this.waiters = this.waiters.filter((waiter) => {
-      if (last.epoch === waiter.epoch && last.seq < waiter.seq) return true;
-      if (last.epoch !== waiter.epoch) return true;
+      const behind = last.epoch !== waiter.epoch || last.seq < waiter.seq;
+      if (behind && !isEmptyPosition(waiter)) return true;
       waiter.resolve();
       return false;
     });

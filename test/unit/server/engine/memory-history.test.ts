@@ -127,3 +127,27 @@ test('property: any position answers either the exact missed publications or rec
     seeded('memory history read ranges'),
   );
 });
+
+test('an unknown topic keeps nothing and is answered the epoch its first publication gets; once a published topic was evicted, older answers no longer match', () => {
+  const { history } = store({ maxBytes: 4500 });
+  const keep = { size: 1000, ttlMs: 60_000 };
+  const before = history.bytes;
+  const answered = history.top('later');
+  for (let i = 0; i < 1000; i++) history.read(`stranger.${i}`, { epoch: 'x', seq: 3 }, 10);
+  assert.deepEqual([history.topics, history.bytes], [0, before], 'reads of unknown topics created nothing');
+  history.append('later', bytes(10), keep);
+  assert.equal(history.top('later').epoch, answered.epoch, 'the answered epoch is the first publication\'s');
+  assert.deepEqual(history.read('later', answered, 10).publications.map((p) => p.seq), [1], 'recovery from the answer is exact');
+
+  const stale = history.top('evicted-later'); // answered before any eviction
+  history.append('gone', bytes(100), keep);
+  const goneEpoch = history.top('gone').epoch;
+  for (let i = 0; i < 40; i++) history.append(`hot.${i}`, bytes(100), keep); // evicts 'later' and 'gone'
+  assert.notEqual(history.top('gone').epoch, goneEpoch, 'gone was forgotten');
+  history.append('gone', bytes(100), keep);
+  assert.notEqual(history.top('gone').epoch, goneEpoch, 'its new stream has another epoch than its old one');
+  assert.equal(history.read('gone', { epoch: goneEpoch, seq: 0 }, 10).recovered, false, 'a position of the lost stream is not recovered');
+  history.append('evicted-later', bytes(10), keep);
+  assert.equal(history.read('evicted-later', stale, 10).recovered, false, 'answered before an eviction: the topic may have lived and died since');
+  history.close();
+});
