@@ -8,6 +8,7 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { ErrorCode } from '../../../protocol/codes.js';
 import { LimitError } from '../../../protocol/errors.js';
+import { IdentityWatch, type ServerIdentity } from './identity.js';
 import type { RedisEngineOptions } from './options.js';
 import { PRESENCE_INFO, PRESENCE_JOIN, PRESENCE_LEAVE, PUBLISH, READ } from './scripts.js';
 
@@ -40,13 +41,16 @@ function isReplyError(err: unknown): boolean {
 export class RedisConnections {
   readonly commands: CommandClient;
   readonly subscriber: Redis;
+  /** The server process behind `commands` (undefined from a disconnect until it is read again). */
+  readonly identity: IdentityWatch;
   private open = false;
   private probing: ReturnType<typeof setInterval> | undefined;
   private probeInFlight = false;
 
-  private constructor(commands: CommandClient, subscriber: Redis) {
+  private constructor(commands: CommandClient, subscriber: Redis, identity: IdentityWatch) {
     this.commands = commands;
     this.subscriber = subscriber;
+    this.identity = identity;
   }
 
   /** Connects both (the first connect is awaited so a wrong URL fails `listen()` loudly). */
@@ -69,15 +73,24 @@ export class RedisConnections {
     commands.defineCommand('sbPresenceJoin', { lua: PRESENCE_JOIN, numberOfKeys: 3 });
     commands.defineCommand('sbPresenceLeave', { lua: PRESENCE_LEAVE, numberOfKeys: 3 });
     commands.defineCommand('sbPresenceInfo', { lua: PRESENCE_INFO, numberOfKeys: 3 });
+    const identity = new IdentityWatch(commands);
     await Promise.all([commands.connect(), subscriber.connect()]);
-    const connections = new RedisConnections(commands, subscriber);
+    try {
+      await identity.first();
+    } catch (err) {
+      // Without the server's identity a restart could not be told from a blip: refuse to start.
+      commands.disconnect();
+      subscriber.disconnect();
+      throw err;
+    }
+    const connections = new RedisConnections(commands, subscriber, identity);
     connections.open = true;
     return connections;
   }
 
   /** Whether commands can be sent now: both connections up and no unanswered timeout. */
   get ready(): boolean {
-    return this.open && this.probing === undefined && this.commands.status === 'ready' && this.subscriber.status === 'ready';
+    return this.open && this.probing === undefined && this.commands.status === 'ready' && this.subscriber.status === 'ready' && this.identity.current !== undefined;
   }
 
   /**
@@ -97,6 +110,7 @@ export class RedisConnections {
 
   async close(): Promise<void> {
     this.open = false;
+    this.identity.close();
     clearInterval(this.probing);
     this.probing = undefined;
     this.commands.disconnect();
@@ -128,9 +142,19 @@ export class RedisConnections {
 export class RedisLink {
   connections: RedisConnections | undefined;
 
-  run<T>(command: (client: CommandClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs a command with the identity of the server it goes to (scripts stamp topics with it).
+   * Until that identity is known after a reconnect, refused as not sent.
+   */
+  run<T>(command: (client: CommandClient, server: ServerIdentity) => Promise<T>): Promise<T> {
     const connections = this.connections;
     if (connections === undefined) return Promise.reject(unavailable(new Error('the Redis engine is not started')));
-    return connections.run(command);
+    const unknown = () => unavailable(new Error('the Redis server identity is not known yet after a reconnect'));
+    if (connections.identity.current === undefined) return Promise.reject(unknown());
+    // Read again as the command is sent: the identity belongs to the connection it goes out on.
+    return connections.run((client) => {
+      const server = connections.identity.current;
+      return server === undefined ? Promise.reject(unknown()) : command(client, server);
+    });
   }
 }

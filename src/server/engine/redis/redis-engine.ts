@@ -54,7 +54,8 @@ export class RedisEngine implements Engine {
       deliver: (topic, epoch, seq, payload) => this.sink?.deliver(topic, epoch, seq, payload),
       resync: (topic, epoch, seq) => this.sink?.resync?.(topic, epoch, seq),
       top: (topic) => this.history.topNow(topic),
-      read: (topic, since, limit) => this.history.readNow(topic, since, limit),
+      // The feed's position is one Redis gave this node: when Redis is now behind it, Redis lost writes.
+      read: (topic, since, limit) => this.history.readNow(topic, since, limit, true),
       maxFill: this.options.maxFillMessages,
       retryMs: RETRY_MS,
     };
@@ -97,7 +98,7 @@ export class RedisEngine implements Engine {
     const retain = options.retain;
     const key = options.idempotencyKey;
     const head = key === undefined ? [2, keys.meta, keys.stream] : [3, keys.meta, keys.stream, this.keys.idempotency(topic, key)];
-    const [seq, duplicate] = await this.link.run((client) =>
+    const [seq, duplicate] = await this.link.run((client, server) =>
       client.sbPublishBuffer(
         ...head,
         // ioredis sends Buffers as bytes but stringifies a plain Uint8Array: view it, never copy.
@@ -109,6 +110,7 @@ export class RedisEngine implements Engine {
         this.publishCommand,
         this.options.streamMetaTtlMs,
         this.options.idempotencyWindowMs,
+        server.stamp,
       ),
     );
     return { seq, duplicate: duplicate === 1 };

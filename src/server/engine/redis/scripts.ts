@@ -14,23 +14,46 @@
 const NOW = `local t = redis.call('time')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
+// Shared prologue of the stream scripts (KEYS[1] meta, KEYS[2] stream): the topic's epoch, started
+// or renewed as needed. Meta field 'g' is the stamp (identity.ts: run_id, then '+' when durable)
+// of the Redis process that last wrote it. Another process's stamp means Redis restarted or failed
+// over since, and may have lost acknowledged writes (an older RDB, appendfsync everysec, a lagging
+// replica): unless both processes keep every acknowledged write ('+'), the epoch ends here, so
+// seqs clients already saw are never issued again and every follower is told. Only the run_id
+// decides "another process" (nodes may see one server's durability differently, e.g. one may not
+// run CONFIG: that must not renew epochs back and forth). A topic without 'g' (written before
+// stamps existed) adopts the stamp: nothing says it lost anything. Returns epoch, created (bool).
+const EPOCH = `
+local function renew(fresh)
+  redis.call('hset', KEYS[1], 'e', fresh, 's', 0)
+  -- Entries left from the old epoch would refuse the new epoch's smaller ids.
+  redis.call('del', KEYS[2])
+  return fresh
+end
+local function epoch_of(stamp, fresh)
+  local meta = redis.call('hmget', KEYS[1], 'e', 'g')
+  local epoch, stamped = meta[1], meta[2]
+  if not epoch then
+    redis.call('hset', KEYS[1], 'g', stamp)
+    return renew(fresh), true
+  end
+  if stamped and string.sub(stamped, 1, -2) == string.sub(stamp, 1, -2) then return epoch, false end
+  if stamped and not (string.sub(stamped, -1) == '+' and string.sub(stamp, -1) == '+') then epoch = renew(fresh) end
+  redis.call('hset', KEYS[1], 'g', stamp)
+  return epoch, false
+end`;
+
 /**
  * KEYS: meta, stream[, idempotency]. ARGV: payload, history size (0 = none), history ttl ms, new
- * epoch (used when the topic has none), channel, 'publish' | 'spublish', meta ttl ms, idempotency ttl ms.
- * Returns { seq, duplicate (0/1) }.
+ * epoch (used when the topic has none or its epoch ends), channel, 'publish' | 'spublish', meta ttl
+ * ms, idempotency ttl ms, server stamp. Returns { seq, duplicate (0/1) }.
  */
-export const PUBLISH = `
+export const PUBLISH = `${EPOCH}
 if KEYS[3] then
   local first = redis.call('get', KEYS[3])
   if first then return { tonumber(first), 1 } end
 end
-local epoch = redis.call('hget', KEYS[1], 'e')
-if not epoch then
-  epoch = ARGV[4]
-  redis.call('hset', KEYS[1], 'e', epoch)
-  -- Entries left from a lost epoch would refuse the new epoch's smaller ids.
-  redis.call('del', KEYS[2])
-end
+local epoch = epoch_of(ARGV[9], ARGV[4])
 local seq = redis.call('hincrby', KEYS[1], 's', 1)
 redis.call('pexpire', KEYS[1], ARGV[7])
 local size = tonumber(ARGV[2])
@@ -49,18 +72,20 @@ return { seq, 0 }
 
 /**
  * KEYS: meta, stream. ARGV: new epoch, meta ttl ms, '1' with a position | '0', position epoch,
- * position seq, limit. Starts an epoch for an unknown topic (so its epoch is stable from the first
- * look on). Returns { epoch, seq, recovered (0/1), then seq, payload, time per publication }.
+ * position seq, limit, server stamp, '1' when the position is one this node delivered | '0'.
+ * Starts an epoch for an unknown topic (so its epoch is stable from the first look on). A position
+ * this node delivered that is ahead of the stream in the same epoch proves Redis lost those
+ * publications: the epoch ends (a client's position is not trusted for that: anyone could claim
+ * one). Returns { epoch, seq, recovered (0/1), then seq, payload, time per publication }.
  */
-export const READ = `
-local epoch = redis.call('hget', KEYS[1], 'e')
-if not epoch then
-  epoch = ARGV[1]
-  redis.call('hset', KEYS[1], 'e', epoch, 's', 0)
-  redis.call('pexpire', KEYS[1], ARGV[2])
-  redis.call('del', KEYS[2])
-end
+export const READ = `${EPOCH}
+local epoch, created = epoch_of(ARGV[7], ARGV[1])
+if created then redis.call('pexpire', KEYS[1], ARGV[2]) end
 local seq = tonumber(redis.call('hget', KEYS[1], 's') or '0')
+if ARGV[8] == '1' and ARGV[3] == '1' and ARGV[4] == epoch and tonumber(ARGV[5]) > seq then
+  epoch = renew(ARGV[1])
+  seq = 0
+end
 local out = { epoch, seq, 1 }
 local limit = tonumber(ARGV[6])
 if ARGV[3] == '0' and limit == 0 then return out end
