@@ -181,4 +181,30 @@ describe('Redis lost acknowledged writes', { skip: redisMissing }, async () => {
     assert.deepEqual(follower.gaps, []);
     assert.deepEqual(follower.seqs, range(1, 20), 'one epoch, seqs 1..20');
   });
+
+  test('after a restart, publishes are refused as not sent (503 ENGINE_UNAVAILABLE, /readyz 503) until the node could read which Redis it talks to', async () => {
+    const redis = await startRedis();
+    const user = (info: '+info' | '-info') => assert.equal(redis.cli('ACL', 'SETUSER', 'ops', 'on', '>pw', '~*', '&*', '+@all', info), 'OK');
+    user('+info');
+    const engine = new RedisEngine({ url: `redis://ops:pw@127.0.0.1:${redis.port}`, commandTimeoutMs: 1000, lingerMs: 100 });
+    const node = { ...(await startServer({ engine })), engine };
+    await publishRange([node], 'lw:blind', 1, 3);
+    await redis.kill('SIGKILL');
+    await redis.restart();
+    user('-info'); // the node reconnects, but cannot read the new server's identity
+    await waitFor(() => / name=switchboard /.test(` ${redis.cli('CLIENT', 'LIST')}`), 10_000, 'the command connection back');
+    const deadline = Date.now() + 2000; // a few reconnect and re-read attempts
+    while (Date.now() < deadline) {
+      const refused = await postJson(`${node.http}/api/publish`, { topic: 'lw:blind', data: 0 });
+      assert.equal(refused.status, 503, JSON.stringify(refused.body));
+      assert.equal(refused.body.code, 'ENGINE_UNAVAILABLE');
+      assert.equal((await fetch(`${node.http}/readyz`)).status, 503);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(redis.cli('HGET', '{sb:lw:blind}:meta', 'e'), '', 'nothing was published');
+    user('+info');
+    await waitFor(() => node.engine.ready(), 10_000, 'ready once the identity is read');
+    const res = await postJson(`${node.http}/api/publish`, { topic: 'lw:blind', data: 4 });
+    assert.equal(res.status, 200);
+  });
 });
