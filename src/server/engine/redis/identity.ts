@@ -67,6 +67,7 @@ export async function fetchIdentity(client: Redis): Promise<ServerIdentity> {
  * fetched again when it is ready. `current` is undefined in between.
  */
 export class IdentityWatch {
+  /** The identity read on the connection as it is now; undefined until read after its last (re)connect. */
   current: ServerIdentity | undefined;
   private generation = 0;
   private fetching: Promise<void> | undefined;
@@ -86,6 +87,7 @@ export class IdentityWatch {
     if (this.current === undefined) await (this.fetching ?? this.refresh());
   }
 
+  /** Stops re-reading (the connections are closing). */
   close(): void {
     this.closed = true;
     clearTimeout(this.retry);
