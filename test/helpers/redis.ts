@@ -5,7 +5,7 @@
  * .ci/run installs Debian's redis-server.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
@@ -31,6 +31,16 @@ export interface TestRedis {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Runs one command through redis-cli and returns its output. */
   cli(...args: string[]): string;
+  /**
+   * Writes an RDB snapshot now (`SAVE`) and keeps a copy of it and of the append-only files (with
+   * `persist`, fsynced on every write); returns the copy's folder.
+   */
+  snapshot(): string;
+  /**
+   * Loses every write since `snapshot`: `kill -9`, the copied files put back, restart (what a
+   * restart from an older RDB, a failover to a lagging replica, or a restored backup does to the data).
+   */
+  restartFrom(snapshot: string): Promise<void>;
 }
 
 /**
@@ -40,6 +50,7 @@ export interface TestRedis {
 export async function startRedis(options: { persist?: boolean } = {}): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sb-redis-'));
+  let snapshots = 0;
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--protected-mode', 'no'];
   args.push(...(options.persist === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
   const redis: TestRedis = {
@@ -64,6 +75,22 @@ export async function startRedis(options: { persist?: boolean } = {}): Promise<T
     },
     cli(...command: string[]) {
       return spawnSync('redis-cli', ['-p', String(port), ...command], { encoding: 'utf8' }).stdout.trim();
+    },
+    snapshot() {
+      if (redis.cli('SAVE') !== 'OK') throw new Error('redis SAVE failed');
+      const copy = join(dir, `snapshot-${snapshots++}`);
+      cpSync(join(dir, 'dump.rdb'), join(copy, 'dump.rdb'));
+      if (existsSync(join(dir, 'appendonlydir'))) cpSync(join(dir, 'appendonlydir'), join(copy, 'appendonlydir'), { recursive: true });
+      return copy;
+    },
+    async restartFrom(snapshot: string) {
+      await redis.kill('SIGKILL');
+      copyFileSync(join(snapshot, 'dump.rdb'), join(dir, 'dump.rdb'));
+      if (existsSync(join(snapshot, 'appendonlydir'))) {
+        rmSync(join(dir, 'appendonlydir'), { recursive: true, force: true });
+        cpSync(join(snapshot, 'appendonlydir'), join(dir, 'appendonlydir'), { recursive: true });
+      }
+      await redis.restart();
     },
   };
   await redis.restart();

@@ -3,15 +3,19 @@
  * history read is in flight, live publications of the topic are held for it here; once the read
  * is back the core sends the replay, then the held ones it did not cover, then switches the
  * connection to native fan-out, all in one corked step. Nothing is sent twice or out of order.
+ * Held entries carry their epoch, and the engine's resyncs are held too: when the topic's stream
+ * restarts under a new epoch while the read is in flight, seqs of two epochs must never be merged.
  */
 import type { StreamPosition, TopicPosition } from '../../protocol/frames.js';
 import type { Connection } from '../connection/connection.js';
 import type { HistoryRead } from '../engine/history.js';
 
-/** A live publication held for an attaching connection. */
+/** A live publication held for an attaching connection, or (no payload) a resync of the topic. */
 export interface Held {
+  readonly epoch: string;
   readonly seq: number;
-  readonly payload: Uint8Array;
+  /** Undefined for a resync: publications up to `(epoch, seq)` will not be delivered. */
+  readonly payload: Uint8Array | undefined;
 }
 
 /** One connection waiting for its history read on one topic. */
@@ -46,16 +50,18 @@ export class PendingAttaches {
     if (set.size === 0) this.byTopic.delete(topic);
   }
 
-  /** Holds a live publication for everyone waiting on `topic`. */
-  hold(topic: string, seq: number, payload: Uint8Array): void {
+  /** Holds a live publication (or, without payload, a resync) for everyone waiting on `topic`. */
+  hold(topic: string, epoch: string, seq: number, payload: Uint8Array | undefined): void {
     const set = this.byTopic.get(topic);
-    if (set !== undefined) for (const waiting of set) waiting.held.push({ seq, payload });
+    if (set !== undefined) for (const waiting of set) waiting.held.push({ epoch, seq, payload });
   }
 }
 
 /**
  * Sends a connection what it missed on `topic`: the replay after `position` (when history has all
- * of it), then the held live publications the read did not cover. Returns the position to answer.
+ * of it), then the held live publications of the read's epoch it did not cover. Returns the
+ * position to answer. When the engine moved the topic to another epoch after the read (a held
+ * resync), the answer is that epoch's instead, `recovered: false`, followed by what it delivered there.
  */
 export function catchUp(
   connection: Connection,
@@ -64,6 +70,8 @@ export function catchUp(
   read: StreamPosition | HistoryRead,
   held: readonly Held[] | undefined,
 ): TopicPosition {
+  const moved = held === undefined ? -1 : lastResync(held, read.epoch);
+  if (moved >= 0) return restarted(connection, topic, position, held!, moved);
   let seq = read.seq;
   const recovered = 'recovered' in read ? read.recovered : false;
   if (position !== undefined && recovered) {
@@ -73,10 +81,32 @@ export function catchUp(
   }
   if (held !== undefined) {
     for (const live of held) {
-      if (live.seq <= seq) continue;
+      // Another epoch's publications came before the read's epoch began (a later one would end in a resync).
+      if (live.payload === undefined || live.epoch !== read.epoch || live.seq <= seq) continue;
       connection.sendPublication(topic, live.seq, live.payload);
       seq = live.seq;
     }
   }
   return position === undefined ? { epoch: read.epoch, seq } : { epoch: read.epoch, seq, recovered };
+}
+
+/** Index of the last held resync when it is to another epoch than `epoch` (the feed's final one), or -1. */
+function lastResync(held: readonly Held[], epoch: string): number {
+  for (let i = held.length - 1; i >= 0; i--) {
+    if (held[i]!.payload === undefined) return held[i]!.epoch === epoch ? -1 : i;
+  }
+  return -1;
+}
+
+/** Answers in the epoch the topic moved to after the read: from the resync on, nothing of the lost one. */
+function restarted(connection: Connection, topic: string, position: StreamPosition | undefined, held: readonly Held[], from: number): TopicPosition {
+  const epoch = held[from]!.epoch;
+  let seq = held[from]!.seq;
+  for (let i = from + 1; i < held.length; i++) {
+    const live = held[i]!;
+    if (live.payload === undefined || live.epoch !== epoch || live.seq <= seq) continue;
+    connection.sendPublication(topic, live.seq, live.payload);
+    seq = live.seq;
+  }
+  return position === undefined ? { epoch, seq } : { epoch, seq, recovered: false };
 }

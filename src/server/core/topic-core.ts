@@ -116,10 +116,10 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
    * The one door for publications, local or from another node: one message per wire format with
    * followers, handed to native fan-out. `epoch` is the topic's stream epoch (see engine.ts).
    */
-  readonly deliver = (topic: string, _epoch: string, seq: number, payload: Uint8Array): void => {
+  readonly deliver = (topic: string, epoch: string, seq: number, payload: Uint8Array): void => {
     this.counters.publications++;
     this.counters.publishedBytes += payload.length;
-    if (this.pending.size !== 0) this.pending.hold(topic, seq, payload);
+    if (this.pending.size !== 0) this.pending.hold(topic, epoch, seq, payload);
     if (this.lanes.active) this.lanes.deliver(topic, seq, payload);
     if (this.coalescer !== undefined) {
       const windowMs = this.namespaces.match(topic).coalesceMs;
@@ -138,6 +138,8 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
    * is either given what it missed or told `recovered: false` (a restarted stream always is).
    */
   readonly resync = (topic: string, epoch: string, seq: number): void => {
+    // Connections still attaching are not in fan-out yet: their catch-up sees the resync instead.
+    if (this.pending.size !== 0) this.pending.hold(topic, epoch, seq, undefined);
     this.coalescer?.flush(topic);
     // Lagging sockets are out of fan-out: the lane gives them this Gap when they catch up.
     if (this.lanes.active) this.lanes.resync(topic, epoch, seq);

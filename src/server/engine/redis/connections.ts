@@ -15,6 +15,7 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { backoffMs } from './backoff.js';
 import { commandFailure, timedOut, unavailable, type CommandEffect } from './command-errors.js';
+import { IdentityWatch, type ServerIdentity } from './identity.js';
 import { Liveness } from './liveness.js';
 import type { RedisEngineOptions } from './options.js';
 import { PRESENCE_INFO, PRESENCE_JOIN, PRESENCE_LEAVE, PUBLISH, READ } from './scripts.js';
@@ -42,13 +43,16 @@ const KEEPALIVE_MS = 10_000;
 export class RedisConnections {
   readonly commands: CommandClient;
   readonly subscriber: Redis;
+  /** The server process behind `commands` (undefined from a disconnect until it is read again). */
+  readonly identity: IdentityWatch;
   private open = false;
   private readonly commandsLiveness: Liveness;
   private readonly subscriberLiveness: Liveness;
 
-  private constructor(commands: CommandClient, subscriber: Redis, pingIntervalMs: number) {
+  private constructor(commands: CommandClient, subscriber: Redis, pingIntervalMs: number, identity: IdentityWatch) {
     this.commands = commands;
     this.subscriber = subscriber;
+    this.identity = identity;
     this.commandsLiveness = new Liveness(commands, { intervalMs: pingIntervalMs, idleOnly: true });
     this.subscriberLiveness = new Liveness(subscriber, { intervalMs: pingIntervalMs, idleOnly: false });
   }
@@ -76,15 +80,24 @@ export class RedisConnections {
     commands.defineCommand('sbPresenceJoin', { lua: PRESENCE_JOIN, numberOfKeys: 3 });
     commands.defineCommand('sbPresenceLeave', { lua: PRESENCE_LEAVE, numberOfKeys: 3 });
     commands.defineCommand('sbPresenceInfo', { lua: PRESENCE_INFO, numberOfKeys: 3 });
+    const identity = new IdentityWatch(commands);
     await Promise.all([commands.connect(), subscriber.connect()]);
-    const connections = new RedisConnections(commands, subscriber, options.pingIntervalMs);
+    try {
+      await identity.first();
+    } catch (err) {
+      // Without the server's identity a restart could not be told from a blip: refuse to start.
+      commands.disconnect();
+      subscriber.disconnect();
+      throw err;
+    }
+    const connections = new RedisConnections(commands, subscriber, options.pingIntervalMs, identity);
     connections.open = true;
     return connections;
   }
 
   /** Whether commands can be sent now and the live feeds are flowing: both connections up and answering. */
   get ready(): boolean {
-    return this.open && this.commandsLiveness.alive && this.subscriberLiveness.alive;
+    return this.open && this.commandsLiveness.alive && this.subscriberLiveness.alive && this.identity.current !== undefined;
   }
 
   /** Connections dropped because a PING missed its deadline (for tests and metrics). */
@@ -112,6 +125,7 @@ export class RedisConnections {
 
   async close(): Promise<void> {
     this.open = false;
+    this.identity.close();
     this.commandsLiveness.close();
     this.subscriberLiveness.close();
     this.commands.disconnect();
@@ -126,9 +140,19 @@ export class RedisConnections {
 export class RedisLink {
   connections: RedisConnections | undefined;
 
-  run<T>(command: (client: CommandClient) => Promise<T>, effect: CommandEffect = 'read'): Promise<T> {
+  /**
+   * Runs a command with the identity of the server it goes to (scripts stamp topics with it).
+   * Until that identity is known after a reconnect, refused as not sent.
+   */
+  run<T>(command: (client: CommandClient, server: ServerIdentity) => Promise<T>, effect: CommandEffect = 'read'): Promise<T> {
     const connections = this.connections;
     if (connections === undefined) return Promise.reject(unavailable(new Error('the Redis engine is not started')));
-    return connections.run(command, effect);
+    const unknown = () => unavailable(new Error('the Redis server identity is not known yet after a reconnect'));
+    if (connections.identity.current === undefined) return Promise.reject(unknown());
+    // Read again as the command is sent: the identity belongs to the connection it goes out on.
+    return connections.run((client) => {
+      const server = connections.identity.current;
+      return server === undefined ? Promise.reject(unknown()) : command(client, server);
+    }, effect);
   }
 }

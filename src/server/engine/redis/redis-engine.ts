@@ -55,7 +55,8 @@ export class RedisEngine implements Engine {
       deliver: (topic, epoch, seq, payload) => this.sink?.deliver(topic, epoch, seq, payload),
       resync: (topic, epoch, seq) => this.sink?.resync?.(topic, epoch, seq),
       top: (topic) => this.history.topNow(topic),
-      read: (topic, since, limit) => this.history.readNow(topic, since, limit),
+      // The feed's position is one Redis gave this node: when Redis is now behind it, Redis lost writes.
+      read: (topic, since, limit) => this.history.readNow(topic, since, limit, true),
       maxFill: this.options.maxFillMessages,
       retryMs: RETRY_MS,
       // One cap for every feed of this node, so many followed topics cannot multiply it.
@@ -109,7 +110,7 @@ export class RedisEngine implements Engine {
     const retain = options.retain;
     const key = options.idempotencyKey;
     const head = key === undefined ? [2, keys.meta, keys.stream] : [4, keys.meta, keys.stream, keys.idempotency, keys.idempotencyExpiries];
-    const [seq, duplicate] = await this.link.run((client) =>
+    const [seq, duplicate] = await this.link.run((client, server) =>
       client.sbPublishBuffer(
         ...head,
         // ioredis sends Buffers as bytes but stringifies a plain Uint8Array: view it, never copy.
@@ -123,6 +124,7 @@ export class RedisEngine implements Engine {
         this.options.idempotencyWindowMs,
         key ?? '',
         this.options.maxIdempotencyKeys,
+        server.stamp,
       ),
       // Sent and unanswered is "outcome unknown" for a publish, never "nothing was published".
       'publish',

@@ -14,6 +14,9 @@ import type { Subscriptions } from './subscriptions.js';
 
 // A feed that has not delivered up to a read's position after this long fills from the stream.
 const NUDGE_MS = 500;
+// Reads again when the feed moved to another epoch while waiting, at most this often: each time
+// Redis lost the stream the answer came from, which does not happen in a loop.
+const MAX_REREADS = 3;
 
 export class RedisHistory implements Omit<HistoryStore, 'append' | 'setActiveCheck'> {
   /** Set by the engine once started. */
@@ -27,17 +30,22 @@ export class RedisHistory implements Omit<HistoryStore, 'append' | 'setActiveChe
   ) {}
 
   async top(topic: string): Promise<StreamPosition> {
-    const feed = await this.liveFeed(topic);
-    const top = await this.topNow(topic);
-    await feed?.reached(top.epoch, top.seq, NUDGE_MS, this.options.commandTimeoutMs);
-    return inFirstEpoch(top, feed?.position);
+    const { epoch, seq } = await this.read(topic, null, 0);
+    return { epoch, seq };
   }
 
+  /**
+   * For a followed topic, answers once the feed delivered up to the answer's position. When the
+   * feed moved to another epoch instead (Redis lost the stream this answer came from), reads again:
+   * an answer in the old epoch would have the client drop the new epoch's publications as seen.
+   */
   async read(topic: string, since: StreamPosition | null, limit: number): Promise<HistoryRead> {
     const feed = await this.liveFeed(topic);
-    const read = await this.readNow(topic, since, limit);
-    await feed?.reached(read.epoch, read.seq, NUDGE_MS, this.options.commandTimeoutMs);
-    return inFirstEpoch(read, feed?.position);
+    for (let attempt = 0; ; attempt++) {
+      const read = await this.readNow(topic, since, limit);
+      if (feed === undefined || (await feed.reached(read.epoch, read.seq, NUDGE_MS, this.options.commandTimeoutMs))) return inFirstEpoch(read, feed?.position);
+      if (attempt === MAX_REREADS || feed.position?.epoch === read.epoch) return inFirstEpoch(read, feed.position);
+    }
   }
 
   /** The stream's position now (the empty position for an unknown topic), without waiting for any feed. */
@@ -46,11 +54,26 @@ export class RedisHistory implements Omit<HistoryStore, 'append' | 'setActiveChe
     return { epoch, seq };
   }
 
-  /** One read script call, without waiting for any feed. */
-  async readNow(topic: string, since: StreamPosition | null, limit: number): Promise<HistoryRead> {
+  /**
+   * One read script call, without waiting for any feed. `delivered`: `since` is a position this
+   * node's feed delivered (never a client's), so Redis being behind it in the same epoch proves a
+   * loss and ends the epoch.
+   */
+  async readNow(topic: string, since: StreamPosition | null, limit: number, delivered = false): Promise<HistoryRead> {
     const keys = this.keys.topic(topic);
-    const reply = await this.link.run((client) =>
-      client.sbReadBuffer(keys.meta, keys.stream, this.newEpoch(), this.options.streamMetaTtlMs, since === null ? '0' : '1', since?.epoch ?? '', since?.seq ?? 0, limit),
+    const reply = await this.link.run((client, server) =>
+      client.sbReadBuffer(
+        keys.meta,
+        keys.stream,
+        this.newEpoch(),
+        this.options.streamMetaTtlMs,
+        since === null ? '0' : '1',
+        since?.epoch ?? '',
+        since?.seq ?? 0,
+        limit,
+        server.stamp,
+        delivered ? '1' : '0',
+      ),
     );
     const publications: Publication[] = [];
     for (let i = 3; i + 2 < reply.length; i += 3) {

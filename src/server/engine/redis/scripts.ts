@@ -14,13 +14,42 @@
 const NOW = `local t = redis.call('time')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
+// Shared prologue of the stream scripts (KEYS[1] meta, KEYS[2] stream): the topic's epoch, started
+// or renewed as needed. Meta field 'g' is the stamp (identity.ts: run_id, then '+' when durable)
+// of the Redis process that last wrote it. Another process's stamp means Redis restarted or failed
+// over since, and may have lost acknowledged writes (an older RDB, appendfsync everysec, a lagging
+// replica): unless both processes keep every acknowledged write ('+'), the epoch ends here, so
+// seqs clients already saw are never issued again and every follower is told. Only the run_id
+// decides "another process" (nodes may see one server's durability differently, e.g. one may not
+// run CONFIG: that must not renew epochs back and forth). A topic without 'g' (written before
+// stamps existed) adopts the stamp: nothing says it lost anything. Returns epoch, created (bool).
+const EPOCH = `
+local function renew(fresh)
+  redis.call('hset', KEYS[1], 'e', fresh, 's', 0)
+  -- Entries left from the old epoch would refuse the new epoch's smaller ids.
+  redis.call('del', KEYS[2])
+  return fresh
+end
+local function epoch_of(stamp, fresh)
+  local meta = redis.call('hmget', KEYS[1], 'e', 'g')
+  local epoch, stamped = meta[1], meta[2]
+  if not epoch then
+    redis.call('hset', KEYS[1], 'g', stamp)
+    return renew(fresh), true
+  end
+  if stamped and string.sub(stamped, 1, -2) == string.sub(stamp, 1, -2) then return epoch, false end
+  if stamped and not (string.sub(stamped, -1) == '+' and string.sub(stamp, -1) == '+') then epoch = renew(fresh) end
+  redis.call('hset', KEYS[1], 'g', stamp)
+  return epoch, false
+end`;
+
 /**
  * KEYS: meta, stream[, idempotency hash, idempotency expiries]. ARGV: payload, history size (0 =
- * none), history ttl ms, new epoch (used when the topic has none), channel, 'publish' | 'spublish',
- * meta ttl ms, idempotency ttl ms, idempotency key, most idempotency keys kept for the topic.
- * Returns { seq, duplicate (0/1) }.
+ * none), history ttl ms, new epoch (used when the topic has none or its epoch ends), channel,
+ * 'publish' | 'spublish', meta ttl ms, idempotency ttl ms, idempotency key, most idempotency keys
+ * kept for the topic, server stamp. Returns { seq, duplicate (0/1) }.
  */
-export const PUBLISH = `
+export const PUBLISH = `${EPOCH}
 local keyed_at
 if KEYS[3] then
   local t = redis.call('time')
@@ -29,13 +58,7 @@ if KEYS[3] then
   local expires = redis.call('zscore', KEYS[4], ARGV[9])
   if first and expires and tonumber(expires) > keyed_at then return { tonumber(first), 1 } end
 end
-local epoch = redis.call('hget', KEYS[1], 'e')
-if not epoch then
-  epoch = ARGV[4]
-  redis.call('hset', KEYS[1], 'e', epoch)
-  -- Entries left from a lost epoch would refuse the new epoch's smaller ids.
-  redis.call('del', KEYS[2])
-end
+local epoch = epoch_of(ARGV[11], ARGV[4])
 local seq = redis.call('hincrby', KEYS[1], 's', 1)
 redis.call('pexpire', KEYS[1], ARGV[7])
 local size = tonumber(ARGV[2])
@@ -69,19 +92,26 @@ return { seq, 0 }
 `;
 
 /**
- * KEYS: meta, stream. ARGV: (unused: a read writes nothing), (unused), '1' with a position | '0',
- * position epoch, position seq, limit. A topic without a stream answers the empty position ('', 0)
- * and no key is created, so strangers reading unknown names cost Redis nothing; the empty position
- * ('', 0) recovers into the current epoch from its seq 1. Returns { epoch, seq, recovered (0/1),
- * then seq, payload, time per publication }.
+ * KEYS: meta, stream. ARGV: new epoch, (unused), '1' with a position | '0', position epoch,
+ * position seq, limit, server stamp, '1' when the position is one this node delivered | '0'.
+ * A topic without a stream answers the empty position ('', 0) and no key is created, so strangers
+ * reading unknown names cost Redis nothing; the empty position ('', 0) recovers into the current
+ * epoch from its seq 1. A stamp from another Redis process ends the epoch (see EPOCH). A position
+ * this node delivered that is ahead of the stream in the same epoch proves Redis lost those
+ * publications: the epoch ends (a client's position is not trusted for that: anyone could claim
+ * one). Returns { epoch, seq, recovered (0/1), then seq, payload, time per publication }.
  */
-export const READ = `
-local epoch = redis.call('hget', KEYS[1], 'e')
-if not epoch then
+export const READ = `${EPOCH}
+if redis.call('hexists', KEYS[1], 'e') == 0 then
   local empty = ARGV[3] == '0' or (ARGV[4] == '' and tonumber(ARGV[5]) == 0)
   return { '', 0, empty and 1 or 0 }
 end
+local epoch = epoch_of(ARGV[7], ARGV[1])
 local seq = tonumber(redis.call('hget', KEYS[1], 's') or '0')
+if ARGV[8] == '1' and ARGV[3] == '1' and ARGV[4] == epoch and tonumber(ARGV[5]) > seq then
+  epoch = renew(ARGV[1])
+  seq = 0
+end
 local out = { epoch, seq, 1 }
 local limit = tonumber(ARGV[6])
 if ARGV[3] == '0' and limit == 0 then return out end

@@ -37,7 +37,9 @@ interface Incoming {
 interface Waiter {
   readonly epoch: string;
   readonly seq: number;
-  readonly resolve: () => void;
+  /** The feed's epoch when the waiter came: once the feed is in another, neither, it has moved past. */
+  readonly from: string | undefined;
+  readonly resolve: (reached: boolean) => void;
 }
 
 // Publications queued per feed while a fill is in flight, on top of the byte cap shared by all
@@ -45,6 +47,9 @@ interface Waiter {
 // them back from the stream, or tells the sink it cannot, so memory stays bounded without losing
 // any silently.
 const MAX_QUEUED = 10_000;
+// Epochs this feed has left, remembered so a late publication of one is dropped rather than taken
+// for a jump (which would fill, find the current epoch, and start over: forever).
+const LEFT_EPOCHS = 16;
 
 export class TopicFeed implements QueueHolder {
   /** The last position delivered; undefined until the feed knows where the stream was when it started. */
@@ -53,7 +58,10 @@ export class TopicFeed implements QueueHolder {
   private busy = false;
   private closed = false;
   private waiters: Waiter[] = [];
+  private readonly left: string[] = [];
   private retry: ReturnType<typeof setTimeout> | undefined;
+  // Resolves `start()` callers once the position is known (or the feed closed).
+  private started: { promise: Promise<void>; resolve: () => void } | undefined;
   // A reconcile asked for while a step was in flight: that step's read may predate what was missed.
   private refill = false;
   private readonly budget: FeedQueueBudget;
@@ -77,13 +85,22 @@ export class TopicFeed implements QueueHolder {
 
   /**
    * Learns where the stream is now (call once the channel subscription is acknowledged: every
-   * later publication then arrives on the channel). Resolves when known; retries on failure.
+   * later publication then arrives on the channel). Resolves once known, retrying failed reads
+   * meanwhile (a feed that does not know where it starts is not live: reads waiting on it would
+   * answer positions it cannot keep), or when the feed is closed.
    */
   start(): Promise<void> {
-    return this.step(async () => {
+    if (this.last !== undefined || this.closed) return Promise.resolve();
+    if (this.started === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.started = { promise, resolve };
+    }
+    void this.step(async () => {
       const top = await this.host.top(this.topic);
-      if (this.last === undefined) this.last = top;
+      if (this.last === undefined) this.moveTo(top);
     });
+    return this.started.promise;
   }
 
   /** A publication from the channel. */
@@ -118,35 +135,40 @@ export class TopicFeed implements QueueHolder {
   }
 
   /**
-   * Resolves once this feed has delivered `(epoch, seq)` (or moved to another epoch after it), so
-   * that a history read answered at that position is followed by exactly the publications after it.
-   * A feed that has not got there after `nudgeMs` fills from the stream; after `giveUpMs` it
-   * resolves anyway (the answer may then see a few publications twice; the client drops them by seq).
+   * Resolves true once this feed has delivered `(epoch, seq)`, so that a history read answered at
+   * that position is followed by exactly the publications after it. Resolves false when the feed
+   * moved to another epoch instead (Redis lost the stream the answer came from: the caller reads
+   * again), or after `giveUpMs` (the answer may then see a few publications twice; the client drops
+   * them by seq), or when the feed closes. A feed that has not got there after `nudgeMs` fills
+   * from the stream.
    */
-  reached(epoch: string, seq: number, nudgeMs: number, giveUpMs: number): Promise<void> {
-    if (this.done(epoch, seq)) return Promise.resolve();
+  reached(epoch: string, seq: number, nudgeMs: number, giveUpMs: number): Promise<boolean> {
+    if (this.done(epoch, seq)) return Promise.resolve(true);
+    if (this.closed || this.left.includes(epoch)) return Promise.resolve(false);
     return new Promise((resolve) => {
       const nudge = setTimeout(() => void this.reconcile(), nudgeMs);
       const giveUp = setTimeout(() => this.release(waiter), giveUpMs);
       const waiter: Waiter = {
         epoch,
         seq,
-        resolve: () => {
+        from: this.last?.epoch,
+        resolve: (reached) => {
           clearTimeout(nudge);
           clearTimeout(giveUp);
-          resolve();
+          resolve(reached);
         },
       };
       this.waiters.push(waiter);
     });
   }
 
-  /** Stops: nothing more is delivered; waiting reads are released. */
+  /** Stops: nothing more is delivered; waiting reads and starts are released. */
   close(): void {
     this.closed = true;
     clearTimeout(this.retry);
     while (this.queue.length > 0) this.shift();
-    for (const waiter of this.waiters.splice(0)) waiter.resolve();
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(false);
+    this.started?.resolve();
   }
 
   private done(epoch: string, seq: number): boolean {
@@ -160,7 +182,20 @@ export class TopicFeed implements QueueHolder {
   private release(waiter: Waiter): void {
     const index = this.waiters.indexOf(waiter);
     if (index >= 0) this.waiters.splice(index, 1);
-    waiter.resolve();
+    waiter.resolve(false);
+  }
+
+  /** Sets the position, remembering the epoch left behind; the first position makes the feed live. */
+  private moveTo(position: StreamPosition): void {
+    const previous = this.last?.epoch;
+    if (previous !== undefined && previous !== position.epoch) {
+      this.left.push(previous);
+      if (this.left.length > LEFT_EPOCHS) this.left.shift();
+    }
+    this.last = { epoch: position.epoch, seq: position.seq };
+    const started = this.started;
+    this.started = undefined;
+    started?.resolve();
   }
 
   /** Runs an async step with the feed marked busy (publications queue meanwhile), retrying on failure. */
@@ -189,7 +224,7 @@ export class TopicFeed implements QueueHolder {
     if (last === undefined || this.closed) return;
     while (this.queue.length > 0 && !this.busy) {
       const next = this.queue[0]!;
-      if (next.epoch === last.epoch && next.seq <= last.seq) {
+      if ((next.epoch === last.epoch && next.seq <= last.seq) || this.left.includes(next.epoch)) {
         this.shift();
       } else if (next.epoch === last.epoch && next.seq === last.seq + 1) {
         this.shift();
@@ -224,15 +259,17 @@ export class TopicFeed implements QueueHolder {
     }
     if (read.epoch === last.epoch) {
       // Older than history keeps: followers must recover on their own (or learn they cannot).
+      // (A stream behind this position in the same epoch does not get here: the host's read ends
+      // such an epoch, since its next seqs would repeat ones followers already have.)
       this.host.resync(this.topic, read.epoch, read.seq);
-      this.last = { epoch: read.epoch, seq: read.seq };
+      this.moveTo({ epoch: read.epoch, seq: read.seq });
       return;
     }
     // The stream restarted: deliver the new epoch from its start when history still has it.
     const fresh = await this.host.read(this.topic, { epoch: read.epoch, seq: 0 }, this.host.maxFill);
     if (this.closed) return;
     this.host.resync(this.topic, fresh.epoch, fresh.recovered ? 0 : fresh.seq);
-    this.last = { epoch: fresh.epoch, seq: fresh.recovered ? 0 : fresh.seq };
+    this.moveTo({ epoch: fresh.epoch, seq: fresh.recovered ? 0 : fresh.seq });
     if (fresh.recovered) this.deliverAll(fresh);
   }
 
@@ -257,9 +294,14 @@ export class TopicFeed implements QueueHolder {
     if (this.waiters.length === 0) return;
     const last = this.last!;
     this.waiters = this.waiters.filter((waiter) => {
-      const behind = last.epoch !== waiter.epoch || last.seq < waiter.seq;
-      if (behind && !isEmptyPosition(waiter)) return true;
-      waiter.resolve();
+      if (last.epoch === waiter.epoch) {
+        if (last.seq < waiter.seq) return true;
+        waiter.resolve(true);
+        return false;
+      }
+      // Still in the epoch it was in when the waiter came (behind the waiter's newer one): wait.
+      if (last.epoch === waiter.from && !this.left.includes(waiter.epoch)) return true;
+      waiter.resolve(false);
       return false;
     });
   }

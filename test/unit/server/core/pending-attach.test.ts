@@ -1,0 +1,45 @@
+/**
+ * The hold-and-merge (src/server/core/pending-attach.ts) when the topic's epoch changes while a
+ * connection's history read is in flight (Redis lost the stream): publications held from another
+ * epoch than the answer's are never merged by seq alone, and a feed that moved past the answer's
+ * epoch makes the answer the new epoch's, not recovered.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { HistoryRead } from '../../../../src/server/engine/history.js';
+import { catchUp, type Held } from '../../../../src/server/core/pending-attach.js';
+import { coreFixture } from './core-fixture.js';
+
+const payload = (n: number) => new Uint8Array([0xcc, n]); // msgpack uint8: the frames decode to n
+const pub = (epoch: string, seq: number): Held => ({ epoch, seq, payload: payload(seq) });
+const gap = (epoch: string, seq: number): Held => ({ epoch, seq, payload: undefined });
+const sentSeqs = (frames: unknown[]) => frames.map((frame) => (frame as unknown[])[2]);
+
+test('hold-and-merge: publications held from the epoch before the answer are not sent as if they followed it', () => {
+  const { connect } = coreFixture();
+  const { connection, socket } = connect();
+  const read: HistoryRead = { epoch: 'B', seq: 2, recovered: true, publications: [] };
+  // The feed delivered A:21, A:22, then moved to B (resync) and delivered B:1..3; the read answered B:2.
+  const held = [pub('A', 21), pub('A', 22), gap('B', 0), pub('B', 1), pub('B', 2), pub('B', 3)];
+  const answer = catchUp(connection, 't', undefined, read, held);
+  assert.deepEqual(answer, { epoch: 'B', seq: 3 });
+  assert.deepEqual(sentSeqs(socket.frames()), [3]);
+});
+
+test('hold-and-merge: the feed moved to a new epoch after the answer: the answer is the new epoch (recovered: false) and its publications follow', () => {
+  const { connect } = coreFixture();
+  const { connection, socket } = connect();
+  const read: HistoryRead = {
+    epoch: 'A',
+    seq: 20,
+    recovered: true,
+    publications: [
+      { seq: 19, payload: payload(19), time: 0 },
+      { seq: 20, payload: payload(20), time: 0 },
+    ],
+  };
+  const held = [pub('A', 21), gap('B', 0), pub('B', 1), pub('B', 2)];
+  const answer = catchUp(connection, 't', { epoch: 'A', seq: 18 }, read, held);
+  assert.deepEqual(answer, { epoch: 'B', seq: 2, recovered: false });
+  assert.deepEqual(sentSeqs(socket.frames()), [1, 2], 'nothing of the lost epoch, then B from its start');
+});
