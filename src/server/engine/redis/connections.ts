@@ -9,7 +9,7 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { ErrorCode } from '../../../protocol/codes.js';
 import { LimitError } from '../../../protocol/errors.js';
 import type { RedisEngineOptions } from './options.js';
-import { PRESENCE_INFO, PRESENCE_JOIN, PRESENCE_LEAVE, PUBLISH, READ } from './scripts.js';
+import { PRESENCE_INFO, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_REFRESH, PUBLISH, READ } from './scripts.js';
 
 /** The scripts as ioredis commands (Buffer variants, since payloads are bytes). */
 export interface ScriptCommands {
@@ -17,6 +17,7 @@ export interface ScriptCommands {
   sbReadBuffer(...args: Array<string | number>): Promise<Array<Buffer | number>>;
   sbPresenceJoin(...args: Array<string | number>): Promise<number>;
   sbPresenceLeave(...args: Array<string | number>): Promise<number>;
+  sbPresenceRefresh(...args: Array<string | number>): Promise<number>;
   sbPresenceInfoBuffer(...args: Array<string | number>): Promise<Array<Buffer | number>>;
 }
 
@@ -68,6 +69,7 @@ export class RedisConnections {
     commands.defineCommand('sbRead', { lua: READ, numberOfKeys: 2 });
     commands.defineCommand('sbPresenceJoin', { lua: PRESENCE_JOIN, numberOfKeys: 3 });
     commands.defineCommand('sbPresenceLeave', { lua: PRESENCE_LEAVE, numberOfKeys: 3 });
+    commands.defineCommand('sbPresenceRefresh', { lua: PRESENCE_REFRESH, numberOfKeys: 3 });
     commands.defineCommand('sbPresenceInfo', { lua: PRESENCE_INFO, numberOfKeys: 3 });
     await Promise.all([commands.connect(), subscriber.connect()]);
     const connections = new RedisConnections(commands, subscriber);
