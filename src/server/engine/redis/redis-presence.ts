@@ -43,6 +43,13 @@ export class RedisPresence implements PresenceStore {
     this.publishCommand = options.sharded ? 'spublish' : 'publish';
   }
 
+  /** Number of this node's entries, over all topics (what one refresh run sends). */
+  get localEntries(): number {
+    let count = 0;
+    for (const entries of this.local.values()) count += entries.size;
+    return count;
+  }
+
   /** Starts refreshing this node's entries (three times per `presenceTtlMs`). */
   start(): void {
     this.refresher = setInterval(() => void this.refresh(), Math.max(100, Math.floor(this.options.presenceTtlMs / 3)));
@@ -104,7 +111,7 @@ export class RedisPresence implements PresenceStore {
    * one after another, did not: members expired and flapped). An entry Redis does not have (lost,
    * swept, or a join that failed) is added back and its Join announced. Never two runs at once.
    */
-  private async refresh(): Promise<void> {
+  async refresh(): Promise<void> {
     if (this.refreshing) return;
     this.refreshing = true;
     const started = Date.now();
