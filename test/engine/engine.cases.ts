@@ -260,6 +260,25 @@ export function runEngineConformance(factory: EngineFactory): void {
       await engine.close();
     });
 
+    test('presence: a Leave sent right after its Join (not awaited) never leaves a ghost member', async () => {
+      const { engine } = await started(factory);
+      const presence = engine.presence;
+      // The core does not wait for a join to finish before a quick unsubscribe or disconnect: the
+      // store must apply the two in the order they were made, whatever each one waits for.
+      const joined = Promise.resolve(presence.join('race', subject('r1', 'rex')));
+      const left = Promise.resolve(presence.leave('race', subject('r1', 'rex')));
+      const [join, leave] = await Promise.all([joined, left]);
+      assert.equal(join?.userId, 'rex', 'the Join was due');
+      assert.equal(leave?.userId, 'rex', 'so was the Leave, after it');
+      assert.deepEqual([(await presence.info('race')).users, (await presence.info('race')).connections], [0, 0], 'no ghost member');
+      // And a rejoin made right after the leave is a member again.
+      void presence.leave('race', subject('r2', 'sue'));
+      const back = Promise.resolve(presence.join('race', subject('r2', 'sue')));
+      assert.equal((await back)?.userId, 'sue');
+      assert.equal((await presence.info('race')).users, 1);
+      await engine.close();
+    });
+
     test('after close nothing more is delivered', async () => {
       const { engine, delivered } = await started(factory);
       await engine.close();

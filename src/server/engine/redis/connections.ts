@@ -18,7 +18,7 @@ import { commandFailure, timedOut, unavailable, type CommandEffect } from './com
 import { IdentityWatch, type ServerIdentity } from './identity.js';
 import { Liveness } from './liveness.js';
 import type { RedisEngineOptions } from './options.js';
-import { PRESENCE_INFO, PRESENCE_JOIN, PRESENCE_LEAVE, PUBLISH, READ } from './scripts.js';
+import { PRESENCE_INFO, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_REFRESH, PUBLISH, READ } from './scripts.js';
 
 export { unavailable } from './command-errors.js';
 
@@ -28,6 +28,7 @@ export interface ScriptCommands {
   sbReadBuffer(...args: Array<string | number>): Promise<Array<Buffer | number>>;
   sbPresenceJoin(...args: Array<string | number>): Promise<number>;
   sbPresenceLeave(...args: Array<string | number>): Promise<number>;
+  sbPresenceRefresh(...args: Array<string | number>): Promise<number>;
   sbPresenceInfoBuffer(...args: Array<string | number>): Promise<Array<Buffer | number>>;
 }
 
@@ -79,6 +80,7 @@ export class RedisConnections {
     commands.defineCommand('sbRead', { lua: READ, numberOfKeys: 2 });
     commands.defineCommand('sbPresenceJoin', { lua: PRESENCE_JOIN, numberOfKeys: 3 });
     commands.defineCommand('sbPresenceLeave', { lua: PRESENCE_LEAVE, numberOfKeys: 3 });
+    commands.defineCommand('sbPresenceRefresh', { lua: PRESENCE_REFRESH, numberOfKeys: 3 });
     commands.defineCommand('sbPresenceInfo', { lua: PRESENCE_INFO, numberOfKeys: 3 });
     const identity = new IdentityWatch(commands);
     await Promise.all([commands.connect(), subscriber.connect()]);

@@ -189,6 +189,30 @@ if ARGV[6] == '1' then redis.call(ARGV[2], ARGV[1], 'j' .. json) end
 return 1
 `;
 
+/**
+ * KEYS: members, expiries, users. ARGV: channel, publish command, entry ttl ms, then pairs of
+ * connection id and entry. Pushes each entry's expiry forward; an entry Redis does not have (lost
+ * in a restart, swept after a slow refresh, or a join that failed) is added back, and its member's
+ * Join announced when it makes the member present again. Returns the number of entries added back.
+ */
+export const PRESENCE_REFRESH = `${SWEEP}
+local ttl = tonumber(ARGV[3])
+local expires = now + ttl
+for _, key in ipairs(KEYS) do redis.call('pexpire', key, ttl * 2) end
+local added = 0
+for i = 4, #ARGV - 1, 2 do
+  local id, entry = ARGV[i], ARGV[i + 1]
+  if redis.call('hexists', KEYS[1], id) == 0 then
+    redis.call('hset', KEYS[1], id, entry)
+    added = added + 1
+    local key, json = member_key(entry)
+    if redis.call('hincrby', KEYS[3], key, 1) == 1 then redis.call(ARGV[2], ARGV[1], 'j' .. json) end
+  end
+  redis.call('zadd', KEYS[2], expires, id)
+end
+return added
+`;
+
 /** KEYS: members, expiries, users. ARGV: channel, publish command, connection id. Returns 1 when a Leave was due. */
 export const PRESENCE_LEAVE = `${SWEEP}
 return forget(ARGV[3], true)
