@@ -73,7 +73,7 @@ describe('PHP publisher example on the Redis engine', { skip: redisMissing }, as
     assert.equal(await exited, 0, stderr);
     assert.match(stdout, /published to orders:php, seq 1\b/);
     // A marker published after: once it arrived, anything the retries had published would have too.
-    const marker = await fetch(`${http}/api/publish`, { method: 'POST', body: JSON.stringify({ topic: 'orders:php', data: 'marker' }) });
+    const marker = await fetch(`${http}/api/publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ topic: 'orders:php', data: 'marker' }) });
     assert.equal(marker.status, 200);
     await waitFor(() => got.includes('marker'), 5000, 'the marker');
     assert.deepEqual(got, [{ order: 8812 }, 'marker'], 'the stalled first attempt ran after SIGCONT; the retry with its key published nothing more');
