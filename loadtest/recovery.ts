@@ -68,6 +68,13 @@ export class Recovery {
       for (const value of msgpackCodec.decode(buf.subarray(start, end))) {
         const frame = toServerFrame(value);
         if (frame.kind === Kind.Welcome) conn.worker = /^w(\d+)\./.exec(frame.connectionId)?.[1] ?? '?';
+        // A topic subscribed before its first publication was answered the empty epoch ''; the
+        // server names the real one in a Gap at seq 0 before seq 1 (protocol.md §3.4). Without
+        // adopting it, a resubscribe from ('', n) could never be recovered.
+        else if (frame.kind === Kind.Gap && frame.seq === 0 && frame.epoch !== undefined && conn.epochs !== undefined) {
+          const slot = Array.from(conn.state.topics, (n) => this.topicNames[n]!).indexOf(frame.topic);
+          if (slot >= 0 && conn.epochs[slot] === '') conn.epochs[slot] = frame.epoch;
+        }
       }
     } catch {
       // not a frame we need
