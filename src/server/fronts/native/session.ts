@@ -16,6 +16,7 @@ import type { Publisher, PublishRequest } from '../../core/publisher.js';
 import type { TopicCore } from '../../core/topic-core.js';
 import type { PresenceStore } from '../../engine/engine.js';
 import type { PublishResult } from '../../engine/engine.js';
+import { PendingSubscribes, type PendingSubscribe } from './pending-subscribes.js';
 
 /** The checks the session calls: subscribe permissions and token refresh. */
 export interface SessionGuards {
@@ -51,6 +52,7 @@ export class Session {
   private readonly report: ReportError;
   private readonly guards: SessionGuards;
   private readonly backend: BackendHooks | undefined;
+  private readonly pendingSubscribes = new PendingSubscribes();
 
   constructor(deps: SessionDeps) {
     this.core = deps.core;
@@ -69,6 +71,7 @@ export class Session {
       case Kind.Subscribe:
         return this.subscribe(connection, frame);
       case Kind.Unsubscribe:
+        this.pendingSubscribes.leave(connection, frame.topics);
         this.core.unsubscribe(connection, frame.topics);
         return this.ack(connection, frame.id, null);
       case Kind.Publish:
@@ -106,7 +109,8 @@ export class Session {
     else connection.sendFrame(frame);
   }
 
-  private subscribe(connection: Connection, frame: SubscribeFrame, permitted = false): void {
+  /** `permitted`: resuming after an asynchronous permission, with what was left while it was out. */
+  private subscribe(connection: Connection, frame: SubscribeFrame, permitted?: PendingSubscribe): void {
     // All or nothing: a bad topic or the limit refuses the whole frame, before a backend is asked
     // about it; checked again when an async permission resumes, as subscriptions may have changed.
     for (const topic of frame.topics) {
@@ -119,9 +123,25 @@ export class Session {
       return this.error(connection, frame.id, ErrorCode.LimitExceeded, `at most ${this.options.maxSubscriptions} subscriptions per connection`);
     }
     // Namespace subscribe rules (permissions.ts); token and backend checks resume here, corked.
-    const deny = (message: string, code: number) => this.error(connection, frame.id, code, message);
-    if (!permitted && !this.guards.permissions.admit(connection, frame, () => this.subscribe(connection, frame, true), deny)) return;
-    this.answer(connection, frame.id, () => this.core.subscribe(connection, frame.topics, frame.positions));
+    if (permitted === undefined) {
+      const pending = this.pendingSubscribes.open(connection, frame.topics);
+      const deny = (message: string, code: number) => {
+        pending.close();
+        this.error(connection, frame.id, code, message);
+      };
+      const resume = () => {
+        pending.close();
+        this.subscribe(connection, frame, pending);
+      };
+      if (!this.guards.permissions.admit(connection, frame, resume, deny)) return;
+      pending.close();
+    }
+    this.answer(connection, frame.id, () => {
+      const result = this.core.subscribe(connection, frame.topics, frame.positions);
+      // Left by a later Unsubscribe while the permission was out: that frame came last, so it wins.
+      if (permitted !== undefined && permitted.left.size > 0) this.core.unsubscribe(connection, [...permitted.left]);
+      return result;
+    });
   }
 
   private history(connection: Connection, frame: HistoryFrame): void {
