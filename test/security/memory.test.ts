@@ -22,7 +22,7 @@ const MiB = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 /**
  * One refused upgrade over a fresh TCP connection. Authentication and origin refusals complete the
  * upgrade and close at once (docs/protocol.md §1.5): resolves with the close code of the server's
- * first frame after the 101 (or the HTTP status of a refusal without upgrade).
+ * first frame after the 101 and its Pong (or the HTTP status of a refusal without upgrade).
  */
 function refusedUpgrade(port: number, i: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -44,9 +44,11 @@ function refusedUpgrade(port: number, i: number): Promise<number> {
         resolve(Number(match[1]));
         return;
       }
-      // The first frame: a close (0x88) whose payload starts with the code.
-      const frame = received.subarray(end + 4);
-      if (frame.length < 4) return;
+      // The first frame other than a Pong (the refusal answer's, protocol.md §1.5): a close (0x88)
+      // whose payload starts with the code.
+      let frame = received.subarray(end + 4);
+      while (frame.length >= 2 && frame[0] === 0x8a && frame.length >= 2 + (frame[1]! & 0x7f)) frame = frame.subarray(2 + (frame[1]! & 0x7f));
+      if (frame.length < 4 || frame[0] === 0x8a) return;
       socket.destroy();
       resolve(frame[0] === 0x88 ? frame.readUInt16BE(2) : -frame[0]!);
     });

@@ -6,7 +6,9 @@
  * Capacity refusals are HTTP answers (429/503 with Retry-After): nothing is worth opening a
  * socket for, and every client retries them anyway. Authentication and origin refusals complete
  * the upgrade and close at once with a documented code and reason, because a browser cannot read
- * a refused upgrade's status or body: it would only see 1006 and reconnect forever.
+ * a refused upgrade's status or body: it would only see 1006 and reconnect forever. The transport
+ * sends such a refusal and closes the TCP connection in one go (`UpgradeResponse.refuse`), without
+ * waiting for the peer to answer the close frame.
  */
 import { CloseCode, ErrorCode } from '../../protocol/codes.js';
 import { SwitchboardError, toError } from '../../protocol/errors.js';
@@ -37,6 +39,13 @@ export interface UpgradeInput {
 export interface UpgradeResponse extends HttpExchange {
   /** Completes the upgrade: the socket that opens carries `connection`. */
   accept(connection: Connection, subprotocol: string): void;
+  /**
+   * Completes the upgrade only to refuse it: the front's `open` writes the refusal to
+   * `connection` (its `refusal` is set) and closes it, the transport sends all of it with the
+   * handshake, closes the TCP connection at once whatever the peer does, then calls the front's
+   * `close`, which frees the admission slot. When the client already went away, only the slot is freed.
+   */
+  refuse(connection: Connection, subprotocol: string): void;
 }
 
 /** What a protocol front decides from the request's `Sec-WebSocket-Protocol` header. */
@@ -118,7 +127,8 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
     const guard = new ConnectionGuard(deps.rateLimits, deps.admission, remoteAddress);
 
     // A refused connection only lives to carry its close code; it holds its admission slot until
-    // it closes, so refusals cannot be used to get around the connection caps.
+    // the transport has closed it, so refusals cannot be used to get around the connection caps.
+    // A peer that ignores the close frame does not keep it open (UpgradeResponse.refuse).
     const refused = (code: number, reason: string): Connection => {
       const connection = new Connection(deps.host, deps.nextId(), null, NO_CLAIMS, remoteAddress, negotiated.speaks);
       connection.refusal = { code, reason };
@@ -132,7 +142,7 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
     if (origins.size > 0 && origin !== '' && !origins.has(origin)) {
       deps.onRefused();
       deps.onRefusal(CloseCode.OriginNotAllowed, 'origin not allowed', remoteAddress);
-      response.accept(refused(CloseCode.OriginNotAllowed, 'origin not allowed'), negotiated.subprotocol);
+      response.refuse(refused(CloseCode.OriginNotAllowed, 'origin not allowed'), negotiated.subprotocol);
       return;
     }
 
@@ -140,7 +150,7 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
       const { code, reason } = negotiated.refusal;
       deps.onRefused();
       deps.onRefusal(code, reason, remoteAddress);
-      response.accept(refused(code, reason), negotiated.subprotocol);
+      response.refuse(refused(code, reason), negotiated.subprotocol);
       return;
     }
 
@@ -179,7 +189,7 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
       const reason = err instanceof SwitchboardError ? err.message : 'authentication failed';
       const code = refusalCloseCode(err);
       deps.onRefusal(code, reason, remoteAddress);
-      response.accept(refused(code, reason), negotiated.subprotocol);
+      response.refuse(refused(code, reason), negotiated.subprotocol);
     };
 
     // Slow-loris through a hanging hook or JWKS endpoint: refuse with AUTH_TIMEOUT and drop the late result.

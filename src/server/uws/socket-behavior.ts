@@ -6,7 +6,7 @@ import type { ResolvedOptions } from '../config/options.js';
 import type { Upgrader } from '../connection/upgrade.js';
 import type { ProtocolFront } from '../fronts/front.js';
 import type { WebSocket, WebSocketBehavior } from './binding.js';
-import { uwsUpgradeHandler, type UserData } from './upgrade.js';
+import { uwsUpgradeHandler, type RefusalAnswers, type UserData } from './upgrade.js';
 
 // Messages up to this multiple of maxPayloadBytes are received and refused with a clean 1009
 // close; uWS itself drops anything larger without a close frame.
@@ -21,9 +21,11 @@ export interface SocketBehaviorDeps {
   upgrader: Upgrader;
   /** The binding's `DISABLED` compression constant. */
   compressionDisabled: number;
+  /** How refused upgrades are answered (measured when the transport starts listening). */
+  refusals: RefusalAnswers;
 }
 
-export function createSocketBehavior({ options, front, upgrader, compressionDisabled }: SocketBehaviorDeps): WebSocketBehavior<UserData> {
+export function createSocketBehavior({ options, front, upgrader, compressionDisabled, refusals }: SocketBehaviorDeps): WebSocketBehavior<UserData> {
   return {
     compression: compressionDisabled,
     maxPayloadLength: options.maxPayloadBytes * HARD_PAYLOAD_FACTOR,
@@ -33,7 +35,7 @@ export function createSocketBehavior({ options, front, upgrader, compressionDisa
     // uWS wants 0 or at least 8 seconds, in steps of 4.
     idleTimeout: Math.max(8, Math.ceil(options.idleTimeoutSeconds / 4) * 4),
     sendPingsAutomatically: true,
-    upgrade: uwsUpgradeHandler(upgrader),
+    upgrade: uwsUpgradeHandler(upgrader, front, refusals),
 
     open(ws: WebSocket<UserData>) {
       const connection = ws.getUserData().connection;

@@ -43,7 +43,7 @@ export function createPusherUpgrader(apps: PusherApps, front: PusherFront, deps:
   };
 }
 
-/** The response, with `accept` telling the front which app the connection is for first. */
+/** The response, with `accept` and `refuse` telling the front which app the connection is for first. */
 function adopting(response: UpgradeResponse, adopt: (connection: Connection) => void): UpgradeResponse {
   return {
     get open() {
@@ -62,6 +62,10 @@ function adopting(response: UpgradeResponse, adopt: (connection: Connection) => 
     accept: (connection, subprotocol) => {
       adopt(connection);
       response.accept(connection, subprotocol);
+    },
+    refuse: (connection, subprotocol) => {
+      adopt(connection);
+      response.refuse(connection, subprotocol);
     },
   };
 }
