@@ -21,10 +21,12 @@ export class FeedPacing {
   peak = 0;
   private readonly waiting: Array<() => void> = [];
   private failures = 0;
+  private lastFailureAt = 0;
 
   constructor(
     readonly maxInFlight: number = MAX_FEED_READS_IN_FLIGHT,
     private readonly retry: BackoffSchedule = FEED_RETRY,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** `host` with its reads gated and its retry delay paced. */
@@ -52,7 +54,13 @@ export class FeedPacing {
       this.failures = 0;
       return result;
     } catch (err) {
-      this.failures++;
+      // One step per failed round, not per read: after a reconnect thousands of feeds fail at once
+      // (for one cause), and counting each would push every retry to the longest delay at once.
+      const now = this.now();
+      if (now - this.lastFailureAt >= backoffMs(Math.max(1, this.failures), this.retry, () => 0)) {
+        this.failures++;
+        this.lastFailureAt = now;
+      }
       throw err;
     }
   }

@@ -61,7 +61,9 @@ export class TopicFeed implements QueueHolder {
   private readonly left: string[] = [];
   private retry: ReturnType<typeof setTimeout> | undefined;
   // Resolves `start()` callers once the position is known (or the feed closed).
-  private started: { promise: Promise<void>; resolve: () => void } | undefined;
+  // Resolves `start()` and `reconcile()` callers once a step succeeded and nothing is left to fill
+  // (or the feed closed): a failed read that is only scheduled for a retry has not made it live.
+  private caughtUp: { promise: Promise<void>; resolve: () => void } | undefined;
   // A reconcile asked for while a step was in flight: that step's read may predate what was missed.
   private refill = false;
   private readonly budget: FeedQueueBudget;
@@ -91,16 +93,12 @@ export class TopicFeed implements QueueHolder {
    */
   start(): Promise<void> {
     if (this.last !== undefined || this.closed) return Promise.resolve();
-    if (this.started === undefined) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((done) => (resolve = done));
-      this.started = { promise, resolve };
-    }
+    const done = this.untilCaughtUp();
     void this.step(async () => {
       const top = await this.host.top(this.topic);
       if (this.last === undefined) this.moveTo(top);
     });
-    return this.started.promise;
+    return done;
   }
 
   /** A publication from the channel. */
@@ -127,11 +125,26 @@ export class TopicFeed implements QueueHolder {
   /** The channel may have missed publications (the subscriber connection dropped): fill from the stream. */
   reconcile(): Promise<void> {
     if (this.last === undefined) return this.start();
-    if (this.busy) {
-      this.refill = true;
-      return Promise.resolve();
+    if (this.closed) return Promise.resolve();
+    const done = this.untilCaughtUp();
+    if (this.busy) this.refill = true;
+    else void this.step(() => this.fill());
+    return done;
+  }
+
+  private untilCaughtUp(): Promise<void> {
+    if (this.caughtUp === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((settle) => (resolve = settle));
+      this.caughtUp = { promise, resolve };
     }
-    return this.step(() => this.fill());
+    return this.caughtUp.promise;
+  }
+
+  private settleCaughtUp(): void {
+    const caughtUp = this.caughtUp;
+    this.caughtUp = undefined;
+    caughtUp?.resolve();
   }
 
   /**
@@ -168,7 +181,7 @@ export class TopicFeed implements QueueHolder {
     clearTimeout(this.retry);
     while (this.queue.length > 0) this.shift();
     for (const waiter of this.waiters.splice(0)) waiter.resolve(false);
-    this.started?.resolve();
+    this.settleCaughtUp();
   }
 
   private done(epoch: string, seq: number): boolean {
@@ -185,7 +198,7 @@ export class TopicFeed implements QueueHolder {
     waiter.resolve(false);
   }
 
-  /** Sets the position, remembering the epoch left behind; the first position makes the feed live. */
+  /** Sets the position, remembering the epoch left behind. */
   private moveTo(position: StreamPosition): void {
     const previous = this.last?.epoch;
     if (previous !== undefined && previous !== position.epoch) {
@@ -193,9 +206,6 @@ export class TopicFeed implements QueueHolder {
       if (this.left.length > LEFT_EPOCHS) this.left.shift();
     }
     this.last = { epoch: position.epoch, seq: position.seq };
-    const started = this.started;
-    this.started = undefined;
-    started?.resolve();
   }
 
   /** Runs an async step with the feed marked busy (publications queue meanwhile), retrying on failure. */
@@ -210,6 +220,8 @@ export class TopicFeed implements QueueHolder {
         return await this.step(() => this.fill());
       }
       this.pump();
+      // A jump found while pumping started another fill: callers wait for that one too.
+      if (!this.busy && this.last !== undefined) this.settleCaughtUp();
     } catch {
       this.busy = false;
       // Redis is unreachable or slow: try again; the queue holds (bounded) what arrives meanwhile.

@@ -44,20 +44,29 @@ test('a thousand reads at once: never more than the bound in flight, every one r
   assert.deepEqual(done.filter((i) => i >= 0), Array.from({ length: 1000 }, (_, i) => i));
 });
 
-test('the retry delay grows with failures node-wide, with jitter, and falls back after a success', async () => {
+test('the retry delay grows with failed rounds node-wide, with jitter, and falls back after a success', async () => {
   const { host, pending } = pendingHost();
-  const pacing = new FeedPacing(8, { firstMs: 200, maxMs: 5000 });
+  let clock = 1_000_000;
+  const pacing = new FeedPacing(8, { firstMs: 200, maxMs: 5000 }, () => clock);
   const paced = pacing.wrap(host);
-  const first = paced.retryMs;
-  assert.ok(first >= 100 && first <= 200, `first delay ${first}`);
-  for (let i = 0; i < 10; i++) {
+  const fail = async () => {
     const read = paced.read('t', { epoch: 'e', seq: 0 }, 1).catch(() => {});
     await tick();
     pending.shift()!.reject(new Error('down'));
     await read;
+  };
+  const first = paced.retryMs;
+  assert.ok(first >= 100 && first <= 200, `first delay ${first}`);
+  // Thousands of feeds failing at once for one cause (a reconnect) are one failed round.
+  for (let i = 0; i < 10; i++) await fail();
+  assert.ok(paced.retryMs <= 200, `10 failures at one instant stay at the first step, got ${paced.retryMs}`);
+  // Rounds that keep failing, each after the previous delay, grow the delay.
+  for (let i = 0; i < 10; i++) {
+    clock += 5000;
+    await fail();
   }
   const later = paced.retryMs;
-  assert.ok(later >= 2500 && later <= 5000, `after 10 failures ${later}`);
+  assert.ok(later >= 2500 && later <= 5000, `after 10 failed rounds ${later}`);
   const ok = paced.read('t', { epoch: 'e', seq: 0 }, 1);
   await tick();
   pending.shift()!.resolve();

@@ -215,6 +215,21 @@ describe('TopicFeed', () => {
     feed.close();
   });
 
+  test('a reconcile whose fill fails resolves only once a retry filled (a node must not count the feed live meanwhile)', async () => {
+    const host = new FakeHost();
+    const feed = await liveFeed(host);
+    host.publish();
+    host.publish();
+    host.failures = 2;
+    let caughtUp = false;
+    const reconciled = feed.reconcile().then(() => (caughtUp = true));
+    await waitFor(() => host.reads >= 2, 2000, 'the first failed fill');
+    assert.equal(caughtUp && host.events.length < 2, false, 'resolved while the missed publications were not delivered');
+    await reconciled;
+    assert.deepEqual(host.events, ['deliver A:1', 'deliver A:2']);
+    feed.close();
+  });
+
   test('close releases waiters and a start still retrying', async () => {
     const host = new FakeHost();
     host.failures = 1_000_000;
