@@ -69,6 +69,7 @@ export class RedisEngine implements Engine {
       {
         presence: (topic, notice) => this.sink?.announce?.({ kind: notice.type === 'join' ? Kind.Join : Kind.Leave, topic, ...notice.member }),
         control: (channel, message) => this.cluster.handle(channel, message),
+        resubscribed: () => this.cluster.catchUp(),
       },
       { sharded: this.options.sharded, lingerMs: this.options.lingerMs, nodeChannels: this.cluster.channels },
     );
@@ -76,6 +77,7 @@ export class RedisEngine implements Engine {
     this.history.subscriptions = subscriptions;
     this.presence.subscriptions = subscriptions;
     await subscriptions.start();
+    await this.cluster.start();
     this.presence.start();
   }
 
@@ -134,6 +136,7 @@ export class RedisEngine implements Engine {
 
   async close(): Promise<void> {
     this.sink = undefined;
+    this.cluster.close();
     this.subscriptions?.close();
     await this.presence.close();
     await this.link.connections?.close();
