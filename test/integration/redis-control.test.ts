@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SignJWT } from 'jose';
-import { CloseCode } from '../../src/protocol/index.js';
+import { CloseCode, Kind, type MessageFrame } from '../../src/protocol/index.js';
 import { RedisEngine } from '../../src/server/engine/redis/redis-engine.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -69,5 +69,26 @@ describe('Redis cluster control', { skip: redisMissing }, async () => {
     assert.deepEqual([...b.server.clients.get(id)!.topics], [], 'carol is on no topic');
     assert.equal(user.closed, undefined);
   });
-});
 
+  test('library subscribeUser/unsubscribeUser/disconnectUser on node A reach the user\'s connections on node B, as the HTTP API does', async () => {
+    const redis = await startRedis();
+    const a = await node(redis.url);
+    const b = await node(redis.url);
+    const erin = await rawUser(b.url, 'erin');
+    const dave = await rawUser(b.url, 'dave');
+    assert.equal(await a.server.subscribeUser('erin', ['lib:1']), 1, 'erin\'s one connection, on B');
+    // The subscription attaches on B after the answer (as with the HTTP API): publish until it is there.
+    let message: MessageFrame | undefined;
+    for (let attempt = 0; message === undefined && attempt < 50; attempt++) {
+      await a.server.publish('lib:1', 'hello');
+      message = (await erin.next((frame) => frame.kind === Kind.Message, 200).catch(() => undefined)) as MessageFrame | undefined;
+    }
+    assert.equal(message?.topic, 'lib:1', 'erin on B gets lib:1');
+    assert.equal(await a.server.unsubscribeUser('erin', ['lib:1']), 1);
+    const id = [...b.server.clients.entries()].find(([, c]) => c.userId === 'erin')![0];
+    assert.deepEqual([...b.server.clients.get(id)!.topics], []);
+    assert.equal(await a.server.disconnectUser('dave', { reason: 'bye' }), 1);
+    assert.deepEqual(await dave.closedWith(5000), { code: CloseCode.Kicked, reason: 'bye' });
+    assert.equal(erin.closed, undefined);
+  });
+});
