@@ -8,7 +8,9 @@
  * blip, a missed PING deadline), every followed topic is marked not live; once it is back, all
  * channels are resubscribed and every feed reconciles with the stream (topic-feed.ts), so nothing
  * acknowledged is lost. The feeds' reads pass one gate (feed-pacing.ts): thousands of topics
- * reconcile a bounded number at a time, and retries back off with jitter.
+ * reconcile a bounded number at a time, and retries back off with jitter. A topic whose linger
+ * ends during that resubscribe is left out of it, or unsubscribed again once its batch is
+ * answered, so Redis never keeps a channel the node no longer follows.
  */
 import type { Redis } from 'ioredis';
 import { FeedPacing } from './feed-pacing.js';
