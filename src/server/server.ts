@@ -23,7 +23,7 @@ import { createRefusalLog } from './connection/refusal-log.js';
 import { createRefresher } from './connection/token-refresh.js';
 import { createTokenVerifier } from './connection/token-verifier.js';
 import { createUpgrader } from './connection/upgrade.js';
-import { Control, type DisconnectOptions } from './core/control.js';
+import { Control, disconnectCommand, type DisconnectOptions } from './core/control.js';
 import { Lifecycle } from './core/lifecycle.js';
 import { PacedScan } from './paced-scan.js';
 import { Publisher } from './core/publisher.js';
@@ -91,12 +91,15 @@ export interface Server {
    * `since` everything after that position, all or nothing (`recovered`).
    */
   history(topic: string, options?: { since?: StreamPosition; limit?: number }): Promise<TopicHistory>;
-  /** Subscribes every connection of a user on this server to topics; returns how many connections. */
-  subscribeUser(userId: string, topics: readonly string[]): number;
-  /** Unsubscribes every connection of a user on this server from topics; returns how many connections. */
-  unsubscribeUser(userId: string, topics: readonly string[]): number;
-  /** Closes every connection of a user on this server (default 4501 KICKED); returns how many. */
-  disconnectUser(userId: string, options?: DisconnectOptions): number;
+  /**
+   * Subscribes every connection of a user to topics: on this server, answered synchronously, or on
+   * every server sharing a Redis engine, as a promise (like the HTTP API). Returns how many connections.
+   */
+  subscribeUser(userId: string, topics: readonly string[]): number | Promise<number>;
+  /** Unsubscribes every connection of a user from topics (everywhere, as `subscribeUser`); returns how many connections. */
+  unsubscribeUser(userId: string, topics: readonly string[]): number | Promise<number>;
+  /** Closes every connection of a user (default 4501 KICKED; everywhere, as `subscribeUser`); returns how many. */
+  disconnectUser(userId: string, options?: DisconnectOptions): number | Promise<number>;
   /**
    * Publishes the same data to several topics (packed once); resolves with their sequence numbers.
    * With an `idempotencyKey`, each topic remembers it as `publish` does, so a retried broadcast
@@ -325,9 +328,10 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
         publications: read.publications.map((p) => ({ seq: p.seq, time: p.time, data: unpackValue(p.payload) })),
       };
     },
-    subscribeUser: (userId, topics) => control.subscribeUser(userId, topics),
-    unsubscribeUser: (userId, topics) => control.unsubscribeUser(userId, topics),
-    disconnectUser: (userId, disconnectOptions) => control.disconnectUser(userId, disconnectOptions),
+    // The same path as the HTTP API: with a Redis engine, every node's connections of the user.
+    subscribeUser: (userId, topics) => control.everywhere({ op: 'subscribe', userId, topics }),
+    unsubscribeUser: (userId, topics) => control.everywhere({ op: 'unsubscribe', userId, topics }),
+    disconnectUser: (userId, disconnectOptions) => control.everywhere(disconnectCommand(userId, disconnectOptions)),
 
     async broadcast(topics, data, broadcastOptions) {
       const results = await publisher.broadcast(topics, data, { idempotencyKey: broadcastOptions?.idempotencyKey });

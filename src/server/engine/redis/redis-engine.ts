@@ -15,7 +15,9 @@ import { FeedQueueBudget } from './feed-queue-budget.js';
 import { KeySpace } from './keys.js';
 import { resolveRedisOptions, type RedisEngineOptions } from './options.js';
 import { RedisHistory } from './redis-history.js';
+import { PagedFill } from './paged-fill.js';
 import { RedisPresence } from './redis-presence.js';
+import { READ_PAGE } from './scripts.js';
 import { Subscriptions } from './subscriptions.js';
 import type { FeedHost } from './topic-feed.js';
 
@@ -32,6 +34,8 @@ export class RedisEngine implements Engine {
   private readonly keys: KeySpace;
   private readonly link = new RedisLink();
   private readonly publishCommand: string;
+  // The feed's position is one Redis gave this node: when Redis is now behind it, Redis lost writes.
+  private readonly fill: PagedFill;
   private subscriptions: Subscriptions | undefined;
   private sink: EngineSink | undefined;
   private epochCounter = 0;
@@ -44,19 +48,21 @@ export class RedisEngine implements Engine {
     this.history = new RedisHistory(this.link, this.keys, this.options, this.newEpoch);
     this.presence = new RedisPresence(this.link, this.keys, this.options);
     this.cluster = new RedisClusterControl(this.link, this.keys, this.nodeId, this.options.commandTimeoutMs);
+    this.fill = new PagedFill(this.link, this.keys, (topic, since, limit) => this.history.readNow(topic, since, limit, true));
   }
 
   /** Connects to Redis (rejects when it cannot: a misconfigured URL must fail `listen()`). */
   async start(sink: EngineSink): Promise<void> {
     this.sink = sink;
     const connections = await RedisConnections.connect(this.options);
+    connections.commands.defineCommand('sbReadPage', { lua: READ_PAGE, numberOfKeys: 2 });
     this.link.connections = connections;
     const feedHost: FeedHost = {
       deliver: (topic, epoch, seq, payload) => this.sink?.deliver(topic, epoch, seq, payload),
       resync: (topic, epoch, seq) => this.sink?.resync?.(topic, epoch, seq),
       top: (topic) => this.history.topNow(topic),
-      // The feed's position is one Redis gave this node: when Redis is now behind it, Redis lost writes.
-      read: (topic, since, limit) => this.history.readNow(topic, since, limit, true),
+      // In bounded pages, so one big fill never holds Redis for long (paged-fill.ts).
+      read: (topic, since, limit) => this.fill.read(topic, since, limit),
       maxFill: this.options.maxFillMessages,
       retryMs: RETRY_MS,
       // One cap for every feed of this node, so many followed topics cannot multiply it.
@@ -69,6 +75,7 @@ export class RedisEngine implements Engine {
       {
         presence: (topic, notice) => this.sink?.announce?.({ kind: notice.type === 'join' ? Kind.Join : Kind.Leave, topic, ...notice.member }),
         control: (channel, message) => this.cluster.handle(channel, message),
+        resubscribed: () => this.cluster.catchUp(),
       },
       { sharded: this.options.sharded, lingerMs: this.options.lingerMs, nodeChannels: this.cluster.channels },
     );
@@ -76,6 +83,7 @@ export class RedisEngine implements Engine {
     this.history.subscriptions = subscriptions;
     this.presence.subscriptions = subscriptions;
     await subscriptions.start();
+    await this.cluster.start();
     this.presence.start();
   }
 
@@ -93,11 +101,13 @@ export class RedisEngine implements Engine {
 
   /**
    * Topic channels this node is subscribed to, messages received on them, topics still reconciling
-   * after a reconnect, and the feeds' reads in flight (now, peak, bound) (for tests and operators).
+   * after a reconnect, the feeds' reads in flight (now, peak, bound), and the page reads of fills
+   * larger than one page (for tests and operators).
    */
-  get feedStats(): { channels: number; received: number; reconciling: number; feedReads: { inFlight: number; peak: number; max: number } } {
+  get feedStats(): { channels: number; received: number; reconciling: number; feedReads: { inFlight: number; peak: number; max: number }; fillPages: number } {
     const subscriptions = this.subscriptions;
     return {
+      fillPages: this.fill.pages,
       channels: subscriptions?.size ?? 0,
       received: subscriptions?.received ?? 0,
       reconciling: subscriptions?.reconciling ?? 0,
@@ -134,6 +144,7 @@ export class RedisEngine implements Engine {
 
   async close(): Promise<void> {
     this.sink = undefined;
+    this.cluster.close();
     this.subscriptions?.close();
     await this.presence.close();
     await this.link.connections?.close();

@@ -237,3 +237,29 @@ repeat
 until cursor == '0'
 return out
 `;
+
+/**
+ * One page of a fill (paged-fill.ts), read-only. KEYS: meta, stream. ARGV: epoch, after seq, up
+ * to seq, most entries. Answers { 1, then seq, payload, time per publication } with exactly the
+ * publications after `after` up to `min(up to, after + most)`, or { 0 } when it cannot: the topic
+ * is in another epoch (or gone), an entry is missing (trimmed meanwhile), or the oldest of them
+ * is past the history TTL. It writes nothing, so a fill split in pages never holds Redis for long;
+ * the first READ of the fill did the epoch and stamp checks.
+ */
+export const READ_PAGE = `
+local meta = redis.call('hmget', KEYS[1], 'e', 't')
+if meta[1] ~= ARGV[1] then return { 0 } end
+local from = tonumber(ARGV[2]) + 1
+local to = math.min(tonumber(ARGV[3]), from + tonumber(ARGV[4]) - 1)
+local entries = redis.call('xrange', KEYS[2], from .. '-0', to .. '-0')
+if #entries ~= to - from + 1 then return { 0 } end
+${NOW}
+if tonumber(entries[1][2][4]) <= now - tonumber(meta[2] or '0') then return { 0 } end
+local out = { 1 }
+for _, entry in ipairs(entries) do
+  out[#out + 1] = tonumber(string.match(entry[1], '^%d+'))
+  out[#out + 1] = entry[2][2]
+  out[#out + 1] = tonumber(entry[2][4])
+end
+return out
+`;

@@ -8,7 +8,9 @@
  * blip, a missed PING deadline), every followed topic is marked not live; once it is back, all
  * channels are resubscribed and every feed reconciles with the stream (topic-feed.ts), so nothing
  * acknowledged is lost. The feeds' reads pass one gate (feed-pacing.ts): thousands of topics
- * reconcile a bounded number at a time, and retries back off with jitter.
+ * reconcile a bounded number at a time, and retries back off with jitter. A topic whose linger
+ * ends during that resubscribe is left out of it, or unsubscribed again once its batch is
+ * answered, so Redis never keeps a channel the node no longer follows.
  */
 import type { Redis } from 'ioredis';
 import { FeedPacing } from './feed-pacing.js';
@@ -23,6 +25,11 @@ export interface SubscriptionHost {
   presence(topic: string, notice: FeedPresence): void;
   /** A message on a node-level channel (control, replies). */
   control(channel: string, message: Buffer): void;
+  /**
+   * The node-level channels are subscribed again after the subscriber connection was lost: what
+   * was sent on them meanwhile never arrived (cluster-control.ts reads it back).
+   */
+  resubscribed?(): void;
 }
 
 interface Followed {
@@ -46,6 +53,8 @@ export class Subscriptions {
   private readonly subscribe: (channels: string[]) => Promise<unknown>;
   private readonly unsubscribe: (channels: string[]) => Promise<unknown>;
   private closed = false;
+  // Counts subscriber connection losses, so a resubscribe overtaken by another loss stops.
+  private generation = 0;
   private readonly pacing = new FeedPacing();
   private readonly pacedHost: FeedHost;
   /** Messages received on topic channels, followed or not (tests count them: nothing for unfollowed topics). */
@@ -140,11 +149,19 @@ export class Subscriptions {
     await followed.feed.start();
   }
 
+  /** Whether `followed` is still the entry of its topic (not dropped after its linger, nor replaced). */
+  private isFollowed(followed: Followed): boolean {
+    return this.byTopic.get(followed.topic) === followed;
+  }
+
   private drop(followed: Followed): void {
-    if (followed.wanted || this.byTopic.get(followed.topic) !== followed) return;
+    if (followed.wanted || !this.isFollowed(followed)) return;
     this.byTopic.delete(followed.topic);
     this.byChannel.delete(followed.channel);
     followed.feed.close();
+    // Reads waiting for it to be back answer now (from the stream): nobody follows it any more.
+    followed.back?.();
+    followed.back = undefined;
     // Best effort: if the connection is down the channel is gone anyway and is not resubscribed.
     this.unsubscribe([followed.channel]).catch(() => {});
   }
@@ -170,15 +187,28 @@ export class Subscriptions {
    */
   private async resubscribe(): Promise<void> {
     if (this.closed) return;
+    const generation = this.generation;
     const all = [...this.byTopic.values()];
     try {
       await this.subscriber.subscribe(...this.options.nodeChannels);
-      for (let i = 0; i < all.length; i += BATCH) await this.subscribe(all.slice(i, i + BATCH).map((followed) => followed.channel));
+      for (let i = 0; i < all.length; i += BATCH) {
+        // Topics dropped since the snapshot are not sent: their UNSUBSCRIBE went out already.
+        const batch = all.slice(i, i + BATCH).filter((followed) => this.isFollowed(followed));
+        if (batch.length === 0) continue;
+        await this.subscribe(batch.map((followed) => followed.channel));
+        // One dropped while this SUBSCRIBE was in flight sent its UNSUBSCRIBE first (Redis runs
+        // them in that order): the SUBSCRIBE subscribed it again. Undo that here.
+        const dropped = batch.filter((followed) => !this.byChannel.has(followed.channel));
+        if (dropped.length > 0) this.unsubscribe(dropped.map((followed) => followed.channel)).catch(() => {});
+      }
     } catch {
       return; // dropped again: the next `ready` starts over
     }
+    if (generation !== this.generation) return; // lost again meanwhile: the next `ready` reconciles
+    this.host.resubscribed?.();
     // Every feed asks at once; the pacing gate lets a bounded number of their reads run.
     for (const followed of all) {
+      if (!this.isFollowed(followed)) continue;
       const back = followed.back;
       followed.back = undefined;
       const reconciled = followed.feed.reconcile();
@@ -195,6 +225,7 @@ export class Subscriptions {
   /** The subscriber connection dropped: reads of followed topics wait until it is back and reconciled. */
   private lost(): void {
     if (this.closed) return;
+    this.generation++;
     for (const followed of this.byTopic.values()) {
       if (followed.back !== undefined) continue;
       followed.live = new Promise((resolve) => (followed.back = resolve));
