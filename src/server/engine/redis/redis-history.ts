@@ -29,7 +29,16 @@ export class RedisHistory implements Omit<HistoryStore, 'append' | 'setActiveChe
     private readonly newEpoch: () => string,
   ) {}
 
-  async top(topic: string): Promise<StreamPosition> {
+  /**
+   * A followed topic whose feed is live answers from the feed's position, synchronously: no round
+   * trip, and the core attaches at once (every later publication reaches it through the feed).
+   * Otherwise one read, waiting for the feed as `read` does.
+   */
+  top(topic: string): StreamPosition | Promise<StreamPosition> {
+    return this.subscriptions?.positionIfLive(topic) ?? this.readTop(topic);
+  }
+
+  private async readTop(topic: string): Promise<StreamPosition> {
     const { epoch, seq } = await this.read(topic, null, 0);
     return { epoch, seq };
   }

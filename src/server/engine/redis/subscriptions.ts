@@ -40,6 +40,8 @@ interface Followed {
   linger: ReturnType<typeof setTimeout> | undefined;
   /** Resolves once the channel is subscribed and the feed knows its starting position. */
   live: Promise<void>;
+  /** Whether `live` has resolved (and no drop of the connection happened since). */
+  isLive: boolean;
   /** Set while the subscriber connection is down: resolves `live` once it is back and reconciled. */
   back: (() => void) | undefined;
 }
@@ -94,10 +96,10 @@ export class Subscriptions {
       existing.linger = undefined;
       return;
     }
-    const followed: Followed = { topic, channel: this.keys.topic(topic).channel, feed: new TopicFeed(topic, this.pacedHost), wanted: true, linger: undefined, live: Promise.resolve(), back: undefined };
+    const followed: Followed = { topic, channel: this.keys.topic(topic).channel, feed: new TopicFeed(topic, this.pacedHost), wanted: true, linger: undefined, live: Promise.resolve(), isLive: false, back: undefined };
     this.byTopic.set(topic, followed);
     this.byChannel.set(followed.channel, followed);
-    followed.live = this.goLive(followed);
+    this.setLive(followed, this.goLive(followed));
     followed.live.catch(() => {}); // a read waiting on it sees the failure; nobody else must
   }
 
@@ -117,6 +119,29 @@ export class Subscriptions {
     if (followed === undefined) return undefined;
     await followed.live;
     return followed.feed;
+  }
+
+  /**
+   * The position a followed topic's feed has delivered up to, when the feed is live and has no
+   * read in flight: every publication after it will reach the sink, so a subscribe can be
+   * answered with it without a round trip to Redis. Undefined otherwise (ask Redis).
+   */
+  positionIfLive(topic: string): { epoch: string; seq: number } | undefined {
+    const followed = this.byTopic.get(topic);
+    if (followed === undefined || !followed.isLive || !followed.feed.inStep) return undefined;
+    const position = followed.feed.position;
+    return position === undefined ? undefined : { epoch: position.epoch, seq: position.seq };
+  }
+
+  private setLive(followed: Followed, live: Promise<void>): void {
+    followed.live = live;
+    followed.isLive = false;
+    live.then(
+      () => {
+        if (followed.live === live) followed.isLive = true;
+      },
+      () => {},
+    );
   }
 
   /** Number of topic channels subscribed. */
@@ -212,7 +237,7 @@ export class Subscriptions {
       const back = followed.back;
       followed.back = undefined;
       const reconciled = followed.feed.reconcile();
-      followed.live = reconciled;
+      this.setLive(followed, reconciled);
       this.reconciling++;
       const done = () => {
         this.reconciling--;
@@ -228,7 +253,7 @@ export class Subscriptions {
     this.generation++;
     for (const followed of this.byTopic.values()) {
       if (followed.back !== undefined) continue;
-      followed.live = new Promise((resolve) => (followed.back = resolve));
+      this.setLive(followed, new Promise((resolve) => (followed.back = resolve)));
     }
   }
 }
