@@ -16,6 +16,7 @@ import { createLogger } from './config/logger.js';
 import { optionsFromEnv, parseIntOption, resolveOptions, splitList, type ServerOptions } from './config/options.js';
 import { guardUnhandledRejections } from './config/unhandled-rejections.js';
 import { mergeBackendOptions } from './connection/backend-hooks/options.js';
+import { mergeRedisSettings } from './engine/redis/options.js';
 import { preferSerialScavenge, workerExecArgv } from './gc-settings.js';
 import { createServer } from './server.js';
 import { describeUws, loadUws } from './uws/binding.js';
@@ -42,7 +43,9 @@ Options (flags override environment variables, which override the config file):
       --client-publish         let WebSocket clients publish
       --log-level <level>      fatal|error|warn|info|debug|trace|silent env LOG_LEVEL (default warn)
       --redis <url>            share topics with other processes via Redis env SWITCHBOARD_REDIS_URL
-                               (redis://host:6379; more settings: "redis" in the config file)
+                               (redis://host:6379, redis+sentinel://host:26379,host2/mymaster;
+                               or env SWITCHBOARD_REDIS_SENTINELS + SWITCHBOARD_REDIS_MASTER;
+                               more settings: "redis" in the config file)
       --workers <n|auto>       run n server processes sharing the port  env SWITCHBOARD_WORKERS
                                (auto: one per core; needs --redis; SIGHUP restarts them one by one)
       --drain-ms <ms>          SIGTERM: close sockets with 1012 over this window (default 2000)
@@ -129,9 +132,9 @@ async function main(): Promise<number> {
     const fromEnv = optionsFromEnv(process.env);
     // `backend` merges key by key: SWITCHBOARD_BACKEND_SECRET must not drop the file's backend URLs.
     merged = { ...fromFile, ...fromEnv, ...args.options, backend: mergeBackendOptions(fromFile.backend, fromEnv.backend) };
-    // A URL from env or flags keeps the file's other Redis settings (keyPrefix, sharded, ...).
-    const redisUrl = args.options.redis ?? fromEnv.redis;
-    if (redisUrl !== undefined && fromFile.redis !== undefined) merged.redis = { ...fromFile.redis, ...redisUrl };
+    // Where Redis is, from env or flags, keeps the file's other Redis settings (keyPrefix, sharded, ...).
+    const redisLocation = args.options.redis ?? fromEnv.redis;
+    if (redisLocation !== undefined && fromFile.redis !== undefined) merged.redis = mergeRedisSettings(fromFile.redis, redisLocation);
     const workerId = process.env[WORKER_ID_ENV];
     if (workerId !== undefined && process.send !== undefined) {
       await runWorker(workerId, merged);

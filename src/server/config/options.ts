@@ -8,7 +8,7 @@ import { OptionsError } from '../../protocol/errors.js';
 import { DEFAULT_MAX_TOPIC_BYTES } from '../../protocol/topic.js';
 import type { WorkerRole } from '../cluster/worker-role.js';
 import type { Engine } from '../engine/engine.js';
-import { resolveRedisOptions, type RedisEngineOptions } from '../engine/redis/options.js';
+import { mergeRedisSettings, parseSentinelList, resolveRedisOptions, type RedisEngineOptions } from '../engine/redis/options.js';
 import type { Hooks } from '../connection/hooks.js';
 import { addressList } from '../connection/client-address.js';
 import { Namespaces, type NamespacesConfig } from './namespaces.js';
@@ -147,8 +147,10 @@ export interface ServerOptions extends Hooks {
   engine: Engine | undefined;
   /**
    * Share topics, history, presence and idempotency with other Switchboard processes through Redis
-   * (a RedisEngine; see docs/operations.md): `{ url, keyPrefix?, sharded?, commandTimeoutMs?, ... }`.
-   * Ignored when `engine` is set. Env `SWITCHBOARD_REDIS_URL` (the url). @default undefined (in-memory engine)
+   * (a RedisEngine; see docs/operations.md): `{ url, keyPrefix?, sharded?, commandTimeoutMs?, ... }`,
+   * or `{ sentinels: [{ host, port }], name, ... }` through Redis Sentinel. Ignored when `engine` is
+   * set. Env `SWITCHBOARD_REDIS_URL` (the url), or `SWITCHBOARD_REDIS_SENTINELS` (host:port,...)
+   * with `SWITCHBOARD_REDIS_MASTER` (the name). @default undefined (in-memory engine)
    */
   redis: RedisSettings | undefined;
   /**
@@ -173,8 +175,11 @@ export interface ServerOptions extends Hooks {
   pusher: PusherOptions | undefined;
 }
 
-/** The `redis` option: a URL plus any RedisEngineOptions (see engine/redis/options.ts for defaults). */
-export type RedisSettings = Partial<RedisEngineOptions> & { url: string };
+/**
+ * The `redis` option: a URL (or sentinels and a master name) plus any RedisEngineOptions (see
+ * engine/redis/options.ts for defaults).
+ */
+export type RedisSettings = Partial<RedisEngineOptions>;
 
 /** Defaults for every option that has one. */
 export const DEFAULTS: Readonly<Omit<ServerOptions, keyof Hooks>> = Object.freeze({
@@ -257,12 +262,25 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<ServerOptions> {
   if (env.SWITCHBOARD_TRUSTED_PROXIES) out.trustedProxies = splitList(env.SWITCHBOARD_TRUSTED_PROXIES);
   if (env.SWITCHBOARD_ALLOWED_ORIGINS) out.allowedOrigins = splitList(env.SWITCHBOARD_ALLOWED_ORIGINS);
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL as LogLevel;
-  if (env.SWITCHBOARD_REDIS_URL) out.redis = { url: env.SWITCHBOARD_REDIS_URL };
+  const redis = redisFromEnv(env);
+  if (redis !== undefined) out.redis = redis;
   const backend = backendFromEnv(env);
   if (backend !== undefined) out.backend = backend;
   const pusher = pusherFromEnv(env);
   if (pusher !== undefined) out.pusher = pusher;
   return out;
+}
+
+/** Where Redis is, from the environment: a URL, or sentinels and the master's name. */
+function redisFromEnv(env: NodeJS.ProcessEnv): RedisSettings | undefined {
+  const { SWITCHBOARD_REDIS_URL: url, SWITCHBOARD_REDIS_SENTINELS: sentinels, SWITCHBOARD_REDIS_MASTER: name } = env;
+  if (sentinels || name) {
+    if (url) throw new OptionsError('SWITCHBOARD_REDIS_SENTINELS', 'set either SWITCHBOARD_REDIS_URL or SWITCHBOARD_REDIS_SENTINELS with SWITCHBOARD_REDIS_MASTER, not both');
+    if (!sentinels) throw new OptionsError('SWITCHBOARD_REDIS_SENTINELS', 'is required with SWITCHBOARD_REDIS_MASTER (host:port,host:port,...)');
+    if (!name) throw new OptionsError('SWITCHBOARD_REDIS_MASTER', 'is required with SWITCHBOARD_REDIS_SENTINELS (the master name the sentinels monitor)');
+    return { sentinels: parseSentinelList(sentinels, 'SWITCHBOARD_REDIS_SENTINELS'), name };
+  }
+  return url ? { url } : undefined;
 }
 
 /** Parses a decimal integer option, naming the key when it is not one. */
@@ -284,8 +302,8 @@ export function resolveOptions(input: Partial<ServerOptions> = {}, env: NodeJS.P
   const defined = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
   const fromEnv = optionsFromEnv(env);
   const options = { ...DEFAULTS, ...fromEnv, ...defined } as ServerOptions;
-  // The env gives only the URL: settings from code or a file (keyPrefix, ...) keep theirs.
-  if (fromEnv.redis !== undefined && isObject(input.redis)) options.redis = { ...fromEnv.redis, ...input.redis };
+  // The env says only where Redis is: settings from code or a file (keyPrefix, ...) keep theirs.
+  if (fromEnv.redis !== undefined && isObject(input.redis)) options.redis = mergeRedisSettings(fromEnv.redis, input.redis);
   // Key by key, so SWITCHBOARD_BACKEND_SECRET and a config file's backend URLs can work together.
   options.backend = mergeBackendOptions(fromEnv.backend, input.backend);
 

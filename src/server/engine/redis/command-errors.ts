@@ -44,8 +44,14 @@ export function isReplyError(err: unknown): boolean {
   return err instanceof Error && err.name === 'ReplyError';
 }
 
+// Refusals of a server that cannot take writes now: a replica (a master demoted behind the node's
+// back, or a node pointed at a replica), a master without its `min-replicas-to-write`, one still
+// loading its data. Each is raised before the first write of a script, so nothing was written.
+const REFUSED_WRITE = /^(READONLY|NOREPLICAS|LOADING|MASTERDOWN) /;
+
 /** The error a failed command's caller gets. */
 export function commandFailure(err: unknown, effect: CommandEffect): Error {
+  if (isReplyError(err) && REFUSED_WRITE.test((err as Error).message)) return unavailable(err);
   if (isReplyError(err)) return err as Error;
   if (neverSent(err) || effect === 'read') return unavailable(err);
   return outcomeUnknown(err);

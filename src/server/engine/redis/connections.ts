@@ -10,6 +10,12 @@
  * publishes answer 503 at once, so a Redis that stopped answering (SIGSTOP, a partition) costs
  * bounded time and memory, never an unbounded queue. Both connections are also PINGed
  * periodically, so a silently black-holed socket is noticed and replaced.
+ *
+ * Through Redis Sentinel, both connections ask the sentinels for the master on every (re)connect,
+ * check it still says `role:master` (ioredis's ready check; a replica is never written), and drop
+ * themselves when a sentinel announces a failover (`+switch-master`): a demoted master keeps
+ * accepting writes for seconds, and those would be lost. With `waitReplicas`, a publish is
+ * acknowledged only once replicas confirmed it (replica-wait.ts).
  * ioredis is imported lazily so a server without Redis never loads it.
  */
 import type { Redis, RedisOptions } from 'ioredis';
@@ -17,7 +23,8 @@ import { backoffMs } from './backoff.js';
 import { commandFailure, timedOut, unavailable, type CommandEffect } from './command-errors.js';
 import { IdentityWatch, type ServerIdentity } from './identity.js';
 import { Liveness } from './liveness.js';
-import type { RedisEngineOptions } from './options.js';
+import { redisTarget, type RedisEngineOptions } from './options.js';
+import { ReplicaWait } from './replica-wait.js';
 import { PRESENCE_INFO, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_REFRESH, PUBLISH, READ } from './scripts.js';
 
 export { unavailable } from './command-errors.js';
@@ -49,13 +56,18 @@ export class RedisConnections {
   private open = false;
   private readonly commandsLiveness: Liveness;
   private readonly subscriberLiveness: Liveness;
+  private readonly replicaWait: ReplicaWait | undefined;
 
-  private constructor(commands: CommandClient, subscriber: Redis, pingIntervalMs: number, identity: IdentityWatch) {
+  private constructor(commands: CommandClient, subscriber: Redis, options: RedisEngineOptions, identity: IdentityWatch) {
     this.commands = commands;
     this.subscriber = subscriber;
     this.identity = identity;
-    this.commandsLiveness = new Liveness(commands, { intervalMs: pingIntervalMs, idleOnly: true });
-    this.subscriberLiveness = new Liveness(subscriber, { intervalMs: pingIntervalMs, idleOnly: false });
+    this.commandsLiveness = new Liveness(commands, { intervalMs: options.pingIntervalMs, idleOnly: true });
+    this.subscriberLiveness = new Liveness(subscriber, { intervalMs: options.pingIntervalMs, idleOnly: false });
+    for (const client of [commands, subscriber]) this.restartWhenEnded(client);
+    if (options.waitReplicas > 0) {
+      this.replicaWait = new ReplicaWait(options.waitReplicas, options.waitTimeoutMs, () => this.sendWait(options.waitReplicas, options.waitTimeoutMs));
+    }
   }
 
   /** Connects both (the first connect is awaited so a wrong URL fails `listen()` loudly). */
@@ -72,9 +84,30 @@ export class RedisConnections {
       retryStrategy,
       lazyConnect: true,
     };
-    const commands = new Redis(options.url, { ...base, connectionName: 'switchboard' }) as CommandClient;
+    const target = redisTarget(options);
+    let connected = false;
+    const located: RedisOptions =
+      target.kind === 'direct'
+        ? {}
+        : {
+            sentinels: target.sentinels,
+            name: target.name,
+            role: 'master',
+            username: target.username,
+            password: target.password,
+            db: target.db,
+            // Until the first connect, unreachable sentinels fail `listen()` instead of retrying forever.
+            sentinelRetryStrategy: (attempt) => (connected ? retryStrategy(attempt) : null),
+            sentinelCommandTimeout: options.commandTimeoutMs,
+            failoverDetector: true,
+            // A master demoted behind our back refuses writes: reconnect to ask the sentinels again
+            // (the refused command wrote nothing, so it is not resent either way).
+            reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 1 : false),
+          };
+    const create = (extra: RedisOptions) => (target.kind === 'direct' ? new Redis(target.url, { ...base, ...extra }) : new Redis({ ...base, ...located, ...extra }));
+    const commands = create({ connectionName: 'switchboard' }) as CommandClient;
     // The subscriber resubscribes itself (subscriptions.ts) so it can fill what it missed meanwhile.
-    const subscriber = new Redis(options.url, { ...base, connectionName: 'switchboard-sub', autoResubscribe: false });
+    const subscriber = create({ connectionName: 'switchboard-sub', autoResubscribe: false });
     for (const client of [commands, subscriber]) client.on('error', () => {}); // reconnects; readiness reports it
     commands.defineCommand('sbPublish', { lua: PUBLISH });
     commands.defineCommand('sbRead', { lua: READ, numberOfKeys: 2 });
@@ -83,16 +116,17 @@ export class RedisConnections {
     commands.defineCommand('sbPresenceRefresh', { lua: PRESENCE_REFRESH, numberOfKeys: 3 });
     commands.defineCommand('sbPresenceInfo', { lua: PRESENCE_INFO, numberOfKeys: 3 });
     const identity = new IdentityWatch(commands);
-    await Promise.all([commands.connect(), subscriber.connect()]);
     try {
+      await Promise.all([commands.connect(), subscriber.connect()]);
+      // Without the server's identity a restart could not be told from a blip: refuse to start.
       await identity.first();
     } catch (err) {
-      // Without the server's identity a restart could not be told from a blip: refuse to start.
       commands.disconnect();
       subscriber.disconnect();
       throw err;
     }
-    const connections = new RedisConnections(commands, subscriber, options.pingIntervalMs, identity);
+    connected = true;
+    const connections = new RedisConnections(commands, subscriber, options, identity);
     connections.open = true;
     return connections;
   }
@@ -111,17 +145,53 @@ export class RedisConnections {
    * Runs a command under the failure policy: refused at once (ENGINE_UNAVAILABLE, nothing sent)
    * while the command connection is down or dropped; a timeout sends a PING that decides whether
    * to drop it. A failure after sending is ENGINE_UNAVAILABLE for a read and
-   * PUBLISH_OUTCOME_UNKNOWN for a publish (`effect`), since the publish may still run.
+   * PUBLISH_OUTCOME_UNKNOWN for a publish (`effect`), since the publish may still run. With
+   * `waitReplicas`, a publish is PUBLISH_OUTCOME_UNKNOWN too when too few replicas confirmed it.
    */
   async run<T>(command: (client: CommandClient) => Promise<T>, effect: CommandEffect = 'read'): Promise<T> {
     if (!this.open || !this.commandsLiveness.alive) throw unavailable(new Error(`redis connection ${this.commands.status}`));
+    let result: T;
     try {
-      const result = await command(this.commands);
+      result = await command(this.commands);
       this.commandsLiveness.answered();
-      return result;
     } catch (err) {
       if (timedOut(err)) this.commandsLiveness.probe();
       throw commandFailure(err, effect);
+    }
+    // Made on the master; acknowledged only once enough replicas have it (or 504).
+    if (effect === 'publish' && this.replicaWait !== undefined) await this.replicaWait.confirm();
+    return result;
+  }
+
+  /**
+   * ioredis gives a connection up for good ('end') when its connector fails instead of retrying:
+   * through Sentinel, a failover announced while it was asking the sentinels for the master aborts
+   * that reconnect ("Connection is closed."). Seen after a `kill -9` of the master: both connections
+   * ended and the node answered 503 forever. While the engine is open, an ended connection is
+   * connected again, with the same backoff as any reconnect.
+   */
+  private restartWhenEnded(client: Redis): void {
+    let attempt = 0;
+    client.on('ready', () => {
+      attempt = 0;
+    });
+    client.on('end', () => {
+      if (!this.open) return;
+      const timer = setTimeout(() => {
+        if (this.open && client.status === 'end') client.connect().catch(() => {}); // an error ends it again, and we come back here
+      }, retryStrategy(++attempt));
+      timer.unref();
+    });
+  }
+
+  private async sendWait(replicas: number, timeoutMs: number): Promise<number> {
+    try {
+      const confirmed = await this.commands.wait(replicas, timeoutMs);
+      this.commandsLiveness.answered();
+      return confirmed;
+    } catch (err) {
+      if (timedOut(err)) this.commandsLiveness.probe();
+      throw err;
     }
   }
 

@@ -41,7 +41,7 @@ export class RedisEngine implements Engine {
   private epochCounter = 0;
 
   /** @throws OptionsError naming a bad `redis.*` setting. */
-  constructor(options: Partial<RedisEngineOptions> & { url: string }) {
+  constructor(options: Partial<RedisEngineOptions>) {
     this.options = resolveRedisOptions(options);
     this.keys = new KeySpace(this.options.keyPrefix);
     this.publishCommand = this.options.sharded ? 'spublish' : 'publish';
