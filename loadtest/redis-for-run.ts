@@ -64,7 +64,8 @@ export async function redisForRun(url: string | undefined, lifetimeS: number): P
   return { url: `redis://127.0.0.1:${port}`, pid: redis.programPid, stop };
 }
 
-async function untilListening(port: number, exited: Promise<void>): Promise<void> {
+/** Resolves once redis-server on `port` accepts connections; rejects when it exited or took too long. */
+export async function untilListening(port: number, exited: Promise<void>): Promise<void> {
   let gone = false;
   void exited.then(() => (gone = true));
   const deadline = Date.now() + START_TIMEOUT_MS;

@@ -6,14 +6,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../loadtest/redis-for-run.js';
+import { freePort, untilListening } from '../../loadtest/redis-for-run.js';
 import { tether, type Tethered } from '../../loadtest/tether.js';
-
-/** How long redis-server may take to accept connections. */
-const START_TIMEOUT_MS = 10_000;
 
 export interface BenchRedis {
   readonly url: string;
@@ -82,20 +78,4 @@ export async function startBenchRedis(lifetimeS: number): Promise<BenchRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function untilListening(port: number, exited: Promise<void>): Promise<void> {
-  let gone = false;
-  void exited.then(() => (gone = true));
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (gone) throw new Error(`redis-server on port ${port} exited before accepting connections`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`redis-server did not accept connections on port ${port} within ${START_TIMEOUT_MS} ms`);
 }

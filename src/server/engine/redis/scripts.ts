@@ -14,6 +14,13 @@
 const NOW = `local t = redis.call('time')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
+// Appends stream entries to `out` as the readers decode them: seq, payload, publish time.
+const APPEND_ENTRIES = `for _, entry in ipairs(entries) do
+  out[#out + 1] = tonumber(string.match(entry[1], '^%d+'))
+  out[#out + 1] = entry[2][2]
+  out[#out + 1] = tonumber(entry[2][4])
+end`;
+
 // Shared prologue of the stream scripts (KEYS[1] meta, KEYS[2] stream): the topic's epoch, started
 // or renewed as needed. Meta field 'g' is the stamp (identity.ts: run_id, then '+' when durable)
 // of the Redis process that last wrote it. Another process's stamp means Redis restarted or failed
@@ -137,11 +144,7 @@ else
     if tonumber(newest[i][2][4]) > cutoff then entries[#entries + 1] = newest[i] end
   end
 end
-for _, entry in ipairs(entries) do
-  out[#out + 1] = tonumber(string.match(entry[1], '^%d+'))
-  out[#out + 1] = entry[2][2]
-  out[#out + 1] = tonumber(entry[2][4])
-end
+${APPEND_ENTRIES}
 return out
 `;
 
@@ -256,10 +259,6 @@ if #entries ~= to - from + 1 then return { 0 } end
 ${NOW}
 if tonumber(entries[1][2][4]) <= now - tonumber(meta[2] or '0') then return { 0 } end
 local out = { 1 }
-for _, entry in ipairs(entries) do
-  out[#out + 1] = tonumber(string.match(entry[1], '^%d+'))
-  out[#out + 1] = entry[2][2]
-  out[#out + 1] = tonumber(entry[2][4])
-end
+${APPEND_ENTRIES}
 return out
 `;
