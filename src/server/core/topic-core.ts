@@ -14,6 +14,7 @@ import type { Engine, EngineSink } from '../engine/engine.js';
 import type { HistoryRead, MaybePromise } from '../engine/history.js';
 import type { Fanout } from '../transport.js';
 import { Coalescer } from './coalescer.js';
+import { excludable } from './exclusion.js';
 import { catchUp, PendingAttaches } from './pending-attach.js';
 import { SlowConsumers, type LaneHost } from './slow-consumers.js';
 import type { WireFormat } from './wire-format.js';
@@ -61,6 +62,11 @@ export interface TopicCoreDeps {
   /** Every wire format of every protocol front, in the order publications are encoded. */
   wires: readonly WireFormat[];
   limits: CoreLimits;
+  /**
+   * The open connection of this node with an id, if any (the registry): how a delivery finds the
+   * connection it excludes. Absent: exclusions are ignored (every follower gets every publication).
+   */
+  findConnection?: (id: string) => Connection | undefined;
 }
 
 export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
@@ -72,6 +78,7 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
   private readonly engine: Engine;
   private readonly wires: readonly WireFormat[];
   private readonly limits: CoreLimits;
+  private readonly findConnection: ((id: string) => Connection | undefined) | undefined;
   // Connections of this server subscribed to each topic, whatever their format or lane.
   private readonly followers = new Map<string, number>();
   private readonly pending = new PendingAttaches();
@@ -87,6 +94,7 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
     this.engine = deps.engine;
     this.wires = deps.wires;
     this.limits = deps.limits;
+    this.findConnection = deps.findConnection;
     this.namespaces = deps.namespaces;
     this.lanes = new SlowConsumers(this, deps.limits.maxBackpressureBytes);
     const coalescing = deps.namespaces.all().some((namespace) => namespace.coalesceMs !== 0);
@@ -114,9 +122,12 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
 
   /**
    * The one door for publications, local or from another node: one message per wire format with
-   * followers, handed to native fan-out. `epoch` is the topic's stream epoch (see engine.ts).
+   * followers, handed to native fan-out. `epoch` is the topic's stream epoch (see engine.ts);
+   * `exclude` names a connection (of any node) that must not get it (see exclusion.ts).
    */
-  readonly deliver = (topic: string, epoch: string, seq: number, payload: Uint8Array): void => {
+  readonly deliver = (topic: string, epoch: string, seq: number, payload: Uint8Array, exclude?: string): void => {
+    // The common case pays this one check: exclusions take their own path.
+    if (exclude !== undefined) return this.deliverExcept(topic, epoch, seq, payload, exclude);
     this.counters.publications++;
     this.counters.publishedBytes += payload.length;
     if (this.pending.size !== 0) this.pending.hold(topic, epoch, seq, payload);
@@ -131,6 +142,20 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
       if (this.fanout.has(topic, wire.name)) this.fanout.publish(topic, wire.name, wire.message(topic, seq, payload), wire.binary);
     }
   };
+
+  /** `deliver`, with connection `exclude` out of the topic's native fan-out when it is one of ours there. */
+  private deliverExcept(topic: string, epoch: string, seq: number, payload: Uint8Array, exclude: string): void {
+    const connection = this.findConnection?.(exclude);
+    if (!excludable(connection, topic)) return this.deliver(topic, epoch, seq, payload);
+    // Leaving flushes a waiting batch (earlier publications are the connection's too), rejoining
+    // flushes again: with coalescing, the batch holding this publication goes out without it.
+    this.detachNative(connection, topic);
+    try {
+      this.deliver(topic, epoch, seq, payload);
+    } finally {
+      this.attachNative(connection, topic);
+    }
+  }
 
   /**
    * The engine could not deliver every publication of `topic` up to `(epoch, seq)` here: a Gap
