@@ -126,12 +126,12 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
    * `exclude` names a connection (of any node) that must not get it (see exclusion.ts).
    */
   readonly deliver = (topic: string, epoch: string, seq: number, payload: Uint8Array, exclude?: string): void => {
-    // The common case pays this one check: exclusions take their own path.
-    if (exclude !== undefined) return this.deliverExcept(topic, epoch, seq, payload, exclude);
     this.counters.publications++;
     this.counters.publishedBytes += payload.length;
     if (this.pending.size !== 0) this.pending.hold(topic, epoch, seq, payload);
     if (this.lanes.active) this.lanes.deliver(topic, seq, payload);
+    // The common case pays this one check: exclusions take their own path.
+    if (exclude !== undefined) return this.fanOutExcept(topic, seq, payload, exclude);
     if (this.coalescer !== undefined) {
       const windowMs = this.namespaces.match(topic).coalesceMs;
       if (windowMs !== 0) return this.coalescer.add(topic, seq, payload, windowMs);
@@ -143,17 +143,19 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
     }
   };
 
-  /** `deliver`, with connection `exclude` out of the topic's native fan-out when it is one of ours there. */
-  private deliverExcept(topic: string, epoch: string, seq: number, payload: Uint8Array, exclude: string): void {
+  /** Native fan-out of one publication to everyone but connection `exclude`, when it is one of ours there (exclusion.ts). */
+  private fanOutExcept(topic: string, seq: number, payload: Uint8Array, exclude: string): void {
     const connection = this.findConnection?.(exclude);
-    if (!excludable(connection, topic)) return this.deliver(topic, epoch, seq, payload);
-    // Leaving flushes a waiting batch (earlier publications are the connection's too), rejoining
-    // flushes again: with coalescing, the batch holding this publication goes out without it.
-    this.detachNative(connection, topic);
-    try {
-      this.deliver(topic, epoch, seq, payload);
-    } finally {
-      this.attachNative(connection, topic);
+    const sender = excludable(connection, topic) ? connection : undefined;
+    // One frame cannot be left out of a batch for one socket: what waits goes first, this one alone.
+    this.coalescer?.flush(topic);
+    const wires = this.wires;
+    for (let i = 0; i < wires.length; i++) {
+      const wire = wires[i]!;
+      if (!this.fanout.has(topic, wire.name)) continue;
+      const message = wire.message(topic, seq, payload);
+      if (sender !== undefined && sender.wire.name === wire.name) this.fanout.publishExcept(sender.socket!, topic, wire.name, message, wire.binary);
+      else this.fanout.publish(topic, wire.name, message, wire.binary);
     }
   }
 
