@@ -175,7 +175,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
   const registry = new ConnectionRegistry<Connection>();
   // Every front's wire formats, in the order the core encodes a publication.
   const wires = options.pusher === undefined ? NATIVE_WIRES : [...NATIVE_WIRES, pusherWire];
-  const core = new TopicCore({ fanout: transport.fanout, engine, namespaces, wires, limits: options });
+  const core = new TopicCore({ fanout: transport.fanout, engine, namespaces, wires, limits: options, findConnection: (id) => registry.byId.get(id) });
   const publisher = new Publisher(engine, namespaces, options.maxTopicBytes);
   const control = new Control(core, registry, engine.presence, options.maxTopicBytes, engine.cluster);
   const session = new Session({

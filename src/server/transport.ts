@@ -36,6 +36,11 @@ export interface Fanout {
   has(topic: string, format: string): boolean;
   /** Sends `message` to every socket following `topic` in `format`. */
   publish(topic: string, format: string, message: Uint8Array | string, isBinary: boolean): void;
+  /**
+   * `publish`, except to `socket`, which must follow `topic` in `format` (a publication's sender).
+   * The socket stays subscribed: nothing already published to it is disturbed.
+   */
+  publishExcept(socket: SocketLike, topic: string, format: string, message: Uint8Array | string, isBinary: boolean): void;
 }
 
 /** What an HTTP handler reads of a request, captured synchronously before any await. */

@@ -32,6 +32,8 @@ interface Delivered {
   epoch: string;
   seq: number;
   payload: number[];
+  /** Only present when the publication excluded a connection. */
+  exclude?: string;
 }
 
 /** A resync the sink was told of. */
@@ -52,7 +54,7 @@ async function started(factory: EngineFactory, active: (topic: string) => boolea
   const delivered: Delivered[] = [];
   const resynced: Resynced[] = [];
   const sink: EngineSink = {
-    deliver: (topic, epoch, seq, payload) => delivered.push({ topic, epoch, seq, payload: [...payload] }),
+    deliver: (topic, epoch, seq, payload, exclude) => delivered.push({ topic, epoch, seq, payload: [...payload], ...(exclude === undefined ? {} : { exclude }) }),
     resync: (topic, epoch, seq) => resynced.push({ topic, epoch, seq, after: delivered.length }),
     isActive: active,
   };
@@ -103,6 +105,28 @@ export function runEngineConformance(factory: EngineFactory): void {
       );
       assert.deepEqual(delivered.filter((d) => d.topic === 'b').map((d) => [d.seq, d.payload]), [[1, [3]]]);
       await engine.close();
+    });
+
+    test('the connection a publication excludes reaches the sink with it, on any id and payload bytes; history keeps it for everyone', async () => {
+      const { engine, delivered } = await started(factory);
+      // Closed even when an assertion fails: an open Redis engine would keep the test file running.
+      try {
+        // Colons in the payload and the id, and a multi-byte id: nothing may shift the message's fields.
+        await engine.publish('excl', bytes(0x3a, 1, 0x3a), { retain: keep, exclude: '123.456' });
+        await engine.publish('excl', bytes(2), { retain: keep });
+        await engine.publish('excl', bytes(3, 0x3a), { retain: keep, exclude: 'w1.ab:c-ü' });
+        await eventually(() => delivered.length === 3, 'three deliveries');
+        const { epoch } = await engine.history.top('excl');
+        assert.deepEqual(delivered, [
+          { topic: 'excl', epoch, seq: 1, payload: [0x3a, 1, 0x3a], exclude: '123.456' },
+          { topic: 'excl', epoch, seq: 2, payload: [2] },
+          { topic: 'excl', epoch, seq: 3, payload: [3, 0x3a], exclude: 'w1.ab:c-ü' },
+        ]);
+        const read = await engine.history.read('excl', { epoch, seq: 0 }, 10);
+        assert.deepEqual(read.publications.map((publication) => [...publication.payload]), [[0x3a, 1, 0x3a], [2], [3, 0x3a]]);
+      } finally {
+        await engine.close();
+      }
     });
 
     test('many publications in flight on one topic get distinct seqs and are delivered in seq order', async () => {

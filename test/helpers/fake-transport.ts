@@ -83,4 +83,10 @@ export class FakeFanout implements Fanout {
     this.published.push({ topic, format, isBinary });
     for (const socket of this.followers.get(`${format}|${topic}`) ?? []) socket.send(message);
   }
+
+  /** Like uWS `ws.publish`: every follower but the sender, which stays subscribed. */
+  publishExcept(sender: SocketLike, topic: string, format: string, message: Uint8Array | string, isBinary: boolean): void {
+    this.published.push({ topic, format, isBinary });
+    for (const socket of this.followers.get(`${format}|${topic}`) ?? []) if (socket !== sender) socket.send(message);
+  }
 }

@@ -18,6 +18,8 @@ export interface PublishRequest {
   idempotencyKey?: string;
   /** A WebSocket client's publish: the namespace's `maxPublishBytes` applies (PAYLOAD_TOO_LARGE). */
   fromClient?: boolean;
+  /** The id of a connection (on any node) that does not get the publication: its sender (engine.ts `exclude`). */
+  exclude?: string;
 }
 
 const NO_REQUEST: PublishRequest = Object.freeze({});
@@ -34,7 +36,7 @@ export class Publisher {
     assertTopic(topic, this.maxTopicBytes);
     const namespace = this.namespaces.match(topic);
     const payload = this.pack(namespace, data, request.fromClient === true);
-    return this.engine.publish(topic, payload, { retain: namespace.history, idempotencyKey: request.idempotencyKey });
+    return this.engine.publish(topic, payload, { retain: namespace.history, idempotencyKey: request.idempotencyKey, exclude: request.exclude });
   }
 
   /**

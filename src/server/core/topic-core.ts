@@ -14,6 +14,7 @@ import type { Engine, EngineSink } from '../engine/engine.js';
 import type { HistoryRead, MaybePromise } from '../engine/history.js';
 import type { Fanout } from '../transport.js';
 import { Coalescer } from './coalescer.js';
+import { excludable } from './exclusion.js';
 import { catchUp, PendingAttaches } from './pending-attach.js';
 import { SlowConsumers, type LaneHost } from './slow-consumers.js';
 import type { WireFormat } from './wire-format.js';
@@ -61,6 +62,11 @@ export interface TopicCoreDeps {
   /** Every wire format of every protocol front, in the order publications are encoded. */
   wires: readonly WireFormat[];
   limits: CoreLimits;
+  /**
+   * The open connection of this node with an id, if any (the registry): how a delivery finds the
+   * connection it excludes. Absent: exclusions are ignored (every follower gets every publication).
+   */
+  findConnection?: (id: string) => Connection | undefined;
 }
 
 export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
@@ -72,6 +78,7 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
   private readonly engine: Engine;
   private readonly wires: readonly WireFormat[];
   private readonly limits: CoreLimits;
+  private readonly findConnection: ((id: string) => Connection | undefined) | undefined;
   // Connections of this server subscribed to each topic, whatever their format or lane.
   private readonly followers = new Map<string, number>();
   private readonly pending = new PendingAttaches();
@@ -87,6 +94,7 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
     this.engine = deps.engine;
     this.wires = deps.wires;
     this.limits = deps.limits;
+    this.findConnection = deps.findConnection;
     this.namespaces = deps.namespaces;
     this.lanes = new SlowConsumers(this, deps.limits.maxBackpressureBytes);
     const coalescing = deps.namespaces.all().some((namespace) => namespace.coalesceMs !== 0);
@@ -114,13 +122,16 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
 
   /**
    * The one door for publications, local or from another node: one message per wire format with
-   * followers, handed to native fan-out. `epoch` is the topic's stream epoch (see engine.ts).
+   * followers, handed to native fan-out. `epoch` is the topic's stream epoch (see engine.ts);
+   * `exclude` names a connection (of any node) that must not get it (see exclusion.ts).
    */
-  readonly deliver = (topic: string, epoch: string, seq: number, payload: Uint8Array): void => {
+  readonly deliver = (topic: string, epoch: string, seq: number, payload: Uint8Array, exclude?: string): void => {
     this.counters.publications++;
     this.counters.publishedBytes += payload.length;
     if (this.pending.size !== 0) this.pending.hold(topic, epoch, seq, payload);
     if (this.lanes.active) this.lanes.deliver(topic, seq, payload);
+    // The common case pays this one check: exclusions take their own path.
+    if (exclude !== undefined) return this.fanOutExcept(topic, seq, payload, exclude);
     if (this.coalescer !== undefined) {
       const windowMs = this.namespaces.match(topic).coalesceMs;
       if (windowMs !== 0) return this.coalescer.add(topic, seq, payload, windowMs);
@@ -131,6 +142,22 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
       if (this.fanout.has(topic, wire.name)) this.fanout.publish(topic, wire.name, wire.message(topic, seq, payload), wire.binary);
     }
   };
+
+  /** Native fan-out of one publication to everyone but connection `exclude`, when it is one of ours there (exclusion.ts). */
+  private fanOutExcept(topic: string, seq: number, payload: Uint8Array, exclude: string): void {
+    const connection = this.findConnection?.(exclude);
+    const sender = excludable(connection, topic) ? connection : undefined;
+    // One frame cannot be left out of a batch for one socket: what waits goes first, this one alone.
+    this.coalescer?.flush(topic);
+    const wires = this.wires;
+    for (let i = 0; i < wires.length; i++) {
+      const wire = wires[i]!;
+      if (!this.fanout.has(topic, wire.name)) continue;
+      const message = wire.message(topic, seq, payload);
+      if (sender !== undefined && sender.wire.name === wire.name) this.fanout.publishExcept(sender.socket!, topic, wire.name, message, wire.binary);
+      else this.fanout.publish(topic, wire.name, message, wire.binary);
+    }
+  }
 
   /**
    * The engine could not deliver every publication of `topic` up to `(epoch, seq)` here: a Gap

@@ -8,9 +8,14 @@
  * - **The engine alone assigns `(epoch, seq)`.** A topic's first publication of an epoch gets seq 1,
  *   each next one seq + 1. The epoch is an opaque string that changes only when the engine lost the
  *   topic's stream (restart of a memory engine, eviction, a store that lost its data).
- * - **Every delivery enters the core through one door**: `sink.deliver(topic, epoch, seq, payload)`,
- *   exactly once per publication and started engine, in seq order per topic, whether the
+ * - **Every delivery enters the core through one door**: `sink.deliver(topic, epoch, seq, payload,
+ *   exclude)`, exactly once per publication and started engine, in seq order per topic, whether the
  *   publication was made here or on another node. The core never delivers on its own.
+ * - **An excluded connection travels with the publication**: `publish(..., { exclude })` reaches
+ *   `deliver` on every node with the same `exclude` when the publication is delivered live, so the
+ *   node that has that connection leaves it out (a Pusher `socket_id`, wherever the socket is). A
+ *   publication delivered from retained history (a distributed engine's fill) may come without it:
+ *   at worst the excluded connection gets its own publication, never does anyone else lose one.
  * - The packed payload (the publication's data, msgpack-encoded once) is the unit that crosses the
  *   engine, so a distributed engine carries the same bytes between processes.
  * - **Strangers create nothing**: a topic exists only once published. Reading or following a
@@ -34,8 +39,11 @@ import type { HistoryStore, MaybePromise } from './history.js';
 
 /** Where an engine delivers. Implemented by the topic core. */
 export interface EngineSink {
-  /** The one door for publications: in seq order per topic, exactly once each. */
-  deliver(topic: string, epoch: string, seq: number, payload: Uint8Array): void;
+  /**
+   * The one door for publications: in seq order per topic, exactly once each. `exclude` is the id
+   * of a connection (on any node) that must not get this publication (`PublishOptions.exclude`).
+   */
+  deliver(topic: string, epoch: string, seq: number, payload: Uint8Array, exclude?: string): void;
   /** Whether this node has subscribers on `topic` (memory pressure must not forget such a topic's stream). */
   isActive(topic: string): boolean;
   /**
@@ -57,6 +65,11 @@ export interface PublishOptions {
    * no-op that answers the first publication's seq (`duplicate: true`).
    */
   idempotencyKey?: string;
+  /**
+   * The id of a connection, on this node or another, that does not get this publication live (its
+   * sender): carried to `sink.deliver` on every node. History keeps the publication for everyone.
+   */
+  exclude?: string;
 }
 
 /** The outcome of a publish. */

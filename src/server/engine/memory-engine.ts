@@ -40,8 +40,8 @@ export class MemoryEngine<Store extends SyncAppendHistoryStore = MemoryHistorySt
 
   publish(topic: string, payload: Uint8Array, options: PublishOptions): PublishResult | Promise<PublishResult> {
     const key = options.idempotencyKey;
-    if (key === undefined) return { seq: this.append(topic, payload, options.retain), duplicate: false };
-    return this.idempotency.publish(topic, key, () => this.append(topic, payload, options.retain));
+    if (key === undefined) return { seq: this.append(topic, payload, options.retain, options.exclude), duplicate: false };
+    return this.idempotency.publish(topic, key, () => this.append(topic, payload, options.retain, options.exclude));
   }
 
   close(): MaybePromise<void> {
@@ -50,9 +50,9 @@ export class MemoryEngine<Store extends SyncAppendHistoryStore = MemoryHistorySt
     return this.history.close();
   }
 
-  private append(topic: string, payload: Uint8Array, retain: HistoryLimits | false): number {
+  private append(topic: string, payload: Uint8Array, retain: HistoryLimits | false, exclude: string | undefined): number {
     const seq = this.history.append(topic, payload, retain);
-    this.sink?.deliver(topic, this.history.epochOf(topic), seq, payload);
+    this.sink?.deliver(topic, this.history.epochOf(topic), seq, payload, exclude);
     return seq;
   }
 }

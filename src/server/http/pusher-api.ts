@@ -11,7 +11,6 @@ import type { TrafficCounters } from '../core/traffic.js';
 import type { PusherApps } from '../fronts/pusher/apps.js';
 import { ChannelKind, channelKind, channelProblem } from '../fronts/pusher/channels.js';
 import { PusherCode } from '../fronts/pusher/codes.js';
-import { publishExcept } from '../fronts/pusher/exclusion.js';
 import type { PusherPresence } from '../fronts/pusher/presence.js';
 import type { PusherSockets } from '../fronts/pusher/sockets.js';
 import type { HttpRouter } from '../transport.js';
@@ -93,9 +92,10 @@ export function registerPusherApi(deps: PusherApiDeps): void {
   const trigger = async (events: EventRequest[]): Promise<void> => {
     const results: Array<Promise<unknown> | unknown> = [];
     for (const event of events) {
-      const excluded = event.socketId === undefined ? undefined : sockets.get(event.socketId)?.connection;
+      // The socket may be on any node: the id travels with the publication to wherever it is.
+      const request = event.socketId === undefined ? undefined : { exclude: event.socketId };
       for (const channel of event.channels) {
-        results.push(publishExcept(core, excluded, channel, () => publisher.publish(channel, { event: event.name, data: event.data })));
+        results.push(publisher.publish(channel, { event: event.name, data: event.data }, request));
         traffic.httpPublishes++;
       }
     }

@@ -58,7 +58,7 @@ export class RedisEngine implements Engine {
     connections.commands.defineCommand('sbReadPage', { lua: READ_PAGE, numberOfKeys: 2 });
     this.link.connections = connections;
     const feedHost: FeedHost = {
-      deliver: (topic, epoch, seq, payload) => this.sink?.deliver(topic, epoch, seq, payload),
+      deliver: (topic, epoch, seq, payload, exclude) => this.sink?.deliver(topic, epoch, seq, payload, exclude),
       resync: (topic, epoch, seq) => this.sink?.resync?.(topic, epoch, seq),
       top: (topic) => this.history.topNow(topic),
       // In bounded pages, so one big fill never holds Redis for long (paged-fill.ts).
@@ -135,6 +135,8 @@ export class RedisEngine implements Engine {
         key ?? '',
         this.options.maxIdempotencyKeys,
         server.stamp,
+        // In the channel message only, not the stream: a fill from history delivers to everyone.
+        options.exclude ?? '',
       ),
       // Sent and unanswered is "outcome unknown" for a publish, never "nothing was published".
       'publish',

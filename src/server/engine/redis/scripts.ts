@@ -6,8 +6,10 @@
  *
  * Times come from Redis `TIME`, so nodes with skewed clocks agree on what has expired.
  * Channel messages are binary-safe: a type byte, then for publications `<epoch>:<seq>:<payload>`
- * (epochs are base64url, seqs decimal, so the first two colons end the header), for presence
- * notices the member's JSON.
+ * (epochs are base64url, seqs decimal, so the first two colons end the header), for publications
+ * that exclude a connection `<epoch>:<seq>:<id length>:<id><payload>` (type `x` instead of `p`:
+ * the connection never to get it travels to every node, and an exclusion-free publication is the
+ * same message as before), for presence notices the member's JSON (feed-message.ts decodes them).
  */
 
 // Shared prologue: the current time in ms.
@@ -54,7 +56,8 @@ end`;
  * KEYS: meta, stream[, idempotency hash, idempotency expiries]. ARGV: payload, history size (0 =
  * none), history ttl ms, new epoch (used when the topic has none or its epoch ends), channel,
  * 'publish' | 'spublish', meta ttl ms, idempotency ttl ms, idempotency key, most idempotency keys
- * kept for the topic, server stamp. Returns { seq, duplicate (0/1) }.
+ * kept for the topic, server stamp, the connection id to exclude ('' for none; absent: none).
+ * Returns { seq, duplicate (0/1) }.
  */
 export const PUBLISH = `${EPOCH}
 local keyed_at
@@ -77,7 +80,12 @@ if size > 0 then
 else
   redis.call('del', KEYS[2])
 end
-redis.call(ARGV[6], ARGV[5], 'p' .. epoch .. ':' .. seq .. ':' .. ARGV[1])
+local exclude = ARGV[12] or ''
+if exclude == '' then
+  redis.call(ARGV[6], ARGV[5], 'p' .. epoch .. ':' .. seq .. ':' .. ARGV[1])
+else
+  redis.call(ARGV[6], ARGV[5], 'x' .. epoch .. ':' .. seq .. ':' .. #exclude .. ':' .. exclude .. ARGV[1])
+end
 if KEYS[3] then
   redis.call('hset', KEYS[3], ARGV[9], seq)
   redis.call('zadd', KEYS[4], keyed_at + tonumber(ARGV[8]), ARGV[9])

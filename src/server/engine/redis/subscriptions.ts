@@ -202,7 +202,7 @@ export class Subscriptions {
     this.received++;
     const decoded = decodeFeedMessage(message);
     if (decoded === undefined) return;
-    if (decoded.type === 'publication') followed.feed.push(decoded.epoch, decoded.seq, decoded.payload);
+    if (decoded.type === 'publication') followed.feed.push(decoded.epoch, decoded.seq, decoded.payload, decoded.exclude);
     else this.host.presence(followed.topic, decoded);
   }
 

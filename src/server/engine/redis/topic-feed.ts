@@ -14,7 +14,8 @@ import { FeedQueueBudget, type QueueHolder } from './feed-queue-budget.js';
 
 /** What a feed needs: the sink's doors, and reads of the topic's stream. */
 export interface FeedHost {
-  deliver(topic: string, epoch: string, seq: number, payload: Uint8Array): void;
+  /** `EngineSink.deliver`; `exclude` comes only with publications from the channel (never from a fill). */
+  deliver(topic: string, epoch: string, seq: number, payload: Uint8Array, exclude?: string): void;
   resync(topic: string, epoch: string, seq: number): void;
   /** The stream's current position (the empty position for a topic without a stream). */
   top(topic: string): Promise<StreamPosition>;
@@ -32,6 +33,7 @@ interface Incoming {
   readonly epoch: string;
   readonly seq: number;
   readonly payload: Uint8Array;
+  readonly exclude: string | undefined;
 }
 
 interface Waiter {
@@ -101,16 +103,16 @@ export class TopicFeed implements QueueHolder {
     return done;
   }
 
-  /** A publication from the channel. */
-  push(epoch: string, seq: number, payload: Uint8Array): void {
+  /** A publication from the channel (with the connection id it excludes, if any). */
+  push(epoch: string, seq: number, payload: Uint8Array, exclude?: string): void {
     if (this.closed) return;
-    const incoming = { epoch, seq, payload };
+    const incoming: Incoming = { epoch, seq, payload, exclude };
     this.queue.push(incoming);
     this.budget.queued(this, payload.byteLength);
     if (!this.busy) this.pump();
     if (this.queue.at(-1) !== incoming) return; // delivered (or dropped) at once: the view was enough
     // It waits for a read: keep a copy, not a view that pins the subscriber connection's read buffer.
-    this.queue[this.queue.length - 1] = { epoch, seq, payload: new Uint8Array(payload) };
+    this.queue[this.queue.length - 1] = { epoch, seq, payload: new Uint8Array(payload), exclude };
     if (this.queue.length > MAX_QUEUED) this.shift();
     this.budget.enforce(this);
   }
@@ -241,7 +243,7 @@ export class TopicFeed implements QueueHolder {
       } else if (next.epoch === last.epoch && next.seq === last.seq + 1) {
         this.shift();
         last.seq = next.seq;
-        this.host.deliver(this.topic, next.epoch, next.seq, next.payload);
+        this.host.deliver(this.topic, next.epoch, next.seq, next.payload, next.exclude);
       } else if (next.seq === 1 && isEmptyPosition(last)) {
         // The topic's first epoch began: announce it (engine.ts), then its seq 1 goes out as usual.
         this.last = last = { epoch: next.epoch, seq: 0 };
@@ -294,12 +296,26 @@ export class TopicFeed implements QueueHolder {
   private deliverAll(read: HistoryRead): void {
     const last = this.last!;
     if (read.epoch !== last.epoch) return;
+    const excluded = this.queuedExclusions(read.epoch);
     for (const publication of read.publications) {
       if (publication.seq <= last.seq) continue;
       last.seq = publication.seq;
-      this.host.deliver(this.topic, read.epoch, publication.seq, publication.payload);
+      this.host.deliver(this.topic, read.epoch, publication.seq, publication.payload, excluded?.get(publication.seq));
     }
     if (read.seq > last.seq) last.seq = read.seq;
+  }
+
+  /**
+   * The excluded connections of publications still queued from the channel, by seq: a fill
+   * delivers them from the stream, which does not keep exclusions, and the queued copy (dropped as
+   * a duplicate afterwards) is where the exclusion still is. Undefined when none has one.
+   */
+  private queuedExclusions(epoch: string): Map<number, string> | undefined {
+    let excluded: Map<number, string> | undefined;
+    for (const incoming of this.queue) {
+      if (incoming.exclude !== undefined && incoming.epoch === epoch) (excluded ??= new Map()).set(incoming.seq, incoming.exclude);
+    }
+    return excluded;
   }
 
   private wake(): void {

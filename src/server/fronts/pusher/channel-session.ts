@@ -11,7 +11,6 @@ import { ChannelKind, channelKind, channelProblem, needsAuth } from './channels.
 import { takeFromDue } from '../../connection/rate-limit.js';
 import { PusherCode } from './codes.js';
 import { CLIENT_EVENTS_PER_SECOND, encodeEvent, errorEvent, subscriptionError, type ClientEvent } from './events.js';
-import { publishExcept } from './exclusion.js';
 import { memberOf, type PusherPresence } from './presence.js';
 import { channelAuthText, signinText, verifyAuth } from './signature.js';
 import type { PusherSocket, PusherSockets } from './sockets.js';
@@ -139,7 +138,8 @@ export class ChannelSession {
     const data = userId === undefined ? { event: event.event, data: event.data ?? null } : { event: event.event, data: event.data ?? null, user_id: userId };
     const relayed = () => this.deps.webhooks?.clientEvent(app, { name: 'client_event', channel: event.channel, event: event.event, data: typeof event.data === 'string' ? event.data : JSON.stringify(event.data ?? null), socket_id: connection.id, ...(userId === undefined ? {} : { user_id: userId }) });
     try {
-      const result = publishExcept(this.deps.core, connection, event.channel, () => this.deps.publisher.publish(event.channel, data, { fromClient: true }));
+      // Never echoed to the sender, on whichever node the event is delivered.
+      const result = this.deps.publisher.publish(event.channel, data, { fromClient: true, exclude: connection.id });
       if (result instanceof Promise) result.then(relayed, (err: unknown) => connection.corked(() => send(socket, errorEvent(null, publishFailure(err)))));
       else relayed();
     } catch (err) {

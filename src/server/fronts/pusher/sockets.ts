@@ -23,8 +23,11 @@ export interface PusherSocket {
 export class PusherSockets {
   private readonly byId = new Map<string, PusherSocket>();
   private readonly byUser = new Map<string, Set<PusherSocket>>();
-  // Pusher socket ids are `<digits>.<digits>`; a random first part keeps ids of restarted servers apart.
-  private readonly prefix = randomInt(1, 2 ** 31);
+  // Pusher socket ids are `<digits>.<digits>`; a random first part keeps ids of other processes and
+  // restarted servers apart. An excluded socket_id is looked up on every node of a cluster, so two
+  // processes sharing a prefix could exclude an innocent socket: 48 bits (randomInt's widest, still
+  // a safe integer) make that about N²/2^49 for N processes, against N²/2^32 with 31 bits.
+  private readonly prefix = randomInt(1, 2 ** 48);
   private next = 1;
 
   /** A fresh socket id. */

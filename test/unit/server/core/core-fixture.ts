@@ -32,12 +32,15 @@ export function coreFixture(
   const fanout = new FakeFanout();
   const engine = options.engine ?? new MemoryEngine();
   const namespaces = new Namespaces(options.namespaces ?? {});
+  // The registry's part the core uses: open connections by id (exclusions find theirs here).
+  const open = new Map<string, Connection>();
   const core = new TopicCore({
     fanout,
     engine,
     namespaces,
     wires: options.wires ?? NATIVE_WIRES,
     limits: { maxTopicBytes: 200, maxReplayMessages: 1000, maxBackpressureBytes: options.maxBackpressureBytes ?? 1024 },
+    findConnection: (id) => open.get(id),
   });
   void engine.start(core);
   const host = { subscribe: core.subscribe.bind(core), unsubscribe: core.unsubscribe.bind(core) };
@@ -50,12 +53,14 @@ export function coreFixture(
       const connection = new Connection(host, `c${ids++}`, userId, {}, '127.0.0.1', nativeWire(format));
       const socket = new FakeSocket();
       connection.socket = socket;
+      open.set(connection.id, connection);
       return { connection, socket };
     },
     close(connection) {
       const socket = connection.socket as FakeSocket | undefined;
       connection.closed = true;
       connection.socket = undefined;
+      open.delete(connection.id);
       if (socket !== undefined) fanout.dropSocket(socket);
       core.closed(connection);
     },

@@ -24,8 +24,8 @@ class FakeHost implements FeedHost {
   readonly maxFill = 100;
   readonly retryMs = 5;
 
-  deliver(_topic: string, epoch: string, seq: number): void {
-    this.events.push(`deliver ${epoch}:${seq}`);
+  deliver(_topic: string, epoch: string, seq: number, _payload: Uint8Array, exclude?: string): void {
+    this.events.push(exclude === undefined ? `deliver ${epoch}:${seq}` : `deliver ${epoch}:${seq} except ${exclude}`);
   }
 
   resync(_topic: string, epoch: string, seq: number): void {
@@ -95,6 +95,20 @@ describe('TopicFeed', () => {
     feed.push(...second);
     await settled(feed);
     assert.deepEqual(host.events, ['deliver A:1', 'deliver A:2']);
+    feed.close();
+  });
+
+  test('the connection a publication excludes reaches deliver, also when a fill delivers it from the stream (which keeps no exclusions)', async () => {
+    const host = new FakeHost();
+    const feed = await liveFeed(host);
+    feed.push(...host.publish(), '1.1');
+    host.publish();
+    // Seq 3 reveals the jump: the fill delivers 2 and 3 from the stream, 3 still excluding its sender.
+    feed.push(...host.publish(), '1.3');
+    await settled(feed);
+    feed.push(...host.publish(), '1.4');
+    await settled(feed);
+    assert.deepEqual(host.events, ['deliver A:1 except 1.1', 'deliver A:2', 'deliver A:3 except 1.3', 'deliver A:4 except 1.4']);
     feed.close();
   });
 

@@ -19,6 +19,7 @@ function setup() {
     unsubscribe() {},
     has: (_topic, format) => format === 'pusher',
     publish: (topic, _format, message) => sent.push({ channel: topic, count: JSON.parse(JSON.parse(message as string).data).subscription_count }),
+    publishExcept() {},
   };
   const subject = new SubscriptionCounts({ fanout, count: (channel) => counts.get(channel) ?? 0, webhook: (channel, count) => hooks.push({ channel, count }) });
   const change = (channel: string, count: number) => {
