@@ -5,7 +5,10 @@
  * control API reach users on every node.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import type { SwitchboardClient } from '../../src/client/index.js';
 import { connectClient } from '../helpers/clients.js';
@@ -51,7 +54,14 @@ async function publishAll(https: readonly string[], topic: string, total: number
 describe('Redis engine: several processes', { skip: redisMissing }, async () => {
   if (redisMissing !== undefined) return;
   const redis = await startRedis();
-  const nodes = await Promise.all([0, 1, 2].map(() => startNode(redis.url, ['--presence', '--jwt-secret', secret])));
+  // History that outlasts any restart here: at ~600 publications/s, a node restart slowed down by a
+  // loaded box (drain up to 2 s, then a cold start) missed more than the default 1,000, and its
+  // client was rightly told a gap (reason 'history'); this test is about recovery across a restart.
+  const configDir = mkdtempSync(join(tmpdir(), 'sb-cluster-'));
+  after(() => rmSync(configDir, { recursive: true, force: true }));
+  const config = join(configDir, 'switchboard.config.json');
+  writeFileSync(config, JSON.stringify({ maxReplayMessages: 10_000, namespaces: { 'cluster:': { history: { size: 10_000, ttlMs: 300_000 } } } }));
+  const nodes = await Promise.all([0, 1, 2].map(() => startNode(redis.url, ['--presence', '--jwt-secret', secret, '--config', config])));
   const token = await sign('reader');
 
   test('clients on three nodes get every publication, published on any node, exactly once and in seq order', async () => {
@@ -100,7 +110,9 @@ describe('Redis engine: several processes', { skip: redisMissing }, async () => 
     await nodes[1]!.start();
     const statuses = await publishing;
     assert.deepEqual(new Set(statuses), new Set([200]));
-    await waitFor(() => followers.every((f) => f.seqs.length >= 3000), 30_000, 'every client to get 3000');
+    await waitFor(() => followers.every((f) => f.seqs.length >= 3000), 30_000, 'every client to get 3000').catch((err: unknown) => {
+      throw new Error(`${String(err)}: ${followers.map((f, i) => `node ${i}: ${f.seqs.length} seqs, last ${f.seqs.at(-1)}, gaps ${JSON.stringify(f.gaps)}, subscribed ${JSON.stringify(f.subscribed)}`).join('; ')}`);
+    });
     await sleep(100);
     for (const f of followers) {
       assert.deepEqual(f.seqs, upTo(3000));
