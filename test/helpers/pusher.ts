@@ -4,6 +4,7 @@
  * for the HTTP API. Exists so every Pusher test connects the same way and nothing is left open.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after } from 'node:test';
 import PusherServer from 'pusher';
 import PusherJs from 'pusher-js';
@@ -103,4 +104,34 @@ export function subscribed(client: Pusher, channel: string): Promise<any> {
     bound.bind('pusher:subscription_succeeded', resolve);
     bound.bind('pusher:subscription_error', (error: unknown) => reject(Object.assign(new Error('subscription_error'), { detail: error })));
   });
+}
+
+/** A request the `pusher` SDK signed, as it left the SDK. */
+export interface SignedRequest {
+  method: string;
+  url: string;
+  body: string;
+}
+
+/**
+ * Requests the `pusher` SDK signs while `run` uses it, recorded by a loopback HTTP server instead
+ * of reaching Switchboard: what an eavesdropper would hold, for replay and tampering tests.
+ */
+export async function captureSigned(run: (sdk: PusherServer) => Promise<unknown>): Promise<SignedRequest[]> {
+  const captured: SignedRequest[] = [];
+  const recorder = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      captured.push({ method: req.method ?? 'GET', url: req.url ?? '/', body });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
+  try {
+    await run(serverSdk((recorder.address() as AddressInfo).port));
+  } finally {
+    await new Promise((resolve) => recorder.close(resolve));
+  }
+  return captured;
 }

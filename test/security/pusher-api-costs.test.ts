@@ -5,33 +5,11 @@
  * The oracle for "signed" is the `pusher` npm package's own signing, captured on its way out.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { startBystander } from '../helpers/bystander.js';
-import { APP, serverSdk } from '../helpers/pusher.js';
+import { APP, captureSigned, serverSdk } from '../helpers/pusher.js';
 import { startServer } from '../helpers/server.js';
-
-/** Requests the `pusher` SDK signed, recorded instead of sent to the server. */
-async function capture(run: (sdk: ReturnType<typeof serverSdk>) => Promise<unknown>): Promise<Array<{ method: string; url: string; body: string }>> {
-  const captured: Array<{ method: string; url: string; body: string }> = [];
-  const recorder = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      captured.push({ method: req.method ?? 'GET', url: req.url ?? '/', body });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
-  try {
-    await run(serverSdk((recorder.address() as AddressInfo).port));
-  } finally {
-    await new Promise((resolve) => recorder.close(resolve));
-  }
-  return captured;
-}
 
 /** Sends raw request head bytes and resolves with the status line of the answer, or 'no answer'. */
 function rawStatus(port: number, head: string, boundMs = 5000): Promise<string> {
@@ -115,7 +93,7 @@ describe('Pusher HTTP API bodies and signed queries', async () => {
   });
 
   test('a captured SDK-signed query merged into one parameter (re-split) is refused', async () => {
-    const [query] = await capture((recorder) => recorder.get({ path: '/channels', params: { filter_by_prefix: 'presence-', info: 'user_count' } }));
+    const [query] = await captureSigned((recorder) => recorder.get({ path: '/channels', params: { filter_by_prefix: 'presence-', info: 'user_count' } }));
     assert.ok(query);
     assert.equal((await fetch(`http://127.0.0.1:${port}${query.url}`)).status, 200, 'the capture itself is valid');
     // The same signed string, "...&filter_by_prefix=presence-&info=user_count", read as one parameter.

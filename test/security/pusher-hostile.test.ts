@@ -5,11 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { APP, next, pusherClient, serverSdk, subscribed } from '../helpers/pusher.js';
+import { APP, captureSigned, next, pusherClient, serverSdk, subscribed, type SignedRequest } from '../helpers/pusher.js';
 import { startServer } from '../helpers/server.js';
 
 /** A raw socket on /app/:key that collects every event it is sent. */
@@ -124,21 +122,7 @@ describe('Pusher front under hostile input', async () => {
   });
   test('HTTP API: requests signed by the pusher SDK and captured are refused when replayed late, elsewhere or with another body', async () => {
     // What an eavesdropper holds: the SDK's own signed requests, recorded on their way out.
-    const captured: Array<{ method: string; url: string; body: string }> = [];
-    const recorder = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      req.on('end', () => {
-        captured.push({ method: req.method ?? 'GET', url: req.url ?? '/', body });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => recorder.listen(0, '127.0.0.1', resolve));
-    const recorderPort = (recorder.address() as AddressInfo).port;
-    const sdkToRecorder = serverSdk(recorderPort);
-    const replay = (request: { method: string; url: string; body: string }, changes: { url?: string; body?: string } = {}) =>
-      fetch(`http://127.0.0.1:${port}${changes.url ?? request.url}`, { method: request.method, body: request.method === 'GET' ? undefined : (changes.body ?? request.body), headers: { 'content-type': 'application/json' } });
-    try {
+    const captured = await captureSigned(async (sdkToRecorder) => {
       await sdkToRecorder.trigger('calm', 'now', { n: 1 });
       // Signed 601 s ago: the SDK signs with the clock it reads, so wind that clock back for one call.
       const realNow = Date.now;
@@ -149,9 +133,9 @@ describe('Pusher front under hostile input', async () => {
         Date.now = realNow;
       }
       await sdkToRecorder.get({ path: '/channels' });
-    } finally {
-      await new Promise((resolve) => recorder.close(resolve));
-    }
+    });
+    const replay = (request: SignedRequest, changes: { url?: string; body?: string } = {}) =>
+      fetch(`http://127.0.0.1:${port}${changes.url ?? request.url}`, { method: request.method, body: request.method === 'GET' ? undefined : (changes.body ?? request.body), headers: { 'content-type': 'application/json' } });
     const [fresh, old, query] = captured;
     assert.ok(fresh && old && query, 'three requests captured');
 

@@ -3,7 +3,7 @@
  * connection counters); prom-client reads them at scrape time through collect callbacks.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { processFaults } from '../config/unhandled-rejections.js';
+import { processFaults } from '../unhandled-rejections.js';
 import type { SlowConsumerCounters } from '../core/slow-consumers.js';
 import type { CoreCounters } from '../core/topic-core.js';
 import type { TrafficCounters } from '../core/traffic.js';
@@ -65,7 +65,7 @@ export function createMetrics(sources: MetricSources): Registry {
   counter('switchboard_slow_consumers_closed_total', 'Sockets closed with SLOW_CONSUMER (4003)', () => lanes.closed);
   counter('switchboard_slow_consumer_skipped_total', 'Publications skipped for lagging sockets (drop policy; recoverable from history)', () => lanes.skipped);
   counter('switchboard_slow_consumer_conflated_total', 'Publications replaced by a newer one for lagging sockets (conflate policy)', () => lanes.conflated);
-  // Process-wide (config/unhandled-rejections.ts): every server of a process reports the same count.
+  // Process-wide (unhandled-rejections.ts): every server of a process reports the same count.
   counter('switchboard_unhandled_rejections_total', 'Promise rejections nobody handled, logged and survived (each one is a bug)', () => processFaults.unhandledRejections);
   counter('switchboard_history_store_errors_total', 'History store reads that failed (attaching a subscription, a slow consumer\'s Gap) and presence store calls that failed', () => core.storeErrors);
   new Gauge({
