@@ -5,7 +5,7 @@ export { loadConfigFile, DEFAULT_CONFIG_FILE } from './config/config-file.js';
 export type { Hooks, Identity, UpgradeRequest, RpcHandler } from './connection/hooks.js';
 export type { BackendOptions } from './connection/backend-hooks/options.js';
 export type { Client } from './connection/connection.js';
-export type { DisconnectOptions } from './core/control.js';
+export type { DisconnectOptions } from './connection/control.js';
 export type { PresenceInfo, PresenceMember } from '../protocol/index.js';
 export type { Engine, EngineSink, PublishOptions, PublishResult, PresenceStore, PresenceSubject } from './engine/engine.js';
 export { MemoryEngine, type MemoryEngineOptions } from './engine/memory-engine.js';

@@ -23,13 +23,13 @@ import { createRefusalLog } from './connection/refusal-log.js';
 import { createRefresher } from './connection/token-refresh.js';
 import { createTokenVerifier } from './connection/token-verifier.js';
 import { createUpgrader } from './connection/upgrade.js';
-import { Control, disconnectCommand, type DisconnectOptions } from './core/control.js';
-import { Lifecycle } from './core/lifecycle.js';
+import { Control, disconnectCommand, type DisconnectOptions } from './connection/control.js';
+import { Lifecycle } from './connection/lifecycle.js';
 import { PacedScan } from './paced-scan.js';
 import { Publisher } from './core/publisher.js';
-import { ConnectionRegistry } from './core/registry.js';
+import { ConnectionRegistry } from './connection/registry.js';
 import { TopicCore } from './core/topic-core.js';
-import { newTrafficCounters } from './core/traffic.js';
+import { newTrafficCounters } from './connection/traffic.js';
 import type { Engine } from './engine/engine.js';
 import { MemoryEngine } from './engine/memory-engine.js';
 import { RedisEngine } from './engine/redis/redis-engine.js';
@@ -43,7 +43,7 @@ import { registerHttpApi } from './http/api.js';
 import { createMetrics } from './http/metrics.js';
 import type { ServerTransport } from './listener.js';
 import { createUwsTransport } from './uws/uws-transport.js';
-import { drainConnections } from './drain.js';
+import { drainConnections } from './connection/drain.js';
 
 /** A topic's history as `server.history()` answers it. */
 export interface TopicHistory {

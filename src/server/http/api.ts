@@ -6,10 +6,10 @@
 import type { Registry } from 'prom-client';
 import type { ResolvedOptions } from '../config/options.js';
 import type { ClientAddressResolver } from '../connection/client-address.js';
-import type { Control } from '../core/control.js';
+import type { Control } from '../connection/control.js';
 import type { Publisher } from '../core/publisher.js';
 import type { TopicCore } from '../core/topic-core.js';
-import type { TrafficCounters } from '../core/traffic.js';
+import type { TrafficCounters } from '../connection/traffic.js';
 import type { HttpRouter } from '../transport.js';
 import { registerControlRoutes } from './control-routes.js';
 import { createGuarded } from './guard.js';

@@ -9,7 +9,7 @@ import { AuthError, LimitError, SwitchboardError, toError } from '../../protocol
 import type { ClientAddressResolver } from '../connection/client-address.js';
 import { isLoopback } from '../connection/net-address.js';
 import { BucketMap } from '../connection/rate-limit.js';
-import type { TrafficCounters } from '../core/traffic.js';
+import type { TrafficCounters } from '../connection/traffic.js';
 import type { HttpExchange, HttpHandler, HttpRequestInfo } from '../transport.js';
 import { refuseBrowserRequests } from './browser-guard.js';
 

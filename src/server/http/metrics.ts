@@ -6,7 +6,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { processFaults } from '../unhandled-rejections.js';
 import type { SlowConsumerCounters } from '../core/slow-consumers.js';
 import type { CoreCounters } from '../core/topic-core.js';
-import type { TrafficCounters } from '../core/traffic.js';
+import type { TrafficCounters } from '../connection/traffic.js';
 import type { WebhookCounters } from '../fronts/pusher/webhooks/sender.js';
 
 /** What the metrics read at scrape time. */

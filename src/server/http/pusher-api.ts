@@ -7,7 +7,7 @@
 import type { ClientAddressResolver } from '../connection/client-address.js';
 import type { Publisher } from '../core/publisher.js';
 import type { TopicCore } from '../core/topic-core.js';
-import type { TrafficCounters } from '../core/traffic.js';
+import type { TrafficCounters } from '../connection/traffic.js';
 import type { PusherApps } from '../fronts/pusher/apps.js';
 import { ChannelKind, channelKind, channelProblem } from '../fronts/pusher/channels.js';
 import { PusherCode } from '../fronts/pusher/codes.js';

@@ -9,7 +9,7 @@
 import { SwitchboardError, toError } from '../../protocol/errors.js';
 import type { ClientAddressResolver } from '../connection/client-address.js';
 import { BucketMap } from '../connection/rate-limit.js';
-import type { TrafficCounters } from '../core/traffic.js';
+import type { TrafficCounters } from '../connection/traffic.js';
 import type { PusherApp, PusherApps } from '../fronts/pusher/apps.js';
 import { bodyMd5, safeEqual, sign } from '../fronts/pusher/signature.js';
 import type { HttpExchange, HttpHandler, HttpRequestInfo } from '../transport.js';

@@ -7,11 +7,11 @@ import { CloseCode, ErrorCode } from '../../protocol/codes.js';
 import { SwitchboardError } from '../../protocol/errors.js';
 import type { PresenceInfo } from '../../protocol/frames.js';
 import { assertTopic } from '../../protocol/topic.js';
-import type { Connection } from '../connection/connection.js';
+import type { Connection } from './connection.js';
 import type { ClusterControl, PresenceStore, UserCommand } from '../engine/engine.js';
 import type { MaybePromise } from '../engine/history.js';
 import type { ConnectionRegistry } from './registry.js';
-import type { TopicCore } from './topic-core.js';
+import type { TopicCore } from '../core/topic-core.js';
 
 /** How `disconnectUser` closes a user's connections. */
 export interface DisconnectOptions {

@@ -3,10 +3,10 @@
  * expiry timer, its place in the registry, its subscriptions, and the application's onOpen and
  * onClose hooks.
  */
-import type { Connection } from '../connection/connection.js';
-import type { Hooks } from '../connection/hooks.js';
+import type { Connection } from './connection.js';
+import type { Hooks } from './hooks.js';
 import type { ConnectionRegistry } from './registry.js';
-import type { TopicCore } from './topic-core.js';
+import type { TopicCore } from '../core/topic-core.js';
 
 /** Runs an application hook for a connection, reporting what it throws or rejects with. */
 export type RunHook = (connection: Connection, run: () => void | Promise<void>) => void;

@@ -8,7 +8,7 @@
  * so thousands of clients do not reconnect, resubscribe and replay history in the same
  * millisecond on the servers that remain.
  */
-import { CloseCode } from '../protocol/codes.js';
+import { CloseCode } from '../../protocol/codes.js';
 
 /** The close reason sent with 1012. */
 export const DRAIN_REASON = 'service restart';
