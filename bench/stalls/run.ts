@@ -11,7 +11,7 @@
  * Options: --subscribers (1000), --json-subscribers (0), --topics (1), --publications (20000),
  * --warmup (5000), --payload bytes (64), --batch publications per round trip (100),
  * --idle-ms time to keep watching timers after the run (0), --scavenge serial|parallel (serial, as
- * the switchboard command runs; see src/server/gc-settings.ts), --json <file>, --alloc-profile <file>
+ * the switchboard command runs; see src/server/runtime/gc-settings.ts), --json <file>, --alloc-profile <file>
  * (a second pass under V8's sampling heap profiler: prints the allocating functions, writes a
  * .heapprofile for Chrome DevTools).
  */
@@ -29,7 +29,7 @@ import { installTimerProbe, startTimerProbe, stopTimerProbe, type TimerSite } fr
 installTimerProbe();
 const { createServer } = await import('../../src/server/index.js');
 const { LIMITS_OFF } = await import('../../loadtest/servers/limits-off.js');
-const { preferSerialScavenge } = await import('../../src/server/gc-settings.js');
+const { preferSerialScavenge } = await import('../../src/server/runtime/gc-settings.js');
 
 const { values } = parseArgs({
   options: {
@@ -46,7 +46,7 @@ const { values } = parseArgs({
     scavenge: { type: 'string', default: 'serial' },
   },
 });
-// As the switchboard command runs (src/server/gc-settings.ts), unless --scavenge parallel.
+// As the switchboard command runs (src/server/runtime/gc-settings.ts), unless --scavenge parallel.
 const serialScavenge = values.scavenge !== 'parallel' && preferSerialScavenge();
 const subscribers = Number(values.subscribers);
 const publications = Number(values.publications);

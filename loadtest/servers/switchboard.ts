@@ -11,12 +11,12 @@
  * subscribers' protocol. With no Pusher socket on a topic the core encodes nothing for Pusher.
  */
 import { createServer, describeUws, loadUws } from '../../src/server/index.js';
-import { preferSerialScavenge } from '../../src/server/gc-settings.js';
+import { preferSerialScavenge } from '../../src/server/runtime/gc-settings.js';
 import { runServerEntry } from './entry.js';
 import { LIMITS_OFF } from './limits-off.js';
 import { LOADTEST_PUSHER_APP } from './pusher-app.js';
 
-// As the switchboard command runs (src/server/gc-settings.ts); SWITCHBOARD_GC_TUNING=0 in the
+// As the switchboard command runs (src/server/runtime/gc-settings.ts); SWITCHBOARD_GC_TUNING=0 in the
 // harness's environment measures V8's default instead. The memory reducer can only be turned off on
 // the node command line: SWITCHBOARD_LOADTEST_SERVER_NODE_FLAGS (server-under-test.ts).
 const serialScavenge = preferSerialScavenge();

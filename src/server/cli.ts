@@ -14,10 +14,10 @@ import { OptionsError } from '../protocol/errors.js';
 import { findConfigFile, loadConfigFile } from './config/config-file.js';
 import { createLogger } from './config/logger.js';
 import { optionsFromEnv, parseIntOption, resolveOptions, splitList, type ServerOptions } from './config/options.js';
-import { guardUnhandledRejections } from './unhandled-rejections.js';
+import { guardUnhandledRejections } from './runtime/unhandled-rejections.js';
 import { mergeBackendOptions } from './connection/backend-hooks/options.js';
 import { mergeRedisSettings } from './engine/redis/options.js';
-import { preferSerialScavenge, workerExecArgv } from './gc-settings.js';
+import { preferSerialScavenge, workerExecArgv } from './runtime/gc-settings.js';
 import { createServer } from './server.js';
 import { describeUws, loadUws } from './uws/binding.js';
 

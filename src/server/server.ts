@@ -25,7 +25,7 @@ import { createTokenVerifier } from './connection/token-verifier.js';
 import { createUpgrader } from './connection/upgrade.js';
 import { Control, disconnectCommand, type DisconnectOptions } from './connection/control.js';
 import { Lifecycle } from './connection/lifecycle.js';
-import { PacedScan } from './paced-scan.js';
+import { PacedScan } from './runtime/paced-scan.js';
 import { Publisher } from './core/publisher.js';
 import { ConnectionRegistry } from './connection/registry.js';
 import { TopicCore } from './core/topic-core.js';

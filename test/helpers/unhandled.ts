@@ -1,10 +1,10 @@
 /**
  * A Switchboard child process (the CLI, a worker) logs every unhandled promise rejection and keeps
- * running (src/server/unhandled-rejections.ts), so a test would never notice one: the helpers
+ * running (src/server/runtime/unhandled-rejections.ts), so a test would never notice one: the helpers
  * that start child processes scan their stderr for that log line and fail at teardown. In-process
  * servers need nothing here: node:test itself fails the running test on an unhandled rejection.
  */
-import { UNHANDLED_REJECTION_LOG } from '../../src/server/unhandled-rejections.js';
+import { UNHANDLED_REJECTION_LOG } from '../../src/server/runtime/unhandled-rejections.js';
 
 /** Throws when `stderr` of the child process `who` holds an unhandled-rejection log line. */
 export function assertNoUnhandledRejections(stderr: string, who: string): void {

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { Kind, type MessageFrame } from '../../src/protocol/index.js';
-import { UNHANDLED_REJECTION_LOG, unhandledRejectionHandler } from '../../src/server/unhandled-rejections.js';
+import { UNHANDLED_REJECTION_LOG, unhandledRejectionHandler } from '../../src/server/runtime/unhandled-rejections.js';
 import { startCli } from '../helpers/cli-process.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { postJson, startServer, waitFor } from '../helpers/server.js';

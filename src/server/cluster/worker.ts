@@ -6,7 +6,7 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { ServerOptions } from '../config/options.js';
-import { guardUnhandledRejections } from '../unhandled-rejections.js';
+import { guardUnhandledRejections } from '../runtime/unhandled-rejections.js';
 import { createServer, type Server } from '../server.js';
 import { isOurs, type SupervisorMessage, type WorkerMessage } from './messages.js';
 import type { WorkerRole } from './worker-role.js';

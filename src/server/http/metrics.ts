@@ -3,7 +3,7 @@
  * connection counters); prom-client reads them at scrape time through collect callbacks.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { processFaults } from '../unhandled-rejections.js';
+import { processFaults } from '../runtime/unhandled-rejections.js';
 import type { SlowConsumerCounters } from '../core/slow-consumers.js';
 import type { CoreCounters } from '../core/topic-core.js';
 import type { TrafficCounters } from '../connection/traffic.js';

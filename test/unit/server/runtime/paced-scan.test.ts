@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { PacedScan } from '../../../src/server/paced-scan.js';
-import { seeded } from '../../helpers/fc-seed.js';
-import { waitFor } from '../../helpers/server.js';
+import { PacedScan } from '../../../../src/server/runtime/paced-scan.js';
+import { seeded } from '../../../helpers/fc-seed.js';
+import { waitFor } from '../../../helpers/server.js';
 
 /** A scan over a Map driven by hand (step()), recording what each step visited. */
 function scanOver(entries: Map<number, number>, options: { steps?: number; maxPerStep?: number; periodMs?: number } = {}) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GC_TUNING_ENV, preferSerialScavenge, workerExecArgv } from '../../../src/server/gc-settings.js';
+import { GC_TUNING_ENV, preferSerialScavenge, workerExecArgv } from '../../../../src/server/runtime/gc-settings.js';
 
 function decide(env: Record<string, string>, execArgv: string[]): string[] {
   const set: string[] = [];
