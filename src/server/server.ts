@@ -41,7 +41,7 @@ import { newWebhookCounters } from './fronts/pusher/webhooks/sender.js';
 import { pusherWire } from './fronts/pusher/wire.js';
 import { registerHttpApi } from './http/api.js';
 import { createMetrics } from './http/metrics.js';
-import type { ServerTransport } from './listener.js';
+import type { ServerTransport } from './transport/server-transport.js';
 import { createUwsTransport } from './uws/uws-transport.js';
 import { drainConnections } from './connection/drain.js';
 

@@ -4,7 +4,7 @@
  * sent, and a fan-out that copies a publication to its followers the way uWS does.
  */
 import { decodeMulti } from '@msgpack/msgpack';
-import { SendStatus, type Fanout, type SocketLike } from '../../src/server/transport.js';
+import { SendStatus, type Fanout, type SocketLike } from '../../src/server/transport/socket.js';
 
 /** A socket that records every message, its close, and lets the test set its buffered bytes. */
 export class FakeSocket implements SocketLike {

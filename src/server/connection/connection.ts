@@ -6,7 +6,7 @@ import type { Codec } from '../../protocol/codec.js';
 import { CloseCode } from '../../protocol/codes.js';
 import { Kind, type Format, type ServerFrame } from '../../protocol/frames.js';
 import type { WireFormat } from '../core/wire-format.js';
-import { SendStatus, type SocketLike } from '../transport.js';
+import { SendStatus, type SocketLike } from '../transport/socket.js';
 import type { ConnectionGuard } from './guard.js';
 import { TopicSet } from './topic-set.js';
 

@@ -8,7 +8,7 @@
  * (a socket joining or leaving the topic's fan-out, a presence notice, a history replay), so
  * coalescing never reorders, duplicates or drops a publication for any subscriber.
  */
-import type { Fanout } from '../transport.js';
+import type { Fanout } from '../transport/socket.js';
 import type { WireFormat } from './wire-format.js';
 
 /** A batch is sent at once when it reaches this many bytes, whatever its window: keeps messages reasonably sized. */

@@ -12,7 +12,7 @@ import type { Namespaces } from '../config/namespaces.js';
 import type { Connection, ConnectionHost } from '../connection/connection.js';
 import type { Engine, EngineSink } from '../engine/engine.js';
 import type { HistoryRead, MaybePromise } from '../engine/history.js';
-import type { Fanout } from '../transport.js';
+import type { Fanout } from '../transport/socket.js';
 import { Coalescer } from './coalescer.js';
 import { excludable } from './exclusion.js';
 import { catchUp, PendingAttaches } from './pending-attach.js';

@@ -7,9 +7,9 @@
  * the whole box where that is what a scrape or a balancer means (see cluster/).
  */
 import type { Registry } from 'prom-client';
-import type { HttpExchange, HttpRouter } from '../transport.js';
+import type { HttpExchange, HttpRouter } from '../transport/socket.js';
 import type { GuardedHandler } from './guard.js';
-import type { HttpHandler } from '../transport.js';
+import type { HttpHandler } from '../transport/socket.js';
 
 /** What /readyz answers: 200 when `ready`, else 503, with `status` in the body. */
 export interface Readiness {

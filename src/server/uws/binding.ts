@@ -1,7 +1,7 @@
 /**
  * Loads uWebSockets.js: finds a native build, says which one loaded and what it can do. Only the
  * files of src/server/uws/ use the types re-exported here; the rest of the server talks to the
- * interfaces of transport.ts.
+ * interfaces of transport/.
  *
  * Upstream uWS.js ships from GitHub only, so we try, in order: the module named by
  * SWITCHBOARD_UWS_MODULE; `uWebSockets.js` (installed from GitHub by the user);

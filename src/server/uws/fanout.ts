@@ -7,7 +7,7 @@
  * follows, and each shadow name is built once when its topic gets its first follower in that
  * format, not once per publication.
  */
-import type { Fanout, SocketLike } from '../transport.js';
+import type { Fanout, SocketLike } from '../transport/socket.js';
 import type { TemplatedApp, WebSocket } from './binding.js';
 
 /** A topic's followers in one shadow format, and the uWS topic name they follow. */

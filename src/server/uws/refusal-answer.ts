@@ -21,7 +21,7 @@
  * the close frame is the body. Their exact length is measured once per process (answer-layout.ts).
  */
 import { createHash } from 'node:crypto';
-import { SendStatus, type SocketLike } from '../transport.js';
+import { SendStatus, type SocketLike } from '../transport/socket.js';
 
 // RFC 6455 §1.3: the GUID appended to the client's key.
 const ACCEPT_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';

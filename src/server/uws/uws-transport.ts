@@ -1,5 +1,5 @@
 /** The uWS implementation of the server transport: one uWS app, its fan-out, routes and listen socket. */
-import type { ServerTransport } from '../listener.js';
+import type { ServerTransport } from '../transport/server-transport.js';
 import { measureAnswerLayout } from './answer-layout.js';
 import { closeListenSocket, describeUws, listenExclusive, listenPort, loadUws, type ListenSocket, type UwsModule } from './binding.js';
 import type { AnswerLayout } from './refusal-answer.js';

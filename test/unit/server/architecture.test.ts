@@ -1,6 +1,6 @@
 /**
  * The server's structure, checked: no import cycles between files, and no uWebSockets.js import or
- * uWS type outside src/server/uws/ (everything else talks to the interfaces of transport.ts, so it
+ * uWS type outside src/server/uws/ (everything else talks to the interfaces of transport/, so it
  * can be tested with fakes and a second transport or protocol front plugs in).
  */
 import assert from 'node:assert/strict';

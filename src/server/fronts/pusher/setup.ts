@@ -15,7 +15,7 @@ import type { TopicCore } from '../../core/topic-core.js';
 import type { TrafficCounters } from '../../connection/traffic.js';
 import type { PresenceStore } from '../../engine/engine.js';
 import { registerPusherApi } from '../../http/pusher-api.js';
-import type { ServerTransport } from '../../listener.js';
+import type { ServerTransport } from '../../transport/server-transport.js';
 import { Kind } from '../../../protocol/frames.js';
 import { PusherApps, type PusherOptions } from './apps.js';
 import { ChannelSession } from './channel-session.js';

@@ -10,7 +10,7 @@
  * core's count). With several processes (workers, a Redis engine) each process counts and sends
  * its own (docs/pusher.md, "Several processes").
  */
-import type { Fanout } from '../../transport.js';
+import type { Fanout } from '../../transport/socket.js';
 import { ChannelKind, channelKind } from './channels.js';
 import { encodeEvent } from './events.js';
 import { PUSHER_WIRE_NAME } from './wire.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Connection } from '../../../../src/server/connection/connection.js';
 import { nativeWire } from '../../../../src/server/fronts/native/formats.js';
-import { SendStatus } from '../../../../src/server/transport.js';
+import { SendStatus } from '../../../../src/server/transport/socket.js';
 import { FakeSocket } from '../../../helpers/fake-transport.js';
 
 const host = { subscribe: () => ({}), unsubscribe: () => undefined };

@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { layoutOf } from '../../../../src/server/uws/answer-layout.js';
 import { closeFrame, REFUSAL_HEADER, refusalBytes, RefusedSocket, serverFrame, usableLayout, webSocketAccept } from '../../../../src/server/uws/refusal-answer.js';
-import { SendStatus } from '../../../../src/server/transport.js';
+import { SendStatus } from '../../../../src/server/transport/socket.js';
 
 const require = createRequire(import.meta.url);
 // ws's frame parser is not in its type definitions: typed here as far as this test uses it.

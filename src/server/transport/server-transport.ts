@@ -3,10 +3,10 @@
  * served by a protocol front, and a listen socket. The uWS transport (uws/uws-transport.ts) is the
  * one implementation; this interface keeps server.ts free of uWS types.
  */
-import type { ResolvedOptions } from './config/options.js';
-import type { Upgrader } from './connection/upgrade.js';
-import type { ProtocolFront } from './fronts/front.js';
-import type { Fanout, HttpRouter } from './transport.js';
+import type { ResolvedOptions } from '../config/options.js';
+import type { Upgrader } from '../connection/upgrade.js';
+import type { ProtocolFront } from '../fronts/front.js';
+import type { Fanout, HttpRouter } from './socket.js';
 
 /** Which build of the transport is serving. */
 export interface TransportBuild {
