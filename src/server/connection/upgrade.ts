@@ -12,7 +12,7 @@
  */
 import { CloseCode, ErrorCode } from '../../protocol/codes.js';
 import { SwitchboardError, toError } from '../../protocol/errors.js';
-import type { HttpExchange } from '../transport/socket.js';
+import type { HttpExchange } from '../transport/http.js';
 import type { Admission } from './admission.js';
 import { expiryOf, findToken, type Authenticator } from './auth.js';
 import { BackendError } from './backend-hooks/backend-error.js';

@@ -10,7 +10,7 @@ import type { Control } from '../connection/control.js';
 import type { Publisher } from '../core/publisher.js';
 import type { TopicCore } from '../core/topic-core.js';
 import type { TrafficCounters } from '../connection/traffic.js';
-import type { HttpRouter } from '../transport/socket.js';
+import type { HttpRouter } from '../transport/http.js';
 import { registerControlRoutes } from './control-routes.js';
 import { createGuarded } from './guard.js';
 import { registerHistoryRoute } from './history-route.js';

@@ -6,7 +6,7 @@
 import { ErrorCode } from '../../protocol/codes.js';
 import { SwitchboardError } from '../../protocol/errors.js';
 import { disconnectCommand, type Control, type DisconnectOptions } from '../connection/control.js';
-import type { HttpHandler, HttpRouter } from '../transport/socket.js';
+import type { HttpHandler, HttpRouter } from '../transport/http.js';
 import type { GuardedHandler } from './guard.js';
 import { bad, onlyFields, readObject, readTopics, topicParameter } from './request.js';
 

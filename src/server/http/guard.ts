@@ -10,7 +10,7 @@ import type { ClientAddressResolver } from '../connection/client-address.js';
 import { isLoopback } from '../connection/net-address.js';
 import { BucketMap } from '../connection/rate-limit.js';
 import type { TrafficCounters } from '../connection/traffic.js';
-import type { HttpExchange, HttpHandler, HttpRequestInfo } from '../transport/socket.js';
+import type { HttpExchange, HttpHandler, HttpRequestInfo } from '../transport/http.js';
 import { refuseBrowserRequests } from './browser-guard.js';
 
 /** Checks the API key (constant time) or, without a key configured, that the caller is on loopback. */

@@ -5,7 +5,7 @@
  */
 import { unpackValue, toJsonText } from '../../protocol/codec.js';
 import type { TopicCore } from '../core/topic-core.js';
-import type { HttpHandler, HttpRouter } from '../transport/socket.js';
+import type { HttpHandler, HttpRouter } from '../transport/http.js';
 import type { GuardedHandler } from './guard.js';
 import { bad, queryCount, topicParameter } from './request.js';
 

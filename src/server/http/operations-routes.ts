@@ -7,9 +7,9 @@
  * the whole box where that is what a scrape or a balancer means (see cluster/).
  */
 import type { Registry } from 'prom-client';
-import type { HttpExchange, HttpRouter } from '../transport/socket.js';
+import type { HttpExchange, HttpRouter } from '../transport/http.js';
 import type { GuardedHandler } from './guard.js';
-import type { HttpHandler } from '../transport/socket.js';
+import type { HttpHandler } from '../transport/http.js';
 
 /** What /readyz answers: 200 when `ready`, else 503, with `status` in the body. */
 export interface Readiness {

@@ -13,7 +13,7 @@ import { ChannelKind, channelKind, channelProblem } from '../fronts/pusher/chann
 import { PusherCode } from '../fronts/pusher/codes.js';
 import type { PusherPresence } from '../fronts/pusher/presence.js';
 import type { PusherSockets } from '../fronts/pusher/sockets.js';
-import type { HttpRouter } from '../transport/socket.js';
+import type { HttpRouter } from '../transport/http.js';
 import { createPusherGuard, PusherHttpError } from './pusher-guard.js';
 
 /** Most channels one event may name (Pusher's limit). */

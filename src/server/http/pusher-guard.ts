@@ -12,7 +12,7 @@ import { BucketMap } from '../connection/rate-limit.js';
 import type { TrafficCounters } from '../connection/traffic.js';
 import type { PusherApp, PusherApps } from '../fronts/pusher/apps.js';
 import { bodyMd5, safeEqual, sign } from '../fronts/pusher/signature.js';
-import type { HttpExchange, HttpHandler, HttpRequestInfo } from '../transport/socket.js';
+import type { HttpExchange, HttpHandler, HttpRequestInfo } from '../transport/http.js';
 
 /** How far a request's `auth_timestamp` may be from our clock. */
 export const MAX_CLOCK_SKEW_SECONDS = 600;

@@ -6,7 +6,7 @@ import { unpackValue } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/codes.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../engine/idempotency.js';
-import type { HttpExchange, HttpRequestInfo } from '../transport/socket.js';
+import type { HttpExchange, HttpRequestInfo } from '../transport/http.js';
 
 /** Content types read as msgpack; every other body is read as JSON. */
 export const MSGPACK_TYPES: ReadonlySet<string> = new Set(['application/msgpack', 'application/x-msgpack', 'application/vnd.msgpack']);

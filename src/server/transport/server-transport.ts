@@ -6,7 +6,8 @@
 import type { ResolvedOptions } from '../config/options.js';
 import type { Upgrader } from '../connection/upgrade.js';
 import type { ProtocolFront } from '../fronts/front.js';
-import type { Fanout, HttpRouter } from './socket.js';
+import type { HttpRouter } from './http.js';
+import type { Fanout } from './socket.js';
 
 /** Which build of the transport is serving. */
 export interface TransportBuild {

@@ -5,7 +5,7 @@
 import { ErrorCode } from '../../protocol/codes.js';
 import { LimitError } from '../../protocol/errors.js';
 import { errorAnswer } from '../http/errors.js';
-import type { HttpExchange } from '../transport/socket.js';
+import type { HttpExchange } from '../transport/http.js';
 import type { HttpResponse } from './binding.js';
 
 export class UwsHttpExchange implements HttpExchange {

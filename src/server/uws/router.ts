@@ -4,7 +4,7 @@
  * and the response is wrapped in an abort-safe exchange.
  */
 import { addressText } from '../connection/net-address.js';
-import type { HttpHandler, HttpRequestInfo, HttpRouter } from '../transport/socket.js';
+import type { HttpHandler, HttpRequestInfo, HttpRouter } from '../transport/http.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './binding.js';
 import { UwsHttpExchange } from './http-exchange.js';
 
