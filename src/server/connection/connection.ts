@@ -5,6 +5,7 @@
 import type { Codec } from '../../protocol/codec.js';
 import { CloseCode } from '../../protocol/codes.js';
 import { Kind, type Format, type ServerFrame } from '../../protocol/frames.js';
+import type { Follower, Lag } from '../core/follower.js';
 import type { WireFormat } from '../core/wire-format.js';
 import { SendStatus, type SocketLike } from '../transport/socket.js';
 import type { ConnectionGuard } from './guard.js';
@@ -51,17 +52,6 @@ export interface ConnectionHost {
   unsubscribe(connection: Connection, topics: readonly string[]): void;
 }
 
-/**
- * A connection in the slow lane (it fell behind): uWS no longer fans out to it; the hub records,
- * per topic, the last skipped seq (`drop`) or the newest publication (`conflate`), and the last
- * resync (the Gap with an epoch that native followers got meanwhile).
- */
-export interface Lag {
-  readonly skipped: Map<string, number>;
-  readonly newest: Map<string, { seq: number; payload: Uint8Array }>;
-  readonly resynced: Map<string, { epoch: string; seq: number }>;
-}
-
 /** Per-connection counters, read by stats and logs. */
 export interface ConnectionCounters {
   messagesIn: number;
@@ -81,8 +71,10 @@ export interface ConnectionWire {
  * Every open socket holds one of these, so its size is the server's memory per connection, a
  * figure we compete on (docs/notes/memory.md): fields that are shared (the wire) or rare are not
  * copied onto it, and every field is declared here so that V8 keeps them all inside the object.
+ * It is also the topic core's follower (core/follower.ts): the follower state is fields of this
+ * object, not an object of its own.
  */
-export class Connection implements Client {
+export class Connection implements Client, Follower {
   readonly topics = new TopicSet();
   readonly connectedAt = Date.now();
   // Counters are plain fields rather than an object: one object fewer per connection (memory per

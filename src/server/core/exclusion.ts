@@ -10,7 +10,7 @@
  * engine (Redis) delivery comes later than `publish` and on every node, and the excluded id travels
  * with the publication (engine.ts), so the sender is left out whichever node it is on.
  */
-import type { Connection } from '../connection/connection.js';
+import type { Follower } from './follower.js';
 
 /**
  * Whether `connection` follows `topic` through native fan-out now, so one delivery can skip it
@@ -18,6 +18,6 @@ import type { Connection } from '../connection/connection.js';
  * the slow lane (which sends it every publication itself) is not: it gets the publication, at
  * worst an echo, never a loss for anyone.
  */
-export function excludable(connection: Connection | undefined, topic: string): connection is Connection {
+export function excludable(connection: Follower | undefined, topic: string): connection is Follower {
   return connection !== undefined && connection.socket !== undefined && connection.topics.has(topic) && connection.lag === undefined && connection.attaching?.has(topic) !== true;
 }

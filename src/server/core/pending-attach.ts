@@ -7,7 +7,7 @@
  * restarts under a new epoch while the read is in flight, seqs of two epochs must never be merged.
  */
 import type { StreamPosition, TopicPosition } from '../../protocol/frames.js';
-import type { Connection } from '../connection/connection.js';
+import type { Follower } from './follower.js';
 import type { HistoryRead } from '../engine/history.js';
 
 /** A live publication held for an attaching connection, or (no payload) a resync of the topic. */
@@ -20,7 +20,7 @@ export interface Held {
 
 /** One connection waiting for its history read on one topic. */
 export interface Attaching {
-  readonly connection: Connection;
+  readonly connection: Follower;
   readonly held: Held[];
 }
 
@@ -34,7 +34,7 @@ export class PendingAttaches {
   }
 
   /** Starts holding publications of `topic` for `connection`; call `done` when its read settles. */
-  add(topic: string, connection: Connection): Attaching {
+  add(topic: string, connection: Follower): Attaching {
     const waiting: Attaching = { connection, held: [] };
     let set = this.byTopic.get(topic);
     if (set === undefined) this.byTopic.set(topic, (set = new Set()));
@@ -64,7 +64,7 @@ export class PendingAttaches {
  * resync), the answer is that epoch's instead, `recovered: false`, followed by what it delivered there.
  */
 export function catchUp(
-  connection: Connection,
+  connection: Follower,
   topic: string,
   position: StreamPosition | undefined,
   read: StreamPosition | HistoryRead,
@@ -99,7 +99,7 @@ function lastResync(held: readonly Held[], epoch: string): number {
 }
 
 /** Answers in the epoch the topic moved to after the read: from the resync on, nothing of the lost one. */
-function restarted(connection: Connection, topic: string, position: StreamPosition | undefined, held: readonly Held[], from: number): TopicPosition {
+function restarted(connection: Follower, topic: string, position: StreamPosition | undefined, held: readonly Held[], from: number): TopicPosition {
   const epoch = held[from]!.epoch;
   let seq = held[from]!.seq;
   for (let i = from + 1; i < held.length; i++) {

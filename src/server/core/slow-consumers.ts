@@ -19,7 +19,7 @@
  */
 import { CloseCode } from '../../protocol/codes.js';
 import type { Namespaces } from '../config/namespaces.js';
-import type { Connection } from '../connection/connection.js';
+import type { Follower } from './follower.js';
 import type { MaybePromise } from '../engine/history.js';
 
 /** How often the top of a topic owed a Gap is asked again while the history store fails. */
@@ -29,9 +29,9 @@ export const GAP_RETRY_MS = 1000; // 1 s
 export interface LaneHost {
   readonly namespaces: Namespaces;
   /** Starts native fan-out of a topic to the connection. */
-  attachNative(connection: Connection, topic: string): void;
+  attachNative(connection: Follower, topic: string): void;
   /** Stops native fan-out of a topic to the connection. */
-  detachNative(connection: Connection, topic: string): void;
+  detachNative(connection: Follower, topic: string): void;
   /** The topic's last seq from the history store (a promise from an async store, which may reject). */
   topSeq(topic: string): MaybePromise<number>;
 }
@@ -50,9 +50,9 @@ export interface SlowConsumerCounters {
 export class SlowConsumers {
   readonly counters: SlowConsumerCounters = { lagged: 0, closed: 0, skipped: 0, conflated: 0 };
   // Topic → lagging connections subscribed to it.
-  private readonly byTopic = new Map<string, Set<Connection>>();
+  private readonly byTopic = new Map<string, Set<Follower>>();
   // Topic → caught-up connections owed a Gap at the topic's top, which an async store has not told yet.
-  private readonly owed = new Map<string, { connections: Set<Connection>; reading: boolean }>();
+  private readonly owed = new Map<string, { connections: Set<Follower>; reading: boolean }>();
   private retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -67,7 +67,7 @@ export class SlowConsumers {
   }
 
   /** Looks at one connection's buffer: moves it into or out of the slow lane, or closes it. */
-  check(connection: Connection): void {
+  check(connection: Follower): void {
     if (connection.closed || connection.topics.size === 0) return;
     const buffered = connection.bufferedAmount;
     if (connection.lag === undefined) {
@@ -110,14 +110,14 @@ export class SlowConsumers {
   }
 
   /** A lagging connection subscribed to another topic. */
-  add(connection: Connection, topic: string): void {
+  add(connection: Follower, topic: string): void {
     let lagging = this.byTopic.get(topic);
     if (lagging === undefined) this.byTopic.set(topic, (lagging = new Set()));
     lagging.add(connection);
   }
 
   /** A lagging connection left a topic (or closed). */
-  remove(connection: Connection, topic: string): void {
+  remove(connection: Follower, topic: string): void {
     const lagging = this.byTopic.get(topic);
     if (lagging === undefined) return;
     lagging.delete(connection);
@@ -127,7 +127,7 @@ export class SlowConsumers {
     connection.lag?.resynced.delete(topic);
   }
 
-  private fallBehind(connection: Connection): void {
+  private fallBehind(connection: Follower): void {
     for (const topic of connection.topics) {
       if (this.host.namespaces.match(topic).slowConsumer === 'close') {
         this.counters.closed++;
@@ -144,7 +144,7 @@ export class SlowConsumers {
     }
   }
 
-  private catchUp(connection: Connection): void {
+  private catchUp(connection: Follower): void {
     const lag = connection.lag!;
     connection.lag = undefined;
     connection.corked(() => {
@@ -170,7 +170,7 @@ export class SlowConsumers {
   }
 
   /** A Gap at the topic's top: now from a sync store, once it answers from an async one. */
-  private gapAtTop(connection: Connection, topic: string): void {
+  private gapAtTop(connection: Follower, topic: string): void {
     const owed = this.owed.get(topic);
     if (owed !== undefined) {
       owed.connections.add(connection);
@@ -186,7 +186,7 @@ export class SlowConsumers {
     this.settle(topic, entry, top);
   }
 
-  private settle(topic: string, entry: { connections: Set<Connection>; reading: boolean }, top: Promise<number>): void {
+  private settle(topic: string, entry: { connections: Set<Follower>; reading: boolean }, top: Promise<number>): void {
     top.then(
       (seq) => {
         this.owed.delete(topic);
@@ -204,7 +204,7 @@ export class SlowConsumers {
     );
   }
 
-  private owes(connection: Connection, topic: string): boolean {
+  private owes(connection: Follower, topic: string): boolean {
     return !connection.closed && connection.topics.has(topic);
   }
 

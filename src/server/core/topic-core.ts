@@ -9,12 +9,12 @@ import { ErrorCode } from '../../protocol/codes.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { assertTopic } from '../../protocol/topic.js';
 import type { Namespaces } from '../config/namespaces.js';
-import type { Connection, ConnectionHost } from '../connection/connection.js';
 import type { Engine, EngineSink } from '../engine/engine.js';
 import type { HistoryRead, MaybePromise } from '../engine/history.js';
 import type { Fanout } from '../transport/socket.js';
 import { Coalescer } from './coalescer.js';
 import { excludable } from './exclusion.js';
+import type { Follower } from './follower.js';
 import { catchUp, PendingAttaches } from './pending-attach.js';
 import { SlowConsumers, type LaneHost } from './slow-consumers.js';
 import type { WireFormat } from './wire-format.js';
@@ -66,10 +66,10 @@ export interface TopicCoreDeps {
    * The open connection of this node with an id, if any (the registry): how a delivery finds the
    * connection it excludes. Absent: exclusions are ignored (every follower gets every publication).
    */
-  findConnection?: (id: string) => Connection | undefined;
+  findConnection?: (id: string) => Follower | undefined;
 }
 
-export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
+export class TopicCore implements LaneHost, EngineSink {
   readonly counters: CoreCounters = { storeErrors: 0, publications: 0, publishedBytes: 0 };
   /** Sockets that fell behind (see slow-consumers.ts). */
   readonly lanes: SlowConsumers;
@@ -78,7 +78,7 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
   private readonly engine: Engine;
   private readonly wires: readonly WireFormat[];
   private readonly limits: CoreLimits;
-  private readonly findConnection: ((id: string) => Connection | undefined) | undefined;
+  private readonly findConnection: ((id: string) => Follower | undefined) | undefined;
   // Connections of this server subscribed to each topic, whatever their format or lane.
   private readonly followers = new Map<string, number>();
   private readonly pending = new PendingAttaches();
@@ -200,7 +200,7 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
    * Forgets a closed connection's subscriptions. The transport has already unsubscribed the socket
    * from its fan-out; this undoes our own bookkeeping and sends leave notices.
    */
-  closed(connection: Connection): void {
+  closed(connection: Follower): void {
     for (const topic of connection.topics) {
       this.unfollow(connection, topic);
       this.forget(connection, topic);
@@ -215,7 +215,7 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
    * a transport's internal names. With a position for a topic, the publications after it are
    * replayed to the connection (before any live one, none twice) when history still has all of them.
    */
-  subscribe(connection: Connection, topics: readonly string[], positions?: Readonly<Record<string, StreamPosition>>): MaybePromise<SubscribeResult> {
+  subscribe(connection: Follower, topics: readonly string[], positions?: Readonly<Record<string, StreamPosition>>): MaybePromise<SubscribeResult> {
     for (const topic of topics) assertTopic(topic, this.limits.maxTopicBytes);
     const result: SubscribeResult = {};
     if (connection.socket === undefined) return result;
@@ -240,7 +240,7 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
     return waits === undefined ? result : Promise.all(waits).then(() => result);
   }
 
-  unsubscribe(connection: Connection, topics: readonly string[]): void {
+  unsubscribe(connection: Follower, topics: readonly string[]): void {
     if (connection.socket === undefined) return;
     for (const topic of topics) {
       if (!connection.topics.delete(topic)) continue;
@@ -253,7 +253,7 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
    * Replays what a subscribed topic published after `since` (the client saw a gap), then answers
    * the topic's position. Throws ProtocolError(NOT_SUBSCRIBED) for a topic it does not follow.
    */
-  replay(connection: Connection, topic: string, since: StreamPosition): MaybePromise<TopicPosition> {
+  replay(connection: Follower, topic: string, since: StreamPosition): MaybePromise<TopicPosition> {
     if (!connection.topics.has(topic)) throw new ProtocolError(ErrorCode.NotSubscribed, 'not subscribed to this topic');
     // What is waiting in a batch goes out first, so the replay cannot be overtaken by it.
     this.coalescer?.flush(topic);
@@ -292,7 +292,7 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
   }
 
   /** Starts live delivery of a topic to a connection, with replay from `position` first. */
-  private attach(connection: Connection, topic: string, position: StreamPosition | undefined): MaybePromise<TopicPosition> {
+  private attach(connection: Follower, topic: string, position: StreamPosition | undefined): MaybePromise<TopicPosition> {
     const history = this.engine.history;
     const read = position === undefined ? history.top(topic) : history.read(topic, position, this.limits.maxReplayMessages);
     if (!(read instanceof Promise)) {
@@ -326,19 +326,19 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
   }
 
   /** Delivery of a topic to a connection: native fan-out, or the slow lane while it lags. */
-  private follow(connection: Connection, topic: string): void {
+  private follow(connection: Follower, topic: string): void {
     if (connection.lag !== undefined) this.lanes.add(connection, topic);
     else this.attachNative(connection, topic);
   }
 
-  private unfollow(connection: Connection, topic: string): void {
+  private unfollow(connection: Follower, topic: string): void {
     if (connection.attaching?.delete(topic)) return; // never reached fan-out; the pending read sees it left
     if (connection.lag !== undefined) this.lanes.remove(connection, topic);
     else this.detachNative(connection, topic);
   }
 
   /** Native fan-out: from here on the transport sends the topic's publications to the socket. */
-  attachNative(connection: Connection, topic: string): void {
+  attachNative(connection: Follower, topic: string): void {
     const socket = connection.socket;
     if (socket === undefined) return;
     // A waiting batch holds publications this connection already has (replay, held, Gap): send it
@@ -348,7 +348,7 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
   }
 
   /** Ends native fan-out to the connection (after close the transport has done it; only bookkeeping is left). */
-  detachNative(connection: Connection, topic: string): void {
+  detachNative(connection: Follower, topic: string): void {
     // Publications already past the engine belong to this follower too (the slow lane counts from
     // the next one on).
     if (connection.socket !== undefined) this.coalescer?.flush(topic);
@@ -360,7 +360,7 @@ export class TopicCore implements ConnectionHost, LaneHost, EngineSink {
     this.coalescer?.close();
   }
 
-  private forget(connection: Connection, topic: string): void {
+  private forget(connection: Follower, topic: string): void {
     const left = (this.followers.get(topic) ?? 1) - 1;
     if (left > 0) this.followers.set(topic, left);
     else {
