@@ -15,8 +15,3 @@ export function isLoopback(address: string): boolean {
     return false;
   }
 }
-
-/** uWS reports addresses as ArrayBuffers of text. */
-export function addressText(buffer: ArrayBuffer): string {
-  return Buffer.from(buffer).toString('latin1');
-}

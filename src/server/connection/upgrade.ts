@@ -12,7 +12,7 @@
  */
 import { CloseCode, ErrorCode } from '../../protocol/codes.js';
 import { SwitchboardError, toError } from '../../protocol/errors.js';
-import type { HttpExchange } from '../transport/http.js';
+import type { UpgradeResponse as PeerUpgradeResponse, Upgrader as PeerUpgrader } from '../transport/websocket.js';
 import type { Admission } from './admission.js';
 import { expiryOf, findToken, type Authenticator } from './auth.js';
 import { BackendError } from './backend-hooks/backend-error.js';
@@ -21,32 +21,8 @@ import { Connection, type ConnectionHost, type ConnectionWire } from './connecti
 import { ConnectionGuard, type ConnectionRateLimits } from './guard.js';
 import type { Identity } from './hooks.js';
 
-/** What the upgrade reads of the request; every method is called synchronously, before any await. */
-export interface UpgradeInput {
-  /** Path of the request. */
-  readonly url: string;
-  /** The raw query string (without `?`). */
-  readonly query: string;
-  /** The TCP peer's address as text. */
-  readonly peerAddress: string;
-  /** Header value by lower-case name; '' when absent. */
-  header(name: string): string;
-  /** Every header by lower-case name (read only when an authenticator needs them). */
-  allHeaders(): Record<string, string>;
-}
-
-/** The answer side of an upgrade: an HTTP exchange that can also complete the upgrade. */
-export interface UpgradeResponse extends HttpExchange {
-  /** Completes the upgrade: the socket that opens carries `connection`. */
-  accept(connection: Connection, subprotocol: string): void;
-  /**
-   * Completes the upgrade only to refuse it: the front's `open` writes the refusal to
-   * `connection` (its `refusal` is set) and closes it, the transport sends all of it with the
-   * handshake, closes the TCP connection at once whatever the peer does, then calls the front's
-   * `close`, which frees the admission slot. When the client already went away, only the slot is freed.
-   */
-  refuse(connection: Connection, subprotocol: string): void;
-}
+/** The answer side of an upgrade that accepts connections (the seam's, for this layer's peer). */
+export type UpgradeResponse = PeerUpgradeResponse<Connection>;
 
 /** What a protocol front decides from the request's `Sec-WebSocket-Protocol` header. */
 export interface Negotiated {
@@ -86,7 +62,8 @@ export interface UpgradeDeps {
   onRefusal: (code: number, reason: string, remoteAddress: string) => void;
 }
 
-export type Upgrader = (request: UpgradeInput, response: UpgradeResponse) => void;
+/** An upgrade handler that accepts connections (the seam's upgrader, for this layer's peer). */
+export type Upgrader = PeerUpgrader<Connection>;
 
 const NO_CLAIMS: Readonly<Record<string, unknown>> = Object.freeze({});
 
@@ -135,6 +112,11 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
       connection.guard = guard;
       return connection;
     };
+    // When the client already went away, the transport answers nothing: only the slot is left to free.
+    const refuseWith = (connection: Connection): void => {
+      if (response.open) response.refuse(connection, negotiated.subprotocol);
+      else guard.release();
+    };
 
     // Browsers always send Origin on WebSocket upgrades; a request without one is not a browser
     // and cannot be a cross-site WebSocket hijack, so the allowlist applies to present origins.
@@ -142,7 +124,7 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
     if (origins.size > 0 && origin !== '' && !origins.has(origin)) {
       deps.onRefused();
       deps.onRefusal(CloseCode.OriginNotAllowed, 'origin not allowed', remoteAddress);
-      response.refuse(refused(CloseCode.OriginNotAllowed, 'origin not allowed'), negotiated.subprotocol);
+      refuseWith(refused(CloseCode.OriginNotAllowed, 'origin not allowed'));
       return;
     }
 
@@ -150,7 +132,7 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
       const { code, reason } = negotiated.refusal;
       deps.onRefused();
       deps.onRefusal(code, reason, remoteAddress);
-      response.refuse(refused(code, reason), negotiated.subprotocol);
+      refuseWith(refused(code, reason));
       return;
     }
 
@@ -189,7 +171,7 @@ export function createUpgrader(deps: UpgradeDeps): Upgrader {
       const reason = err instanceof SwitchboardError ? err.message : 'authentication failed';
       const code = refusalCloseCode(err);
       deps.onRefusal(code, reason, remoteAddress);
-      response.refuse(refused(code, reason), negotiated.subprotocol);
+      refuseWith(refused(code, reason));
     };
 
     // Slow-loris through a hanging hook or JWKS endpoint: refuse with AUTH_TIMEOUT and drop the late result.

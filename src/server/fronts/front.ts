@@ -7,16 +7,12 @@
 import type { Connection } from '../connection/connection.js';
 import type { Negotiated } from '../connection/upgrade.js';
 import type { WireFormat } from '../core/wire-format.js';
+import type { WebSocketHandler } from '../transport/websocket.js';
 
-export interface ProtocolFront {
+/** One wire protocol's front: the transport's handler of its sockets' events, for connections. */
+export interface ProtocolFront extends WebSocketHandler<Connection> {
   /** The formats this front's sockets follow topics in. */
   readonly wires: readonly WireFormat[];
   /** Chooses the wire format (and subprotocol answer) from the `Sec-WebSocket-Protocol` header. */
   negotiate(subprotocolHeader: string): Negotiated;
-  /** The socket is open (`connection.socket` is set). */
-  open(connection: Connection): void;
-  /** One WebSocket message. The buffer is only valid during this call: decode it synchronously. */
-  message(connection: Connection, message: ArrayBuffer, isBinary: boolean): void;
-  /** The socket closed (`connection.socket` is already unset). */
-  close(connection: Connection, code: number, reason: string): void;
 }

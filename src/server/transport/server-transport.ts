@@ -3,11 +3,9 @@
  * served by a protocol front, and a listen socket. The uWS transport (uws/uws-transport.ts) is the
  * one implementation; this interface keeps server.ts free of uWS types.
  */
-import type { ResolvedOptions } from '../config/options.js';
-import type { Upgrader } from '../connection/upgrade.js';
-import type { ProtocolFront } from '../fronts/front.js';
 import type { HttpRouter } from './http.js';
 import type { Fanout } from './socket.js';
+import type { SocketPeer, Upgrader, WebSocketHandler, WebSocketLimits } from './websocket.js';
 
 /** Which build of the transport is serving. */
 export interface TransportBuild {
@@ -21,12 +19,13 @@ export interface TransportBuild {
   description: string;
 }
 
+/** A WebSocket and HTTP server as `createServer` drives it. */
 export interface ServerTransport {
   readonly build: TransportBuild;
   readonly fanout: Fanout;
   readonly router: HttpRouter;
-  /** Serves WebSocket upgrades on `pattern` through `upgrader`, then the socket's events to `front`. */
-  websocket(pattern: string, front: ProtocolFront, upgrader: Upgrader, options: Pick<ResolvedOptions, 'maxPayloadBytes' | 'maxBackpressureBytes' | 'idleTimeoutSeconds'>): void;
+  /** Serves WebSocket upgrades on `pattern` through `upgrader`, then the socket's events to `handler` (a protocol front). */
+  websocket<P extends SocketPeer>(pattern: string, handler: WebSocketHandler<P>, upgrader: Upgrader<P>, limits: WebSocketLimits): void;
   /**
    * Starts listening; resolves with the bound port. `exclusive`: refuse to share the port (without
    * it Linux lets a second process bind it and silently split the connections).

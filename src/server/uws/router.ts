@@ -3,8 +3,8 @@
  * captured synchronously (uWS's HttpRequest dies with the callback) into a plain HttpRequestInfo,
  * and the response is wrapped in an abort-safe exchange.
  */
-import { addressText } from '../connection/net-address.js';
 import type { HttpHandler, HttpRequestInfo, HttpRouter } from '../transport/http.js';
+import { addressText } from './address.js';
 import type { HttpRequest, HttpResponse, TemplatedApp } from './binding.js';
 import { UwsHttpExchange } from './http-exchange.js';
 

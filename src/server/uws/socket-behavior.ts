@@ -1,10 +1,8 @@
 /**
- * The uWS WebSocket behavior: socket settings from the options, and each socket's open, message
- * and close events routed to the protocol front that accepted it.
+ * The uWS WebSocket behavior: socket settings from the route's limits, and each socket's open,
+ * message and close events routed to the handler (the protocol front) of the route that accepted it.
  */
-import type { ResolvedOptions } from '../config/options.js';
-import type { Upgrader } from '../connection/upgrade.js';
-import type { ProtocolFront } from '../fronts/front.js';
+import type { SocketPeer, Upgrader, WebSocketHandler, WebSocketLimits } from '../transport/websocket.js';
 import type { WebSocket, WebSocketBehavior } from './binding.js';
 import { uwsUpgradeHandler, type RefusalAnswers, type UserData } from './upgrade.js';
 
@@ -15,17 +13,17 @@ const HARD_PAYLOAD_FACTOR = 4;
 // moves a socket off native fan-out long before, unless it fills faster than the check runs.
 const BACKPRESSURE_HARD_FACTOR = 2;
 
-export interface SocketBehaviorDeps {
-  options: Pick<ResolvedOptions, 'maxPayloadBytes' | 'maxBackpressureBytes' | 'idleTimeoutSeconds'>;
-  front: ProtocolFront;
-  upgrader: Upgrader;
+export interface SocketBehaviorDeps<P extends SocketPeer> {
+  options: WebSocketLimits;
+  handler: WebSocketHandler<P>;
+  upgrader: Upgrader<P>;
   /** The binding's `DISABLED` compression constant. */
   compressionDisabled: number;
   /** How refused upgrades are answered (measured when the transport starts listening). */
   refusals: RefusalAnswers;
 }
 
-export function createSocketBehavior({ options, front, upgrader, compressionDisabled, refusals }: SocketBehaviorDeps): WebSocketBehavior<UserData> {
+export function createSocketBehavior<P extends SocketPeer>({ options, handler, upgrader, compressionDisabled, refusals }: SocketBehaviorDeps<P>): WebSocketBehavior<UserData<P>> {
   return {
     compression: compressionDisabled,
     maxPayloadLength: options.maxPayloadBytes * HARD_PAYLOAD_FACTOR,
@@ -35,16 +33,16 @@ export function createSocketBehavior({ options, front, upgrader, compressionDisa
     // uWS wants 0 or at least 8 seconds, in steps of 4.
     idleTimeout: Math.max(8, Math.ceil(options.idleTimeoutSeconds / 4) * 4),
     sendPingsAutomatically: true,
-    upgrade: uwsUpgradeHandler(upgrader, front, refusals),
+    upgrade: uwsUpgradeHandler(upgrader, handler, refusals),
 
-    open(ws: WebSocket<UserData>) {
-      const connection = ws.getUserData().connection;
-      connection.socket = ws;
-      front.open(connection);
+    open(ws: WebSocket<UserData<P>>) {
+      const peer = ws.getUserData().peer;
+      peer.socket = ws;
+      handler.open(peer);
     },
 
-    message(ws: WebSocket<UserData>, message: ArrayBuffer, isBinary: boolean) {
-      front.message(ws.getUserData().connection, message, isBinary);
+    message(ws: WebSocket<UserData<P>>, message: ArrayBuffer, isBinary: boolean) {
+      handler.message(ws.getUserData().peer, message, isBinary);
     },
 
     // No drain handler on purpose: uWS calls it on every writable event of every socket with
@@ -52,12 +50,12 @@ export function createSocketBehavior({ options, front, upgrader, compressionDisa
     // 3x (measured with the load harness). The periodic slow-consumer check also sees sockets
     // that drained, within slowConsumerCheckMs.
 
-    close(ws: WebSocket<UserData>, code: number, message: ArrayBuffer) {
-      const connection = ws.getUserData().connection;
+    close(ws: WebSocket<UserData<P>>, code: number, message: ArrayBuffer) {
+      const peer = ws.getUserData().peer;
       // Never touch the socket again: the front sees it already unset.
-      connection.closed = true;
-      connection.socket = undefined;
-      front.close(connection, code, Buffer.from(message).toString('utf8'));
+      peer.closed = true;
+      peer.socket = undefined;
+      handler.close(peer, code, Buffer.from(message).toString('utf8'));
     },
   };
 }

@@ -27,8 +27,8 @@ export function createUwsTransport(): ServerTransport {
     fanout: new UwsFanout(app),
     router: uwsRouter(app, () => leaving),
 
-    websocket(pattern, front, upgrader, options) {
-      app.ws(pattern, createSocketBehavior({ options, front, upgrader, compressionDisabled: binding.uws.DISABLED, refusals }));
+    websocket(pattern, handler, upgrader, limits) {
+      app.ws(pattern, createSocketBehavior({ options: limits, handler, upgrader, compressionDisabled: binding.uws.DISABLED, refusals }));
     },
 
     async listen(host, port, exclusive) {
