@@ -1,15 +1,20 @@
 /**
- * The server's structure, checked: no import cycles between files, and no uWebSockets.js import or
- * uWS type outside src/server/uws/ (everything else talks to the interfaces of transport/, so it
- * can be tested with fakes and a second transport or protocol front plugs in).
+ * The server's structure, checked: a table of layers (bottom to top) and which layers each may
+ * import, held over every file of src/server and src/protocol (type-only imports count) and kept
+ * equal to the picture in docs/architecture.md; no import cycles between files; and no
+ * uWebSockets.js import or uWS type outside src/server/uws/ (everything else talks to the
+ * interfaces of transport/, so it can be tested with fakes and a second transport or protocol
+ * front plugs in).
  */
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const SERVER = resolve(dirname(fileURLToPath(import.meta.url)), '../../../src/server');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const SERVER = join(ROOT, 'src/server');
+const PROTOCOL = join(ROOT, 'src/protocol');
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -18,11 +23,18 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Relative imports of a file (type-only ones included: they are dependencies of the design too). */
+/**
+ * Relative imports of a file: `import … from`, `export … from`, `import '…'` and `import('…')`,
+ * type-only ones included (they are dependencies of the design too). Comment lines are skipped, so
+ * an example in a doc comment is not an import.
+ */
 function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
+  const code = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => !/^\s*(\*|\/\*|\/\/)/.test(line))
+    .join('\n');
   const found: string[] = [];
-  for (const match of text.matchAll(/(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'/g)) {
+  for (const match of code.matchAll(/(?:(?:import|export)\s[^'"]*?from\s+|import\s*\(?\s*)'(\.[^']+)'/g)) {
     found.push(resolve(dirname(file), match[1]!.replace(/\.js$/, '.ts')));
   }
   return found;
@@ -47,6 +59,128 @@ export function findCycles(graph: Map<string, string[]>): string[][] {
   for (const node of graph.keys()) if (state.get(node) === undefined) visit(node);
   return cycles;
 }
+
+/**
+ * The layers, bottom to top, and what each may import (besides itself). docs/architecture.md shows
+ * the same table; a layer imports only layers below it. A folder of src/server is the layer of its
+ * name; of the files at the root of src/server, cli.ts and index.ts are layers of their own and the
+ * rest (createServer and its parts) are `server`. `*` stands for every layer below.
+ */
+export const LAYERS: ReadonlyArray<readonly [layer: string, mayImport: readonly string[]]> = [
+  ['protocol', []],
+  ['transport', ['protocol']],
+  ['runtime', []],
+  ['log', []],
+  ['namespaces', ['protocol']],
+  ['engine', ['protocol', 'runtime', 'namespaces']],
+  ['core', ['protocol', 'transport', 'namespaces', 'engine']],
+  ['connection', ['protocol', 'transport', 'log', 'namespaces', 'engine', 'core']],
+  ['http', ['protocol', 'transport', 'runtime', 'engine', 'core', 'connection']],
+  // The uWS adapter implements the seam and nothing else; http/ only for errors.ts, the one place
+  // an error becomes an HTTP answer, which the adapter writes for HttpExchange.fail.
+  ['uws', ['protocol', 'transport', 'http']],
+  ['fronts', ['protocol', 'transport', 'log', 'namespaces', 'engine', 'core', 'connection', 'http']],
+  ['config', ['protocol', 'log', 'namespaces', 'engine', 'connection', 'fronts']],
+  ['server', ['*']],
+  ['index', ['*']],
+  // The cluster supervisor forks workers that each run createServer.
+  ['cluster', ['protocol', 'runtime', 'config', 'server']],
+  ['cli', ['*']],
+];
+
+/**
+ * Imports against the table that other work of this round removes: the lead deletes an entry once
+ * its import is gone (the test fails while an entry is no longer needed, so the list cannot rot).
+ */
+export const PENDING: ReadonlyArray<{ from: string; to: string; why: string }> = [
+  { from: 'engine', to: 'config', why: 'config/namespaces.ts moves to namespaces/ (config branch)' },
+  { from: 'core', to: 'config', why: 'config/namespaces.ts moves to namespaces/ (config branch)' },
+  { from: 'connection', to: 'config', why: 'config/namespaces.ts → namespaces/, config/log-throttle.ts → log/ (config branch)' },
+  {
+    from: 'fronts',
+    to: 'config',
+    why: 'namespaces and log-throttle move down (config branch); the ResolvedOptions type stays until fronts state the options they read as their own type',
+  },
+  { from: 'http', to: 'config', why: 'http/api.ts reads ResolvedOptions: to go, it states the options it reads as its own type' },
+  { from: 'http', to: 'fronts', why: 'the Pusher HTTP API and its guard move under fronts/pusher/ (fronts branch)' },
+  { from: 'config', to: 'cluster', why: 'config/options.ts names the WorkerRole type of cluster/ (config branch)' },
+];
+
+/** The layer of a source file (undefined outside src/server and src/protocol). */
+export function layerOf(file: string): string | undefined {
+  if (!relative(PROTOCOL, file).startsWith('..')) return 'protocol';
+  const path = relative(SERVER, file);
+  if (path.startsWith('..')) return undefined;
+  const parts = path.split(sep);
+  if (parts.length > 1) return parts[0];
+  if (path === 'cli.ts' || path === 'index.ts') return path.slice(0, -3);
+  return 'server';
+}
+
+/** What a layer may import, `*` expanded. */
+function allowedImports(layer: string): readonly string[] {
+  const index = LAYERS.findIndex(([name]) => name === layer);
+  if (index < 0) return [];
+  const mayImport = LAYERS[index]![1];
+  return mayImport.includes('*') ? LAYERS.slice(0, index).map(([name]) => name) : mayImport;
+}
+
+/** Every import between two layers that the table does not allow, as `file → import (from → to)`, and the layer pairs seen. */
+export function layerViolations(files: readonly string[]): { offenders: string[]; pairs: Set<string> } {
+  const offenders: string[] = [];
+  const pairs = new Set<string>();
+  for (const file of files) {
+    const from = layerOf(file);
+    if (from === undefined) continue;
+    if (!LAYERS.some(([name]) => name === from)) offenders.push(`${relative(ROOT, file)}: layer ${from} is not in the table`);
+    for (const target of importsOf(file)) {
+      const to = layerOf(target) ?? relative(ROOT, target);
+      if (to === from) continue;
+      pairs.add(`${from} → ${to}`);
+      if (allowedImports(from).includes(to)) continue;
+      if (PENDING.some((entry) => entry.from === from && entry.to === to)) continue;
+      offenders.push(`${relative(ROOT, file)} → ${relative(ROOT, target)} (${from} may not import ${to})`);
+    }
+  }
+  return { offenders, pairs };
+}
+
+test('the layer table is a layering: each layer imports only layers below it', () => {
+  const names = LAYERS.map(([name]) => name);
+  assert.equal(new Set(names).size, names.length, 'each layer once');
+  const upward = LAYERS.flatMap(([name, mayImport], index) =>
+    mayImport.filter((other) => other !== '*' && names.indexOf(other) >= index).map((other) => `${name} → ${other}`),
+  );
+  assert.deepEqual(upward, []);
+});
+
+test('every import of src/server and src/protocol follows the layer table', () => {
+  const files = [...sourceFiles(SERVER), ...sourceFiles(PROTOCOL)];
+  assert.ok(files.length > 100, `found ${files.length} files: the walk works`);
+  const { offenders, pairs } = layerViolations(files);
+  assert.deepEqual(offenders, []);
+  // A pending exception whose import is gone must be deleted, and one the table allows is no exception.
+  const stale = PENDING.filter((entry) => !pairs.has(`${entry.from} → ${entry.to}`) || allowedImports(entry.from).includes(entry.to));
+  assert.deepEqual(stale, [], 'PENDING entries no longer needed: delete them');
+});
+
+/** The layer table of docs/architecture.md: its rows in order, with their "May import" column. */
+export function documentedLayers(markdown: string): Array<[string, string[]]> {
+  const rows: Array<[string, string[]]> = [];
+  for (const line of markdown.split('\n')) {
+    if (!/^\|\s*`[a-z-]+`\s*\|/.test(line)) continue;
+    const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
+    const mayImport = cells.at(-1)!;
+    rows.push([cells[0]!.replaceAll('`', ''), mayImport === '—' ? [] : mayImport.split(',').map((name) => name.trim().replaceAll('`', ''))]);
+  }
+  return rows;
+}
+
+test('docs/architecture.md shows the layer table of this test, bottom to top', () => {
+  const documented = documentedLayers(readFileSync(join(ROOT, 'docs/architecture.md'), 'utf8'));
+  const table = LAYERS.map(([name, mayImport]): [string, string[]] => [name, mayImport.includes('*') ? ['every layer below'] : [...mayImport]]);
+  assert.deepEqual(documented, table);
+});
 
 test('the cycle finder finds a planted cycle (so a pass below means something)', () => {
   const graph = new Map([
