@@ -12,7 +12,7 @@ import { WORKER_ID_ENV } from './cluster/messages.js';
 import { parseWorkers, workersRefusal } from './cluster/workers-option.js';
 import { OptionsError } from '../protocol/errors.js';
 import { findConfigFile, loadConfigFile } from './config/config-file.js';
-import { createLogger } from './config/logger.js';
+import { createLogger } from './log/logger.js';
 import { optionsFromEnv, parseIntOption, resolveOptions, splitList, type ServerOptions } from './config/options.js';
 import { guardUnhandledRejections } from './unhandled-rejections.js';
 import { mergeBackendOptions } from './connection/backend-hooks/options.js';

@@ -11,7 +11,7 @@ export type { Engine, EngineSink, PublishOptions, PublishResult, PresenceStore, 
 export { MemoryEngine, type MemoryEngineOptions } from './engine/memory-engine.js';
 export type { HistoryStore, HistoryRead, Publication, SyncAppendHistoryStore, MaybePromise } from './engine/history.js';
 export { MemoryHistoryStore, type MemoryHistoryOptions } from './engine/memory-history.js';
-export { Namespaces, DEFAULT_NAMESPACE_POLICY, type NamespacePolicy, type NamespacesConfig, type Namespace, type HistoryLimits, type SlowConsumerPolicy, type SubscribeRule, type PublishRule } from './config/namespaces.js';
+export { Namespaces, DEFAULT_NAMESPACE_POLICY, type NamespacePolicy, type NamespacesConfig, type Namespace, type HistoryLimits, type SlowConsumerPolicy, type SubscribeRule, type PublishRule } from './namespaces/namespaces.js';
 export type { StreamPosition, TopicPosition } from '../protocol/index.js';
 export { loadUws, describeUws, type UwsBinding } from './uws/binding.js';
 export {

@@ -10,7 +10,7 @@ import { unpackValue } from '../protocol/codec.js';
 import { CloseCode } from '../protocol/codes.js';
 import { toError } from '../protocol/errors.js';
 import type { PresenceInfo, StreamPosition } from '../protocol/frames.js';
-import { createLogger } from './config/logger.js';
+import { createLogger } from './log/logger.js';
 import { buildNamespaces, resolveOptions, type ResolvedOptions, type ServerOptions } from './config/options.js';
 import { Admission } from './connection/admission.js';
 import { createAuthenticator } from './connection/auth.js';

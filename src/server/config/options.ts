@@ -11,7 +11,7 @@ import type { Engine } from '../engine/engine.js';
 import { mergeRedisSettings, parseSentinelList, resolveRedisOptions, type RedisEngineOptions } from '../engine/redis/options.js';
 import type { Hooks } from '../connection/hooks.js';
 import { addressList } from '../connection/client-address.js';
-import { Namespaces, type NamespacesConfig } from './namespaces.js';
+import { Namespaces, type NamespacesConfig } from '../namespaces/namespaces.js';
 import { parsePublicKey, SUPPORTED_ALGORITHMS } from '../connection/token-verifier.js';
 import { pusherFromEnv, validatePusherOptions, type PusherOptions } from '../fronts/pusher/apps.js';
 import { backendFromEnv, mergeBackendOptions, resolveBackendOptions, type BackendOptions, type ResolvedBackendOptions } from '../connection/backend-hooks/options.js';

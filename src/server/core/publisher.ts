@@ -8,7 +8,7 @@ import { packValue } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/codes.js';
 import { LimitError } from '../../protocol/errors.js';
 import { assertTopic } from '../../protocol/topic.js';
-import type { Namespace, Namespaces } from '../config/namespaces.js';
+import type { Namespace, Namespaces } from '../namespaces/namespaces.js';
 import type { Engine, PublishResult } from '../engine/engine.js';
 import type { MaybePromise } from '../engine/history.js';
 

@@ -3,7 +3,7 @@
  * shippers, and one readable line per entry when stderr is a terminal (someone ran `npm start`).
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
-import type { LogLevel } from './options.js';
+import type { LogLevel } from '../config/options.js';
 
 const LEVEL_NAMES: Readonly<Record<number, string>> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
