@@ -1,6 +1,7 @@
 /** Public entry point of the server library (`import { createServer } from 'switchboard-rt'`). */
 export { createServer, type Server, type ServerStats, type ListenInfo, type TopicHistory } from './server.js';
-export { DEFAULTS, resolveOptions, type ServerOptions, type ResolvedOptions, type LogLevel } from './config/options.js';
+export { DEFAULTS, type ServerOptions, type ResolvedOptions, type LogLevel } from './config/options.js';
+export { resolveOptions } from './config/resolve.js';
 export { loadConfigFile, DEFAULT_CONFIG_FILE } from './config/config-file.js';
 export type { Hooks, Identity, UpgradeRequest, RpcHandler } from './connection/hooks.js';
 export type { BackendOptions } from './connection/backend-hooks/options.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OptionsError } from '../../../../src/protocol/errors.js';
-import { DEFAULTS, resolveOptions } from '../../../../src/server/config/options.js';
+import { DEFAULTS } from '../../../../src/server/config/options.js';
+import { resolveOptions } from '../../../../src/server/config/resolve.js';
 
 const bad = (input: Record<string, unknown>, key: string, env: NodeJS.ProcessEnv = {}) =>
   assert.throws(() => resolveOptions(input as never, env), (err: unknown) => err instanceof OptionsError && err.key === key, `${key}: ${JSON.stringify(input)}`);
