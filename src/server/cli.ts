@@ -5,7 +5,6 @@
  * `--workers N` it supervises N such servers instead (cluster/supervisor.ts), and a process started
  * by that supervisor runs as one worker (cluster/worker.ts).
  */
-import { parseArgs } from 'node:util';
 import { Supervisor } from './cluster/supervisor.js';
 import { runWorker } from './cluster/worker.js';
 import { WORKER_ID_ENV } from './cluster/messages.js';
@@ -13,7 +12,9 @@ import { parseWorkers, workersRefusal } from './cluster/workers-option.js';
 import { OptionsError } from '../protocol/errors.js';
 import { findConfigFile, loadConfigFile } from './config/config-file.js';
 import { createLogger } from './log/logger.js';
-import { optionsFromEnv, parseIntOption, splitList } from './config/env.js';
+import { optionsFromEnv } from './config/env.js';
+import { parseFlags, type CommandArgs } from './config/flags.js';
+import { renderHelp } from './config/help.js';
 import type { ServerOptions } from './config/options.js';
 import { resolveOptions } from './config/resolve.js';
 import { guardUnhandledRejections } from './unhandled-rejections.js';
@@ -23,102 +24,18 @@ import { preferSerialScavenge, workerExecArgv } from './gc-settings.js';
 import { createServer } from './server.js';
 import { describeUws, loadUws } from './uws/binding.js';
 
-const HELP = `Usage: switchboard [options]
-
-Realtime push server: WebSocket pub/sub (msgpack or JSON) plus an HTTP publish API, on uWebSockets.js.
-
-Options (flags override environment variables, which override the config file):
-      --config <file>          JSON file of server options (namespaces, limits, keys, ...)
-                               (default ./switchboard.config.json when it exists)
-  -p, --port <n>               port to listen on                        env PORT (default 9001)
-      --host <addr>            interface to bind                        env HOST (default 0.0.0.0)
-      --api-key <key>          HTTP API bearer key                      env SWITCHBOARD_API_KEY
-                               (without one the API is loopback-only)
-      --jwt-secret <secret>    HS256 secret for connection tokens       env SWITCHBOARD_JWT_SECRET
-                               (without one connections are anonymous)
-      --jwt-public-key <pem|file>  RS256/ES256 public key for tokens     env SWITCHBOARD_JWT_PUBLIC_KEY
-      --jwks-url <url>         JWKS URL for RS256/ES256 tokens          env SWITCHBOARD_JWKS_URL
-      --trusted-proxies <list> proxies whose X-Forwarded-For is trusted env SWITCHBOARD_TRUSTED_PROXIES
-      --allowed-origins <list> comma-separated Origin allowlist         env SWITCHBOARD_ALLOWED_ORIGINS
-      --max-payload <bytes>    largest WebSocket message (default 65536)
-      --presence               send join/leave notices on every topic
-      --client-publish         let WebSocket clients publish
-      --log-level <level>      fatal|error|warn|info|debug|trace|silent env LOG_LEVEL (default warn)
-      --redis <url>            share topics with other processes via Redis env SWITCHBOARD_REDIS_URL
-                               (redis://host:6379, redis+sentinel://host:26379,host2/mymaster;
-                               or env SWITCHBOARD_REDIS_SENTINELS + SWITCHBOARD_REDIS_MASTER;
-                               more settings: "redis" in the config file)
-      --workers <n|auto>       run n server processes sharing the port  env SWITCHBOARD_WORKERS
-                               (auto: one per core; needs --redis; SIGHUP restarts them one by one)
-      --drain-ms <ms>          SIGTERM: close sockets with 1012 over this window (default 2000)
-  -h, --help                   show this help
-
-uWS build: set SWITCHBOARD_UWS_MODULE to force a module; see README.
-GC: young-generation collections on the main thread, and workers without V8's memory
-reducer (fewer long pauses on busy cores); SWITCHBOARD_GC_TUNING=0 keeps V8's defaults.
-`;
-
-interface Args {
-  options: Partial<ServerOptions>;
-  config: string | undefined;
-  workers: string | undefined;
-}
-
-function optionsFromArgs(argv: string[]): Args | 'help' {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string', short: 'p' },
-      host: { type: 'string' },
-      'api-key': { type: 'string' },
-      'jwt-secret': { type: 'string' },
-      'jwt-public-key': { type: 'string' },
-      'jwks-url': { type: 'string' },
-      'trusted-proxies': { type: 'string' },
-      config: { type: 'string' },
-      'allowed-origins': { type: 'string' },
-      'max-payload': { type: 'string' },
-      presence: { type: 'boolean' },
-      'client-publish': { type: 'boolean' },
-      'log-level': { type: 'string' },
-      redis: { type: 'string' },
-      workers: { type: 'string' },
-      'drain-ms': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help) return 'help';
-  const options: Partial<ServerOptions> = {};
-  if (values.port !== undefined) options.port = parseIntOption('--port', values.port);
-  if (values.host !== undefined) options.host = values.host;
-  if (values['api-key'] !== undefined) options.apiKey = values['api-key'];
-  if (values['jwt-secret'] !== undefined) options.jwtSecret = values['jwt-secret'];
-  if (values['jwt-public-key'] !== undefined) options.jwtPublicKey = values['jwt-public-key'];
-  if (values['jwks-url'] !== undefined) options.jwksUrl = values['jwks-url'];
-  if (values['trusted-proxies'] !== undefined) options.trustedProxies = splitList(values['trusted-proxies']);
-  if (values['allowed-origins'] !== undefined) options.allowedOrigins = splitList(values['allowed-origins']);
-  if (values['max-payload'] !== undefined) options.maxPayloadBytes = parseIntOption('--max-payload', values['max-payload']);
-  if (values.presence) options.presence = true;
-  if (values['client-publish']) options.clientPublish = true;
-  if (values['log-level'] !== undefined) options.logLevel = values['log-level'] as ServerOptions['logLevel'];
-  if (values.redis !== undefined) options.redis = { url: values.redis };
-  if (values['drain-ms'] !== undefined) options.drainMs = parseIntOption('--drain-ms', values['drain-ms']);
-  return { options, config: values.config, workers: values.workers };
-}
-
 async function main(): Promise<number> {
   // Before the server allocates anything; workers run this same main (see gc-settings.ts).
   preferSerialScavenge();
-  let args: Args | 'help';
+  let args: CommandArgs | 'help';
   try {
-    args = optionsFromArgs(process.argv.slice(2));
+    args = parseFlags(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`switchboard: ${(err as Error).message}\n\n${HELP}`);
+    process.stderr.write(`switchboard: ${(err as Error).message}\n\n${renderHelp()}`);
     return 2;
   }
   if (args === 'help') {
-    process.stdout.write(HELP);
+    process.stdout.write(renderHelp());
     return 0;
   }
 
