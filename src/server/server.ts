@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { unpackValue } from '../protocol/codec.js';
+import { unpackValue } from '../protocol/msgpack-value.js';
 import { CloseCode } from '../protocol/codes.js';
 import { toError } from '../protocol/errors.js';
 import type { PresenceInfo, StreamPosition } from '../protocol/frames.js';

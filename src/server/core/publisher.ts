@@ -4,7 +4,7 @@
  * namespace's retention and (for clients) its size limit, and hands the publication to the engine,
  * which sequences it and delivers it back through the core. Idempotency keys work on every path.
  */
-import { packValue } from '../../protocol/codec.js';
+import { packValue } from '../../protocol/msgpack-value.js';
 import { ErrorCode } from '../../protocol/codes.js';
 import { LimitError } from '../../protocol/errors.js';
 import { assertTopic } from '../../protocol/topic.js';
