@@ -52,7 +52,7 @@ export interface ConnectionHost {
 }
 
 /**
- * A connection in the slow lane (it fell behind): uWS no longer fans out to it; the hub records,
+ * A connection in the slow lane (it fell behind): uWS no longer fans out to it; the core records,
  * per topic, the last skipped seq (`drop`) or the newest publication (`conflate`), and the last
  * resync (the Gap with an epoch that native followers got meanwhile).
  */
@@ -199,7 +199,7 @@ export class Connection implements Client {
   subscribe(topic: string): void {
     if (this.closed) return;
     const started = this.host.subscribe(this, [topic]);
-    // Only an external (async) history store can fail here, and the hub has then already rolled
+    // Only an external (async) history store can fail here, and the core has then already rolled
     // the subscription back and counted the failure; nothing is left for the caller to undo.
     if (started instanceof Promise) started.catch(() => undefined);
   }
