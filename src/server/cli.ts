@@ -12,14 +12,13 @@ import { parseWorkers, workersRefusal } from './cluster/workers-option.js';
 import { OptionsError } from '../protocol/errors.js';
 import { findConfigFile, loadConfigFile } from './config/config-file.js';
 import { createLogger } from './log/logger.js';
+import { mergeCommandSources } from './config/command-sources.js';
 import { optionsFromEnv } from './config/env.js';
 import { parseFlags, type CommandArgs } from './config/flags.js';
 import { renderHelp } from './config/help.js';
 import type { ServerOptions } from './config/options.js';
 import { resolveOptions } from './config/resolve.js';
 import { guardUnhandledRejections } from './unhandled-rejections.js';
-import { mergeBackendOptions } from './connection/backend-hooks/options.js';
-import { mergeRedisSettings } from './engine/redis/options.js';
 import { preferSerialScavenge, workerExecArgv } from './gc-settings.js';
 import { createServer } from './server.js';
 import { describeUws, loadUws } from './uws/binding.js';
@@ -47,25 +46,19 @@ async function main(): Promise<number> {
     const { workers: fileWorkers, ...fromFile } = configFile === undefined ? {} : loadConfigFile(configFile);
     const workersSetting = args.workers ?? (process.env.SWITCHBOARD_WORKERS || undefined) ?? fileWorkers;
     if (workersSetting !== undefined) workers = parseWorkers(workersSetting, args.workers !== undefined ? '--workers' : 'workers');
-    // config file < environment < flags (createServer applies DEFAULTS < environment < input).
-    const fromEnv = optionsFromEnv(process.env);
-    // `backend` merges key by key: SWITCHBOARD_BACKEND_SECRET must not drop the file's backend URLs.
-    merged = { ...fromFile, ...fromEnv, ...args.options, backend: mergeBackendOptions(fromFile.backend, fromEnv.backend) };
-    // Where Redis is, from env or flags, keeps the file's other Redis settings (keyPrefix, sharded, ...).
-    const redisLocation = args.options.redis ?? fromEnv.redis;
-    if (redisLocation !== undefined && fromFile.redis !== undefined) merged.redis = mergeRedisSettings(fromFile.redis, redisLocation);
+    merged = mergeCommandSources(fromFile, optionsFromEnv(process.env), args.options);
     const workerId = process.env[WORKER_ID_ENV];
     if (workerId !== undefined && process.send !== undefined) {
       await runWorker(workerId, merged);
       return -1;
     }
     if (workers !== undefined) {
-      const refusal = workersRefusal({ redis: merged.redis, port: resolveOptions(merged).port });
+      const resolved = resolveOptions(merged);
+      const refusal = workersRefusal({ redis: merged.redis, port: resolved.port });
       if (refusal !== undefined) {
         process.stderr.write(`switchboard: ${refusal}\n`);
         return 2;
       }
-      const resolved = resolveOptions(merged);
       guardUnhandledRejections(createLogger(resolved.logLevel));
       return await supervise(workers, resolved.drainMs);
     }
