@@ -4,7 +4,7 @@
  * permission rule).
  */
 import { assertTopic, topicProblem } from '../src/protocol/index.js';
-import { Namespaces } from '../src/server/config/namespaces.js';
+import { Namespaces } from '../src/server/namespaces/namespaces.js';
 import type { BenchCase, BenchSuite } from './runner.js';
 
 export const topicsSuite: BenchSuite = {

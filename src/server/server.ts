@@ -6,12 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { unpackValue } from '../protocol/codec.js';
+import { unpackValue } from '../protocol/msgpack-value.js';
 import { CloseCode } from '../protocol/codes.js';
 import { toError } from '../protocol/errors.js';
 import type { PresenceInfo, StreamPosition } from '../protocol/frames.js';
-import { createLogger } from './config/logger.js';
-import { buildNamespaces, resolveOptions, type ResolvedOptions, type ServerOptions } from './config/options.js';
+import { createLogger } from './log/logger.js';
+import type { ResolvedOptions, ServerOptions } from './config/options.js';
+import { resolveOptions } from './config/resolve.js';
 import { Admission } from './connection/admission.js';
 import { createAuthenticator } from './connection/auth.js';
 import { BackendHooks } from './connection/backend-hooks/backend-hooks.js';
@@ -139,7 +140,7 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     (options.redis !== undefined
       ? new RedisEngine({ idempotencyWindowMs: options.idempotencyWindowMs, maxIdempotencyKeys: options.maxIdempotencyKeys, ...options.redis })
       : new MemoryEngine({ history: { maxBytes: options.historyMaxBytes }, idempotencyWindowMs: options.idempotencyWindowMs, maxIdempotencyKeys: options.maxIdempotencyKeys }));
-  const namespaces = buildNamespaces(options);
+  const namespaces = options.namespaceTable;
   const verifier = createTokenVerifier(options);
   const clientAddress = createClientAddressResolver(options.trustedProxies);
   const traffic = newTrafficCounters();

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Engine, EngineSink, PresenceSubject } from '../../src/server/engine/engine.js';
-import type { HistoryLimits } from '../../src/server/config/namespaces.js';
+import type { HistoryLimits } from '../../src/server/namespaces/namespaces.js';
 
 /** How a test file hands its engine to the suite. */
 export interface EngineFactory {

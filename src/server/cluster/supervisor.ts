@@ -8,13 +8,12 @@
  *
  * child_process.fork rather than node:cluster: uWS binds its own SO_REUSEPORT socket, so
  * cluster's one benefit (sharing a node:net handle through the primary) does not apply, while its
- * patching of net.listen would silently route any future node:net listener through the primary;
- * and prom-client's cluster aggregator times out (5 s) on a worker that has not loaded it yet, so
- * the metrics travel over our own messages and only its `aggregate()` is used.
+ * patching of net.listen would silently route any future node:net listener through the primary.
+ * The box's merged /metrics are box-metrics.ts.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { AggregatorRegistry } from 'prom-client';
-import { isOurs, WORKER_ID_ENV, type MetricsJson, type SupervisorMessage, type WorkerMessage } from './messages.js';
+import { BoxMetrics } from './box-metrics.js';
+import { isOurs, WORKER_ID_ENV, type SupervisorMessage, type WorkerMessage } from './messages.js';
 
 /** First restart delay after a crash; doubles per crash in a row. */
 const RESTART_MIN_DELAY_MS = 100;
@@ -24,13 +23,12 @@ const RESTART_MAX_DELAY_MS = 5000; // 5 s
 const STABLE_AFTER_MS = 10_000; // 10 s
 /** How long a new worker may take to report ready before a rolling restart gives up. */
 const READY_TIMEOUT_MS = 30_000; // 30 s
-/** How long one worker's metrics may take before a scrape goes on without them. */
-const COLLECT_TIMEOUT_MS = 2000; // 2 s
 /** How long a worker draining on its own signal waits for the supervisor's own shutdown before it is replaced. */
 const REPLACE_GRACE_MS = 250;
 /** Extra time after drainMs before a draining worker is killed. */
 const DRAIN_KILL_SLACK_MS = 10_000; // 10 s
 
+/** What the supervisor runs: how many workers, how they drain, and the command that starts one. */
 export interface SupervisorOptions {
   workers: number;
   /** The worker's drain window (to bound how long to wait for one). */
@@ -67,8 +65,7 @@ export class Supervisor {
   private readonly all = new Set<WorkerProcess>();
   private stopping = false;
   private rolling = false;
-  private nextCollect = 0;
-  private readonly collecting = new Map<number, { arrived: MetricsJson[]; expect: number; done: () => void }>();
+  private readonly metrics = new BoxMetrics<WorkerProcess>((worker, id) => this.tell(worker, { type: 'switchboard:collect', id }));
 
   constructor(private readonly options: SupervisorOptions) {
     this.slots = Array.from({ length: options.workers }, (_, i) => ({ id: i + 1, current: undefined, crashes: 0, restartTimer: undefined }));
@@ -192,13 +189,9 @@ export class Supervisor {
           () => this.tell(worker, { type: 'switchboard:box-metrics', id: message.id, text: '' }),
         );
         break;
-      case 'switchboard:metrics': {
-        const request = this.collecting.get(message.id);
-        if (request === undefined) break;
-        request.arrived.push(message.metrics);
-        if (request.arrived.length === request.expect) request.done();
+      case 'switchboard:metrics':
+        this.metrics.received(message.id, message.metrics);
         break;
-      }
       default: {
         const unknown: never = message;
         void unknown;
@@ -227,19 +220,8 @@ export class Supervisor {
   }
 
   /** Every live worker's metrics, merged (series keep their `worker` label). */
-  private async boxMetrics(): Promise<string> {
-    const workers = [...this.all].filter((worker) => worker.child.connected && worker.state !== 'starting');
-    const id = this.nextCollect++;
-    const arrived: MetricsJson[] = [];
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, COLLECT_TIMEOUT_MS);
-      const done = () => (clearTimeout(timer), resolve());
-      this.collecting.set(id, { arrived, expect: workers.length, done });
-      if (workers.length === 0) done();
-      for (const worker of workers) this.tell(worker, { type: 'switchboard:collect', id });
-    });
-    this.collecting.delete(id);
-    return AggregatorRegistry.aggregate(arrived).metrics();
+  private boxMetrics(): Promise<string> {
+    return this.metrics.collect([...this.all].filter((worker) => worker.child.connected && worker.state !== 'starting'));
   }
 
   private broadcastBox(): void {

@@ -7,12 +7,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { OptionsError } from '../../protocol/errors.js';
 import { DEFAULTS, type ServerOptions } from './options.js';
+import { SETTINGS } from './settings.js';
 
 /** The file the CLI reads when no `--config` is given, if it exists in the working directory. */
 export const DEFAULT_CONFIG_FILE = 'switchboard.config.json';
 
 // Options that only make sense in code (objects and functions) cannot come from JSON.
-const CODE_ONLY_KEYS = new Set(['logger', 'engine', 'worker']);
+const CODE_ONLY_KEYS = new Set(SETTINGS.filter((setting) => setting.codeOnly === true).map((setting) => setting.key));
 // Settings of the `switchboard` command rather than of one server (see cluster/workers-option.ts).
 const CLI_KEYS = ['workers'];
 const CONFIG_KEYS = new Set([...Object.keys(DEFAULTS).filter((key) => !CODE_ONLY_KEYS.has(key)), ...CLI_KEYS]);

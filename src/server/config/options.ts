@@ -1,24 +1,19 @@
 /**
- * Server options: one interface with every field documented, one DEFAULTS, one resolveOptions()
- * that merges environment and explicit input and rejects bad values naming the key.
+ * Server options: one interface with every field documented (unit and default) and one DEFAULTS.
+ * Reading them from the environment is env.ts, merging and checking them is resolve.ts/validate.ts.
  */
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { OptionsError } from '../../protocol/errors.js';
 import { DEFAULT_MAX_TOPIC_BYTES } from '../../protocol/topic.js';
 import type { WorkerRole } from '../cluster/worker-role.js';
 import type { Engine } from '../engine/engine.js';
-import { mergeRedisSettings, parseSentinelList, resolveRedisOptions, type RedisEngineOptions } from '../engine/redis/options.js';
+import type { RedisEngineOptions } from '../engine/redis/options.js';
 import type { Hooks } from '../connection/hooks.js';
-import { addressList } from '../connection/client-address.js';
-import { Namespaces, type NamespacesConfig } from './namespaces.js';
-import { parsePublicKey, SUPPORTED_ALGORITHMS } from '../connection/token-verifier.js';
-import { pusherFromEnv, validatePusherOptions, type PusherOptions } from '../fronts/pusher/apps.js';
-import { backendFromEnv, mergeBackendOptions, resolveBackendOptions, type BackendOptions, type ResolvedBackendOptions } from '../connection/backend-hooks/options.js';
+import type { Namespaces, NamespacesConfig } from '../namespaces/namespaces.js';
+import type { PusherOptions } from '../fronts/pusher/apps.js';
+import type { BackendOptions, ResolvedBackendOptions } from '../connection/backend-hooks/options.js';
+import type { LogLevel } from '../log/logger.js';
 
-/** Log levels accepted by `logLevel` (pino's). */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel } from '../log/logger.js';
 
 /** Everything configurable about a server. Library callers pass a partial; the CLI fills it from flags and env. */
 export interface ServerOptions extends Hooks {
@@ -226,210 +221,16 @@ export const DEFAULTS: Readonly<Omit<ServerOptions, keyof Hooks>> = Object.freez
   pusher: undefined,
 });
 
-/** Options after merging: every field present and valid (the backend's defaults filled in). */
-export type ResolvedOptions = Readonly<Omit<ServerOptions, 'backend'> & { backend: ResolvedBackendOptions | undefined }>;
-
-const INTEGER_KEYS = [
-  'maxPayloadBytes',
-  'maxSubscriptions',
-  'maxTopicBytes',
-  'maxHttpBodyBytes',
-  'maxBackpressureBytes',
-  'slowConsumerCheckMs',
-  'maxReplayMessages',
-  'historyMaxBytes',
-  'idleTimeoutSeconds',
-  'rpcTimeoutMs',
-  'idempotencyWindowMs',
-  'maxIdempotencyKeys',
-  'authTimeoutMs',
-] as const;
-
-/** Limits where 0 switches the limit off. */
-const OPTIONAL_LIMIT_KEYS = ['maxConnections', 'maxConnectionsPerIp', 'connectsPerSecond', 'messagesPerSecond', 'bytesPerSecond', 'httpRequestsPerSecond'] as const;
-
-const HOOK_KEYS = ['authenticate', 'onOpen', 'onMessage', 'onClose', 'onError'] as const;
-
-/** Options read from the environment (see the README's configuration table). */
-export function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<ServerOptions> {
-  const out: Partial<ServerOptions> = {};
-  if (env.PORT !== undefined && env.PORT !== '') out.port = parseIntOption('PORT', env.PORT);
-  if (env.HOST) out.host = env.HOST;
-  if (env.SWITCHBOARD_API_KEY) out.apiKey = env.SWITCHBOARD_API_KEY;
-  if (env.SWITCHBOARD_JWT_SECRET) out.jwtSecret = env.SWITCHBOARD_JWT_SECRET;
-  if (env.SWITCHBOARD_JWT_PUBLIC_KEY) out.jwtPublicKey = env.SWITCHBOARD_JWT_PUBLIC_KEY;
-  if (env.SWITCHBOARD_JWKS_URL) out.jwksUrl = env.SWITCHBOARD_JWKS_URL;
-  if (env.SWITCHBOARD_TRUSTED_PROXIES) out.trustedProxies = splitList(env.SWITCHBOARD_TRUSTED_PROXIES);
-  if (env.SWITCHBOARD_ALLOWED_ORIGINS) out.allowedOrigins = splitList(env.SWITCHBOARD_ALLOWED_ORIGINS);
-  if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL as LogLevel;
-  const redis = redisFromEnv(env);
-  if (redis !== undefined) out.redis = redis;
-  const backend = backendFromEnv(env);
-  if (backend !== undefined) out.backend = backend;
-  const pusher = pusherFromEnv(env);
-  if (pusher !== undefined) out.pusher = pusher;
-  return out;
-}
-
-/** Where Redis is, from the environment: a URL, or sentinels and the master's name. */
-function redisFromEnv(env: NodeJS.ProcessEnv): RedisSettings | undefined {
-  const { SWITCHBOARD_REDIS_URL: url, SWITCHBOARD_REDIS_SENTINELS: sentinels, SWITCHBOARD_REDIS_MASTER: name } = env;
-  if (sentinels || name) {
-    if (url) throw new OptionsError('SWITCHBOARD_REDIS_SENTINELS', 'set either SWITCHBOARD_REDIS_URL or SWITCHBOARD_REDIS_SENTINELS with SWITCHBOARD_REDIS_MASTER, not both');
-    if (!sentinels) throw new OptionsError('SWITCHBOARD_REDIS_SENTINELS', 'is required with SWITCHBOARD_REDIS_MASTER (host:port,host:port,...)');
-    if (!name) throw new OptionsError('SWITCHBOARD_REDIS_MASTER', 'is required with SWITCHBOARD_REDIS_SENTINELS (the master name the sentinels monitor)');
-    return { sentinels: parseSentinelList(sentinels, 'SWITCHBOARD_REDIS_SENTINELS'), name };
-  }
-  return url ? { url } : undefined;
-}
-
-/** Parses a decimal integer option, naming the key when it is not one. */
-export function parseIntOption(key: string, text: string): number {
-  if (!/^\d+$/.test(text.trim())) throw new OptionsError(key, `expected a non-negative integer, got "${text}"`);
-  return Number(text.trim());
-}
-
-/** Splits a comma-separated list, dropping empty entries. */
-export function splitList(text: string): string[] {
-  return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
-}
-
 /**
- * Merges DEFAULTS < environment < explicit input and validates the result.
- * @throws OptionsError naming the first bad key.
+ * Options after resolveOptions(): every field present and valid, the backend's defaults filled in,
+ * `jwtPublicKey` always PEM text (never a path), and the namespace table built once from
+ * `namespaces`, `presence` and `clientPublish`.
  */
-export function resolveOptions(input: Partial<ServerOptions> = {}, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
-  const defined = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
-  const fromEnv = optionsFromEnv(env);
-  const options = { ...DEFAULTS, ...fromEnv, ...defined } as ServerOptions;
-  // The env says only where Redis is: settings from code or a file (keyPrefix, ...) keep theirs.
-  if (fromEnv.redis !== undefined && isObject(input.redis)) options.redis = mergeRedisSettings(fromEnv.redis, input.redis);
-  // Key by key, so SWITCHBOARD_BACKEND_SECRET and a config file's backend URLs can work together.
-  options.backend = mergeBackendOptions(fromEnv.backend, input.backend);
+export type ResolvedOptions = Readonly<
+  Omit<ServerOptions, 'backend'> & {
+    backend: ResolvedBackendOptions | undefined;
+    /** The namespace table every layer shares (built from `namespaces` + the `presence`/`clientPublish` shorthands). */
+    namespaceTable: Namespaces;
+  }
+>;
 
-  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
-    throw new OptionsError('port', `must be an integer from 0 to 65535, got ${String(options.port)}`);
-  }
-  if (typeof options.host !== 'string' || options.host === '') throw new OptionsError('host', 'must be a non-empty string');
-  for (const key of INTEGER_KEYS) {
-    const value = options[key];
-    if (!Number.isSafeInteger(value) || value <= 0) throw new OptionsError(key, `must be a positive integer, got ${String(value)}`);
-  }
-  if (!Number.isSafeInteger(options.drainMs) || options.drainMs < 0) throw new OptionsError('drainMs', `must be a non-negative integer (ms), got ${String(options.drainMs)}`);
-  // uWS aborts the process for idle timeouts over 960 s.
-  if (options.idleTimeoutSeconds > 960) throw new OptionsError('idleTimeoutSeconds', `must be at most 960, got ${options.idleTimeoutSeconds}`);
-  for (const key of ['apiKey', 'jwtSecret'] as const) {
-    const value = options[key];
-    if (value !== undefined && (typeof value !== 'string' || value === '')) throw new OptionsError(key, 'must be a non-empty string');
-  }
-  if (options.jwtSecret !== undefined && options.jwtSecret.length < 16) {
-    throw new OptionsError('jwtSecret', 'must be at least 16 characters (HS256 needs a strong shared secret)');
-  }
-  for (const key of OPTIONAL_LIMIT_KEYS) {
-    const value = options[key];
-    if (!Number.isSafeInteger(value) || value < 0) throw new OptionsError(key, `must be a non-negative integer (0 = no limit), got ${String(value)}`);
-  }
-  validateTokenKeys(options);
-  if (!Array.isArray(options.trustedProxies) || options.trustedProxies.some((entry) => typeof entry !== 'string')) {
-    throw new OptionsError('trustedProxies', 'must be an array of IP addresses or CIDR ranges');
-  }
-  addressList(options.trustedProxies, 'trustedProxies'); // throws naming a bad entry
-  if (!Array.isArray(options.allowedOrigins) || options.allowedOrigins.some((origin) => typeof origin !== 'string')) {
-    throw new OptionsError('allowedOrigins', 'must be an array of origin strings');
-  }
-  if (!LOG_LEVELS.includes(options.logLevel)) {
-    throw new OptionsError('logLevel', `must be one of ${LOG_LEVELS.join(', ')}, got "${String(options.logLevel)}"`);
-  }
-  for (const key of ['presence', 'clientPublish'] as const) {
-    if (typeof options[key] !== 'boolean') throw new OptionsError(key, 'must be a boolean');
-  }
-  if (typeof options.namespaces !== 'object' || options.namespaces === null || Array.isArray(options.namespaces)) {
-    throw new OptionsError('namespaces', 'must be an object of prefix → namespace settings');
-  }
-  buildNamespaces(options); // throws OptionsError naming the bad namespace setting
-  if (options.redis !== undefined) resolveRedisOptions(options.redis); // throws naming the bad redis.* key
-  if (options.pusher !== undefined) validatePusherOptions(options.pusher); // throws naming the bad pusher.* key
-  for (const key of HOOK_KEYS) {
-    if (options[key] !== undefined && typeof options[key] !== 'function') throw new OptionsError(key, 'must be a function');
-  }
-  if (options.rpc !== undefined) {
-    if (typeof options.rpc !== 'object' || options.rpc === null) throw new OptionsError('rpc', 'must be an object of handlers');
-    for (const [method, handler] of Object.entries(options.rpc)) {
-      if (typeof handler !== 'function') throw new OptionsError(`rpc.${method}`, 'must be a function');
-    }
-  }
-  const backend = resolveBackendOptions(options.backend);
-  validateBackendUse(options, backend);
-  return Object.freeze({ ...options, backend });
-}
-
-/**
- * The backend hooks against the rest of the configuration: one authentication decision (hook or
- * connectUrl, never both: which one would win is not obvious), and a URL for every namespace rule
- * that asks the backend (else every such subscribe or publish would be denied without a word).
- */
-function validateBackendUse(options: ServerOptions, backend: ResolvedBackendOptions | undefined): void {
-  if (backend?.connectUrl !== undefined && options.authenticate !== undefined) {
-    throw new OptionsError('backend.connectUrl', 'cannot be combined with the authenticate hook: choose one (call your backend from the hook, or drop the hook)');
-  }
-  for (const namespace of buildNamespaces(options).all()) {
-    const key = `namespaces["${namespace.prefix}"]`;
-    if (namespace.subscribe === 'backend' && backend?.subscribeUrl === undefined) throw new OptionsError(`${key}.subscribe`, `'backend' needs backend.subscribeUrl`);
-    if (namespace.publish === 'backend' && backend?.publishUrl === undefined) throw new OptionsError(`${key}.publish`, `'backend' needs backend.publishUrl`);
-  }
-}
-
-/**
- * Checks the JWT settings: a readable public key (a file path is replaced by the PEM it holds), an
- * http(s) JWKS URL, and an algorithm allowlist whose every entry has a key of its family.
- */
-function validateTokenKeys(options: ServerOptions): void {
-  for (const key of ['jwtPublicKey', 'jwksUrl', 'jwtIssuer', 'jwtAudience'] as const) {
-    const value = options[key];
-    if (value !== undefined && (typeof value !== 'string' || value === '')) throw new OptionsError(key, 'must be a non-empty string');
-  }
-  if (options.jwtPublicKey !== undefined) {
-    if (!options.jwtPublicKey.includes('-----BEGIN')) {
-      try {
-        options.jwtPublicKey = readFileSync(options.jwtPublicKey, 'utf8');
-      } catch (err) {
-        throw new OptionsError('jwtPublicKey', `is neither PEM text nor a readable PEM file (${(err as Error).message})`);
-      }
-    }
-    parsePublicKey(options.jwtPublicKey);
-  }
-  if (options.jwksUrl !== undefined) {
-    let url: URL | undefined;
-    try {
-      url = new URL(options.jwksUrl);
-    } catch {
-      url = undefined;
-    }
-    if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) throw new OptionsError('jwksUrl', `must be an http(s) URL, got "${options.jwksUrl}"`);
-  }
-  const algorithms = options.jwtAlgorithms;
-  if (algorithms === undefined) return;
-  if (!Array.isArray(algorithms) || algorithms.length === 0) throw new OptionsError('jwtAlgorithms', 'must be a non-empty array of algorithm names');
-  for (const alg of algorithms) {
-    if (typeof alg === 'string' && alg.toLowerCase() === 'none') throw new OptionsError('jwtAlgorithms', '"none" (unsigned tokens) is never accepted');
-    if (!(SUPPORTED_ALGORITHMS as readonly unknown[]).includes(alg)) {
-      throw new OptionsError('jwtAlgorithms', `unsupported algorithm ${JSON.stringify(alg)} (supported: ${SUPPORTED_ALGORITHMS.join(', ')})`);
-    }
-    if (alg.startsWith('HS') && options.jwtSecret === undefined) throw new OptionsError('jwtAlgorithms', `${alg} needs jwtSecret`);
-    if (!alg.startsWith('HS') && options.jwtPublicKey === undefined && options.jwksUrl === undefined) {
-      throw new OptionsError('jwtAlgorithms', `${alg} needs jwtPublicKey or jwksUrl`);
-    }
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The namespace table for resolved options (the flat presence/clientPublish shorthands feed the default namespace). */
-export function buildNamespaces(options: Pick<ServerOptions, 'namespaces' | 'presence' | 'clientPublish'>): Namespaces {
-  return new Namespaces(options.namespaces, {
-    ...(options.presence ? { presence: true } : {}),
-    ...(options.clientPublish ? { publish: 'anyone' as const } : {}),
-  });
-}

@@ -191,7 +191,7 @@ export class Connection implements Client, Follower {
   subscribe(topic: string): void {
     if (this.closed) return;
     const started = this.host.subscribe(this, [topic]);
-    // Only an external (async) history store can fail here, and the hub has then already rolled
+    // Only an external (async) history store can fail here, and the core has then already rolled
     // the subscription back and counted the failure; nothing is left for the caller to undo.
     if (started instanceof Promise) started.catch(() => undefined);
   }

@@ -9,7 +9,7 @@ import { SwitchboardError } from '../../protocol/errors.js';
 import type { SubscribeFrame } from '../../protocol/frames.js';
 import type { BackendHooks } from './backend-hooks/backend-hooks.js';
 import type { Connection } from './connection.js';
-import type { Namespace, Namespaces } from '../config/namespaces.js';
+import type { Namespace, Namespaces } from '../namespaces/namespaces.js';
 import type { TokenVerifier } from './token-verifier.js';
 
 /** The one message of every subscribe denial (never varies with the topic's existence or subscribers). */

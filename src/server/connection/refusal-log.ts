@@ -4,7 +4,7 @@
  * interval that says how many more there were.
  */
 import type { Logger } from 'pino';
-import { createLogThrottle } from '../config/log-throttle.js';
+import { createLogThrottle } from '../log/log-throttle.js';
 
 /** Interval between two log lines for the same close code, in ms. */
 export const REFUSAL_LOG_INTERVAL_MS = 10_000;

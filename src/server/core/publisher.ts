@@ -4,11 +4,11 @@
  * namespace's retention and (for clients) its size limit, and hands the publication to the engine,
  * which sequences it and delivers it back through the core. Idempotency keys work on every path.
  */
-import { packValue } from '../../protocol/codec.js';
+import { packValue } from '../../protocol/msgpack-value.js';
 import { ErrorCode } from '../../protocol/codes.js';
 import { LimitError } from '../../protocol/errors.js';
 import { assertTopic } from '../../protocol/topic.js';
-import type { Namespace, Namespaces } from '../config/namespaces.js';
+import type { Namespace, Namespaces } from '../namespaces/namespaces.js';
 import type { Engine, PublishResult } from '../engine/engine.js';
 import type { MaybePromise } from '../engine/history.js';
 

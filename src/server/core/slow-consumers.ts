@@ -18,7 +18,7 @@
  * client no position to recover from, and History cannot be served before the store is back anyway.
  */
 import { CloseCode } from '../../protocol/codes.js';
-import type { Namespaces } from '../config/namespaces.js';
+import type { Namespaces } from '../namespaces/namespaces.js';
 import type { Follower } from './follower.js';
 import type { MaybePromise } from '../engine/history.js';
 

@@ -8,7 +8,7 @@ import type { JoinFrame, LeaveFrame, StreamPosition, TopicPosition } from '../..
 import { ErrorCode } from '../../protocol/codes.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { assertTopic } from '../../protocol/topic.js';
-import type { Namespaces } from '../config/namespaces.js';
+import type { Namespaces } from '../namespaces/namespaces.js';
 import type { Engine, EngineSink } from '../engine/engine.js';
 import type { HistoryRead, MaybePromise } from '../engine/history.js';
 import type { Fanout } from '../transport/socket.js';

@@ -34,7 +34,7 @@
  *   core's hold-and-merge stays exact. The memory engine has nothing to do and omits them.
  */
 import type { PresenceInfo, JoinFrame, LeaveFrame } from '../../protocol/frames.js';
-import type { HistoryLimits } from '../config/namespaces.js';
+import type { HistoryLimits } from '../namespaces/namespaces.js';
 import type { HistoryStore, MaybePromise } from './history.js';
 
 /** Where an engine delivers. Implemented by the topic core. */

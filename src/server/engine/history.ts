@@ -5,7 +5,7 @@
  * so the in-memory publish path stays in one tick.
  */
 import type { StreamPosition } from '../../protocol/frames.js';
-import type { HistoryLimits } from '../config/namespaces.js';
+import type { HistoryLimits } from '../namespaces/namespaces.js';
 
 /** One retained publication: its sequence number, packed data and publish time (ms since epoch). */
 export interface Publication {

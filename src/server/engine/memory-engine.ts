@@ -3,7 +3,7 @@
  * in the publisher's call stack, so the whole publish path stays in one tick and, over the default
  * MemoryHistoryStore, a subscriber's replay can never interleave with a live publication.
  */
-import type { HistoryLimits } from '../config/namespaces.js';
+import type { HistoryLimits } from '../namespaces/namespaces.js';
 import type { Engine, EngineSink, PublishOptions, PublishResult } from './engine.js';
 import type { MaybePromise, SyncAppendHistoryStore } from './history.js';
 import { IdempotencyCache } from './idempotency.js';

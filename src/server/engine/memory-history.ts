@@ -3,7 +3,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { StreamPosition } from '../../protocol/frames.js';
-import type { HistoryLimits } from '../config/namespaces.js';
+import type { HistoryLimits } from '../namespaces/namespaces.js';
 import type { HistoryRead, SyncAppendHistoryStore } from './history.js';
 import { PacedScan } from '../runtime/paced-scan.js';
 import { TopicLog } from './topic-log.js';

@@ -3,7 +3,8 @@
  * backend restart, audits, debugging recovery). Query: `limit` (latest N, default 100), or
  * `epoch` + `since` for everything after a position (all or nothing, like client recovery).
  */
-import { unpackValue, toJsonText } from '../../protocol/codec.js';
+import { toJsonText } from '../../protocol/json-text.js';
+import { unpackValue } from '../../protocol/msgpack-value.js';
 import type { TopicCore } from '../core/topic-core.js';
 import type { HttpHandler, HttpRouter } from '../transport/http.js';
 import type { GuardedHandler } from './guard.js';

@@ -2,7 +2,7 @@
  * Reading HTTP requests, in one place: bodies (JSON or msgpack by Content-Type), route
  * parameters, and the fields the routes share. Every problem is a 400 BAD_REQUEST naming the field.
  */
-import { unpackValue } from '../../protocol/codec.js';
+import { unpackValue } from '../../protocol/msgpack-value.js';
 import { ErrorCode } from '../../protocol/codes.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../engine/idempotency.js';

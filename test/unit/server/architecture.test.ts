@@ -93,9 +93,6 @@ export const LAYERS: ReadonlyArray<readonly [layer: string, mayImport: readonly 
  * its import is gone (the test fails while an entry is no longer needed, so the list cannot rot).
  */
 export const PENDING: ReadonlyArray<{ from: string; to: string; why: string }> = [
-  { from: 'engine', to: 'config', why: 'config/namespaces.ts moves to namespaces/ (config branch)' },
-  { from: 'core', to: 'config', why: 'config/namespaces.ts moves to namespaces/ (config branch)' },
-  { from: 'connection', to: 'config', why: 'config/namespaces.ts → namespaces/, config/log-throttle.ts → log/ (config branch)' },
   {
     from: 'fronts',
     to: 'config',

@@ -5,7 +5,7 @@
  * the count of failures in between. Each line names the URL and the HTTP status.
  */
 import type { Logger } from 'pino';
-import { createLogThrottle } from '../../config/log-throttle.js';
+import { createLogThrottle } from '../../log/log-throttle.js';
 import type { BackendError } from './backend-error.js';
 
 /** The four hooks, as named in the log. */

@@ -4,7 +4,8 @@
  * name is the empty string, so msgpack sockets follow the bare topic (the common case pays for no
  * extra name); JSON sockets follow a shadow name (see uws/fanout.ts).
  */
-import { jsonCodec, jsonMessageFrame, msgpackCodec, msgpackMessageFrame } from '../../../protocol/codec.js';
+import { jsonCodec, msgpackCodec } from '../../../protocol/codec.js';
+import { jsonMessageFrame, msgpackMessageFrame } from '../../../protocol/message-frame.js';
 import { Kind, type Format } from '../../../protocol/frames.js';
 import type { ConnectionWire } from '../../connection/connection.js';
 import type { WireFormat } from '../../core/wire-format.js';

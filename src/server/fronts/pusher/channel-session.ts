@@ -4,7 +4,7 @@
  * Pusher event to this socket only; nothing here throws to the transport.
  */
 import { SwitchboardError } from '../../../protocol/errors.js';
-import type { Namespaces } from '../../config/namespaces.js';
+import type { Namespaces } from '../../namespaces/namespaces.js';
 import type { Publisher } from '../../core/publisher.js';
 import type { TopicCore } from '../../core/topic-core.js';
 import { ChannelKind, channelKind, channelProblem, needsAuth } from './channels.js';

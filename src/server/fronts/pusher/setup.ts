@@ -5,8 +5,8 @@
  * without Pusher apps registers nothing and encodes nothing for Pusher.
  */
 import type { Logger } from 'pino';
-import type { Namespaces } from '../../config/namespaces.js';
-import { createLogThrottle } from '../../config/log-throttle.js';
+import type { Namespaces } from '../../namespaces/namespaces.js';
+import { createLogThrottle } from '../../log/log-throttle.js';
 import type { ResolvedOptions } from '../../config/options.js';
 import type { ReportError } from '../../connection/hooks.js';
 import type { Lifecycle } from '../../connection/lifecycle.js';

@@ -12,7 +12,7 @@
  * no `join`: the core never coalesces it.
  */
 import { CloseCode } from '../../../protocol/codes.js';
-import { unpackValue } from '../../../protocol/codec.js';
+import { unpackValue } from '../../../protocol/msgpack-value.js';
 import { Kind } from '../../../protocol/frames.js';
 import type { WireFormat } from '../../core/wire-format.js';
 import { PusherCode } from './codes.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { OptionsError } from '../../../../src/protocol/errors.js';
 import { findConfigFile, loadConfigFile } from '../../../../src/server/config/config-file.js';
-import { resolveOptions } from '../../../../src/server/config/options.js';
+import { resolveOptions } from '../../../../src/server/config/resolve.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-config-'));
 const write = (name: string, text: string) => {

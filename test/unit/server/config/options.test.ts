@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { OptionsError } from '../../../../src/protocol/errors.js';
-import { DEFAULTS, resolveOptions } from '../../../../src/server/config/options.js';
+import { DEFAULTS, type ServerOptions } from '../../../../src/server/config/options.js';
+import { validateOptions } from '../../../../src/server/config/validate.js';
+import { resolveOptions } from '../../../../src/server/config/resolve.js';
 
 const bad = (input: Record<string, unknown>, key: string, env: NodeJS.ProcessEnv = {}) =>
   assert.throws(() => resolveOptions(input as never, env), (err: unknown) => err instanceof OptionsError && err.key === key, `${key}: ${JSON.stringify(input)}`);
@@ -51,4 +57,22 @@ test('bad values are refused naming the key', () => {
 
 test('resolved options are frozen', () => {
   assert.ok(Object.isFrozen(resolveOptions({}, {})));
+});
+
+test('validation answers a new object: a key file is read into the resolved options, the input keeps its path', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-options-'));
+  try {
+    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const file = join(dir, 'key.pem');
+    writeFileSync(file, pem);
+    const input = { ...DEFAULTS, jwtPublicKey: file, presence: true } as ServerOptions;
+    const resolved = validateOptions(input);
+    assert.equal(resolved.jwtPublicKey, pem);
+    assert.equal(input.jwtPublicKey, file);
+    assert.notEqual(resolved, input);
+    // The namespace table is built once, with the shorthands applied to the default namespace.
+    assert.equal(resolved.namespaceTable.match('any-topic').presence, true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

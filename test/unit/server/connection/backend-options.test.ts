@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OptionsError } from '../../../../src/protocol/errors.js';
-import { resolveOptions } from '../../../../src/server/config/options.js';
+import { resolveOptions } from '../../../../src/server/config/resolve.js';
 import { DEFAULT_FORWARD_HEADERS } from '../../../../src/server/connection/backend-hooks/options.js';
 
 const bad = (input: Record<string, unknown>, key: string, env: NodeJS.ProcessEnv = {}) =>

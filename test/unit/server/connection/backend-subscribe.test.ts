@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode } from '../../../../src/protocol/index.js';
 import { Kind, type SubscribeFrame } from '../../../../src/protocol/frames.js';
-import { Namespaces } from '../../../../src/server/config/namespaces.js';
+import { Namespaces } from '../../../../src/server/namespaces/namespaces.js';
 import { BackendError } from '../../../../src/server/connection/backend-hooks/backend-error.js';
 import { BackendHooks } from '../../../../src/server/connection/backend-hooks/backend-hooks.js';
 import { createFailureLog } from '../../../../src/server/connection/backend-hooks/failure-log.js';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { ErrorCode, LimitError, OptionsError } from '../../../../src/protocol/index.js';
 import { Admission } from '../../../../src/server/connection/admission.js';
 import { createClientAddressResolver, normalizeAddress } from '../../../../src/server/connection/client-address.js';
-import { resolveOptions } from '../../../../src/server/config/options.js';
+import { resolveOptions } from '../../../../src/server/config/resolve.js';
 import { BucketMap, takeFromDue, TokenBucket } from '../../../../src/server/connection/rate-limit.js';
 import { ConnectionGuard } from '../../../../src/server/connection/guard.js';
 import fc from 'fast-check';

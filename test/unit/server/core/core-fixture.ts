@@ -2,7 +2,7 @@
  * A topic core wired to fakes of the transport (test/helpers/fake-transport.ts) and a real
  * engine, for unit tests of the core, the slow lane and the publisher without a server.
  */
-import { Namespaces, type NamespacesConfig } from '../../../../src/server/config/namespaces.js';
+import { Namespaces, type NamespacesConfig } from '../../../../src/server/namespaces/namespaces.js';
 import { Connection } from '../../../../src/server/connection/connection.js';
 import { Publisher } from '../../../../src/server/core/publisher.js';
 import { TopicCore } from '../../../../src/server/core/topic-core.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StreamPosition } from '../../../../src/protocol/frames.js';
-import type { HistoryLimits } from '../../../../src/server/config/namespaces.js';
+import type { HistoryLimits } from '../../../../src/server/namespaces/namespaces.js';
 import type { HistoryRead, SyncAppendHistoryStore } from '../../../../src/server/engine/history.js';
 import { MemoryEngine } from '../../../../src/server/engine/memory-engine.js';
 import { MemoryHistoryStore } from '../../../../src/server/engine/memory-history.js';

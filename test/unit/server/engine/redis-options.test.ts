@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OptionsError } from '../../../../src/protocol/errors.js';
-import { resolveOptions } from '../../../../src/server/config/options.js';
+import { resolveOptions } from '../../../../src/server/config/resolve.js';
 import { mergeRedisSettings, redisTarget, resolveRedisOptions } from '../../../../src/server/engine/redis/options.js';
 
 const refused = (input: Record<string, unknown>, key: string, message: RegExp) =>

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encode } from '@msgpack/msgpack';
-import { resolveOptions, buildNamespaces, type ServerOptions } from '../../../../src/server/config/options.js';
+import type { ServerOptions } from '../../../../src/server/config/options.js';
+import { resolveOptions } from '../../../../src/server/config/resolve.js';
 import { Connection } from '../../../../src/server/connection/connection.js';
 import { ConnectionGuard } from '../../../../src/server/connection/guard.js';
 import { Permissions } from '../../../../src/server/connection/permissions.js';
@@ -26,7 +27,7 @@ function frontFixture(input: Partial<ServerOptions> = {}) {
   const options = resolveOptions({ logLevel: 'silent', ...input }, {});
   const fanout = new FakeFanout();
   const engine = new MemoryEngine();
-  const namespaces = buildNamespaces(options);
+  const namespaces = options.namespaceTable;
   const core = new TopicCore({ fanout, engine, namespaces, wires: NATIVE_WIRES, limits: options });
   void engine.start(core);
   const registry = new ConnectionRegistry<Connection>();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OptionsError } from '../../../../src/protocol/errors.js';
-import { DEFAULT_NAMESPACE_POLICY, Namespaces } from '../../../../src/server/config/namespaces.js';
+import { DEFAULT_NAMESPACE_POLICY, Namespaces } from '../../../../src/server/namespaces/namespaces.js';
 
 test('with no config every topic gets the safe default policy, user: topics belong to their owner', () => {
   const namespaces = new Namespaces();

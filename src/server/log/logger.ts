@@ -3,7 +3,11 @@
  * shippers, and one readable line per entry when stderr is a terminal (someone ran `npm start`).
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
-import type { LogLevel } from './options.js';
+
+/** Log levels accepted by `logLevel` (pino's). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** One of LOG_LEVELS. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const LEVEL_NAMES: Readonly<Record<number, string>> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
@@ -22,6 +26,7 @@ export function readableLine(line: string): string {
   return `${clock} ${label} ${String(msg ?? '')}${fields}\n`;
 }
 
+/** A pino logger at `level`: JSON lines on stderr, or readable lines when stderr is a terminal. */
 export function createLogger(level: LogLevel, stderr: NodeJS.WriteStream = process.stderr): Logger {
   if (stderr.isTTY !== true) return pino({ name: 'switchboard', level }, pino.destination(2));
   const readable: DestinationStream = { write: (line: string) => void stderr.write(readableLine(line)) };
