@@ -14,7 +14,7 @@ import type { Publisher } from '../../core/publisher.js';
 import type { TopicCore } from '../../core/topic-core.js';
 import type { TrafficCounters } from '../../core/traffic.js';
 import type { PresenceStore } from '../../engine/engine.js';
-import { registerPusherApi } from '../../http/pusher-api.js';
+import { registerPusherApi } from './http-api.js';
 import type { ServerTransport } from '../../listener.js';
 import { Kind } from '../../../protocol/frames.js';
 import { PusherApps, type PusherOptions } from './apps.js';
