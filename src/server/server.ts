@@ -36,7 +36,7 @@ import { RedisEngine } from './engine/redis/redis-engine.js';
 import { NATIVE_WIRES } from './fronts/native/formats.js';
 import { NativeFront } from './fronts/native/native-front.js';
 import { Session } from './fronts/native/session.js';
-import { registerPusher, type PusherHandle } from './fronts/pusher/setup.js';
+import { registerPusher, type PusherHandle } from './fronts/pusher/plugin.js';
 import { newWebhookCounters } from './fronts/pusher/webhooks/sender.js';
 import { pusherWire } from './fronts/pusher/wire.js';
 import { registerHttpApi } from './http/api.js';
