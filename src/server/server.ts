@@ -15,10 +15,10 @@ export type { ListenInfo, Server, ServerStats, TopicHistory } from './server-typ
 export function createServer(input: Partial<ServerOptions> = {}): Server {
   const options = resolveOptions(input);
   // The parts' /readyz asks the lifecycle, which is built on the parts.
-  let lifecycle: ServerLifecycle | undefined;
-  const parts = buildParts(options, { draining: () => lifecycle?.draining === true });
-  lifecycle = createServerLifecycle(parts);
-  const run = lifecycle;
+  let run: ServerLifecycle | undefined;
+  const parts = buildParts(options, { draining: () => run?.draining === true });
+  const lifecycle = createServerLifecycle(parts);
+  run = lifecycle;
   const { transport, registry, core, publisher, control, traffic, startedAt } = parts;
 
   return {
@@ -28,9 +28,9 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     workerId: options.worker?.id,
     uws: { name: transport.build.name, version: transport.build.version, tls: transport.build.tls, compression: transport.build.compression },
 
-    listen: (port = options.port, host = options.host) => run.listen(port, host),
-    close: () => run.close(),
-    drain: () => run.drain(),
+    listen: (port = options.port, host = options.host) => lifecycle.listen(port, host),
+    close: () => lifecycle.close(),
+    drain: () => lifecycle.drain(),
 
     async publish(topic, data, publishOptions) {
       return (await publisher.publish(topic, data, { idempotencyKey: publishOptions?.idempotencyKey })).seq;
