@@ -3,7 +3,8 @@
  * on, so each connection carries its limiter state as it would in service), except the admission
  * caps, which would refuse thousands of connections from one loopback address, and logging.
  */
-import { createServer, describeUws, loadUws } from '../../src/server/index.js';
+import { createServer } from '../../src/server/index.js';
+import { describeUws, loadUws } from '../../src/server/uws/binding.js';
 import { runServerEntry } from '../../loadtest/servers/entry.js';
 
 runServerEntry(async () => {

@@ -1,13 +1,13 @@
 /**
  * Prometheus metrics (prom-client). The hot path only bumps plain integers (core, traffic and
- * connection counters); prom-client reads them at scrape time through collect callbacks.
+ * connection counters); prom-client reads them at scrape time through collect callbacks. Parts
+ * above this layer (protocol fronts) add their own series through a MetricRegistrar.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { processFaults } from '../runtime/unhandled-rejections.js';
 import type { SlowConsumerCounters } from '../core/slow-consumers.js';
 import type { CoreCounters } from '../core/topic-core.js';
 import type { TrafficCounters } from '../connection/traffic.js';
-import type { WebhookCounters } from '../fronts/pusher/webhooks/sender.js';
 
 /** What the metrics read at scrape time. */
 export interface MetricSources {
@@ -22,8 +22,24 @@ export interface MetricSources {
   historyBytes(): number;
   /** Whether the engine can publish now. */
   engineReady(): boolean;
-  /** Pusher webhook delivery (zeros without Pusher webhooks). */
-  webhooks: WebhookCounters;
+  /** Parts that add their own series (protocol fronts), after the server's own, in this order. */
+  contributors: ReadonlyArray<MetricContributor>;
+}
+
+/**
+ * How a part outside this layer adds series to the server's registry without naming prom-client:
+ * each reads a plain number at scrape time, like every series here.
+ */
+export interface MetricRegistrar {
+  /** A counter mirroring a monotonic integer. */
+  counter(name: string, help: string, read: () => number): void;
+  /** A gauge set to the number read. */
+  gauge(name: string, help: string, read: () => number): void;
+}
+
+/** Something that brings series of its own (a protocol front). */
+export interface MetricContributor {
+  metrics(registrar: MetricRegistrar): void;
 }
 
 /** A registry of this server's metrics (one per server, so several servers can share a process). */
@@ -85,10 +101,16 @@ export function createMetrics(sources: MetricSources): Registry {
     },
   });
   counter('switchboard_http_publishes_total', 'Publications received through the HTTP API', () => traffic.httpPublishes);
-  const { webhooks } = sources;
-  counter('switchboard_pusher_webhook_events_sent_total', 'Pusher webhook events in requests the receiver answered 2xx', () => webhooks.sent);
-  counter('switchboard_pusher_webhook_events_failed_total', 'Pusher webhook events given up (a 4xx answer, or failing for retryForMs)', () => webhooks.failed);
-  counter('switchboard_pusher_webhook_events_dropped_total', 'Pusher webhook events never sent (queue full, or the server stopped first)', () => webhooks.dropped);
-  counter('switchboard_pusher_webhook_retries_total', 'Pusher webhook requests repeated after a network error, timeout or 5xx', () => webhooks.retries);
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  const registrar: MetricRegistrar = { counter, gauge };
+  for (const contributor of sources.contributors) contributor.metrics(registrar);
   return registry;
 }

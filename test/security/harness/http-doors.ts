@@ -166,7 +166,7 @@ export function pusherApiDoor(target: Target): Door {
     name: 'Pusher HTTP API',
     notApplicable: {
       churn: 'the Pusher HTTP API holds no subscriptions to churn (its channel queries are read-only)',
-      types: 'wrong field types: the 400 answers of src/server/http/pusher-api.ts are tested in test/integration/pusher.test.ts',
+      types: 'wrong field types: the 400 answers of src/server/fronts/pusher/http-api.ts are tested in test/integration/pusher.test.ts',
     },
 
     async send(input: Hostile): Promise<string> {

@@ -99,7 +99,6 @@ export const PENDING: ReadonlyArray<{ from: string; to: string; why: string }> =
     why: 'namespaces and log-throttle move down (config branch); the ResolvedOptions type stays until fronts state the options they read as their own type',
   },
   { from: 'http', to: 'config', why: 'http/api.ts reads ResolvedOptions: to go, it states the options it reads as its own type' },
-  { from: 'http', to: 'fronts', why: 'the Pusher HTTP API and its guard move under fronts/pusher/ (fronts branch)' },
   { from: 'config', to: 'cluster', why: 'config/options.ts names the WorkerRole type of cluster/ (config branch)' },
 ];
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PusherSockets } from '../../../../src/server/fronts/pusher/sockets.js';
+import { PusherSockets } from '../../../../../src/server/fronts/pusher/sockets.js';
 
 test('socket ids are Pusher-shaped and their process prefix has 48 random bits: a socket_id excluded on every node must not name a socket of another process', () => {
   const prefixes = Array.from({ length: 20 }, () => {

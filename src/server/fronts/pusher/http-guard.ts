@@ -6,13 +6,13 @@
  * requests that fail before that, and errors answered as Pusher answers them: a status and a
  * plain-text message (pusher-http-node hands that text to the caller).
  */
-import { SwitchboardError, toError } from '../../protocol/errors.js';
-import type { ClientAddressResolver } from '../connection/client-address.js';
-import { BucketMap } from '../connection/rate-limit.js';
-import type { TrafficCounters } from '../connection/traffic.js';
-import type { PusherApp, PusherApps } from '../fronts/pusher/apps.js';
-import { bodyMd5, safeEqual, sign } from '../fronts/pusher/signature.js';
-import type { HttpExchange, HttpHandler, HttpRequestInfo } from '../transport/http.js';
+import { SwitchboardError, toError } from '../../../protocol/errors.js';
+import type { ClientAddressResolver } from '../../connection/client-address.js';
+import { BucketMap } from '../../connection/rate-limit.js';
+import type { TrafficCounters } from '../../connection/traffic.js';
+import type { PusherApp, PusherApps } from './apps.js';
+import { bodyMd5, safeEqual, sign } from './signature.js';
+import type { HttpExchange, HttpHandler, HttpRequestInfo } from '../../transport/http.js';
 
 /** How far a request's `auth_timestamp` may be from our clock. */
 export const MAX_CLOCK_SKEW_SECONDS = 600;

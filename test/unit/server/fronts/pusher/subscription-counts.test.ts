@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
-import { LARGE_CHANNEL_INTERVAL_MS, SMALL_CHANNEL_SUBSCRIBERS, SubscriptionCounts } from '../../../../src/server/fronts/pusher/subscription-counts.js';
-import type { Fanout } from '../../../../src/server/transport/socket.js';
+import { LARGE_CHANNEL_INTERVAL_MS, SMALL_CHANNEL_SUBSCRIBERS, SubscriptionCounts } from '../../../../../src/server/fronts/pusher/subscription-counts.js';
+import type { Fanout } from '../../../../../src/server/transport/socket.js';
 
 beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'] }));
 afterEach(() => mock.timers.reset());

@@ -6,22 +6,22 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encode } from '@msgpack/msgpack';
-import type { ServerOptions } from '../../../../src/server/config/options.js';
-import { resolveOptions } from '../../../../src/server/config/resolve.js';
-import { Connection } from '../../../../src/server/connection/connection.js';
-import { ConnectionGuard } from '../../../../src/server/connection/guard.js';
-import { Permissions } from '../../../../src/server/connection/permissions.js';
-import { createRefresher } from '../../../../src/server/connection/token-refresh.js';
-import { Lifecycle } from '../../../../src/server/connection/lifecycle.js';
-import { Publisher } from '../../../../src/server/core/publisher.js';
-import { ConnectionRegistry } from '../../../../src/server/connection/registry.js';
-import { TopicCore } from '../../../../src/server/core/topic-core.js';
-import { newTrafficCounters } from '../../../../src/server/connection/traffic.js';
-import { MemoryEngine } from '../../../../src/server/engine/memory-engine.js';
-import { NATIVE_WIRES, nativeWire } from '../../../../src/server/fronts/native/formats.js';
-import { NativeFront } from '../../../../src/server/fronts/native/native-front.js';
-import { Session } from '../../../../src/server/fronts/native/session.js';
-import { FakeFanout, FakeSocket } from '../../../helpers/fake-transport.js';
+import type { ServerOptions } from '../../../../../src/server/config/options.js';
+import { resolveOptions } from '../../../../../src/server/config/resolve.js';
+import { Connection } from '../../../../../src/server/connection/connection.js';
+import { ConnectionGuard } from '../../../../../src/server/connection/guard.js';
+import { Permissions } from '../../../../../src/server/connection/permissions.js';
+import { createRefresher } from '../../../../../src/server/connection/token-refresh.js';
+import { Lifecycle } from '../../../../../src/server/connection/lifecycle.js';
+import { Publisher } from '../../../../../src/server/core/publisher.js';
+import { ConnectionRegistry } from '../../../../../src/server/connection/registry.js';
+import { TopicCore } from '../../../../../src/server/core/topic-core.js';
+import { newTrafficCounters } from '../../../../../src/server/connection/traffic.js';
+import { MemoryEngine } from '../../../../../src/server/engine/memory-engine.js';
+import { NATIVE_WIRES, nativeWire } from '../../../../../src/server/fronts/native/formats.js';
+import { NativeFront } from '../../../../../src/server/fronts/native/native-front.js';
+import { Session } from '../../../../../src/server/fronts/native/session.js';
+import { FakeFanout, FakeSocket } from '../../../../helpers/fake-transport.js';
 
 function frontFixture(input: Partial<ServerOptions> = {}) {
   const options = resolveOptions({ logLevel: 'silent', ...input }, {});

@@ -1,8 +1,8 @@
 /** The `pusher` option's checks and the one-app environment, webhooks and subscription counting included. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OptionsError } from '../../../../src/protocol/errors.js';
-import { pusherFromEnv, validatePusherOptions } from '../../../../src/server/fronts/pusher/apps.js';
+import { OptionsError } from '../../../../../src/protocol/errors.js';
+import { pusherFromEnv, validatePusherOptions } from '../../../../../src/server/fronts/pusher/apps.js';
 
 const app = { id: '1', key: 'k', secret: 's' };
 const refused = (value: unknown, key: string) => assert.throws(() => validatePusherOptions(value), (err: unknown) => err instanceof OptionsError && err.message.includes(key));

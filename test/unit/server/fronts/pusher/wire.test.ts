@@ -1,10 +1,10 @@
 /** The Pusher wire format and event decoding, without a network: the mapping docs/pusher.md states. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { packValue } from '../../../../src/protocol/msgpack-value.js';
-import { Kind } from '../../../../src/protocol/frames.js';
-import { decodeClientEvent, PusherInputError } from '../../../../src/server/fronts/pusher/events.js';
-import { pusherWire } from '../../../../src/server/fronts/pusher/wire.js';
+import { packValue } from '../../../../../src/protocol/msgpack-value.js';
+import { Kind } from '../../../../../src/protocol/frames.js';
+import { decodeClientEvent, PusherInputError } from '../../../../../src/server/fronts/pusher/events.js';
+import { pusherWire } from '../../../../../src/server/fronts/pusher/wire.js';
 
 const message = (data: unknown) => JSON.parse(pusherWire.message('ch', 1, packValue(data)) as string);
 

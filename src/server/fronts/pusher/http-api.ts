@@ -4,17 +4,17 @@
  * sockets. Events go through the same Publisher as `/api/publish` (one core): native data
  * `{ event, data }`, the same history seqs and metrics. See docs/pusher.md.
  */
-import type { ClientAddressResolver } from '../connection/client-address.js';
-import type { Publisher } from '../core/publisher.js';
-import type { TopicCore } from '../core/topic-core.js';
-import type { TrafficCounters } from '../connection/traffic.js';
-import type { PusherApps } from '../fronts/pusher/apps.js';
-import { ChannelKind, channelKind, channelProblem } from '../fronts/pusher/channels.js';
-import { PusherCode } from '../fronts/pusher/codes.js';
-import type { PusherPresence } from '../fronts/pusher/presence.js';
-import type { PusherSockets } from '../fronts/pusher/sockets.js';
-import type { HttpRouter } from '../transport/http.js';
-import { createPusherGuard, PusherHttpError } from './pusher-guard.js';
+import type { ClientAddressResolver } from '../../connection/client-address.js';
+import type { Publisher } from '../../core/publisher.js';
+import type { TopicCore } from '../../core/topic-core.js';
+import type { TrafficCounters } from '../../connection/traffic.js';
+import type { PusherApps } from './apps.js';
+import { ChannelKind, channelKind, channelProblem } from './channels.js';
+import { PusherCode } from './codes.js';
+import type { PusherPresence } from './presence.js';
+import type { PusherSockets } from './sockets.js';
+import type { HttpRouter } from '../../transport/http.js';
+import { createPusherGuard, PusherHttpError } from './http-guard.js';
 
 /** Most channels one event may name (Pusher's limit). */
 export const MAX_EVENT_CHANNELS = 100;
