@@ -4,7 +4,7 @@
  * caps, which would refuse thousands of connections from one loopback address, and logging.
  */
 import { createServer, describeUws, loadUws } from '../../src/server/index.js';
-import { runServerEntry } from '../../loadtest/servers/entry.js';
+import { runServerEntry } from '../../loadtest/targets/servers/entry.js';
 
 runServerEntry(async () => {
   const server = createServer({ host: '127.0.0.1', port: 0, logLevel: 'silent', maxConnections: 0, maxConnectionsPerIp: 0, connectsPerSecond: 0 });

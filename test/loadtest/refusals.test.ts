@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { diagnoseRefusals, LOADTEST_CONFIG } from '../../loadtest/refusals.js';
+import { diagnoseRefusals, LOADTEST_CONFIG } from '../../loadtest/targets/refusals.js';
 import { loadConfigFile } from '../../src/server/config/config-file.js';
 import { startServer } from '../helpers/server.js';
 

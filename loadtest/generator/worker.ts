@@ -6,10 +6,10 @@
  */
 import { nowUs } from './clock.js';
 import { ConnectionState, topicsFor } from './connection-state.js';
-import { dialectFor, type TextEvent } from './dialect.js';
+import { dialectFor, type TextEvent } from '../dialects/dialect.js';
 import { encodeHistogram, newHistogram } from './histogram.js';
 import type { Command, ConnectResult, Request, RpcResult, Snapshot, TopicTally, WorkerMessage, WorkerPlan, WorkerReport } from './ipc.js';
-import { scanMessage, scanned, scanReply, topicName } from './message-scan.js';
+import { scanMessage, scanned, scanReply, topicName } from '../dialects/message-scan.js';
 import { Recovery, type Recovering } from './recovery.js';
 import { runSchedule } from './schedule.js';
 import { callOnSchedule, publishOnSchedule } from './senders.js';

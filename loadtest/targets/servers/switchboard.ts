@@ -10,8 +10,8 @@
  * server loaded by Pusher-protocol subscribers, so a compare of the two differs only in the
  * subscribers' protocol. With no Pusher socket on a topic the core encodes nothing for Pusher.
  */
-import { createServer, describeUws, loadUws } from '../../src/server/index.js';
-import { preferSerialScavenge } from '../../src/server/gc-settings.js';
+import { createServer, describeUws, loadUws } from '../../../src/server/index.js';
+import { preferSerialScavenge } from '../../../src/server/gc-settings.js';
 import { runServerEntry } from './entry.js';
 import { LIMITS_OFF } from './limits-off.js';
 import { LOADTEST_PUSHER_APP } from './pusher-app.js';
