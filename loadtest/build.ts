@@ -14,16 +14,16 @@ const OUT_DIR = join(LOADTEST_DIR, '.build');
 
 /** Forkable entry points by name, relative to loadtest/. */
 export const ENTRIES = {
-  worker: 'worker.ts',
-  switchboard: 'servers/switchboard.ts',
-  // The same server: only the subscribers' protocol differs (servers/switchboard.ts).
-  'switchboard-pusher': 'servers/switchboard.ts',
+  worker: 'generator/worker.ts',
+  switchboard: 'targets/servers/switchboard.ts',
+  // The same server: only the subscribers' protocol differs (targets/servers/switchboard.ts).
+  'switchboard-pusher': 'targets/servers/switchboard.ts',
   // The real CLI, for clusters (`--server-workers`): its supervisor forks this same file as workers.
   'switchboard-cli': '../src/server/cli.ts',
-  uws: 'peers/uws.ts',
-  relay: 'peers/relay.ts',
-  ws: 'peers/ws.ts',
-  socketio: 'peers/socketio.ts',
+  uws: 'targets/peers/uws.ts',
+  relay: 'targets/peers/relay.ts',
+  ws: 'targets/peers/ws.ts',
+  socketio: 'targets/peers/socketio.ts',
   autocannon: 'autocannon/publish.ts',
 } as const;
 

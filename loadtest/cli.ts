@@ -3,7 +3,7 @@
  * server (or --target), print the tables, write --json / --html. See loadtest/README.md.
  */
 import { writeFileSync } from 'node:fs';
-import type { LoadReport } from './load-report.js';
+import type { LoadReport } from './report/load-report.js';
 import { COMPARE_LOAD, parseOptions, USAGE, type LoadOptions } from './options.js';
 import { formatComparison, formatResult } from './report/table.js';
 import { formatFindMax, formatRounds } from './report/summary-tables.js';

@@ -4,9 +4,9 @@
  * connections, duration and rate are checked here, and targets must be loopback.
  */
 import { parseArgs } from 'node:util';
-import { dialectOf, MAX_SERVER_WORKERS, parseServerSpec, SERVER_KINDS, splitServerSpec, type ServerKind, type ServerSpec } from './server-under-test.js';
-import { DEFAULT_P99_BOUND_MS } from './verdict.js';
-import { checkRedisUrl } from './redis-for-run.js';
+import { dialectOf, MAX_SERVER_WORKERS, parseServerSpec, SERVER_KINDS, splitServerSpec, type ServerKind, type ServerSpec } from './targets/server-under-test.js';
+import { DEFAULT_P99_BOUND_MS } from './report/verdict.js';
+import { checkRedisUrl } from './targets/redis-for-run.js';
 
 export const SCENARIOS = ['fanout', 'capacity', 'rpc', 'http-publish', 'compare', 'drain'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];

@@ -5,7 +5,7 @@
  *        [--targets switchboard:json,switchboard:msgpack,uws:msgpack] [--json out.json] [--top 25]
  *
  * Each target is a forked server (bench/memory/switchboard-server.ts: production defaults; or the
- * load harness's bare uWS peer, loadtest/peers/uws.ts) with bench/memory/probe.ts preloaded. The
+ * load harness's bare uWS peer, loadtest/targets/peers/uws.ts) with bench/memory/probe.ts preloaded. The
  * server is warmed up with a few connections and measured (GC, then memoryUsage); N raw WebSocket
  * connections that each subscribed to one topic are opened and it is measured again, then heap-
  * snapshotted, the connections dropped and the server snapshotted once more. The report divides
@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { ListeningMessage } from '../../loadtest/servers/entry.js';
+import type { ListeningMessage } from '../../loadtest/targets/servers/entry.js';
 import type { Format } from '../../src/protocol/index.js';
 import { machineFacts } from '../runner.js';
 import { diffCensus, readCensus, totalBytes, type HeapCensus } from './heap-snapshot.js';
@@ -41,7 +41,7 @@ Options:
 
 const SERVERS = {
   switchboard: fileURLToPath(new URL('./switchboard-server.ts', import.meta.url)),
-  uws: fileURLToPath(new URL('../../loadtest/peers/uws.ts', import.meta.url)),
+  uws: fileURLToPath(new URL('../../loadtest/targets/peers/uws.ts', import.meta.url)),
 } as const;
 const PROBE = new URL('./probe.ts', import.meta.url).href;
 // Enough connections to compile and warm every path a connection takes, so the baseline has them.

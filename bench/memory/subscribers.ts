@@ -4,7 +4,7 @@
  * Subscribe with a Reply, so every socket measured carries its subscription.
  */
 import { codecFor, Kind, Subprotocol, toServerFrame, type Format } from '../../src/protocol/index.js';
-import { RawWebSocket } from '../../loadtest/ws/raw-websocket.js';
+import { RawWebSocket } from '../../loadtest/generator/ws/raw-websocket.js';
 
 export interface SubscribersOptions {
   port: number;

@@ -3,12 +3,7 @@
  * on, so each connection carries its limiter state as it would in service), except the admission
  * caps, which would refuse thousands of connections from one loopback address, and logging.
  */
-import { createServer } from '../../src/server/index.js';
-import { describeUws, loadUws } from '../../src/server/uws/binding.js';
-import { runServerEntry } from '../../loadtest/servers/entry.js';
+import { runServerEntry } from '../../loadtest/targets/servers/entry.js';
+import { startSwitchboard } from '../../loadtest/targets/servers/switchboard-entry.js';
 
-runServerEntry(async () => {
-  const server = createServer({ host: '127.0.0.1', port: 0, logLevel: 'silent', maxConnections: 0, maxConnectionsPerIp: 0, connectsPerSecond: 0 });
-  const { port } = await server.listen();
-  return { port, build: `switchboard on ${describeUws(loadUws())}`, close: () => server.close() };
-});
+runServerEntry(() => startSwitchboard({ maxConnections: 0, maxConnectionsPerIp: 0, connectsPerSecond: 0 }));

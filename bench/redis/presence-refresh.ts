@@ -1,7 +1,7 @@
 /**
  * How long one presence refresh run takes for a node holding many presence entries on the Redis
  * engine: it must finish well within presenceTtlMs / 3 (the refresh period), or members expire and
- * flap. Starts a private redis-server (loadtest/redis-for-run.ts), joins the entries through the
+ * flap. Starts a private redis-server (loadtest/targets/redis-for-run.ts), joins the entries through the
  * engine as subscribers would, then times refresh runs. docs/benchmarks.md records the results.
  *
  *   node --import tsx bench/redis/presence-refresh.ts                       100,000 entries on 1,000 topics
@@ -20,7 +20,7 @@ import { encodePresenceEntry } from '../../src/server/engine/redis/feed-message.
 import { KeySpace } from '../../src/server/engine/redis/keys.js';
 import { RedisEngine } from '../../src/server/engine/redis/redis-engine.js';
 import { PRESENCE_JOIN } from '../../src/server/engine/redis/scripts.js';
-import { redisForRun } from '../../loadtest/redis-for-run.js';
+import { redisForRun } from '../../loadtest/targets/redis-for-run.js';
 import { describeSitting, formatSpread, spread, startSitting } from './sitting.js';
 
 const { values } = parseArgs({

@@ -1,15 +1,15 @@
 /**
  * A private redis-server for one bench run that the bench can hurt on purpose: `kill -9` and
  * restart on the same port (no persistence, so the restart starts empty), SIGSTOP/SIGCONT.
- * loadtest/redis-for-run.ts starts one that can only be stopped; this one is tethered the same
- * way (loadtest/tether.ts), so a killed bench cannot leave a redis-server behind.
+ * loadtest/targets/redis-for-run.ts starts one that can only be stopped; this one is tethered the same
+ * way (loadtest/targets/tether.ts), so a killed bench cannot leave a redis-server behind.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, untilListening } from '../../loadtest/redis-for-run.js';
-import { tether, type Tethered } from '../../loadtest/tether.js';
+import { freePort, untilListening } from '../../loadtest/targets/redis-for-run.js';
+import { tether, type Tethered } from '../../loadtest/targets/tether.js';
 
 export interface BenchRedis {
   readonly url: string;

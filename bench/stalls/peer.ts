@@ -1,13 +1,13 @@
 /**
  * The client side of the stall measurement, in its own process so none of its allocations or
- * timers count against the server: subscribers on raw sockets (see loadtest/ws/raw-websocket.ts)
+ * timers count against the server: subscribers on raw sockets (see loadtest/generator/ws/raw-websocket.ts)
  * and one publisher sending Publish frames `[3, 0, topic, data]` as the load harness does. It
  * paces itself closed-loop: a batch of publications, then a wait until every subscriber has
  * received them, so no socket ever builds backpressure and the server always runs the ordinary
  * native fan-out path (never the slow lane), however slow this machine is.
  */
 import { jsonCodec, Kind, msgpackCodec, Subprotocol, type Format, type SubscribeFrame } from '../../src/protocol/index.js';
-import { RawWebSocket } from '../../loadtest/ws/raw-websocket.js';
+import { RawWebSocket } from '../../loadtest/generator/ws/raw-websocket.js';
 
 /** What the measuring process asks of the peer. */
 export type PeerCommand =

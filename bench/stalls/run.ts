@@ -28,7 +28,7 @@ import { installTimerProbe, startTimerProbe, stopTimerProbe, type TimerSite } fr
 // Before the server exists, so every timer it creates is timed.
 installTimerProbe();
 const { createServer } = await import('../../src/server/index.js');
-const { LIMITS_OFF } = await import('../../loadtest/servers/limits-off.js');
+const { LIMITS_OFF } = await import('../../loadtest/targets/servers/limits-off.js');
 const { preferSerialScavenge } = await import('../../src/server/runtime/gc-settings.js');
 
 const { values } = parseArgs({
@@ -52,7 +52,7 @@ const subscribers = Number(values.subscribers);
 const publications = Number(values.publications);
 const topics = Number(values.topics);
 
-// The load-test server's settings (loadtest/servers/switchboard.ts): defaults, client publish on,
+// The load-test server's settings (loadtest/targets/servers/switchboard.ts): defaults, client publish on,
 // abuse limits off.
 const server = createServer({
   host: '127.0.0.1',

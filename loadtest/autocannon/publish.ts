@@ -10,8 +10,8 @@
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { packValue } from '../../src/protocol/index.js';
-import { nowUs } from '../clock.js';
-import { newPayload, stampPayload, topicName } from '../message-scan.js';
+import { nowUs } from '../generator/clock.js';
+import { newPayload, stampPayload, topicName } from '../dialects/message-scan.js';
 
 /** What the scenario asks for. */
 export interface HttpPublishPlan {

@@ -1,6 +1,6 @@
 /** Text for clusters: one line per server process (workers, supervisor, Redis), and the drain scenario's findings. */
-import type { DrainSummary } from '../drain-summary.js';
-import type { ScenarioResult, ServerProcessLine } from '../result.js';
+import type { DrainSummary } from './drain-summary.js';
+import type { ScenarioResult, ServerProcessLine } from './result.js';
 import { textGrid } from './text-grid.js';
 
 const mib = (bytes: number | null) => (bytes === null ? 'n/a' : (bytes / 2 ** 20).toFixed(1));

@@ -5,16 +5,16 @@
  * bars with their spread over rounds, find-max's found rates, then the text tables, and the raw JSON
  * collapsed at the end.
  */
-import type { LoadReport } from '../load-report.js';
-import { DEFAULT_P99_BOUND_MS } from '../verdict.js';
+import type { LoadReport } from './load-report.js';
+import { DEFAULT_P99_BOUND_MS } from './verdict.js';
 import { formatComparison, formatResult } from './table.js';
 import { formatFindMax, formatRounds } from './summary-tables.js';
 import { lineChart, escapeXml } from './svg-chart.js';
 import { barChart, type Bar } from './svg-bars.js';
 import { serverViews, type ServerView } from './server-views.js';
 import { probeChart } from './svg-probes.js';
-import type { Spread } from '../stats.js';
-import type { ScenarioResult } from '../result.js';
+import type { Spread } from './stats.js';
+import type { ScenarioResult } from './result.js';
 import { drainLines, PROCESS_HEADER, processCells, totalCells } from './cluster-tables.js';
 
 // Percentiles on a "nines" axis: 90 → 1, 99 → 2, 99.9 → 3 … so the tail gets the room it deserves.

@@ -3,10 +3,10 @@
  * rounds: the median figures with their spread, the verdict, and a representative run (the one
  * with the median p99) whose latency curve is drawn.
  */
-import type { LoadReport } from '../load-report.js';
-import type { ScenarioResult } from '../result.js';
-import { spread, type Spread } from '../stats.js';
-import { keptUp, verdict } from '../verdict.js';
+import type { LoadReport } from './load-report.js';
+import type { ScenarioResult } from './result.js';
+import { spread, type Spread } from './stats.js';
+import { keptUp, verdict } from './verdict.js';
 
 export interface ServerView {
   server: string;

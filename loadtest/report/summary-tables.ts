@@ -1,7 +1,7 @@
 /** The text tables of a compare over rounds and of find-max searches. */
-import type { FindMaxReport } from '../load-report.js';
-import type { RepeatSummary } from '../rounds.js';
-import type { Spread } from '../stats.js';
+import type { FindMaxReport } from './load-report.js';
+import type { RepeatSummary } from './rounds.js';
+import type { Spread } from './stats.js';
 import { textGrid } from './text-grid.js';
 
 const num = (value: number) => Math.round(value).toLocaleString('en-US');

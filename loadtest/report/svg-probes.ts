@@ -2,7 +2,7 @@
  * find-max's probes as dots on a log rate axis, one row per search: green passed, red failed. The
  * band where rows disagree is the knee, visible at a glance.
  */
-import type { FindMaxServer } from '../load-report.js';
+import type { FindMaxServer } from './load-report.js';
 import { escapeXml } from './svg-chart.js';
 
 export function probeChart(servers: readonly FindMaxServer[], width = 720): string {

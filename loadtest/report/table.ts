@@ -1,6 +1,6 @@
 /** The human-readable output: one table per result, and the ratio table of `compare`. */
-import type { ScenarioResult } from '../result.js';
-import { verdict } from '../verdict.js';
+import type { ScenarioResult } from './result.js';
+import { verdict } from './verdict.js';
 import { drainLines, processGrid } from './cluster-tables.js';
 
 const num = (value: number) => value.toLocaleString('en-US');

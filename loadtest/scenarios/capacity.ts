@@ -3,12 +3,12 @@
  * per topic and count the connections that heard one on every topic they hold. Reports connect-time
  * percentiles, failures, the most connections held, server RSS per connection and RSS vs connections.
  */
-import type { PublishResult } from '../ipc.js';
-import type { ScenarioResult } from '../result.js';
-import type { RunContext } from '../session.js';
+import type { PublishResult } from '../generator/ipc.js';
+import type { ScenarioResult } from '../report/result.js';
+import type { RunContext } from '../run.js';
 import { baseResult, readConnected, startGenerator } from './common.js';
-import { Generator } from '../harness.js';
-import type { Sample } from '../proc-stats.js';
+import { Generator } from '../generator/generator.js';
+import type { Sample } from '../targets/proc-stats.js';
 
 // Heartbeats go out at this rate: fast enough to finish quickly, slow enough not to be the test.
 const HEARTBEAT_RATE = 2000;

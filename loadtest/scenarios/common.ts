@@ -2,18 +2,18 @@
  * Pieces every scenario shares: starting the generator inside a run, and turning the measurements
  * into a ScenarioResult.
  */
-import { Generator, type GeneratorSpec, type Window } from '../harness.js';
-import { newHistogram, percentileCurve, summarise, type Histogram } from '../histogram.js';
-import type { WorkerReport, WorkerRole } from '../ipc.js';
-import { judgeBottleneck, machineInfo, tallyLoss, type ScenarioResult } from '../result.js';
-import type { RunContext } from '../session.js';
+import { Generator, type GeneratorSpec, type Window } from '../generator/generator.js';
+import { newHistogram, percentileCurve, summarise, type Histogram } from '../generator/histogram.js';
+import type { WorkerReport, WorkerRole } from '../generator/ipc.js';
+import { judgeBottleneck, machineInfo, tallyLoss, type ScenarioResult } from '../report/result.js';
+import type { RunContext } from '../run.js';
 import type { LoadOptions } from '../options.js';
-import { serverEfficiency } from '../efficiency.js';
-import { diagnoseRefusals } from '../refusals.js';
-import type { ConnectSummary } from '../harness.js';
-import { publicationShapeFor } from '../publication-shape.js';
-import type { Sample } from '../proc-stats.js';
-import { serverProcessLines } from '../server-processes.js';
+import { serverEfficiency } from '../report/efficiency.js';
+import { diagnoseRefusals } from '../targets/refusals.js';
+import type { ConnectSummary } from '../generator/generator.js';
+import { publicationShapeFor } from '../dialects/publication-shape.js';
+import type { Sample } from '../targets/proc-stats.js';
+import { serverProcessLines } from '../targets/server-processes.js';
 
 const MIN_CONNECTIONS_FOR_RSS = 1000;
 

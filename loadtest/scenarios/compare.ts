@@ -3,12 +3,12 @@
  * the order rotated each round; the summary holds the medians, the ratios against the first server
  * and whether any server sits on the knee.
  */
-import type { LoadReport } from '../load-report.js';
+import type { LoadReport } from '../report/load-report.js';
 import type { LoadOptions } from '../options.js';
-import { roundOrder, summariseRounds } from '../rounds.js';
-import type { ScenarioResult } from '../result.js';
-import { withServer } from '../session.js';
-import { describePublications, publicationShapeFor } from '../publication-shape.js';
+import { roundOrder, summariseRounds } from '../report/rounds.js';
+import type { ScenarioResult } from '../report/result.js';
+import { withServer } from '../run.js';
+import { describePublications, publicationShapeFor } from '../dialects/publication-shape.js';
 import { failedResult } from './common.js';
 import { runFanout } from './fanout.js';
 

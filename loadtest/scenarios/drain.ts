@@ -15,13 +15,13 @@
  * last position (recovery.ts). Publishing goes on until the restart is over and `--duration` has
  * passed; then the run waits for every client to be back and for messages in flight.
  */
-import type { PublishResult, ReconnectReport } from '../ipc.js';
-import { summariseDrain } from '../drain-summary.js';
-import { nowUs } from '../clock.js';
-import { Generator } from '../harness.js';
-import { tallyLoss, type ScenarioResult } from '../result.js';
-import type { ClusterControl } from '../server-under-test.js';
-import type { RunContext } from '../session.js';
+import type { PublishResult, ReconnectReport } from '../generator/ipc.js';
+import { summariseDrain } from '../report/drain-summary.js';
+import { nowUs } from '../generator/clock.js';
+import { Generator } from '../generator/generator.js';
+import { tallyLoss, type ScenarioResult } from '../report/result.js';
+import type { ClusterControl } from '../targets/server-under-test.js';
+import type { RunContext } from '../run.js';
 import { baseResult, checkConnected, explained, readConnected, startGenerator } from './common.js';
 
 /** Publishing before the drain starts, ms: the stream is flowing when the first 1012 arrives. */

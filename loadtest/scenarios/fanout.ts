@@ -3,11 +3,11 @@
  * own process, P publisher connections publishing `rate` msgs/s in total on a fixed schedule
  * (WebSocket client publish, `[3, 0, topic, data]`), payload B bytes.
  */
-import type { PublishResult } from '../ipc.js';
-import type { ScenarioResult } from '../result.js';
-import type { RunContext } from '../session.js';
+import type { PublishResult } from '../generator/ipc.js';
+import type { ScenarioResult } from '../report/result.js';
+import type { RunContext } from '../run.js';
 import { baseResult, checkConnected, explained, readConnected, startGenerator } from './common.js';
-import { Generator } from '../harness.js';
+import { Generator } from '../generator/generator.js';
 
 export async function runFanout(ctx: RunContext): Promise<ScenarioResult> {
   const { options, log } = ctx;

@@ -4,19 +4,19 @@
  * fanout (`--probe-duration`, 2 s drain). The budget (`--find-max-budget`) is shared out evenly,
  * so a slow first server cannot starve the others.
  */
-import { searchMaxRate, type ProbeOutcome } from '../find-max.js';
-import type { FindMaxReport, FindMaxServer, LoadReport } from '../load-report.js';
+import { searchMaxRate, type ProbeOutcome } from './find-max-search.js';
+import type { FindMaxReport, FindMaxServer, LoadReport } from '../report/load-report.js';
 import type { LoadOptions } from '../options.js';
 import { LIMITS } from '../options.js';
-import type { ScenarioResult } from '../result.js';
-import { roundOrder } from '../rounds.js';
-import type { ServerSpec } from '../server-under-test.js';
-import { withServer } from '../session.js';
-import { spread, spreadRatio } from '../stats.js';
-import { keptUp, shortfall } from '../verdict.js';
+import type { ScenarioResult } from '../report/result.js';
+import { roundOrder } from '../report/rounds.js';
+import type { ServerSpec } from '../targets/server-under-test.js';
+import { withServer } from '../run.js';
+import { spread, spreadRatio } from '../report/stats.js';
+import { keptUp, shortfall } from '../report/verdict.js';
 import { failedResult } from './common.js';
 import { describeLoad } from './compare.js';
-import { machineInfo } from '../result.js';
+import { machineInfo } from '../report/result.js';
 import { runFanout } from './fanout.js';
 
 // Found rates further apart than this across searches: the knee is a band, report it as such.

@@ -7,10 +7,10 @@
 import { fork } from 'node:child_process';
 import type { HttpPublishPlan, HttpPublishResult } from '../autocannon/publish.js';
 import { buildEntries, entryPath } from '../build.js';
-import { Generator } from '../harness.js';
-import { readProc } from '../proc-stats.js';
-import { judgeBottleneck, type ScenarioResult } from '../result.js';
-import type { RunContext } from '../session.js';
+import { Generator } from '../generator/generator.js';
+import { readProc } from '../targets/proc-stats.js';
+import { judgeBottleneck, type ScenarioResult } from '../report/result.js';
+import type { RunContext } from '../run.js';
 import { baseResult, readConnected, round, startGenerator } from './common.js';
 
 async function runAutocannon(plan: HttpPublishPlan): Promise<{ result: HttpPublishResult; cpuSeconds: number }> {

@@ -1,12 +1,12 @@
 /** Scenario dispatch: every scenario is a function of a run context. */
 import { kindOf, type LoadOptions } from '../options.js';
-import type { ScenarioResult } from '../result.js';
-import { withServer } from '../session.js';
+import type { ScenarioResult } from '../report/result.js';
+import { withServer } from '../run.js';
 import { runCapacity } from './capacity.js';
 import { runFanout } from './fanout.js';
 import { runHttpPublish } from './http-publish.js';
 import { runRpc } from './rpc.js';
-import type { LoadReport } from '../load-report.js';
+import type { LoadReport } from '../report/load-report.js';
 import { runCompare } from './compare.js';
 import { runFindMax } from './find-max.js';
 import { runDrain } from './drain.js';

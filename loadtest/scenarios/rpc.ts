@@ -3,11 +3,11 @@
  * schedule regardless of outstanding answers (open model); the round trip is measured from the
  * intended send time stamped into the request data.
  */
-import type { RpcResult } from '../ipc.js';
-import type { ScenarioResult } from '../result.js';
-import type { RunContext } from '../session.js';
+import type { RpcResult } from '../generator/ipc.js';
+import type { ScenarioResult } from '../report/result.js';
+import type { RunContext } from '../run.js';
 import { baseResult, checkConnected, startGenerator } from './common.js';
-import { Generator } from '../harness.js';
+import { Generator } from '../generator/generator.js';
 
 export async function runRpc(ctx: RunContext): Promise<ScenarioResult> {
   const { options, log } = ctx;

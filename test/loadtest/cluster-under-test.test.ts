@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clusterEvent, connectionsFromMetrics } from '../../loadtest/cluster-under-test.js';
+import { clusterEvent, connectionsFromMetrics } from '../../loadtest/targets/cluster-under-test.js';
 
 describe('supervisor lines', () => {
   it('turns worker and rolling-restart lines into events and ignores the rest', () => {

@@ -1,14 +1,14 @@
 /**
- * loadtest/drain-summary.ts: the drain scenario's verdict from the generator workers' reconnect
+ * loadtest/report/drain-summary.ts: the drain scenario's verdict from the generator workers' reconnect
  * reports and the supervisor's events. Fixture reports, no network: a clean rolling restart is
  * "every client recovered"; any close code but 1012, a gap, a client still down, a resubscribe
  * without recovery or a lost message is not.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { summariseDrain, type DrainInputs } from '../../loadtest/drain-summary.js';
-import { encodeHistogram, newHistogram } from '../../loadtest/histogram.js';
-import type { ReconnectReport } from '../../loadtest/ipc.js';
+import { summariseDrain, type DrainInputs } from '../../loadtest/report/drain-summary.js';
+import { encodeHistogram, newHistogram } from '../../loadtest/generator/histogram.js';
+import type { ReconnectReport } from '../../loadtest/generator/ipc.js';
 
 const T0 = 1_000_000_000; // µs, when the signal went out
 

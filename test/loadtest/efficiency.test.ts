@@ -1,8 +1,8 @@
-/** Server CPU per delivery (loadtest/efficiency.ts) from /proc readings, parsed from fixture text. */
+/** Server CPU per delivery (loadtest/report/efficiency.ts) from /proc readings, parsed from fixture text. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { serverEfficiency } from '../../loadtest/efficiency.js';
-import { parseProc } from '../../loadtest/proc-stats.js';
+import { serverEfficiency } from '../../loadtest/report/efficiency.js';
+import { parseProc } from '../../loadtest/targets/proc-stats.js';
 
 // /proc/<pid>/stat of a node process, before and after a window: utime 1200 → 1450 ticks,
 // stime 300 → 400 (350 ticks = 3.5 s at 100 ticks/s). The command name has a space and a ')'.

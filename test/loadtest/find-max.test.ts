@@ -1,5 +1,5 @@
 /**
- * find-max: the search (loadtest/find-max.ts) against a fake probe with a known limit, and one
+ * find-max: the search (loadtest/scenarios/find-max-search.ts) against a fake probe with a known limit, and one
  * tiny bounded run through the CLI that must return a rate and its probe list.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { searchMaxRate, type ProbeOutcome } from '../../loadtest/find-max.js';
+import { searchMaxRate, type ProbeOutcome } from '../../loadtest/scenarios/find-max-search.js';
 
 const run = promisify(execFile);
 const fake = (limit: number, seen: number[] = []) => async (rate: number): Promise<ProbeOutcome> => {

@@ -1,7 +1,7 @@
-/** loadtest/ws/frame-parser.ts driven with plain buffers: every split point, every length form. */
+/** loadtest/generator/ws/frame-parser.ts driven with plain buffers: every split point, every length form. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FrameParser, type FrameSink } from '../../loadtest/ws/frame-parser.js';
+import { FrameParser, type FrameSink } from '../../loadtest/generator/ws/frame-parser.js';
 
 /** An unmasked server frame. */
 function frame(opcode: number, payload: Buffer, fin = true): Buffer {

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { LoadReport } from '../../loadtest/load-report.js';
+import type { LoadReport } from '../../loadtest/report/load-report.js';
 import { renderHtml } from '../../loadtest/report/html.js';
 import { skipWithoutChromium, useChromium } from '../helpers/browser.js';
 

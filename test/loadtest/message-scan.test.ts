@@ -1,9 +1,9 @@
-/** The in-place readers of loadtest/message-scan.ts agree with the real codec in src/protocol. */
+/** The in-place readers of loadtest/dialects/message-scan.ts agree with the real codec in src/protocol. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Kind, msgpackCodec, msgpackMessageFrame, packValue } from '../../src/protocol/index.js';
-import { newPayload, scanMessage, scanned, scanReply, stampPayload, topicName } from '../../loadtest/message-scan.js';
-import { probeEvent } from '../../loadtest/probe-text.js';
+import { newPayload, scanMessage, scanned, scanReply, stampPayload, topicName } from '../../loadtest/dialects/message-scan.js';
+import { probeEvent } from '../../loadtest/dialects/probe-text.js';
 
 describe('scanMessage', () => {
   for (const seq of [1, 127, 128, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 40]) {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseOptions } from '../../loadtest/options.js';
-import { attachTarget, isLoopbackHost } from '../../loadtest/server-under-test.js';
+import { attachTarget, isLoopbackHost } from '../../loadtest/targets/server-under-test.js';
 
 describe('parseOptions', () => {
   it('applies the scenario defaults and the flags', () => {

@@ -1,8 +1,8 @@
-/** loadtest/probe-text.ts: the text probe is written at the asked size and read in place exactly as the slow parse reads it. */
+/** loadtest/dialects/probe-text.ts: the text probe is written at the asked size and read in place exactly as the slow parse reads it. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseProbeText, probe, probeEvent, probeText, readProbeText, PROBE_EVENT } from '../../loadtest/probe-text.js';
+import { parseProbeText, probe, probeEvent, probeText, readProbeText, PROBE_EVENT } from '../../loadtest/dialects/probe-text.js';
 import { seeded } from '../helpers/fc-seed.js';
 
 describe('probeText', () => {

@@ -1,5 +1,5 @@
 /**
- * loadtest/pusher-scan.ts reads what a Pusher subscriber receives: the frames a real Switchboard
+ * loadtest/dialects/pusher-scan.ts reads what a Pusher subscriber receives: the frames a real Switchboard
  * writes are read in place (the fast path is what runs under load), and for any frame the result
  * is what JSON.parse would say, fast path or not.
  */
@@ -9,10 +9,10 @@ import fc from 'fast-check';
 import PusherServer from 'pusher';
 import WebSocket from 'ws';
 import { Kind, msgpackCodec, Subprotocol } from '../../src/protocol/index.js';
-import { scanMessage, scanned, topicName } from '../../loadtest/message-scan.js';
-import { parseProbeText, probeEvent, probeText } from '../../loadtest/probe-text.js';
-import { scanPusherEvent, scanPusherEventInPlace, topicNumberOf } from '../../loadtest/pusher-scan.js';
-import { LOADTEST_PUSHER_APP } from '../../loadtest/servers/pusher-app.js';
+import { scanMessage, scanned, topicName } from '../../loadtest/dialects/message-scan.js';
+import { parseProbeText, probeEvent, probeText } from '../../loadtest/dialects/probe-text.js';
+import { scanPusherEvent, scanPusherEventInPlace, topicNumberOf } from '../../loadtest/dialects/pusher-scan.js';
+import { LOADTEST_PUSHER_APP } from '../../loadtest/targets/servers/pusher-app.js';
 import { seeded } from '../helpers/fc-seed.js';
 import { startServer } from '../helpers/server.js';
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parseOptions, USAGE } from '../../loadtest/options.js';
-import { publicationShapeFor } from '../../loadtest/publication-shape.js';
+import { publicationShapeFor } from '../../loadtest/dialects/publication-shape.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'loadtest-pusher-'));

@@ -1,5 +1,5 @@
 /**
- * The relay peer (loadtest/peers/relay.ts) must forward every Message-shaped frame, byte for byte,
+ * The relay peer (loadtest/targets/peers/relay.ts) must forward every Message-shaped frame, byte for byte,
  * to every subscriber of its topic and nothing to others, and the generator's scanner must count
  * what it forwards. Driven with plain `ws` clients against the real forked peer.
  */
@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { Kind, msgpackCodec, msgpackMessageFrame, packValue, Subprotocol } from '../../src/protocol/index.js';
-import { scanMessage, scanned } from '../../loadtest/message-scan.js';
-import { messageTopicSpan } from '../../loadtest/peers/relay-frame.js';
-import { launchServer } from '../../loadtest/server-under-test.js';
+import { scanMessage, scanned } from '../../loadtest/dialects/message-scan.js';
+import { messageTopicSpan } from '../../loadtest/targets/peers/relay-frame.js';
+import { launchServer } from '../../loadtest/targets/server-under-test.js';
 
 async function subscriber(url: string, topic: string): Promise<{ ws: WebSocket; frames: Buffer[] }> {
   const ws = new WebSocket(url, [Subprotocol.msgpack]);

@@ -1,9 +1,9 @@
-/** Loss accounting (loadtest/result.ts) and topic assignment (loadtest/connection-state.ts). */
+/** Loss accounting (loadtest/report/result.ts) and topic assignment (loadtest/generator/connection-state.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConnectionState, topicsFor } from '../../loadtest/connection-state.js';
-import type { TopicTally } from '../../loadtest/ipc.js';
-import { tallyLoss } from '../../loadtest/result.js';
+import { ConnectionState, topicsFor } from '../../loadtest/generator/connection-state.js';
+import type { TopicTally } from '../../loadtest/generator/ipc.js';
+import { tallyLoss } from '../../loadtest/report/result.js';
 
 function tallies(state: ConnectionState): TopicTally[] {
   const map = new Map<number, TopicTally>();

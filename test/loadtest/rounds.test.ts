@@ -1,6 +1,6 @@
 /**
  * --repeat: the rotation of servers over rounds, and the medians, per-round ratios and knee
- * verdict computed from fixture results (loadtest/rounds.ts); then a small compare through the CLI
+ * verdict computed from fixture results (loadtest/report/rounds.ts); then a small compare through the CLI
  * that must record the interleaved order in its JSON.
  */
 import assert from 'node:assert/strict';
@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import type { ScenarioResult } from '../../loadtest/result.js';
-import { roundOrder, summariseRounds } from '../../loadtest/rounds.js';
-import { median, spread } from '../../loadtest/stats.js';
+import type { ScenarioResult } from '../../loadtest/report/result.js';
+import { roundOrder, summariseRounds } from '../../loadtest/report/rounds.js';
+import { median, spread } from '../../loadtest/report/stats.js';
 
 const run = promisify(execFile);
 

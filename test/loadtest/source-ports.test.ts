@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sourceAddresses } from '../../loadtest/pool.js';
-import { EXPLICIT_PORT_BASE, explicitSourcePort } from '../../loadtest/source-ports.js';
+import { sourceAddresses } from '../../loadtest/generator/pool.js';
+import { EXPLICIT_PORT_BASE, explicitSourcePort } from '../../loadtest/generator/source-ports.js';
 
 test('100,000 connections over the addresses the harness chooses: unique pairs, all below 32768', () => {
   for (const connections of [30_000, 100_000, 250_000]) {

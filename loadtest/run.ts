@@ -4,9 +4,9 @@
  * run's time bound: every child process gets a lifetime derived from the options.
  */
 import type { LoadOptions } from './options.js';
-import { ProcSampler } from './proc-stats.js';
-import { launchCluster } from './cluster-under-test.js';
-import { attachTarget, dialectOf, launchServer, splitServerSpec, type ServerSpec, type ServerUnderTest } from './server-under-test.js';
+import { ProcSampler } from './targets/proc-stats.js';
+import { launchCluster } from './targets/cluster-under-test.js';
+import { attachTarget, dialectOf, launchServer, splitServerSpec, type ServerSpec, type ServerUnderTest } from './targets/server-under-test.js';
 
 export interface RunContext {
   options: LoadOptions;

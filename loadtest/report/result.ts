@@ -4,8 +4,8 @@
  */
 import { cpus, release } from 'node:os';
 import { readFileSync } from 'node:fs';
-import type { LatencySummary } from './histogram.js';
-import type { TopicTally } from './ipc.js';
+import type { LatencySummary } from '../generator/histogram.js';
+import type { TopicTally } from '../generator/ipc.js';
 import type { DrainSummary } from './drain-summary.js';
 
 /** One process of a cluster under test, on its own line of the result. */

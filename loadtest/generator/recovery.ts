@@ -11,8 +11,8 @@
  * closed may never have reached the server, so only acknowledged ones are known to exist).
  * Everything here runs once per connect or close, not per message: allocation is fine.
  */
-import { backoffDelay, serviceRestartDelay } from '../src/client/backoff.js';
-import { Kind, msgpackCodec, toServerFrame, type StreamPosition } from '../src/protocol/index.js';
+import { backoffDelay, serviceRestartDelay } from '../../src/client/backoff.js';
+import { Kind, msgpackCodec, toServerFrame, type StreamPosition } from '../../src/protocol/index.js';
 import type { ConnectionState } from './connection-state.js';
 import { nowUs } from './clock.js';
 import { encodeHistogram, newHistogram } from './histogram.js';

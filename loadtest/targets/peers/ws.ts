@@ -6,7 +6,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { Subprotocol } from '../../src/protocol/index.js';
+import { Subprotocol } from '../../../src/protocol/index.js';
 import { runServerEntry } from '../servers/entry.js';
 import { createTinyProtocol, MAX_BACKPRESSURE_BYTES } from './tiny-protocol.js';
 

@@ -3,14 +3,14 @@
  * src/server/uws.ts) with the tiny protocol on the same codec, and uWS's native topic fan-out. No
  * sessions, hooks, auth, metrics or limits beyond uWS's own.
  */
-import { describeUws, listenExclusive, listenPort, loadUws, closeListenSocket } from '../../src/server/uws/binding.js';
+import { describeUws, listenExclusive, listenPort, loadUws, closeListenSocket } from '../../../src/server/uws/binding.js';
 import { runServerEntry } from '../servers/entry.js';
 import { createTinyProtocol, MAX_BACKPRESSURE_BYTES } from './tiny-protocol.js';
 
 runServerEntry(async () => {
   const binding = loadUws();
   const app = binding.uws.App();
-  const protocol = createTinyProtocol<import('../../src/server/uws/binding.js').WebSocket<unknown>>({
+  const protocol = createTinyProtocol<import('../../../src/server/uws/binding.js').WebSocket<unknown>>({
     subscribe: (ws, topics) => topics.forEach((topic) => ws.subscribe(topic)),
     publish: (topic, frame) => app.publish(topic, frame, true),
     reply: (ws, bytes) => ws.send(bytes, true),

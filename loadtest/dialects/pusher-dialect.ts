@@ -8,8 +8,8 @@
  */
 import type { Dialect, TextEvent } from './dialect.js';
 import { scanPusherEvent } from './pusher-scan.js';
-import { LOADTEST_PUSHER_APP } from './servers/pusher-app.js';
-import type { RawWebSocket } from './ws/raw-websocket.js';
+import { LOADTEST_PUSHER_APP } from '../targets/servers/pusher-app.js';
+import type { RawWebSocket } from '../generator/ws/raw-websocket.js';
 
 const IGNORE: TextEvent = { type: 'ignore' };
 const READY: TextEvent = { type: 'ready' };

@@ -5,8 +5,8 @@
  * a machine it is not running on.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { buildEntries, entryPath } from './build.js';
-import type { DialectName } from './dialect.js';
+import { buildEntries, entryPath } from '../build.js';
+import type { DialectName } from '../dialects/dialect.js';
 import type { ProcessRef } from './proc-stats.js';
 import type { ListeningMessage } from './servers/entry.js';
 
@@ -17,7 +17,7 @@ export type ServerKind = (typeof SERVER_KINDS)[number];
 
 /**
  * A server to start: a kind, or `switchboard:N` for Switchboard as N worker processes sharing the
- * port (`switchboard --workers N` on Redis; loadtest/cluster-under-test.ts). Plain `switchboard`
+ * port (`switchboard --workers N` on Redis; loadtest/targets/cluster-under-test.ts). Plain `switchboard`
  * is one process with the in-memory engine; `switchboard:1` is one worker behind a supervisor, on
  * Redis: comparing the two shows what the Redis engine costs.
  */
@@ -53,7 +53,7 @@ export interface ServerUnderTest {
   dialect: DialectName;
   /** Process to sample, when known (a cluster's supervisor: see `cluster`). */
   pid: number | undefined;
-  /** Set for `switchboard --workers N` (loadtest/cluster-under-test.ts). */
+  /** Set for `switchboard --workers N` (loadtest/targets/cluster-under-test.ts). */
   cluster?: ClusterControl;
   stop(): Promise<void>;
 }

@@ -3,7 +3,7 @@
  * and the find-max searches. What --json writes for compare and --find-max, and what the HTML
  * report and the tables are drawn from.
  */
-import type { SearchResult } from './find-max.js';
+import type { SearchResult } from '../scenarios/find-max-search.js';
 import type { MachineInfo, ScenarioResult } from './result.js';
 import type { RepeatSummary } from './rounds.js';
 import type { Spread } from './stats.js';

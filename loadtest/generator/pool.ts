@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { buildEntries, entryPath } from './build.js';
+import { buildEntries, entryPath } from '../build.js';
 import type { Command, WorkerMessage, WorkerPlan } from './ipc.js';
 import { EXPLICIT_PORTS } from './source-ports.js';
 

@@ -3,9 +3,9 @@
  * of its servers publishes Pusher events (probe-text.ts) to every server, so a compare of native
  * and Pusher subscribers offers both the very same publications at the same payload.
  */
-import type { LoadOptions } from './options.js';
+import type { LoadOptions } from '../options.js';
 import { PROBE_EVENT, type PublicationShape } from './probe-text.js';
-import { dialectOf, splitServerSpec } from './server-under-test.js';
+import { dialectOf, splitServerSpec } from '../targets/server-under-test.js';
 
 /** `event` when any server of the run has Pusher subscribers, else `bin`. */
 export function publicationShapeFor(options: Pick<LoadOptions, 'scenario' | 'server' | 'servers'>): PublicationShape {

@@ -4,7 +4,7 @@
  * separate servers when every one of them keeps up with the offered load (they then all deliver
  * the same number, but not at the same cost), so a below-the-knee `compare` still says something.
  */
-import type { ProcReading } from './proc-stats.js';
+import type { ProcReading } from '../targets/proc-stats.js';
 
 export interface ServerEfficiency {
   /** Server CPU (user + system) spent in the window, seconds; null without a pid. */

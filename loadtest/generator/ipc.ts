@@ -2,8 +2,8 @@
  * Messages between the coordinator (the `npm run loadtest` process) and its generator worker
  * processes. Workers are processes, not threads: the open-file limit applies per process.
  */
-import type { DialectName } from './dialect.js';
-import type { PublicationShape } from './probe-text.js';
+import type { DialectName } from '../dialects/dialect.js';
+import type { PublicationShape } from '../dialects/probe-text.js';
 
 /** What a worker process is for. Probes record latency; bulk subscribers only count. */
 export type WorkerRole = 'subscribers' | 'probes' | 'publishers' | 'rpc';

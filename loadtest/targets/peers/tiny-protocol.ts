@@ -3,7 +3,7 @@
  * Subscribe (acked), Publish (sequenced per topic, fanned out as a Message frame) and Rpc `echo`.
  * The peers differ only in the socket library underneath.
  */
-import { Kind, msgpackCodec, msgpackMessageFrame, packValue, toClientFrame } from '../../src/protocol/index.js';
+import { Kind, msgpackCodec, msgpackMessageFrame, packValue, toClientFrame } from '../../../src/protocol/index.js';
 
 /** What a peer does for each frame; `reply` sends bytes to the requesting socket only. */
 export interface PeerActions<S> {

@@ -13,8 +13,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildEntries, entryPath } from './build.js';
-import { nowUs } from './clock.js';
+import { buildEntries, entryPath } from '../build.js';
+import { nowUs } from '../generator/clock.js';
 import { childPids, environOf, type ProcessRef } from './proc-stats.js';
 import { freePort, redisForRun } from './redis-for-run.js';
 import type { ClusterControl, ClusterEvent, ServerUnderTest } from './server-under-test.js';

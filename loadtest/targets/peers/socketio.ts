@@ -2,7 +2,7 @@
  * The Socket.IO peer: idiomatic Socket.IO 4 (rooms, `io.to(room).emit`, acks), WebSocket transport
  * only, no compression. Socket.IO cannot speak protocol v1, so the protocol's msgpack frames travel
  * as binary event attachments: `s` (subscribe, acked), `p` (publish frame), `r` (rpc frame, acked
- * with the Reply frame), `m` (Message frame). See loadtest/dialect.ts for the client side.
+ * with the Reply frame), `m` (Message frame). See loadtest/dialects/dialect.ts for the client side.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -5,9 +5,9 @@
  * client took from its close to being subscribed again, and whether every client recovered without
  * a gap. Pure: the scenario collects, this adds up (test/loadtest/drain-summary.test.ts).
  */
-import { mergeHistograms, summarise, type LatencySummary } from './histogram.js';
-import type { ReconnectReport } from './ipc.js';
-import type { ClusterEvent } from './server-under-test.js';
+import { mergeHistograms, summarise, type LatencySummary } from '../generator/histogram.js';
+import type { ReconnectReport } from '../generator/ipc.js';
+import type { ClusterEvent } from '../targets/server-under-test.js';
 
 /** 1012 SERVICE_RESTART, the only close code a drain should show. */
 const SERVICE_RESTART = '1012';

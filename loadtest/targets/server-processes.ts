@@ -4,7 +4,7 @@
  * (drain, crash) keeps its own line under its old pid.
  */
 import type { ProcessReading, Sample } from './proc-stats.js';
-import type { ServerProcessLine } from './result.js';
+import type { ServerProcessLine } from '../report/result.js';
 
 const ROLE_ORDER = { server: 0, supervisor: 1, redis: 2 } as const;
 

@@ -10,10 +10,9 @@
  * server loaded by Pusher-protocol subscribers, so a compare of the two differs only in the
  * subscribers' protocol. With no Pusher socket on a topic the core encodes nothing for Pusher.
  */
-import { createServer } from '../../src/server/index.js';
-import { describeUws, loadUws } from '../../src/server/uws/binding.js';
-import { preferSerialScavenge } from '../../src/server/runtime/gc-settings.js';
+import { preferSerialScavenge } from '../../../src/server/runtime/gc-settings.js';
 import { runServerEntry } from './entry.js';
+import { startSwitchboard } from './switchboard-entry.js';
 import { LIMITS_OFF } from './limits-off.js';
 import { LOADTEST_PUSHER_APP } from './pusher-app.js';
 
@@ -25,18 +24,16 @@ const serialScavenge = preferSerialScavenge();
 // The harness passes --coalesce-ms through the environment (the server is a forked child).
 const coalesceMs = Number(process.env.SWITCHBOARD_LOADTEST_COALESCE_MS ?? 0);
 
-runServerEntry(async () => {
-  const server = createServer({
-    ...(coalesceMs > 0 ? { namespaces: { '': { coalesceMs } } } : {}),
-    host: '127.0.0.1',
-    port: 0,
-    clientPublish: true,
-    logLevel: 'silent',
-    rpc: { echo: (_client, data) => data },
-    ...LIMITS_OFF,
-    pusher: { apps: [{ ...LOADTEST_PUSHER_APP }] },
-  });
-  const { port } = await server.listen();
+runServerEntry(() => {
   const settings = `, Pusher app ${LOADTEST_PUSHER_APP.key}${coalesceMs > 0 ? `, coalesceMs ${coalesceMs}` : ''}${serialScavenge ? ', serial scavenge' : ''}`;
-  return { port, build: `switchboard on ${describeUws(loadUws())}${settings}`, close: () => server.close() };
+  return startSwitchboard(
+    {
+      ...(coalesceMs > 0 ? { namespaces: { '': { coalesceMs } } } : {}),
+      clientPublish: true,
+      rpc: { echo: (_client, data) => data },
+      ...LIMITS_OFF,
+      pusher: { apps: [{ ...LOADTEST_PUSHER_APP }] },
+    },
+    settings,
+  );
 });

@@ -4,12 +4,12 @@
  * numbers, no history, no copy in JavaScript: per publication it reads the topic's offsets and calls
  * `app.publish`. Whatever a real server costs beyond this is its own work.
  *
- * For that to be countable, the publisher (the `relay` dialect, loadtest/dialect.ts) sends frames
+ * For that to be countable, the publisher (the `relay` dialect, loadtest/dialects/dialect.ts) sends frames
  * already shaped as the Message frame `[20, topic, seq, data]` that the generator's scanner counts,
  * with the per-topic seq numbered on its side. Subscribe and Rpc still go through the tiny protocol:
  * they are rare, and the generator needs their Replies.
  */
-import { describeUws, listenExclusive, listenPort, loadUws, closeListenSocket } from '../../src/server/uws/binding.js';
+import { describeUws, listenExclusive, listenPort, loadUws, closeListenSocket } from '../../../src/server/uws/binding.js';
 import { runServerEntry } from '../servers/entry.js';
 import { messageTopicSpan } from './relay-frame.js';
 import { createTinyProtocol, MAX_BACKPRESSURE_BYTES } from './tiny-protocol.js';
@@ -17,7 +17,7 @@ import { createTinyProtocol, MAX_BACKPRESSURE_BYTES } from './tiny-protocol.js';
 runServerEntry(async () => {
   const binding = loadUws();
   const app = binding.uws.App();
-  const protocol = createTinyProtocol<import('../../src/server/uws/binding.js').WebSocket<unknown>>({
+  const protocol = createTinyProtocol<import('../../../src/server/uws/binding.js').WebSocket<unknown>>({
     subscribe: (ws, topics) => topics.forEach((topic) => ws.subscribe(topic)),
     // The relay dialect never sends Publish frames; anything that does is not relayed.
     publish: () => {},

@@ -7,9 +7,9 @@ import { mergeHistograms, summarise, type LatencySummary } from './histogram.js'
 import type { ConnectResult, Snapshot, WorkerPlan, WorkerReport, WorkerRole } from './ipc.js';
 import { connectionsPerProcess, sourceAddresses, WorkerHandle } from './pool.js';
 import { cpus } from 'node:os';
-import { machineBusyPercent, readMachineCpu, type ProcSampler, type Sample } from './proc-stats.js';
-import type { ServerUnderTest } from './server-under-test.js';
-import type { PublicationShape } from './probe-text.js';
+import { machineBusyPercent, readMachineCpu, type ProcSampler, type Sample } from '../targets/proc-stats.js';
+import type { ServerUnderTest } from '../targets/server-under-test.js';
+import type { PublicationShape } from '../dialects/probe-text.js';
 
 export interface GeneratorSpec {
   server: ServerUnderTest;

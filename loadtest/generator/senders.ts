@@ -2,10 +2,10 @@
  * The sending side of a generator worker: publications and RPC calls on a fixed schedule, each
  * stamped with its intended send time, spread round robin over the worker's open connections.
  */
-import type { Dialect } from './dialect.js';
+import type { Dialect } from '../dialects/dialect.js';
 import type { Command, PublishResult, RpcResult } from './ipc.js';
-import { newPayload, stampPayload } from './message-scan.js';
-import { probeEvent, type PublicationShape } from './probe-text.js';
+import { newPayload, stampPayload } from '../dialects/message-scan.js';
+import { probeEvent, type PublicationShape } from '../dialects/probe-text.js';
 import { runSchedule } from './schedule.js';
 import type { RawWebSocket } from './ws/raw-websocket.js';
 

@@ -5,10 +5,10 @@
  * (`s` subscribe with an ack, `p` publish, `m` message), and the receive path stays identical.
  * Pusher-protocol subscribers have their own dialect (pusher-dialect.ts).
  */
-import { errorName, Kind, msgpackCodec, msgpackMessageFrame, packValue, Subprotocol, toServerFrame } from '../src/protocol/index.js';
-import type { WorkerRole } from './ipc.js';
+import { errorName, Kind, msgpackCodec, msgpackMessageFrame, packValue, Subprotocol, toServerFrame } from '../../src/protocol/index.js';
+import type { WorkerRole } from '../generator/ipc.js';
 import { pusherDialect } from './pusher-dialect.js';
-import type { RawWebSocket } from './ws/raw-websocket.js';
+import type { RawWebSocket } from '../generator/ws/raw-websocket.js';
 
 export type DialectName = 'switchboard' | 'socketio' | 'relay' | 'pusher';
 
@@ -110,7 +110,7 @@ export const socketIoDialect: Dialect = {
 /**
  * The relay peer's dialect: protocol v1 for everything but publishing, where the publisher sends
  * the finished Message frame `[20, topic, seq, data]` (numbered here) for the relay to forward
- * byte for byte. See loadtest/peers/relay.ts.
+ * byte for byte. See loadtest/targets/peers/relay.ts.
  */
 export const relayDialect: Dialect = {
   ...switchboardDialect,
