@@ -103,6 +103,8 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
    */
   async subscribe(topic: string, handler: MessageHandler): Promise<void> {
     assertTopic(topic, this.limits?.maxTopicBytes);
+    // Closed for good: no Welcome will come to renew it, so answer now, as every request does.
+    if (this.state === 'closed') throw this.closedError();
     return this.recovery.subscribe(topic, handler);
   }
 
@@ -182,8 +184,13 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
   /** ready() with an optional timeout. */
   private waitOpen(timeoutMs: number | undefined): Promise<void> {
     if (this.state === 'open') return Promise.resolve();
-    if (this.state === 'closed') return Promise.reject(this.connection.refusal ?? new RemoteError(ErrorCode.Disconnected, 'client is closed'));
+    if (this.state === 'closed') return Promise.reject(this.closedError());
     return this.gate.wait(timeoutMs);
+  }
+
+  /** Why calls fail once closed for good: the authentication refusal that stopped it, or DISCONNECTED. */
+  private closedError(): Error {
+    return this.connection.refusal ?? new RemoteError(ErrorCode.Disconnected, 'client is closed');
   }
 
   /** Sends a request frame with a fresh id once connected; resolves with the Reply's data. */

@@ -119,7 +119,9 @@ export class SubscriptionRecovery {
     const waiters = this.subscriptions.takeWaiters(topic);
     return this.host.track({
       resolve: (data) => {
-        this.subscribed(topic, data, requested, true);
+        // A renewal of a subscription the server had confirmed before carries its position; a
+        // first subscribe that merely waited for the connection does not (it is no resubscribe).
+        this.subscribed(topic, data, requested, requested !== undefined);
         waiters.forEach((waiter) => waiter.resolve());
       },
       reject: (error) => {

@@ -20,7 +20,7 @@ import type { ServerOptions } from './config/options.js';
 import { resolveOptions } from './config/resolve.js';
 import { guardUnhandledRejections } from './runtime/unhandled-rejections.js';
 import { preferSerialScavenge, workerExecArgv } from './runtime/gc-settings.js';
-import { createServer } from './server.js';
+import { createServer, type Server } from './server.js';
 import { describeUws, loadUws } from './uws/binding.js';
 
 async function main(): Promise<number> {
@@ -38,21 +38,19 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  let server;
-  let merged: Partial<ServerOptions>;
-  let workers: number | undefined;
+  // Settings errors answer 2 with the usage; what fails after this (Redis unreachable, the port
+  // taken) rejects main, which says so and exits 1.
+  let mode: { kind: 'worker'; id: string; options: Partial<ServerOptions> } | { kind: 'supervisor'; workers: number; drainMs: number } | { kind: 'single'; server: Server };
   try {
     const configFile = findConfigFile(args.config);
     const { workers: fileWorkers, ...fromFile } = configFile === undefined ? {} : loadConfigFile(configFile);
     const workersSetting = args.workers ?? (process.env.SWITCHBOARD_WORKERS || undefined) ?? fileWorkers;
-    if (workersSetting !== undefined) workers = parseWorkers(workersSetting, args.workers !== undefined ? '--workers' : 'workers');
-    merged = mergeCommandSources(fromFile, optionsFromEnv(process.env), args.options);
+    const workers = workersSetting === undefined ? undefined : parseWorkers(workersSetting, args.workers !== undefined ? '--workers' : 'workers');
+    const merged = mergeCommandSources(fromFile, optionsFromEnv(process.env), args.options);
     const workerId = process.env[WORKER_ID_ENV];
     if (workerId !== undefined && process.send !== undefined) {
-      await runWorker(workerId, merged);
-      return -1;
-    }
-    if (workers !== undefined) {
+      mode = { kind: 'worker', id: workerId, options: merged };
+    } else if (workers !== undefined) {
       const resolved = resolveOptions(merged);
       const refusal = workersRefusal({ redis: merged.redis, port: resolved.port });
       if (refusal !== undefined) {
@@ -60,15 +58,23 @@ async function main(): Promise<number> {
         return 2;
       }
       guardUnhandledRejections(createLogger(resolved.logLevel));
-      return await supervise(workers, resolved.drainMs);
+      mode = { kind: 'supervisor', workers, drainMs: resolved.drainMs };
+    } else {
+      const server = createServer(merged);
+      guardUnhandledRejections(server.logger);
+      mode = { kind: 'single', server };
     }
-    server = createServer(merged);
-    guardUnhandledRejections(server.logger);
   } catch (err) {
     const prefix = err instanceof OptionsError ? 'invalid option ' : '';
     process.stderr.write(`switchboard: ${prefix}${(err as Error).message}\n`);
     return 2;
   }
+  if (mode.kind === 'worker') {
+    await runWorker(mode.id, mode.options);
+    return -1;
+  }
+  if (mode.kind === 'supervisor') return await supervise(mode.workers, mode.drainMs);
+  const server = mode.server;
   const info = await server.listen();
   const everywhere = info.host === '0.0.0.0' || info.host === '::';
   // Say what is bound, not only the loopback URL: 0.0.0.0 is reachable from other machines too.
@@ -123,6 +129,8 @@ main().then(
   },
   (err: unknown) => {
     process.stderr.write(`switchboard: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
+    // Exit now: the transport and engine handles made before the failure would keep the process
+    // alive without listening, and a supervisor (systemd, the --workers supervisor) restarts it.
+    process.exit(1);
   },
 );

@@ -30,6 +30,15 @@ describe('SDK and refused authentication', async () => {
     assert.equal(refusals[0]!.willReconnect, false);
   });
 
+  test('after a final refusal, a new subscribe() rejects with the refusal at once, as rpc() does (not a TIMEOUT later)', async () => {
+    const client = connectClient(url, { token: await sign('eve', '1h', 'another-secret-0123456789'), requestTimeoutMs: 300 });
+    await assert.rejects(client.ready(), (err: unknown) => err instanceof AuthRefusedError && err.code === 4504);
+    const refused = (err: unknown) => err instanceof AuthRefusedError && err.code === 4504 && err.reason === 'invalid token';
+    await assert.rejects(client.rpc('anything'), refused);
+    await assert.rejects(client.subscribe('t', () => {}), refused);
+    assert.deepEqual(client.topics, [], 'the refused subscribe left no handler behind');
+  });
+
   test('an expired static token: 4001, stops', async () => {
     const client = connectClient(url, { token: await sign('old', Math.floor(Date.now() / 1000) - 5) });
     await assert.rejects(client.ready(), (err: unknown) => err instanceof AuthRefusedError && err.code === 4001 && err.reason === 'token expired');

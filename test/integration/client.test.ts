@@ -45,6 +45,27 @@ describe('client SDK behaviour', async () => {
     await waitFor(() => got.length === 1, 3000, 'delivery');
   });
 
+  test('subscribed events: a first subscribe made while connecting says resubscribe: false, the renewal after a reconnect says true', async () => {
+    const first = createServer({ logLevel: 'silent', host: '127.0.0.1', port: 0 });
+    const { port } = await first.listen();
+    let firstClosed = false;
+    after(() => (firstClosed ? undefined : first.close()));
+    const client = connectClient(`ws://127.0.0.1:${port}/`, { minReconnectDelayMs: 30, maxReconnectDelayMs: 60 });
+    const events: Array<{ topic: string; resubscribe: boolean }> = [];
+    client.on('subscribed', ({ topic, resubscribe }) => events.push({ topic, resubscribe }));
+    assert.equal(client.state, 'connecting');
+    await client.subscribe('fresh', () => {});
+    assert.deepEqual(events, [{ topic: 'fresh', resubscribe: false }]);
+    firstClosed = true;
+    await first.close();
+    await waitFor(() => client.state === 'reconnecting', 3000, 'reconnecting');
+    const second = createServer({ logLevel: 'silent', host: '127.0.0.1', port });
+    await second.listen();
+    after(() => second.close());
+    await waitFor(() => events.length === 2, 5000, 'the renewal');
+    assert.deepEqual(events[1], { topic: 'fresh', resubscribe: true });
+  });
+
   test('close() rejects waiting requests with DISCONNECTED and stops for good', async () => {
     const client = connectClient('ws://127.0.0.1:1/', { minReconnectDelayMs: 10 });
     const pending = client.rpc('echo', 1);
@@ -52,6 +73,9 @@ describe('client SDK behaviour', async () => {
     await assert.rejects(pending, withCode(ErrorCode.Disconnected));
     await assert.rejects(client.ready(), withCode(ErrorCode.Disconnected));
     assert.equal(client.state, 'closed');
+    // Once closed, new calls fail at once with the same answer, subscribe like rpc (not a TIMEOUT later).
+    await assert.rejects(client.subscribe('after-close', () => {}), withCode(ErrorCode.Disconnected));
+    assert.deepEqual(client.topics, [], 'the refused subscribe left no handler behind');
   });
 
   test('handlers that throw do not stop other handlers and surface as error events', async () => {

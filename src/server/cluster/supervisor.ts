@@ -66,16 +66,39 @@ export class Supervisor {
   private stopping = false;
   private rolling = false;
   private readonly metrics = new BoxMetrics<WorkerProcess>((worker, id) => this.tell(worker, { type: 'switchboard:collect', id }));
+  /** Until every first worker is ready: an exit then fails the start instead of being restarted. */
+  private starting = false;
 
   constructor(private readonly options: SupervisorOptions) {
     this.slots = Array.from({ length: options.workers }, (_, i) => ({ id: i + 1, current: undefined, crashes: 0, restartTimer: undefined }));
   }
 
-  /** Starts every worker; resolves with the first one's URL once all are ready. */
+  /**
+   * Starts every worker; resolves with the first one's URL once all are ready. A worker that exits
+   * before it was ever ready fails the start (after the others are drained): what kills one at
+   * startup — Redis unreachable, the port taken — kills every replacement too, and restarting them
+   * forever would hide it from whoever started us.
+   */
   async start(): Promise<string> {
+    this.starting = true;
     const started = this.slots.map((slot) => (slot.current = this.spawn(slot.id)));
-    const urls = await Promise.all(started.map((worker) => worker.ready.then(() => (worker as WorkerProcess & { url?: string }).url ?? '')));
-    return urls[0]!;
+    const failedEarly = new Promise<never>((_, reject) => {
+      for (const worker of started) {
+        void worker.exited.then(() => {
+          if (worker.state === 'starting') reject(new Error(`worker ${worker.slot} exited before it was ready (its error is above)`));
+        });
+      }
+    });
+    const allReady = Promise.all(started.map((worker) => worker.ready.then(() => (worker as WorkerProcess & { url?: string }).url ?? '')));
+    try {
+      const urls = await Promise.race([allReady, failedEarly]);
+      return urls[0]!;
+    } catch (err) {
+      await this.shutdown();
+      throw err;
+    } finally {
+      this.starting = false;
+    }
   }
 
   /** SIGHUP: replaces the workers one at a time, each old one drained after its replacement is ready. */
@@ -204,7 +227,7 @@ export class Supervisor {
     this.broadcastBox();
     const slot = this.slots[worker.slot - 1]!;
     const how = signal === null ? `code ${code}` : `signal ${signal}`;
-    if (worker.state === 'draining' || this.stopping || slot.current !== worker) {
+    if (worker.state === 'draining' || this.stopping || slot.current !== worker || (this.starting && worker.state === 'starting')) {
       this.options.say(`worker ${worker.slot} (pid ${worker.child.pid}) exited (${how})`);
       return;
     }

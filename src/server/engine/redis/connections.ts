@@ -48,6 +48,15 @@ const retryStrategy = (attempt: number) => backoffMs(attempt, RECONNECT);
 // TCP keepalive after this much silence: the kernel then notices a peer that vanished for good.
 const KEEPALIVE_MS = 10_000;
 
+/** Where the node looks for Redis, for messages: credentials left out. */
+function describeTarget(target: ReturnType<typeof redisTarget>): string {
+  if (target.kind === 'sentinel') return `master "${target.name}" through sentinels ${target.sentinels.map((s) => `${s.host}:${s.port}`).join(',')}`;
+  const url = new URL(target.url);
+  url.username = '';
+  url.password = '';
+  return url.toString().replace(/\/$/, '');
+}
+
 export class RedisConnections {
   readonly commands: CommandClient;
   readonly subscriber: Redis;
@@ -108,7 +117,9 @@ export class RedisConnections {
     const commands = create({ connectionName: 'switchboard' }) as CommandClient;
     // The subscriber resubscribes itself (subscriptions.ts) so it can fill what it missed meanwhile.
     const subscriber = create({ connectionName: 'switchboard-sub', autoResubscribe: false });
-    for (const client of [commands, subscriber]) client.on('error', () => {}); // reconnects; readiness reports it
+    // Reconnects on its own and readiness reports it; the first connect keeps the cause for its refusal.
+    let lastError: Error | undefined;
+    for (const client of [commands, subscriber]) client.on('error', (err: Error) => void (lastError ??= err));
     commands.defineCommand('sbPublish', { lua: PUBLISH });
     commands.defineCommand('sbRead', { lua: READ, numberOfKeys: 2 });
     commands.defineCommand('sbPresenceJoin', { lua: PRESENCE_JOIN, numberOfKeys: 3 });
@@ -123,7 +134,9 @@ export class RedisConnections {
     } catch (err) {
       commands.disconnect();
       subscriber.disconnect();
-      throw err;
+      // ioredis rejects with "Connection is closed."; the operator needs which Redis and why.
+      const cause = lastError ?? (err as Error);
+      throw new Error(`cannot reach Redis at ${describeTarget(target)}: ${cause.message}`, { cause });
     }
     connected = true;
     const connections = new RedisConnections(commands, subscriber, options, identity);
