@@ -27,7 +27,7 @@ import type { Engine } from './engine/engine.js';
 import { MemoryEngine } from './engine/memory-engine.js';
 import { RedisEngine } from './engine/redis/redis-engine.js';
 import type { FrontContext, FrontPlugin, SocketRoute, StartedFront } from './fronts/front.js';
-import { nativePlugin } from './fronts/native/plugin.js';
+import { switchboardPlugin } from './fronts/switchboard/plugin.js';
 import { pusherPlugin } from './fronts/pusher/plugin.js';
 import { registerHttpApi } from './http/api.js';
 import { createMetrics } from './http/metrics.js';
@@ -62,11 +62,11 @@ export interface LifecycleView {
   draining(): boolean;
 }
 
-/** Every front this build speaks, in the order the core encodes a publication: native first. */
+/** Every front this build speaks, in the order the core encodes a publication: the Switchboard protocol's first. */
 function listFronts(options: ResolvedOptions): FrontPlugin[] {
   // Pusher is listed even when off: it then brings no wire format and no route, only its
   // documented metrics (reading zero).
-  return [nativePlugin(), pusherPlugin(options.pusher)];
+  return [switchboardPlugin(), pusherPlugin(options.pusher)];
 }
 
 /** Builds and wires a server's parts. Nothing listens yet. */
@@ -132,7 +132,7 @@ export function buildParts(options: ResolvedOptions, lifecycle: LifecycleView): 
     namespaces,
     traffic,
     fanout: transport.fanout,
-    // One for every front: the connection caps count Pusher and native sockets together.
+    // One for every front: the connection caps count Pusher and Switchboard-protocol sockets together.
     upgrade: {
       host: core,
       allowedOrigins: options.allowedOrigins,

@@ -10,7 +10,7 @@ import { SignJWT } from 'jose';
 import { CloseCode, ErrorCode, Kind, type ErrorFrame, type Format, type ServerFrame } from '../../src/protocol/index.js';
 import { SUBSCRIBE_DENIED } from '../../src/server/connection/permissions.js';
 import { SUBSCRIPTION_TOKEN_REFUSED } from '../../src/server/connection/token-verifier.js';
-import { PUBLISH_DENIED } from '../../src/server/fronts/native/session.js';
+import { PUBLISH_DENIED } from '../../src/server/fronts/switchboard/frame-rules.js';
 import { startBystander } from '../helpers/bystander.js';
 import { APP, connected, next, pusherClient, serverSdk, startAuthEndpoint, subscribed } from '../helpers/pusher.js';
 import { RawClient } from '../helpers/raw-client.js';

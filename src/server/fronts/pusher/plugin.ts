@@ -10,7 +10,7 @@ import type { MetricRegistrar } from '../../http/metrics.js';
 import { Kind } from '../../../protocol/frames.js';
 import type { FrontContext, FrontPlugin, StartedFront } from '../front.js';
 import { PusherApps, type PusherOptions } from './apps.js';
-import { ChannelSession } from './channel-session.js';
+import { ChannelRules } from './channel-rules.js';
 import { registerPusherApi } from './http-api.js';
 import { PusherPresence } from './presence.js';
 import { PusherFront } from './pusher-front.js';
@@ -76,7 +76,7 @@ function startPusher(config: PusherOptions, deps: FrontContext, webhookCounters:
       },
     });
   }
-  const session = new ChannelSession({
+  const rules = new ChannelRules({
     core,
     publisher: deps.publisher,
     presence,
@@ -86,7 +86,7 @@ function startPusher(config: PusherOptions, deps: FrontContext, webhookCounters:
     report: (error, socket) => deps.reportError(error, socket.connection),
     webhooks: webhooks?.wants('client_event') === true ? webhooks : undefined,
   });
-  const front = new PusherFront({ session, sockets, lifecycle: deps.lifecycle, traffic: deps.traffic, maxPayloadBytes: options.maxPayloadBytes, reportError: deps.reportError });
+  const front = new PusherFront({ rules, sockets, lifecycle: deps.lifecycle, traffic: deps.traffic, maxPayloadBytes: options.maxPayloadBytes, reportError: deps.reportError });
   const upgrader = createPusherUpgrader(apps, front, { ...deps.upgrade, nextId: () => sockets.nextId() });
   return {
     sockets: [{ pattern: '/app/:key', upgrader, handler: front }],

@@ -1,7 +1,7 @@
 /**
  * The Pusher protocol front (protocol 7): greets each socket with `pusher:connection_established`,
  * decodes its JSON events (synchronously, within the rate limits) and hands them to the channel
- * session. Hostile input gets Pusher's errors and touches no other socket.
+ * rules. Hostile input gets Pusher's errors and touches no other socket.
  */
 import { jsonCodec } from '../../../protocol/codec.js';
 import { toError } from '../../../protocol/errors.js';
@@ -12,7 +12,7 @@ import type { Lifecycle } from '../../connection/lifecycle.js';
 import type { TrafficCounters } from '../../connection/traffic.js';
 import type { ProtocolFront } from '../front.js';
 import type { PusherApp } from './apps.js';
-import type { ChannelSession } from './channel-session.js';
+import type { ChannelRules } from './channel-rules.js';
 import { ACTIVITY_TIMEOUT_SECONDS, PusherCode } from './codes.js';
 import { decodeClientEvent, encodeEvent, errorEvent, PusherInputError, type ClientEvent } from './events.js';
 import type { PusherSocket, PusherSockets } from './sockets.js';
@@ -22,7 +22,7 @@ import { pusherWire } from './wire.js';
 export const speaksPusher: ConnectionWire = { format: 'json', wire: pusherWire, codec: jsonCodec };
 
 export interface PusherFrontDeps {
-  session: ChannelSession;
+  rules: ChannelRules;
   sockets: PusherSockets;
   lifecycle: Lifecycle;
   traffic: TrafficCounters;
@@ -92,7 +92,7 @@ export class PusherFront implements ProtocolFront {
       return this.bad(connection, err instanceof PusherInputError ? err.message : 'Invalid message');
     }
     try {
-      this.deps.session.handle(socket, event);
+      this.deps.rules.handle(socket, event);
     } catch (err) {
       // Nothing may escape into the transport: report it, tell the client, keep the socket.
       this.deps.reportError(toError(err), connection);
@@ -104,7 +104,7 @@ export class PusherFront implements ProtocolFront {
     const socket = this.states.get(connection);
     if (socket === undefined) return this.deps.lifecycle.refusedClosed(connection);
     this.deps.lifecycle.closed(connection, code, reason);
-    this.deps.session.closed(socket);
+    this.deps.rules.closed(socket);
     this.deps.sockets.delete(socket);
   }
 

@@ -15,7 +15,7 @@ import type { HookAnswer, HookCall } from '../../../../src/server/connection/bac
 import { resolveBackendOptions } from '../../../../src/server/connection/backend-hooks/options.js';
 import { Connection } from '../../../../src/server/connection/connection.js';
 import { Permissions } from '../../../../src/server/connection/permissions.js';
-import { nativeWire } from '../../../../src/server/fronts/native/formats.js';
+import { switchboardWire } from '../../../../src/server/fronts/switchboard/formats.js';
 import { FakeSocket } from '../../../helpers/fake-transport.js';
 
 const URL = 'http://backend.test/subscribe';
@@ -31,7 +31,7 @@ function fixture(answer: (topic: string) => Promise<HookAnswer>) {
     },
   });
   const permissions = new Permissions(new Namespaces({ 'room:': { subscribe: 'backend' } }), undefined, backend);
-  const connection = new Connection({ subscribe: () => ({}), unsubscribe: () => undefined }, 'c1', '42', { role: 'x' }, '127.0.0.1', nativeWire('msgpack'));
+  const connection = new Connection({ subscribe: () => ({}), unsubscribe: () => undefined }, 'c1', '42', { role: 'x' }, '127.0.0.1', switchboardWire('msgpack'));
   connection.socket = new FakeSocket();
   connection.backendHeaders = { cookie: 'app_session=abc' };
   const outcome: string[] = [];

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Connection } from '../../../../src/server/connection/connection.js';
-import { nativeWire } from '../../../../src/server/fronts/native/formats.js';
+import { switchboardWire } from '../../../../src/server/fronts/switchboard/formats.js';
 import { SendStatus } from '../../../../src/server/transport/socket.js';
 import { FakeSocket } from '../../../helpers/fake-transport.js';
 
 const host = { subscribe: () => ({}), unsubscribe: () => undefined };
 
 function open() {
-  const connection = new Connection(host, 'c1', 'u1', {}, '127.0.0.1', nativeWire('msgpack'));
+  const connection = new Connection(host, 'c1', 'u1', {}, '127.0.0.1', switchboardWire('msgpack'));
   const socket = new FakeSocket();
   connection.socket = socket;
   return { connection, socket };

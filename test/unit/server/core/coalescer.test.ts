@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WireFormat } from '../../../../src/server/core/wire-format.js';
-import { jsonWire, msgpackWire } from '../../../../src/server/fronts/native/formats.js';
+import { jsonWire, msgpackWire } from '../../../../src/server/fronts/switchboard/formats.js';
 import { coreFixture } from './core-fixture.js';
 
 const until = async (check: () => boolean) => {

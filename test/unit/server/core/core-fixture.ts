@@ -9,7 +9,7 @@ import { TopicCore } from '../../../../src/server/core/topic-core.js';
 import type { WireFormat } from '../../../../src/server/core/wire-format.js';
 import type { Engine } from '../../../../src/server/engine/engine.js';
 import { MemoryEngine } from '../../../../src/server/engine/memory-engine.js';
-import { NATIVE_WIRES, nativeWire } from '../../../../src/server/fronts/native/formats.js';
+import { SWITCHBOARD_WIRES, switchboardWire } from '../../../../src/server/fronts/switchboard/formats.js';
 import type { Format } from '../../../../src/protocol/frames.js';
 import { FakeFanout, FakeSocket } from '../../../helpers/fake-transport.js';
 
@@ -38,7 +38,7 @@ export function coreFixture(
     fanout,
     engine,
     namespaces,
-    wires: options.wires ?? NATIVE_WIRES,
+    wires: options.wires ?? SWITCHBOARD_WIRES,
     limits: { maxTopicBytes: 200, maxReplayMessages: 1000, maxBackpressureBytes: options.maxBackpressureBytes ?? 1024 },
     findConnection: (id) => open.get(id),
   });
@@ -50,7 +50,7 @@ export function coreFixture(
     engine,
     publisher: new Publisher(engine, namespaces, 200),
     connect({ format = 'msgpack', userId = null } = {}) {
-      const connection = new Connection(host, `c${ids++}`, userId, {}, '127.0.0.1', nativeWire(format));
+      const connection = new Connection(host, `c${ids++}`, userId, {}, '127.0.0.1', switchboardWire(format));
       const socket = new FakeSocket();
       connection.socket = socket;
       open.set(connection.id, connection);

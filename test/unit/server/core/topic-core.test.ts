@@ -4,7 +4,7 @@ import type { WireFormat } from '../../../../src/server/core/wire-format.js';
 import type { HistoryRead, SyncAppendHistoryStore } from '../../../../src/server/engine/history.js';
 import { MemoryEngine } from '../../../../src/server/engine/memory-engine.js';
 import { MemoryHistoryStore } from '../../../../src/server/engine/memory-history.js';
-import { msgpackWire, jsonWire } from '../../../../src/server/fronts/native/formats.js';
+import { msgpackWire, jsonWire } from '../../../../src/server/fronts/switchboard/formats.js';
 import type { StreamPosition } from '../../../../src/protocol/frames.js';
 import { coreFixture } from './core-fixture.js';
 

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FrontContext } from '../../../../src/server/fronts/front.js';
-import { NATIVE_WIRES } from '../../../../src/server/fronts/native/formats.js';
-import { nativePlugin } from '../../../../src/server/fronts/native/plugin.js';
+import { SWITCHBOARD_WIRES } from '../../../../src/server/fronts/switchboard/formats.js';
+import { switchboardPlugin } from '../../../../src/server/fronts/switchboard/plugin.js';
 import { pusherPlugin } from '../../../../src/server/fronts/pusher/plugin.js';
 import { pusherWire } from '../../../../src/server/fronts/pusher/wire.js';
 import type { MetricRegistrar } from '../../../../src/server/http/metrics.js';
@@ -26,8 +26,8 @@ const untouchedRouter = new Proxy({} as HttpRouter, {
 });
 
 test('the native plug-in brings its two formats and no series of its own', () => {
-  const native = nativePlugin();
-  assert.deepEqual(native.wires, NATIVE_WIRES);
+  const native = switchboardPlugin();
+  assert.deepEqual(native.wires, SWITCHBOARD_WIRES);
   const { registrar, series } = recordingRegistrar();
   native.metrics(registrar);
   assert.equal(series.size, 0);

@@ -1,6 +1,7 @@
 /**
- * What the server does with each client frame: the protocol's request/answer rules for one
- * connection. Throws nothing to the transport: every failure becomes an Error frame to the client.
+ * What the server does with each client frame of the Switchboard protocol: its request/answer
+ * rules. One instance serves every connection of the server. Throws nothing to the transport:
+ * every failure becomes an Error frame to the client.
  */
 import { ErrorCode } from '../../../protocol/codes.js';
 import { LimitError, ProtocolError, SwitchboardError, toError } from '../../../protocol/errors.js';
@@ -18,21 +19,21 @@ import type { PresenceStore } from '../../engine/engine.js';
 import type { PublishResult } from '../../engine/engine.js';
 import { PendingSubscribes, type PendingSubscribe } from './pending-subscribes.js';
 
-/** The checks the session calls: subscribe permissions and token refresh. */
-export interface SessionGuards {
+/** The checks the frame rules call: subscribe permissions and token refresh. */
+export interface FrameGuards {
   permissions: Permissions;
   refresh: Refresher;
 }
 
-/** What the session works with. */
-export interface SessionDeps {
+/** What the frame rules work with. */
+export interface FrameRulesDeps {
   core: TopicCore;
   publisher: Publisher;
   presence: PresenceStore;
   options: ResolvedOptions;
   hooks: Hooks;
   report: ReportError;
-  guards: SessionGuards;
+  guards: FrameGuards;
   /** The application's backend hooks (publish rule `'backend'`, RPC methods without a handler), if configured. */
   backend?: BackendHooks;
 }
@@ -43,18 +44,18 @@ const FROM_CLIENT: PublishRequest = Object.freeze({ fromClient: true });
 /** The one message of every publish denial. */
 export const PUBLISH_DENIED = 'publishing to this topic is not allowed';
 
-export class Session {
+export class FrameRules {
   private readonly core: TopicCore;
   private readonly publisher: Publisher;
   private readonly presenceStore: PresenceStore;
   private readonly options: ResolvedOptions;
   private readonly hooks: Hooks;
   private readonly report: ReportError;
-  private readonly guards: SessionGuards;
+  private readonly guards: FrameGuards;
   private readonly backend: BackendHooks | undefined;
   private readonly pendingSubscribes = new PendingSubscribes();
 
-  constructor(deps: SessionDeps) {
+  constructor(deps: FrameRulesDeps) {
     this.core = deps.core;
     this.publisher = deps.publisher;
     this.presenceStore = deps.presence;

@@ -1,6 +1,6 @@
 /**
- * The native Switchboard v1 front: subprotocol negotiation, the Welcome frame, and each inbound
- * message decoded (synchronously), rate-limited and handed frame by frame to the session rules.
+ * The Switchboard v1 protocol front: subprotocol negotiation, the Welcome frame, and each inbound
+ * message decoded (synchronously), rate-limited and handed frame by frame to the rules rules.
  */
 import { CloseCode, ErrorCode } from '../../../protocol/codes.js';
 import { ProtocolError, toError } from '../../../protocol/errors.js';
@@ -13,28 +13,28 @@ import type { Negotiated } from '../../connection/upgrade.js';
 import type { Lifecycle } from '../../connection/lifecycle.js';
 import type { TrafficCounters } from '../../connection/traffic.js';
 import type { ProtocolFront } from '../front.js';
-import { nativeWire, NATIVE_WIRES } from './formats.js';
-import type { Session } from './session.js';
+import { switchboardWire, SWITCHBOARD_WIRES } from './formats.js';
+import type { FrameRules } from './frame-rules.js';
 
-export interface NativeFrontDeps {
+export interface SwitchboardFrontDeps {
   limits: WelcomeLimits;
-  session: Session;
+  rules: FrameRules;
   lifecycle: Lifecycle;
   traffic: TrafficCounters;
   reportError: ReportError;
 }
 
-export class NativeFront implements ProtocolFront {
-  readonly wires = NATIVE_WIRES;
+export class SwitchboardFront implements ProtocolFront {
+  readonly wires = SWITCHBOARD_WIRES;
   private readonly limits: WelcomeLimits;
-  private readonly session: Session;
+  private readonly rules: FrameRules;
   private readonly lifecycle: Lifecycle;
   private readonly traffic: TrafficCounters;
   private readonly reportError: ReportError;
 
-  constructor(deps: NativeFrontDeps) {
+  constructor(deps: SwitchboardFrontDeps) {
     this.limits = deps.limits;
-    this.session = deps.session;
+    this.rules = deps.rules;
     this.lifecycle = deps.lifecycle;
     this.traffic = deps.traffic;
     this.reportError = deps.reportError;
@@ -42,7 +42,7 @@ export class NativeFront implements ProtocolFront {
 
   negotiate(subprotocolHeader: string): Negotiated {
     const negotiated = negotiateSubprotocol(subprotocolHeader);
-    const speaks = nativeWire(negotiated.format);
+    const speaks = switchboardWire(negotiated.format);
     if (negotiated.selected === undefined) {
       // Offered subprotocols but none of ours: without an echo a browser fails the handshake
       // silently, so echo its first entry and close at once with a reason that names ours.
@@ -130,17 +130,17 @@ export class NativeFront implements ProtocolFront {
   private badFrame(connection: Connection, err: unknown): void {
     this.traffic.badFrames++;
     connection.badFrames++;
-    if (err instanceof ProtocolError) this.session.error(connection, err.requestId, err.code, err.message);
-    else this.session.error(connection, 0, ErrorCode.Internal, 'internal error');
+    if (err instanceof ProtocolError) this.rules.error(connection, err.requestId, err.code, err.message);
+    else this.rules.error(connection, 0, ErrorCode.Internal, 'internal error');
   }
 
   private handle(connection: Connection, frame: ClientFrame): void {
     try {
-      this.session.handle(connection, frame);
+      this.rules.handle(connection, frame);
     } catch (err) {
       // Nothing may escape into the transport: report it and answer INTERNAL, the connection stays usable.
       this.reportError(toError(err), connection);
-      if (!connection.closed) this.session.error(connection, 'id' in frame ? frame.id : 0, ErrorCode.Internal, 'internal error');
+      if (!connection.closed) this.rules.error(connection, 'id' in frame ? frame.id : 0, ErrorCode.Internal, 'internal error');
     }
   }
 }

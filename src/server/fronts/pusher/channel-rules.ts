@@ -23,7 +23,7 @@ export const CLIENT_EVENT_RATE_LIMITED = `Client event rejected - only ${CLIENT_
 /** Pusher's own text for client events on an app that has them off. */
 export const CLIENT_EVENTS_OFF = 'To send client events, you must enable this feature in the Settings page of your dashboard.';
 
-export interface ChannelSessionDeps {
+export interface ChannelRulesDeps {
   core: TopicCore;
   publisher: Publisher;
   presence: PusherPresence;
@@ -36,8 +36,8 @@ export interface ChannelSessionDeps {
   webhooks?: WebhookDispatcher;
 }
 
-export class ChannelSession {
-  constructor(private readonly deps: ChannelSessionDeps) {}
+export class ChannelRules {
+  constructor(private readonly deps: ChannelRulesDeps) {}
 
   /** Handles one decoded client event. */
   handle(socket: PusherSocket, event: ClientEvent): void {

@@ -1,6 +1,6 @@
 /**
  * The native front against fakes of the transport: what one inbound WebSocket message does (decode,
- * limits, frame dispatch to the session) and what a new socket is told, with wire numbers checked
+ * limits, frame dispatch to the frame rules) and what a new socket is told, with wire numbers checked
  * against the protocol's tables (docs/protocol.md §7-§9), not against our own constants.
  */
 import assert from 'node:assert/strict';
@@ -18,9 +18,9 @@ import { ConnectionRegistry } from '../../../../../src/server/connection/registr
 import { TopicCore } from '../../../../../src/server/core/topic-core.js';
 import { newTrafficCounters } from '../../../../../src/server/connection/traffic.js';
 import { MemoryEngine } from '../../../../../src/server/engine/memory-engine.js';
-import { NATIVE_WIRES, nativeWire } from '../../../../../src/server/fronts/native/formats.js';
-import { NativeFront } from '../../../../../src/server/fronts/native/native-front.js';
-import { Session } from '../../../../../src/server/fronts/native/session.js';
+import { SWITCHBOARD_WIRES, switchboardWire } from '../../../../../src/server/fronts/switchboard/formats.js';
+import { SwitchboardFront } from '../../../../../src/server/fronts/switchboard/switchboard-front.js';
+import { FrameRules } from '../../../../../src/server/fronts/switchboard/frame-rules.js';
 import { FakeFanout, FakeSocket } from '../../../../helpers/fake-transport.js';
 
 function frontFixture(input: Partial<ServerOptions> = {}) {
@@ -28,12 +28,12 @@ function frontFixture(input: Partial<ServerOptions> = {}) {
   const fanout = new FakeFanout();
   const engine = new MemoryEngine();
   const namespaces = options.namespaceTable;
-  const core = new TopicCore({ fanout, engine, namespaces, wires: NATIVE_WIRES, limits: options });
+  const core = new TopicCore({ fanout, engine, namespaces, wires: SWITCHBOARD_WIRES, limits: options });
   void engine.start(core);
   const registry = new ConnectionRegistry<Connection>();
   const errors: Error[] = [];
   const opened: string[] = [];
-  const session = new Session({
+  const rules = new FrameRules({
     core,
     publisher: new Publisher(engine, namespaces, options.maxTopicBytes),
     presence: engine.presence,
@@ -43,16 +43,16 @@ function frontFixture(input: Partial<ServerOptions> = {}) {
     guards: { permissions: new Permissions(namespaces, undefined), refresh: createRefresher(undefined) },
   });
   const traffic = newTrafficCounters();
-  const front = new NativeFront({
+  const front = new SwitchboardFront({
     limits: { maxPayloadBytes: options.maxPayloadBytes, maxSubscriptions: options.maxSubscriptions, maxTopicBytes: options.maxTopicBytes },
-    session,
+    rules,
     lifecycle: new Lifecycle(registry, core, { onOpen: (client) => void opened.push(client.id) }, (_c, run) => void run()),
     traffic,
     reportError: (error) => errors.push(error),
   });
   let ids = 0;
   const open = (format: 'msgpack' | 'json' = 'msgpack') => {
-    const connection = new Connection(core, `c${ids++}`, null, {}, '127.0.0.1', nativeWire(format));
+    const connection = new Connection(core, `c${ids++}`, null, {}, '127.0.0.1', switchboardWire(format));
     connection.guard = new ConnectionGuard(options, undefined);
     const socket = new FakeSocket();
     connection.socket = socket;

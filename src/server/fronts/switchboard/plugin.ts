@@ -1,25 +1,25 @@
 /**
- * The native front as a plug-in: the Switchboard v1 protocol on every path (`/*`), with the
- * session rules (permissions, token refresh, backend hooks) it needs. It adds no HTTP routes or
+ * The Switchboard-protocol front as a plug-in: the Switchboard v1 protocol on every path (`/*`), with the
+ * rules rules (permissions, token refresh, backend hooks) it needs. It adds no HTTP routes or
  * metrics of its own: the server's HTTP API and metrics are protocol-neutral.
  */
 import { createRefresher } from '../../connection/token-refresh.js';
 import { Permissions } from '../../connection/permissions.js';
 import { createUpgrader } from '../../connection/upgrade.js';
 import type { FrontPlugin } from '../front.js';
-import { NATIVE_WIRES } from './formats.js';
-import { NativeFront } from './native-front.js';
-import { Session } from './session.js';
+import { SWITCHBOARD_WIRES } from './formats.js';
+import { SwitchboardFront } from './switchboard-front.js';
+import { FrameRules } from './frame-rules.js';
 
-/** The native front: always listed, its wire formats first. */
-export function nativePlugin(): FrontPlugin {
+/** The Switchboard-protocol front: always listed, its wire formats first. */
+export function switchboardPlugin(): FrontPlugin {
   return {
-    name: 'native',
-    wires: NATIVE_WIRES,
+    name: 'switchboard',
+    wires: SWITCHBOARD_WIRES,
     metrics() {},
     start(context) {
       const { options, core, auth } = context;
-      const session = new Session({
+      const rules = new FrameRules({
         core,
         publisher: context.publisher,
         presence: context.presence,
@@ -29,9 +29,9 @@ export function nativePlugin(): FrontPlugin {
         guards: { permissions: new Permissions(context.namespaces, auth.verifier, auth.backend), refresh: createRefresher(auth.verifier) },
         backend: auth.backend,
       });
-      const front = new NativeFront({
+      const front = new SwitchboardFront({
         limits: { maxPayloadBytes: options.maxPayloadBytes, maxSubscriptions: options.maxSubscriptions, maxTopicBytes: options.maxTopicBytes },
-        session,
+        rules,
         lifecycle: context.lifecycle,
         traffic: context.traffic,
         reportError: context.reportError,

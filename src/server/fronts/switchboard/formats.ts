@@ -1,5 +1,5 @@
 /**
- * The native protocol's two wire formats (msgpack and JSON) as the topic core sees them: how a
+ * The Switchboard protocol's two wire formats (msgpack and JSON) as the topic core sees them: how a
  * publication, a presence notice and a gap notice look on the wire. The msgpack format's fan-out
  * name is the empty string, so msgpack sockets follow the bare topic (the common case pays for no
  * extra name); JSON sockets follow a shadow name (see uws/fanout.ts).
@@ -42,13 +42,13 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** The native formats, in the order the core encodes them. */
-export const NATIVE_WIRES: readonly WireFormat[] = [msgpackWire, jsonWire];
+/** The Switchboard protocol's formats, in the order the core encodes them. */
+export const SWITCHBOARD_WIRES: readonly WireFormat[] = [msgpackWire, jsonWire];
 
 const speaksMsgpack: ConnectionWire = { format: 'msgpack', wire: msgpackWire, codec: msgpackCodec };
 const speaksJson: ConnectionWire = { format: 'json', wire: jsonWire, codec: jsonCodec };
 
-/** How a native connection negotiated to `format` speaks. */
-export function nativeWire(format: Format): ConnectionWire {
+/** How a Switchboard-protocol connection negotiated to `format` speaks. */
+export function switchboardWire(format: Format): ConnectionWire {
   return format === 'json' ? speaksJson : speaksMsgpack;
 }
