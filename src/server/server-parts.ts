@@ -125,6 +125,7 @@ export function buildParts(options: ResolvedOptions, lifecycle: LifecycleView): 
   const control = new Control(core, registry, engine.presence, options.maxTopicBytes, engine.cluster);
   const context: FrontContext = {
     options,
+    hooks: options,
     core,
     publisher,
     lifecycle: new Lifecycle(registry, core, options, runHook),

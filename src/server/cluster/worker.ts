@@ -9,7 +9,7 @@ import type { ServerOptions } from '../config/options.js';
 import { guardUnhandledRejections } from '../runtime/unhandled-rejections.js';
 import { createServer, type Server } from '../server.js';
 import { isOurs, type SupervisorMessage, type WorkerMessage } from './messages.js';
-import type { WorkerRole } from './worker-role.js';
+import type { WorkerRole } from '../runtime/worker-role.js';
 
 /** How long a scrape waits for the supervisor's answer before failing (the scrape gets a 500). */
 const BOX_METRICS_TIMEOUT_MS = 5000; // 5 s

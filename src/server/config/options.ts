@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { DEFAULT_MAX_TOPIC_BYTES } from '../../protocol/topic.js';
-import type { WorkerRole } from '../cluster/worker-role.js';
+import type { WorkerRole } from '../runtime/worker-role.js';
 import type { Engine } from '../engine/engine.js';
 import type { RedisEngineOptions } from '../engine/redis/options.js';
 import type { Hooks } from '../connection/hooks.js';
@@ -157,7 +157,7 @@ export interface ServerOptions extends Hooks {
   drainMs: number;
   /**
    * Set by `switchboard --workers` in each worker process: the worker's id and how it answers for
-   * the box (see cluster/worker-role.ts). Code only. @default undefined (a process on its own)
+   * the box (see runtime/worker-role.ts). Code only. @default undefined (a process on its own)
    */
   worker: WorkerRole | undefined;
   /**

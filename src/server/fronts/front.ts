@@ -7,7 +7,6 @@
  */
 import type { Logger } from 'pino';
 import type { Namespaces } from '../namespaces/namespaces.js';
-import type { ResolvedOptions } from '../config/options.js';
 import type { Authenticator } from '../connection/auth.js';
 import type { BackendHooks } from '../connection/backend-hooks/backend-hooks.js';
 import type { Connection } from '../connection/connection.js';
@@ -23,6 +22,7 @@ import type { PresenceStore } from '../engine/engine.js';
 import type { MetricRegistrar } from '../http/metrics.js';
 import type { Fanout } from '../transport/socket.js';
 import type { HttpRouter } from '../transport/http.js';
+import type { Hooks } from '../connection/hooks.js';
 import type { WebSocketHandler } from '../transport/websocket.js';
 
 /** One wire protocol's front: the transport's handler of its sockets' events, for connections. */
@@ -44,9 +44,24 @@ export interface SocketRoute {
 /** The common upgrade settings every WebSocket route shares (origins, admission, caps, refusal log). */
 export type CommonUpgrade = Omit<UpgradeDeps, 'negotiate' | 'authenticator' | 'keepHeaders' | 'nextId'>;
 
+/**
+ * The server settings fronts read. Stated here rather than imported from config/, which sits above
+ * the fronts (it assembles every part's options); the resolved options satisfy it as they are.
+ */
+export interface FrontSettings {
+  readonly maxPayloadBytes: number;
+  readonly maxSubscriptions: number;
+  readonly maxTopicBytes: number;
+  readonly maxHttpBodyBytes: number;
+  readonly httpRequestsPerSecond: number;
+  readonly rpcTimeoutMs: number;
+}
+
 /** The server's shared parts a front is built on. */
 export interface FrontContext {
-  options: ResolvedOptions;
+  options: FrontSettings;
+  /** The application's hooks (onMessage, rpc, ...): the resolved options carry them. */
+  hooks: Hooks;
   core: TopicCore;
   publisher: Publisher;
   lifecycle: Lifecycle;

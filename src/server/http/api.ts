@@ -4,7 +4,6 @@
  * own files. Bodies are JSON or msgpack (by Content-Type); errors are `{error, code}`.
  */
 import type { Registry } from 'prom-client';
-import type { ResolvedOptions } from '../config/options.js';
 import type { ClientAddressResolver } from '../connection/client-address.js';
 import type { Control } from '../connection/control.js';
 import type { Publisher } from '../core/publisher.js';
@@ -22,12 +21,20 @@ import { bad, onlyFields, readIdempotencyKey, readObject, readTopics, readValue,
 /** Most publications in one batch `POST /api/publish`. */
 export const MAX_BATCH_ITEMS = 1000;
 
+/** The server settings the HTTP API reads (config/ sits above http/; the resolved options satisfy it). */
+export interface ApiSettings {
+  readonly apiKey: string | undefined;
+  readonly httpRequestsPerSecond: number;
+  readonly maxHttpBodyBytes: number;
+  readonly maxReplayMessages: number;
+}
+
 export interface HttpApiDeps {
   router: HttpRouter;
   core: TopicCore;
   publisher: Publisher;
   control: Control;
-  options: ResolvedOptions;
+  options: ApiSettings;
   metrics: Registry;
   traffic: TrafficCounters;
   /** Open connections (for /healthz). */

@@ -7,7 +7,7 @@ import { ErrorCode } from '../../../protocol/codes.js';
 import { LimitError, ProtocolError, SwitchboardError, toError } from '../../../protocol/errors.js';
 import { Kind, type ClientFrame, type HistoryFrame, type PresenceFrame, type PublishFrame, type RefreshFrame, type RpcFrame, type SendFrame, type SubscribeFrame } from '../../../protocol/frames.js';
 import { topicProblem } from '../../../protocol/topic.js';
-import type { ResolvedOptions } from '../../config/options.js';
+import type { FrontSettings } from '../front.js';
 import type { BackendHooks } from '../../connection/backend-hooks/backend-hooks.js';
 import type { Connection } from '../../connection/connection.js';
 import type { Hooks, ReportError } from '../../connection/hooks.js';
@@ -30,7 +30,7 @@ export interface FrameRulesDeps {
   core: TopicCore;
   publisher: Publisher;
   presence: PresenceStore;
-  options: ResolvedOptions;
+  options: FrontSettings;
   hooks: Hooks;
   report: ReportError;
   guards: FrameGuards;
@@ -48,7 +48,7 @@ export class FrameRules {
   private readonly core: TopicCore;
   private readonly publisher: Publisher;
   private readonly presenceStore: PresenceStore;
-  private readonly options: ResolvedOptions;
+  private readonly options: FrontSettings;
   private readonly hooks: Hooks;
   private readonly report: ReportError;
   private readonly guards: FrameGuards;

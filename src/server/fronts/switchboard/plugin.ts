@@ -24,7 +24,7 @@ export function switchboardPlugin(): FrontPlugin {
         publisher: context.publisher,
         presence: context.presence,
         options,
-        hooks: options,
+        hooks: context.hooks,
         report: context.reportError,
         guards: { permissions: new Permissions(context.namespaces, auth.verifier, auth.backend), refresh: createRefresher(auth.verifier) },
         backend: auth.backend,
