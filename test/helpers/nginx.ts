@@ -4,9 +4,10 @@
  * the tests skip visibly, except under CI, where .ci/run installs both and a missing one fails.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 import { freePort, untilListening } from './server.js';
 
@@ -19,12 +20,37 @@ export const nginxMissing: string | false = (() => {
   return false;
 })();
 
-/** Starts nginx terminating TLS on a free port and proxying WebSockets and HTTP to `upstreamPort`. */
+/**
+ * The site configuration docs/operations.md shows ("nginx in front"), as written there, with only
+ * what must differ on a test box replaced: the upstream port, the listen address, the certificate
+ * paths. Each replacement must find its line, so a rewritten snippet fails here instead of being
+ * silently left untested.
+ */
+export function documentedSite(at: { upstreamPort: number; port: number; dir: string }): string {
+  const docs = readFileSync(fileURLToPath(new URL('../../docs/operations.md', import.meta.url)), 'utf8');
+  const block = /### nginx in front \(TLS\)[\s\S]*?```nginx\n([\s\S]*?)```/.exec(docs)?.[1];
+  if (block === undefined) throw new Error('docs/operations.md has no nginx block under "nginx in front (TLS)"');
+  const replacements: Array<[RegExp, string]> = [
+    [/server 127\.0\.0\.1:9001;/, `server 127.0.0.1:${at.upstreamPort};`],
+    [/listen 443 ssl;/, `listen 127.0.0.1:${at.port} ssl;`],
+    [/ssl_certificate +\S+;/, `ssl_certificate ${at.dir}/cert.pem;`],
+    [/ssl_certificate_key +\S+;/, `ssl_certificate_key ${at.dir}/key.pem;`],
+  ];
+  let site = block;
+  for (const [pattern, replacement] of replacements) {
+    if (!pattern.test(site)) throw new Error(`the documented nginx block no longer has ${pattern}: update test/helpers/nginx.ts with it`);
+    site = site.replace(pattern, replacement);
+  }
+  return site;
+}
+
+/** Starts nginx with the documented site, terminating TLS on a free port in front of `upstreamPort`. */
 export async function startNginx(upstreamPort: number): Promise<{ port: number; process: ChildProcess }> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-nginx-'));
   const port = await freePort();
   const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
+  writeFileSync(join(dir, 'switchboard.conf'), documentedSite({ upstreamPort, port, dir }));
   writeFileSync(
     join(dir, 'nginx.conf'),
     `daemon off;
@@ -39,26 +65,14 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
-  upstream switchboard { server 127.0.0.1:${upstreamPort}; }
-  server {
-    listen 127.0.0.1:${port} ssl;
-    ssl_certificate ${dir}/cert.pem;
-    ssl_certificate_key ${dir}/key.pem;
-    location / {
-      proxy_pass http://switchboard;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_read_timeout 3600s;
-      proxy_buffering off;
-    }
-  }
+  include ${dir}/switchboard.conf;
 }
 `,
   );
-  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A configuration nginx refuses is reported on stderr, before any error log is open.
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   after(async () => {
     // SIGTERM, not SIGKILL: the master takes its worker down with it, where a killed master would
     // leave the worker running, orphaned, after the tests.
@@ -69,6 +83,12 @@ http {
     clearTimeout(stubborn);
     rmSync(dir, { recursive: true, force: true });
   });
-  await untilListening(port, 'nginx', () => child.exitCode !== null);
+  try {
+    await untilListening(port, 'nginx', () => child.exitCode !== null);
+  } catch (err) {
+    // nginx says why it refused the configuration on stderr.
+    const log = stderr.trim() === '' ? '(nothing on stderr)' : stderr.trim();
+    throw new Error(`${(err as Error).message}: ${log}`, { cause: err });
+  }
   return { port, process: child };
 }
