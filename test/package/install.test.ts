@@ -5,18 +5,23 @@
  *   - compiles a `strict` TypeScript file that imports the server, client and protocol entry points
  *     through the package name, then runs it: it starts a server from the installed package, connects
  *     the installed client, publishes and receives;
- *   - runs the `switchboard` bin through `npx`.
+ *   - runs the `switchboard` bin through `npx`;
+ *   - starts the systemd unit of docs/operations.md as systemd would (its ExecStart as written, in
+ *     the installed project), and reloads and stops it with the unit's own signals.
  * Importing the sources, or even the repository's own dist/, would miss a wrong "files", "exports",
  * "bin" or a dependency that only the repository's node_modules happens to provide.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { redisMissing, startRedis } from '../helpers/redis.js';
+import { skipOrFailWithout } from '../helpers/requirements.js';
+import { freePort, waitFor } from '../helpers/server.js';
 
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -132,6 +137,42 @@ describe('the packed package, installed into a separate project', { timeout: 240
     for (const url of result.browser) assert.ok(existsSync(fileURLToPath(url)), `${url} exists`);
   });
 
+  test('the systemd unit of docs/operations.md: ExecReload reaches the supervisor (rolling restart), the stop signal drains to exit 0', async (t) => {
+    if (skipOrFailWithout(t, redisMissing ?? false)) return;
+    const unit = documentedUnit();
+    const redis = await startRedis();
+    const port = await freePort();
+    // What differs on a test box: where the package is installed, the Redis URL and the port.
+    const local = (text: string) => text.replaceAll('/srv/switchboard', project).replace('redis://127.0.0.1:6379', redis.url).replace('--port 9001', `--port ${port}`);
+    const [command, ...args] = local(unit.ExecStart![0]!).split(/\s+/);
+    const env = Object.fromEntries((unit.Environment ?? []).map((line) => local(line).split('=', 2) as [string, string]));
+    // systemd execs ExecStart without a shell, in its own process group (the control group):
+    // the process it starts is $MAINPID.
+    const main = spawn(command!, args, { cwd: local(unit.WorkingDirectory![0]!), env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    main.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    main.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => main.once('exit', (code) => resolve(code)));
+    after(() => {
+      try {
+        process.kill(-main.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    });
+    await waitFor(() => /Switchboard listening on .* with \d+ workers/.test(output), 60_000, `the unit's supervisor listening (output so far: ${output})`);
+
+    const reload = local(unit.ExecReload![0]!).replace('$MAINPID', String(main.pid)).split(/\s+/);
+    await run(reload[0]!, reload.slice(1));
+    await waitFor(() => /rolling restart done/.test(output), 60_000, `a rolling restart after ExecReload (output so far: ${output})`);
+    assert.equal(main.exitCode, null, 'the main process survived its reload');
+
+    // KillMode=control-group: the stop signal reaches every process of the group.
+    assert.equal(unit.KillMode?.[0], 'control-group');
+    process.kill(-main.pid!, unit.KillSignal![0]! as NodeJS.Signals);
+    assert.equal(await exited, 0, output);
+  });
+
   test('`npx switchboard --help` runs the installed bin', async () => {
     // --no: never fall back to downloading some other package that is called "switchboard";
     // --: without it npm 11's npx takes --help for itself.
@@ -140,3 +181,21 @@ describe('the packed package, installed into a separate project', { timeout: 240
     assert.match(stdout, /--jwt-secret <secret>/);
   });
 });
+
+/** The [Service] settings of the systemd unit in docs/operations.md, each with its values in order. */
+function documentedUnit(): Record<string, string[]> {
+  const docs = readFileSync(join(REPO, 'docs/operations.md'), 'utf8');
+  const block = /### systemd[\s\S]*?```ini\n([\s\S]*?)```/.exec(docs)?.[1];
+  if (block === undefined) throw new Error('docs/operations.md has no ini block under "systemd"');
+  const service = block.slice(block.indexOf('[Service]'));
+  const settings: Record<string, string[]> = {};
+  for (const line of service.split('\n').slice(1)) {
+    if (line.startsWith('[')) break;
+    const match = /^(\w+)=(.*)$/.exec(line.trim());
+    if (match !== null) (settings[match[1]!] ??= []).push(match[2]!.trim());
+  }
+  for (const needed of ['ExecStart', 'ExecReload', 'KillSignal', 'KillMode', 'WorkingDirectory']) {
+    if (settings[needed] === undefined) throw new Error(`the documented unit has no ${needed}=`);
+  }
+  return settings;
+}
