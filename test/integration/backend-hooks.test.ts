@@ -6,13 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { pino } from 'pino';
+import type { ServerOptions } from '../../src/server/index.js';
+import { startCli } from '../helpers/cli-process.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { phpMissing, startPhpServer, type PhpServer } from '../helpers/php-server.js';
 import { skipOrFailWithout } from '../helpers/requirements.js';
-import { startServer, waitFor } from '../helpers/server.js';
+import { freePort, startServer, waitFor } from '../helpers/server.js';
 import { upgradeStatus } from '../helpers/upgrade.js';
 
 const SCRIPT = fileURLToPath(new URL('../../examples/php/auth-hook.php', import.meta.url));
@@ -28,11 +31,9 @@ const backendAt = (base: string, secret = SECRET) => ({
   headers: { 'X-Switchboard-Secret': secret },
 });
 
-const NAMESPACES = {
-  'user:': { subscribe: 'backend' as const },
-  'admin:': { subscribe: 'backend' as const },
-  'chat:': { subscribe: 'authenticated' as const, publish: 'backend' as const },
-};
+/** The example's own namespaces file, the one the README's quick start passes with --config. */
+const CONFIG_FILE = 'examples/php/switchboard.config.json';
+const NAMESPACES = (JSON.parse(readFileSync(fileURLToPath(new URL(`../../${CONFIG_FILE}`, import.meta.url)), 'utf8')) as { namespaces: NonNullable<ServerOptions['namespaces']> }).namespaces;
 
 describe('backend hooks with the PHP example', async () => {
   let php: PhpServer | undefined;
@@ -214,3 +215,38 @@ function nextPing(client: RawClient): number {
   client.send({ kind: 5, id: 99 });
   return 99;
 }
+
+describe("the README's backend-hooks quick start, as written", async () => {
+  const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+  const block = /## Authorize in PHP \(backend hooks\)[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+  const [phpLine, serverLine] = block.trim().split('\n');
+
+  test('its two commands are the ones run here', () => {
+    assert.equal(phpLine, 'SWITCHBOARD_BACKEND_SECRET=change-me php -S 127.0.0.1:8080 examples/php/auth-hook.php');
+    assert.equal(serverLine, `SWITCHBOARD_BACKEND_URL=http://127.0.0.1:8080 SWITCHBOARD_BACKEND_SECRET=change-me npm start -- --config ${CONFIG_FILE}`);
+  });
+
+  test('examples/php/README.md shows the same namespaces as the file', () => {
+    const text = readFileSync(fileURLToPath(new URL('../../examples/php/README.md', import.meta.url)), 'utf8');
+    const shown = /switchboard\.config\.json[^\n]*\n\n```json\n([\s\S]*?)```/.exec(text)?.[1];
+    assert.ok(shown !== undefined, 'examples/php/README.md shows switchboard.config.json');
+    assert.deepEqual(JSON.parse(shown), { namespaces: NAMESPACES });
+  });
+
+  test('admin:* and user:* are decided by PHP: a user reads only their own topic, never admin:', async (t) => {
+    if (skipOrFailWithout(t, phpMissing)) return;
+    // The same two processes, on free ports (the CLI from source: what `npm start` runs once built).
+    const php = await startPhpServer(SCRIPT, { SWITCHBOARD_BACKEND_SECRET: 'change-me' });
+    const port = await freePort();
+    const cli = startCli(['--config', CONFIG_FILE, '--port', String(port)], { SWITCHBOARD_BACKEND_URL: php.base, SWITCHBOARD_BACKEND_SECRET: 'change-me' });
+    await cli.line(/Switchboard listening on/, 30_000);
+    const alice = await RawClient.connect(`ws://127.0.0.1:${port}/`, { headers: cookie('sess-alice') });
+    after(() => alice.close());
+    alice.send({ kind: 1, id: 1, topics: ['user:42'] } as never);
+    assert.equal((await alice.answer(1)).kind, 21, 'her own user topic');
+    alice.send({ kind: 1, id: 2, topics: ['admin:alerts'] } as never);
+    assert.equal(((await alice.answer(2)) as { code?: number }).code, 104, 'admin: refused by PHP');
+    alice.send({ kind: 1, id: 3, topics: ['user:1'] } as never);
+    assert.equal(((await alice.answer(3)) as { code?: number }).code, 104, "another user's topic refused by PHP");
+  });
+});
