@@ -7,9 +7,12 @@
  *
  * where the sorted query holds auth_key, auth_timestamp, auth_version=1.0 and body_md5.
  *
- * Usage: PUSHER_HOST=http://127.0.0.1:9001 PUSHER_APP_ID=1 PUSHER_KEY=key PUSHER_SECRET=secret \
+ * Usage: PUSHER_APP_ID=1 PUSHER_APP_KEY=key PUSHER_APP_SECRET=secret \
  *        php trigger.php <channel> <event> '<json data>' [socket_id]
- * Exit codes: 0 published, 1 refused by the server, 2 bad usage.
+ * It reads the variables a Laravel app's .env has (examples/laravel-echo/.env.example): PUSHER_APP_ID,
+ * PUSHER_APP_KEY and PUSHER_APP_SECRET are required; PUSHER_SCHEME, PUSHER_HOST and PUSHER_PORT
+ * default to http, 127.0.0.1 and 9001.
+ * Exit codes: 0 published, 1 refused by the server, 2 bad usage or a missing variable.
  */
 
 if ($argc < 4) {
@@ -22,10 +25,19 @@ if (json_decode($data) === null && $data !== 'null') {
     exit(2);
 }
 
-$host = rtrim(getenv('PUSHER_HOST') ?: 'http://127.0.0.1:9001', '/');
-$appId = getenv('PUSHER_APP_ID') ?: '1';
-$key = getenv('PUSHER_KEY') ?: 'app-key';
-$secret = getenv('PUSHER_SECRET') ?: 'app-secret';
+// Credentials have no default: a request signed with a made-up secret would only be refused (401)
+// and hide which variable was missing.
+$required = [];
+foreach (['PUSHER_APP_ID', 'PUSHER_APP_KEY', 'PUSHER_APP_SECRET'] as $name) {
+    $value = getenv($name);
+    if ($value === false || $value === '') {
+        fwrite(STDERR, "{$name} is not set (see examples/laravel-echo/.env.example)\n");
+        exit(2);
+    }
+    $required[$name] = $value;
+}
+['PUSHER_APP_ID' => $appId, 'PUSHER_APP_KEY' => $key, 'PUSHER_APP_SECRET' => $secret] = $required;
+$host = sprintf('%s://%s:%s', getenv('PUSHER_SCHEME') ?: 'http', getenv('PUSHER_HOST') ?: '127.0.0.1', getenv('PUSHER_PORT') ?: '9001');
 
 // Pusher event data is a string: the JSON text travels as is and pusher-js parses it.
 $payload = ['name' => $event, 'channel' => $channel, 'data' => $data];

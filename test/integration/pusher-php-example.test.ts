@@ -4,21 +4,32 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { APP, next, pusherClient, subscribed } from '../helpers/pusher.js';
+import { next, pusherClient, subscribed } from '../helpers/pusher.js';
 import { phpCurlMissing, runPhp } from '../helpers/php.js';
 import { skipOrFailWithout } from '../helpers/requirements.js';
 import { startServer } from '../helpers/server.js';
 
 const SCRIPT = fileURLToPath(new URL('../../examples/pusher/trigger.php', import.meta.url));
 
+/** The PUSHER_ lines of the Laravel example's .env, which the script must read as they are. */
+function laravelEnv(): Record<string, string> {
+  const text = readFileSync(fileURLToPath(new URL('../../examples/laravel-echo/.env.example', import.meta.url)), 'utf8');
+  return Object.fromEntries([...text.matchAll(/^(PUSHER_[A-Z_]+)=(.*)$/gm)].map((match) => [match[1]!, match[2]!]));
+}
+
 describe('PHP Pusher trigger example', async () => {
-  const { port, http } = await startServer({ pusher: { apps: [{ ...APP }] } });
-  const env = { PUSHER_HOST: http, PUSHER_APP_ID: APP.id, PUSHER_KEY: APP.key, PUSHER_SECRET: APP.secret };
+  const dotEnv = laravelEnv();
+  // The server configured with the app that .env.example names.
+  const app = { id: dotEnv.PUSHER_APP_ID!, key: dotEnv.PUSHER_APP_KEY!, secret: dotEnv.PUSHER_APP_SECRET! };
+  const { port } = await startServer({ pusher: { apps: [app] } });
+  // Only the port differs on a test box.
+  const env = { ...dotEnv, PUSHER_PORT: String(port) };
 
   test('a hand-signed request triggers an event pusher-js receives', async (t) => {
     if (skipOrFailWithout(t, phpCurlMissing)) return;
-    const client = pusherClient(port);
+    const client = pusherClient(port, { key: app.key });
     await subscribed(client, 'orders');
     const got = next(client, 'orders', 'filled');
     const run = await runPhp([SCRIPT, 'orders', 'filled', '{"qty":3}'], env);
@@ -29,8 +40,15 @@ describe('PHP Pusher trigger example', async () => {
 
   test('a wrong secret is refused with 401 and exit code 1', async (t) => {
     if (skipOrFailWithout(t, phpCurlMissing)) return;
-    const run = await runPhp([SCRIPT, 'orders', 'filled', '{}'], { ...env, PUSHER_SECRET: 'wrong' });
+    const run = await runPhp([SCRIPT, 'orders', 'filled', '{}'], { ...env, PUSHER_APP_SECRET: 'wrong' });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /HTTP 401: Invalid signature/);
+  });
+
+  test('a missing secret is refused before any request, naming the variable (no default secret)', async (t) => {
+    if (skipOrFailWithout(t, phpCurlMissing)) return;
+    const run = await runPhp([SCRIPT, 'orders', 'filled', '{}'], { ...env, PUSHER_APP_SECRET: '' });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /PUSHER_APP_SECRET is not set/);
   });
 });
