@@ -120,6 +120,12 @@ describe('the packed package, installed into a separate project', { timeout: 240
     assert.match(cli, /^#!\/usr\/bin\/env node\n/, 'the bin starts with a shebang');
   });
 
+  test('installing runs no script of ours (npm 11 lists every package with install scripts as a warning)', () => {
+    const installed = JSON.parse(readFileSync(join(project, 'node_modules', pkg.name, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    const lifecycle = ['preinstall', 'install', 'postinstall', 'prepare'].filter((name) => installed.scripts?.[name] !== undefined);
+    assert.deepEqual(lifecycle, [], 'the build runs before packing (prepack), never on the user\'s machine');
+  });
+
   test('a strict TypeScript consumer compiles against the installed types, then serves, publishes and receives', async () => {
     writeFileSync(join(project, 'main.ts'), CONSUMER_TS);
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG));
