@@ -16,11 +16,14 @@ import { mergeCommandSources } from './config/command-sources.js';
 import { optionsFromEnv } from './config/env.js';
 import { parseFlags, type CommandArgs } from './config/flags.js';
 import { renderHelp } from './config/help.js';
-import type { ServerOptions } from './config/options.js';
+import type { ResolvedOptions, ServerOptions } from './config/options.js';
 import { resolveOptions } from './config/resolve.js';
 import { guardUnhandledRejections } from './runtime/unhandled-rejections.js';
 import { preferSerialScavenge, workerExecArgv } from './runtime/gc-settings.js';
 import { createServer, type Server } from './server.js';
+import { startupSummary } from './server-parts.js';
+import { connectionsWithinDescriptors } from './server-watch.js';
+import { openFileLimit } from './runtime/descriptor-limit.js';
 import { describeUws, loadUws } from './uws/binding.js';
 
 async function main(): Promise<number> {
@@ -40,7 +43,7 @@ async function main(): Promise<number> {
 
   // Settings errors answer 2 with the usage; what fails after this (Redis unreachable, the port
   // taken) rejects main, which says so and exits 1.
-  let mode: { kind: 'worker'; id: string; options: Partial<ServerOptions> } | { kind: 'supervisor'; workers: number; drainMs: number } | { kind: 'single'; server: Server };
+  let mode: { kind: 'worker'; id: string; options: Partial<ServerOptions> } | { kind: 'supervisor'; workers: number; resolved: ResolvedOptions } | { kind: 'single'; server: Server };
   try {
     const configFile = findConfigFile(args.config);
     const { workers: fileWorkers, ...fromFile } = configFile === undefined ? {} : loadConfigFile(configFile);
@@ -58,7 +61,7 @@ async function main(): Promise<number> {
         return 2;
       }
       guardUnhandledRejections(createLogger(resolved.logLevel));
-      mode = { kind: 'supervisor', workers, drainMs: resolved.drainMs };
+      mode = { kind: 'supervisor', workers, resolved };
     } else {
       const server = createServer(merged);
       guardUnhandledRejections(server.logger);
@@ -73,21 +76,28 @@ async function main(): Promise<number> {
     await runWorker(mode.id, mode.options);
     return -1;
   }
-  if (mode.kind === 'supervisor') return await supervise(mode.workers, mode.drainMs);
+  if (mode.kind === 'supervisor') return await supervise(mode.workers, mode.resolved);
   const server = mode.server;
   const info = await server.listen();
   const everywhere = info.host === '0.0.0.0' || info.host === '::';
   // Say what is bound, not only the loopback URL: 0.0.0.0 is reachable from other machines too.
   const bound = everywhere ? ` and every other interface (bound to ${info.host}:${info.port})` : '';
-  process.stdout.write(`Switchboard listening on ${info.url}${bound}\nHTTP API: http://${new URL(info.url).host}/api\n`);
+  process.stdout.write(`Switchboard listening on ${info.url}${bound}\n`);
+  // A URL that answers: the API has no index page, so name its main route (docs/api.md has them all).
+  process.stdout.write(`HTTP API: POST http://${new URL(info.url).host}/api/publish (every route: docs/api.md)\n`);
+  process.stdout.write(describeSetup(server.options));
   process.stdout.write(`uWS build: ${describeUws(loadUws())}\n`);
 
   const shutdown = (signal: string, leave: () => Promise<void>, deadlineMs: number) => {
     process.stdout.write(`${signal}: ${signal === 'SIGTERM' ? `draining connections (1012 over ${server.options.drainMs} ms)` : 'closing connections'}\n`);
     // Leave even if something hangs: a few seconds, never forever.
     setTimeout(() => process.exit(0), deadlineMs).unref();
+    const started = Date.now();
     leave().then(
-      () => process.exit(0),
+      () => {
+        process.stdout.write(`${signal}: ${signal === 'SIGTERM' ? 'drained' : 'closed'} in ${Date.now() - started} ms; exiting\n`);
+        process.exit(0);
+      },
       () => process.exit(1),
     );
   };
@@ -101,13 +111,18 @@ async function main(): Promise<number> {
 }
 
 /** Runs the supervisor of `workers` processes until SIGTERM/SIGINT has drained them all. */
-async function supervise(workers: number, drainMs: number): Promise<number> {
+async function supervise(workers: number, resolved: ResolvedOptions): Promise<number> {
+  const drainMs = resolved.drainMs;
   const say = (line: string) => process.stdout.write(`supervisor: ${line}\n`);
   const supervisor = new Supervisor({ workers, drainMs, script: process.argv[1]!, args: process.argv.slice(2), execArgv: workerExecArgv(process.execArgv), say });
   const leave = (signal: string) => {
     say(`${signal}: draining every worker (1012 over ${drainMs} ms)`);
+    const started = Date.now();
     supervisor.shutdown().then(
-      () => process.exit(0),
+      () => {
+        say(`every worker drained and exited in ${Date.now() - started} ms; exiting`);
+        process.exit(0);
+      },
       () => process.exit(1),
     );
   };
@@ -119,8 +134,23 @@ async function supervise(workers: number, drainMs: number): Promise<number> {
   });
   const url = await supervisor.start();
   process.stdout.write(`Switchboard listening on ${url} with ${workers} workers (pid ${process.pid} supervises)\n`);
+  process.stdout.write(describeSetup(resolved));
   process.stdout.write(`uWS build: ${describeUws(loadUws())}\n`);
   return -1;
+}
+
+/** The startup lines after "listening": what runs (engine, fronts, hooks) and the limits that matter. */
+function describeSetup(options: ResolvedOptions): string {
+  const { engine, fronts, hooks } = startupSummary(options);
+  const descriptors = openFileLimit();
+  const room = connectionsWithinDescriptors(descriptors);
+  const files = descriptors === undefined ? 'open-file limit unknown' : `open files ${descriptors} (room for about ${room} connections${room! < options.maxConnections ? ': LESS than maxConnections, raise ulimit -n' : ''})`;
+  return [
+    `engine: ${engine}`,
+    `fronts: ${fronts.join(', ')}`,
+    `hooks: ${hooks.length === 0 ? 'none' : hooks.join(', ')}`,
+    `limits: maxConnections ${options.maxConnections}, ${files}`,
+  ].join('\n') + '\n';
 }
 
 main().then(

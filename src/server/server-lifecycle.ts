@@ -4,7 +4,9 @@
  */
 import { CloseCode } from '../protocol/codes.js';
 import { drainConnections } from './connection/drain.js';
+import { openFileLimit } from './runtime/descriptor-limit.js';
 import type { ServerParts } from './server-parts.js';
+import { checkDescriptorLimit, connectionsWithinDescriptors, watchServer } from './server-watch.js';
 import type { ListenInfo } from './server-types.js';
 
 /** Longest close (and drain) wait for sockets to finish their closing handshakes. */
@@ -31,6 +33,7 @@ export function createServerLifecycle(parts: ServerParts): ServerLifecycle {
   let listening = false;
   let closing: Promise<void> | undefined;
   let draining: Promise<void> | undefined;
+  let stopWatch: (() => void) | undefined;
 
   /** Waits (bounded) until every socket finished closing, so nothing is cut mid-handshake. */
   const socketsClosed = async () => {
@@ -59,7 +62,23 @@ export function createServerLifecycle(parts: ServerParts): ServerLifecycle {
         throw err;
       }
       const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-      logger.info({ uws: transport.build.description, skipped: transport.build.skipped, host, port: bound }, 'listening');
+      const descriptorLimit = openFileLimit();
+      logger.info(
+        {
+          uws: transport.build.description,
+          skipped: transport.build.skipped,
+          host,
+          port: bound,
+          ...parts.summary,
+          worker: worker?.id,
+          maxConnections: options.maxConnections,
+          openFileLimit: descriptorLimit,
+          connectionsWithinLimit: connectionsWithinDescriptors(descriptorLimit),
+        },
+        'listening',
+      );
+      checkDescriptorLimit({ descriptorLimit, maxConnections: options.maxConnections, logger });
+      stopWatch = watchServer({ engineReady: () => engine.ready?.() ?? true, connections: () => registry.size, descriptorLimit, maxConnections: options.maxConnections, logger });
       if (parts.anonymous) logger.warn('anonymous connections allowed: set SWITCHBOARD_JWT_SECRET, a public key or JWKS URL, an authenticate hook or backend.connectUrl');
       if (options.apiKey === undefined) {
         logger.warn('HTTP API answers loopback callers only (behind a reverse proxy on this host every request looks local): set SWITCHBOARD_API_KEY');
@@ -70,6 +89,7 @@ export function createServerLifecycle(parts: ServerParts): ServerLifecycle {
     close() {
       closing ??= (async () => {
         transport.stopListening();
+        stopWatch?.();
         slowConsumerCheck.stop();
         core.flushAll();
         for (const connection of [...registry.byId.values()]) connection.close(CloseCode.GoingAway, 'server shutting down');
@@ -85,7 +105,9 @@ export function createServerLifecycle(parts: ServerParts): ServerLifecycle {
 
     drain() {
       draining ??= (async () => {
-        logger.info({ drainMs: options.drainMs, connections: registry.size }, 'draining');
+        const started = Date.now();
+        const connections = registry.size;
+        logger.info({ drainMs: options.drainMs, connections }, 'draining');
         await drainConnections(
           {
             connections: () => registry.byId.values(),
@@ -98,6 +120,7 @@ export function createServerLifecycle(parts: ServerParts): ServerLifecycle {
         // Let the 1012s finish their handshakes, so close() has nothing left to send 1001 to.
         await socketsClosed();
         await lifecycle.close();
+        logger.info({ connections, tookMs: Date.now() - started, left: registry.size }, 'drained');
       })();
       return draining;
     },

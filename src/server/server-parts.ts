@@ -25,6 +25,7 @@ import { TopicCore } from './core/topic-core.js';
 import { newTrafficCounters, type TrafficCounters } from './connection/traffic.js';
 import type { Engine } from './engine/engine.js';
 import { MemoryEngine } from './engine/memory-engine.js';
+import { describeTarget, redisTarget } from './engine/redis/options.js';
 import { RedisEngine } from './engine/redis/redis-engine.js';
 import type { FrontContext, FrontPlugin, SocketRoute, StartedFront } from './fronts/front.js';
 import { switchboardPlugin } from './fronts/switchboard/plugin.js';
@@ -52,8 +53,17 @@ export interface ServerParts {
   slowConsumerCheck: PacedScan<Connection>;
   /** When the server was built (ms since the epoch). */
   startedAt: number;
+  /** What this server runs, for the startup line: engine, fronts, hooks. */
+  summary: StartupSummary;
   /** True when nothing authenticates connections (listen warns). */
   anonymous: boolean;
+}
+
+/** What a server runs, as its startup line says it (no secrets: URLs without credentials). */
+export interface StartupSummary {
+  engine: string;
+  fronts: string[];
+  hooks: string[];
 }
 
 /** What the parts ask of the lifecycle above them. */
@@ -199,10 +209,30 @@ export function buildParts(options: ResolvedOptions, lifecycle: LifecycleView): 
   });
 
   const anonymous = verifier === undefined && authenticate === undefined;
-  return { options, logger, transport, engine, registry, core, publisher, control, traffic, fronts, slowConsumerCheck, startedAt, anonymous };
+  const summary = startupSummary(options);
+  return { options, logger, transport, engine, registry, core, publisher, control, traffic, fronts, slowConsumerCheck, startedAt, anonymous, summary };
 }
 
 /** Catch-all patterns (`/*`) after the specific ones, so they never take another front's paths. */
 function catchAllLast(routes: readonly SocketRoute[]): SocketRoute[] {
   return [...routes.filter((route) => !route.pattern.endsWith('*')), ...routes.filter((route) => route.pattern.endsWith('*'))];
+}
+
+/** The startup line's facts: which engine, which fronts (Pusher with its app ids), which hooks. */
+export function startupSummary(options: ResolvedOptions): StartupSummary {
+  const engine =
+    options.engine !== undefined ? `custom (${options.engine.constructor.name})` : options.redis !== undefined ? `redis (${describeTarget(redisTarget({ url: options.redis.url, sentinels: options.redis.sentinels, name: options.redis.name }))})` : 'memory';
+  const fronts = ['switchboard protocol'];
+  if (options.pusher !== undefined) fronts.push(`pusher (apps ${options.pusher.apps.map((app) => app.id).join(', ')})`);
+  const hooks: string[] = [];
+  const backend = options.backend;
+  if (backend !== undefined) {
+    const asked = Object.entries({ connect: backend.connectUrl, subscribe: backend.subscribeUrl, publish: backend.publishUrl, rpc: backend.rpcUrl }).filter(([, url]) => url !== undefined);
+    const origins = [...new Set(asked.map(([, url]) => new URL(url!).origin))];
+    hooks.push(`backend ${origins.join(', ')} (${asked.map(([hook]) => hook).join(', ')})`);
+  }
+  for (const name of ['authenticate', 'onOpen', 'onMessage', 'onClose', 'onError'] as const) if (options[name] !== undefined) hooks.push(name);
+  const rpcMethods = Object.keys(options.rpc ?? {});
+  if (rpcMethods.length > 0) hooks.push(`rpc (${rpcMethods.join(', ')})`);
+  return { engine, fronts, hooks };
 }

@@ -23,7 +23,7 @@ import { backoffMs } from './backoff.js';
 import { commandFailure, timedOut, unavailable, type CommandEffect } from './command-errors.js';
 import { IdentityWatch, type ServerIdentity } from './identity.js';
 import { Liveness } from './liveness.js';
-import { redisTarget, type RedisEngineOptions } from './options.js';
+import { describeTarget, redisTarget, type RedisEngineOptions } from './options.js';
 import { ReplicaWait } from './replica-wait.js';
 import { PRESENCE_INFO, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_REFRESH, PUBLISH, READ } from './scripts.js';
 
@@ -47,15 +47,6 @@ const RECONNECT = { firstMs: 50, maxMs: 1000 };
 const retryStrategy = (attempt: number) => backoffMs(attempt, RECONNECT);
 // TCP keepalive after this much silence: the kernel then notices a peer that vanished for good.
 const KEEPALIVE_MS = 10_000;
-
-/** Where the node looks for Redis, for messages: credentials left out. */
-function describeTarget(target: ReturnType<typeof redisTarget>): string {
-  if (target.kind === 'sentinel') return `master "${target.name}" through sentinels ${target.sentinels.map((s) => `${s.host}:${s.port}`).join(',')}`;
-  const url = new URL(target.url);
-  url.username = '';
-  url.password = '';
-  return url.toString().replace(/\/$/, '');
-}
 
 export class RedisConnections {
   readonly commands: CommandClient;

@@ -133,6 +133,15 @@ export function redisTarget(options: Pick<RedisEngineOptions, Location>): RedisT
   return { kind: 'direct', url };
 }
 
+/** Where a node looks for Redis, for messages and logs: credentials left out. */
+export function describeTarget(target: RedisTarget): string {
+  if (target.kind === 'sentinel') return `master "${target.name}" through sentinels ${target.sentinels.map((s) => `${s.host}:${s.port}`).join(',')}`;
+  const url = new URL(target.url);
+  url.username = '';
+  url.password = '';
+  return url.toString().replace(/\/$/, '');
+}
+
 /** Parses `host[:port],host[:port]...` (port 26379 when left out; IPv6 in brackets). @throws OptionsError naming `key` */
 export function parseSentinelList(text: string, key: string): SentinelAddress[] {
   const entries = text.split(',').map((entry) => entry.trim());
