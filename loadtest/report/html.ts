@@ -142,7 +142,7 @@ export function renderHtml(report: LoadReport, p99BoundMs = DEFAULT_P99_BOUND_MS
       series: [{ name: 'RSS', points: r.capacity.rssSeries.map((s) => [s.connections, s.rssBytes / 2 ** 20] as [number, number]) }],
     }));
   }
-  const tables = formatTables(report);
+  const tables = formatTables(report, p99BoundMs);
   const line = conclusion(report, p99BoundMs);
   const verdictClass = conclusionTone(line);
   const m = first?.machine ?? report.machine;

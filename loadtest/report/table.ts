@@ -1,6 +1,6 @@
 /** The human-readable output of one run: its figures as aligned `name  value` lines. */
 import type { ScenarioResult } from './result.js';
-import { verdict } from './verdict.js';
+import { DEFAULT_P99_BOUND_MS, verdict } from './verdict.js';
 import { drainLines, processGrid } from './cluster-tables.js';
 import { arrivalsText } from './arrivals.js';
 import { legendText, processLegend } from './legends.js';
@@ -13,8 +13,8 @@ function rows(pairs: Array<[string, string]>): string {
   return pairs.map(([key, value]) => `  ${key.padEnd(width)}  ${value}`).join('\n');
 }
 
-/** A result as aligned `name  value` lines. */
-export function formatResult(r: ScenarioResult): string {
+/** A result as aligned `name  value` lines; `p99BoundMs` is the run's bound, for its verdict. */
+export function formatResult(r: ScenarioResult, p99BoundMs = DEFAULT_P99_BOUND_MS): string {
   const pairs: Array<[string, string]> = [
     ['server', `${r.server} (${r.serverBuild})`],
     ['connections', num(r.connections)],
@@ -52,7 +52,7 @@ export function formatResult(r: ScenarioResult): string {
   pairs.push(['generator CPU', `${r.generatorCpuPercent.total} % total (${roles})`]);
   pairs.push(['machine CPU', r.machineCpuPercent === null ? 'n/a' : `${r.machineCpuPercent} % of ${r.machine.cpus * 100} (all processes and the kernel)`]);
   pairs.push(['what ran out first', r.bottleneck]);
-  if (r.scenario === 'fanout' || r.scenario === 'compare') pairs.push(['verdict', verdict(r)]);
+  if (r.scenario === 'fanout' || r.scenario === 'compare') pairs.push(['verdict', verdict(r, p99BoundMs)]);
   if (r.drain) pairs.push(...drainLines(r.drain));
   for (const error of r.errors) pairs.push(['note', error]);
   const processes = r.serverProcesses && r.serverProcesses.length > 0 ? `\n${processGrid(r)}${legendText(processLegend())}` : '';

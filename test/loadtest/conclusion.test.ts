@@ -70,5 +70,9 @@ describe('conclusion', () => {
     const sb = behind.results.find((r) => r.server === 'switchboard')!;
     assert.match(runConclusion({ ...sb, scenario: 'fanout' }), /^switchboard fell behind at 505,000 deliveries\/s offered \(380,881\/s delivered in the window\): 50,000 lost, p99 1840 ms > 50 ms; server out of CPU \(a full core\) \(one run\)$/);
     assert.match(conclusion({ scenario: 'drain', results: load('drain-report.json').results }), /^every client recovered from SIGHUP to the supervisor/);
+    const capacity = { ...relay, scenario: 'capacity', capacity: { target: 10_000, maxConnections: 9_800, alive: 9_750, heartbeatsPublished: 100, rssSeries: [] } };
+    assert.equal(runConclusion(capacity), 'relay held 9,800 of 10,000 connections at once; 9,750 heard the heartbeat on every topic');
+    const rpc = { ...relay, scenario: 'rpc', rpc: { sent: 1000, answered: 990, failed: 10 } };
+    assert.match(runConclusion(rpc), /^relay answered 990 of 1,000 calls \(10 failed\), p99 round trip [\d.]+ ms$/);
   });
 });

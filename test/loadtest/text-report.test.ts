@@ -83,6 +83,15 @@ describe('text report', () => {
     assert.match(text, /deliveries\s+10,964 arrived in the window, 0 lost \(arrivals after the window not counted\)/);
   });
 
+  it('judges a single run against the run\'s p99 bound, in the conclusion and the verdict line alike', () => {
+    const relay = keptUp.results.find((r) => r.server === 'relay' && r.round === 0)!;
+    const single: LoadReport = { scenario: 'fanout', results: [{ ...relay, scenario: 'fanout' }] };
+    const strict = formatReport(single, { p99BoundMs: 1 });
+    assert.match(strict, /^conclusion: relay fell behind at /m);
+    assert.match(strict, /^ {2}verdict\s+.*p99 [\d.]+ ms > 1 ms$/m);
+    assert.match(formatReport(single, { p99BoundMs: 50 }), /^ {2}verdict\s+kept up/m);
+  });
+
   it('after one round says what was measured, not whether a server is on the knee', () => {
     const text = formatReport(behind);
     assert.match(text, /^one round: every figure is a single run of each server/m);
