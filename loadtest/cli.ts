@@ -3,27 +3,15 @@
  * server (or --target), print the tables, write --json / --html. See loadtest/README.md.
  */
 import { writeFileSync } from 'node:fs';
-import type { LoadReport } from './report/load-report.js';
 import { COMPARE_LOAD, parseOptions, USAGE, type LoadOptions } from './options.js';
-import { formatComparison, formatResult } from './report/table.js';
-import { formatFindMax, formatRounds } from './report/summary-tables.js';
+import { formatReport } from './report/text-report.js';
 import { renderHtml } from './report/html.js';
 import { runScenario } from './scenarios/index.js';
 
 const isCompareDefault = (options: LoadOptions) =>
   options.scenario === 'compare' && !options.findMax && (Object.keys(COMPARE_LOAD) as Array<keyof typeof COMPARE_LOAD>).every((key) => options[key] === COMPARE_LOAD[key]);
 
-/** Everything printed on stdout after a run. */
-function formatReport(report: LoadReport, options: LoadOptions): string {
-  const parts: string[] = [];
-  if (report.load !== undefined) parts.push(`load: ${report.load}${isCompareDefault(options) ? ` (compare's default: about a third of where bare uWS collapses on a 2-core box, so the uWS-based servers should keep up and CPU per delivery compares them; --find-max measures the headroom)` : ''}\n`);
-  // Over several rounds every run's block would bury the summary: the JSON keeps them.
-  if (report.repeat === undefined || report.repeat.rounds.length === 1) parts.push(...report.results.map(formatResult));
-  if (report.repeat !== undefined && report.repeat.rounds.length === 1) parts.push(formatComparison(report.results));
-  if (report.repeat !== undefined) parts.push(formatRounds(report.repeat));
-  if (report.findMax !== undefined) parts.push(formatFindMax(report.findMax));
-  return parts.map((part) => `\n${part}`).join('');
-}
+const COMPARE_DEFAULT_NOTE = "compare's default: about a third of where bare uWS collapses on a 2-core box, so the uWS-based servers should keep up and CPU per delivery compares them; --find-max measures the headroom";
 
 async function main(): Promise<number> {
   let options: LoadOptions | 'help';
@@ -40,7 +28,7 @@ async function main(): Promise<number> {
   // Forked servers inherit the environment: this is how the switchboard one learns its window.
   if (options.coalesceMs > 0) process.env.SWITCHBOARD_LOADTEST_COALESCE_MS = String(options.coalesceMs);
   const report = await runScenario(options);
-  process.stdout.write(formatReport(report, options));
+  process.stdout.write(formatReport(report, { p99BoundMs: options.p99BoundMs, loadNote: isCompareDefault(options) ? COMPARE_DEFAULT_NOTE : undefined }));
   // A single run keeps its old shape (the result itself); compare and find-max write the whole report.
   const single = report.repeat === undefined && report.findMax === undefined && report.results.length === 1;
   const output = single ? report.results[0] : report;

@@ -1,14 +1,18 @@
 /**
  * `--html <file>`: one self-contained page (inline CSS and SVG, no scripts, nothing fetched) that a
- * performance engineer reads top-down: the verdict per server (and a banner when results sit on the
- * knee), latency percentiles on a log scale, delivered/s, CPU per delivery and RSS per connection as
- * bars with their spread over rounds, find-max's found rates, then the text tables, and the raw JSON
+ * first-time reader reads top-down: the one-line conclusion, the verdict per server with its ratios
+ * against the baseline and a legend (and a banner when results sit on the knee), latency
+ * percentiles on a log scale, delivered/s, CPU per delivery and RSS per connection as bars with
+ * their spread over rounds, find-max's found rates, then the text output, and the raw JSON
  * collapsed at the end.
  */
 import type { LoadReport } from './load-report.js';
 import { DEFAULT_P99_BOUND_MS } from './verdict.js';
-import { formatComparison, formatResult } from './table.js';
-import { formatFindMax, formatRounds } from './summary-tables.js';
+import { formatTables } from './text-report.js';
+import { conclusion, conclusionTone } from './conclusion.js';
+import { repeatSummaryOf, type RepeatSummary } from './rounds.js';
+import { formatSpread } from './summary-tables.js';
+import { glossaryFor, processLegend, verdictLegend, type Legend } from './legends.js';
 import { lineChart, escapeXml } from './svg-chart.js';
 import { barChart, type Bar } from './svg-bars.js';
 import { serverViews, type ServerView } from './server-views.js';
@@ -28,18 +32,35 @@ table.verdicts td:first-child,table.verdicts th:first-child,table.verdicts td.ve
 table.processes,table.drain{border-collapse:collapse;margin:1em 0}table.processes td,table.processes th,table.drain td,table.drain th{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}
 table.processes td:first-child,table.processes th:first-child,table.drain td,table.drain th{text-align:left}tr.total td{font-weight:bold}
 .kept{color:#1a7f37}.behind{color:#b42318}.knee{background:#fff4e5;border-left:4px solid #f79009;padding:.6em 1em}
-.chart{display:block;margin:1.2em 0}summary{cursor:pointer;font-weight:bold}`;
+.chart{display:block;margin:1.2em 0}summary{cursor:pointer;font-weight:bold}
+p.conclusion{font-size:1.2em;padding:.6em 1em;border-left:4px solid #888;background:#f6f6f6}p.conclusion.kept{border-color:#1a7f37}p.conclusion.behind{border-color:#b42318}p.conclusion.knee{border-color:#f79009}
+dl.legend{display:grid;grid-template-columns:max-content auto;gap:2px 12px;font-size:13px;color:#444;margin:.5em 0 1.5em}dl.legend dt{font-weight:bold}dl.legend dd{margin:0}`;
 
 const bar = (label: string, s: Spread | null, format: (value: number) => string): Bar =>
   s === null ? { label, value: null } : { label, value: s.median, low: s.min, high: s.max, text: s.n > 1 && s.min !== s.max ? `${format(s.median)} (${format(s.min)}–${format(s.max)})` : format(s.median) };
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
 
-function verdictTable(views: ServerView[]): string {
+/** A legend under a table: each column and what it means. */
+function legendHtml(legend: Legend): string {
+  if (legend.length === 0) return '';
+  return `<dl class="legend">${legend.map(([column, meaning]) => `<dt>${escapeXml(column)}</dt><dd>${escapeXml(meaning)}</dd>`).join('')}</dl>`;
+}
+
+const ratioCell = (s: Spread | null | undefined) => `<td>${s ? escapeXml(formatSpread(s, (v) => `${v.toFixed(2)}x`)) : ''}</td>`;
+
+function verdictTable(views: ServerView[], summary: RepeatSummary | undefined, p99BoundMs: number): string {
+  const base = summary !== undefined && summary.servers.length > 1 ? summary.baseline : null;
   const rows = views.map((v) => {
     const kept = v.verdict.startsWith('kept up');
-    return `<tr><td>${escapeXml(v.server)}</td><td class="verdict ${kept ? 'kept' : 'behind'}">${escapeXml(v.verdict)}</td><td>${v.keptUp}</td><td>${v.deliveredPerSec ? int(v.deliveredPerSec.median) : 'n/a'}</td><td>${v.p99Ms ? Number(v.p99Ms.median.toPrecision(4)).toLocaleString('en-US') : 'n/a'}</td><td>${v.cpuUsPerDelivery ? v.cpuUsPerDelivery.median.toFixed(2) : 'n/a'}</td><td style="text-align:left;font-size:11px">${escapeXml(v.build)}</td></tr>`;
+    const ratios = summary?.servers.find((s) => s.server === v.server)?.ratios;
+    const name = v.server === base ? `${v.server} (baseline)` : v.server;
+    const p99 = `<td>${v.p99Ms ? Number(v.p99Ms.median.toPrecision(4)).toLocaleString('en-US') : 'n/a'}</td>${base === null ? '' : ratioCell(ratios?.p99Ms)}`;
+    const cpu = `<td>${v.cpuUsPerDelivery ? v.cpuUsPerDelivery.median.toFixed(2) : 'n/a'}</td>${base === null ? '' : ratioCell(ratios?.serverCpuUsPerDelivery)}`;
+    return `<tr><td>${escapeXml(name)}</td><td class="verdict ${kept ? 'kept' : 'behind'}">${escapeXml(v.verdict)}</td><td>${v.keptUp}</td><td>${v.deliveredPerSec ? int(v.deliveredPerSec.median) : 'n/a'}</td>${p99}${cpu}<td style="text-align:left;font-size:11px">${escapeXml(v.build)}</td></tr>`;
   });
-  return `<table class="verdicts"><tr><th>server</th><th class="verdict">verdict</th><th>kept up</th><th>delivered/s</th><th>p99 ms</th><th>CPU µs/delivery</th><th>build</th></tr>\n${rows.join('\n')}</table>`;
+  const vs = base === null ? '' : `<th>vs ${escapeXml(base)}</th>`;
+  const builds = views.map((v) => v.build).join(' ');
+  return `<table class="verdicts"><tr><th>server</th><th class="verdict">verdict</th><th>kept up</th><th>delivered/s</th><th>p99 ms</th>${vs}<th>CPU µs/delivery</th>${vs}<th>build</th></tr>\n${rows.join('\n')}</table>\n${legendHtml([...verdictLegend(base, p99BoundMs), ...glossaryFor(builds)])}`;
 }
 
 function throughputSections(views: ServerView[]): string[] {
@@ -61,6 +82,7 @@ function processSection(r: ScenarioResult): string[] {
   return [
     `<h2>Server processes (${escapeXml(r.server)}${round})</h2><p>The server's RSS and CPU are the workers' sums; RSS per connection uses the summed RSS. Connections as each worker reported them on /metrics.</p>`,
     `<table class="processes"><tr>${PROCESS_HEADER.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>\n${processes.map((p) => row(processCells(p))).join('\n')}\n${row(total, 'total')}</table>`,
+    legendHtml(processLegend()),
   ];
 }
 
@@ -89,12 +111,13 @@ function findMaxSections(report: LoadReport): string[] {
 export function renderHtml(report: LoadReport, p99BoundMs = DEFAULT_P99_BOUND_MS): string {
   const first = report.results[0];
   const views = serverViews(report, p99BoundMs);
+  const summary = repeatSummaryOf(report.results, report.repeat);
   const sections: string[] = [];
-  const knee = report.repeat?.knee;
-  if (knee) sections.push(`<p class="knee"><strong>${escapeXml(knee)}</strong>. A server's rounds disagree (kept up in some and not others, or figures that swing widely), so one run of it is a coin toss and a ratio between servers means nothing. Lower the rate, or use --find-max for each server's limit.</p>`);
+  const knee = summary?.knee;
+  if (knee) sections.push(`<p class="knee"><strong>${escapeXml(knee)}</strong>. The knee is the load where a server flips between keeping up and falling behind: its rounds disagree (kept up in some and not others, or figures that swing widely), so one run of it is a coin toss and a ratio between servers means nothing. Lower the rate, or use --find-max for each server's limit.</p>`);
   // A drain's verdict is its own section (below): keeping up with a stream is not what it measures.
   const drain = first?.scenario === 'drain';
-  if (views.length > 0 && !drain) sections.push('<h2>Verdict</h2>', verdictTable(views));
+  if (views.length > 0 && !drain) sections.push('<h2>Verdict</h2>', verdictTable(views, summary, summary?.p99BoundMs ?? p99BoundMs));
   const withLatency = views.filter((v) => v.representative.latencyCurve.length > 0);
   if (withLatency.length > 0) {
     sections.push(lineChart({
@@ -119,11 +142,9 @@ export function renderHtml(report: LoadReport, p99BoundMs = DEFAULT_P99_BOUND_MS
       series: [{ name: 'RSS', points: r.capacity.rssSeries.map((s) => [s.connections, s.rssBytes / 2 ** 20] as [number, number]) }],
     }));
   }
-  const tables: string[] = [];
-  if (report.repeat === undefined || report.repeat.rounds.length === 1) tables.push(...report.results.map(formatResult));
-  if (report.results.length > 1 && report.repeat?.rounds.length === 1) tables.push(formatComparison(report.results));
-  if (report.repeat !== undefined) tables.push(formatRounds(report.repeat));
-  if (report.findMax !== undefined) tables.push(formatFindMax(report.findMax));
+  const tables = formatTables(report, p99BoundMs);
+  const line = conclusion(report, p99BoundMs);
+  const verdictClass = conclusionTone(line);
   const m = first?.machine ?? report.machine;
   const machine = m ? `${m.cpus} × ${escapeXml(m.cpuModel)} · ${escapeXml(m.os)} · Node ${escapeXml(m.node)}` : '';
   return `<!doctype html>
@@ -131,6 +152,7 @@ export function renderHtml(report: LoadReport, p99BoundMs = DEFAULT_P99_BOUND_MS
 <style>${STYLE}</style>
 </head><body>
 <h1>Load test: ${escapeXml(report.scenario)}</h1>
+<p class="conclusion ${verdictClass}">${escapeXml(line)}</p>
 <p>${escapeXml(first?.startedAt ?? report.startedAt ?? '')} · ${machine}</p>
 ${report.load ? `<p>Load: ${escapeXml(report.load)}</p>` : ''}
 ${sections.join('\n')}

@@ -51,6 +51,15 @@ export interface ScenarioResult {
   /** Messages received by all subscribers during the window. */
   delivered: number;
   deliveredPerSec: number;
+  /**
+   * Deliveries the window's publications owed the subscribers (each publication × the
+   * subscriptions of its topic, probes included). With `delivered`, `deliveredLate` and `lost` it
+   * says where every one went. Absent in results of scenarios that do not publish on a schedule,
+   * and in results written before it existed.
+   */
+  deliveriesDue?: number;
+  /** Messages received after the window closed, while the run waited for stragglers (`--drain`). */
+  deliveredLate?: number;
   /** Publish → deliver (or RPC round trip) latency on the probe connections, ms. */
   latencyMs: LatencySummary;
   /** Percentile curve of the same histogram, [percentile, ms]. */

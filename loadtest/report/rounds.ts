@@ -1,13 +1,15 @@
 /**
  * `--repeat N`: the servers run interleaved over N rounds (rotated: A B C, B C A, C A B, …) so a
  * neighbour's burst or the box warming up does not always hit the same server, and each figure is
- * reported as the median with its min and max. Ratios are taken within a round (server ÷ first
- * server of the list, same round), then the median of those. A server that keeps up in some rounds
+ * reported as the median with its min and max. Ratios are taken within a round (server ÷ the
+ * baseline, same round: the relay, else bare uWS, else the first server listed; see baseline.ts),
+ * then the median of those. A server that keeps up in some rounds
  * and not in others, or whose figures swing widely, sits on the knee: its numbers are a coin toss.
  */
 import type { ScenarioResult } from './result.js';
 import { spread, spreadRatio, type Spread } from './stats.js';
 import { keptUp, verdict } from './verdict.js';
+import { pickBaseline } from './baseline.js';
 
 /** The servers in the order they run in round `round` (0-based): rotated by one each round. */
 export function roundOrder<T>(servers: readonly T[], round: number): T[] {
@@ -30,7 +32,7 @@ export const FIGURES = {
 } as const;
 export type FigureName = keyof typeof FIGURES;
 
-/** Figures that get a ratio against the first server. */
+/** Figures that get a ratio against the baseline. */
 export const RATIO_FIGURES = ['deliveredPerSec', 'p99Ms', 'serverCpuUsPerDelivery'] as const satisfies readonly FigureName[];
 
 // Thresholds for "on the knee": delivered/s varying by more than 20 % between rounds, or p99
@@ -55,7 +57,7 @@ export interface ServerRounds {
 export interface RepeatSummary {
   /** Which server ran when: round number and the order within it. */
   rounds: Array<{ round: number; order: string[] }>;
-  /** The server ratios are against (the first of --servers). */
+  /** The server ratios are against: the relay, else bare uWS, else the first of --servers. */
   baseline: string;
   p99BoundMs: number;
   servers: ServerRounds[];
@@ -70,7 +72,7 @@ export function summariseRounds(results: readonly ScenarioResult[], servers: rea
     round,
     order: results.filter((r) => (r.round ?? 0) === round).sort((a, b) => (a.roundPosition ?? 0) - (b.roundPosition ?? 0)).map((r) => r.server),
   }));
-  const baseline = servers[0] ?? '';
+  const baseline = pickBaseline(servers);
   const baseIn = (round: number) => results.find((r) => r.server === baseline && (r.round ?? 0) === round);
   const summaries = servers.map((server): ServerRounds => {
     const mine = results.filter((r) => r.server === server);
@@ -112,4 +114,14 @@ function mostCommon(values: readonly string[]): string {
   const counts = new Map<string, number>();
   for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
   return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'n/a';
+}
+
+/**
+ * The summary of a report's rounds, recomputed from its results with today's rules (the baseline
+ * choice changed: older JSON holds ratios against the first server). Undefined without rounds.
+ */
+export function repeatSummaryOf(results: readonly ScenarioResult[], stored: RepeatSummary | undefined): RepeatSummary | undefined {
+  if (stored === undefined) return undefined;
+  const servers = stored.rounds[0]?.order ?? stored.servers.map((s) => s.server);
+  return summariseRounds(results, servers, stored.p99BoundMs);
 }

@@ -7,6 +7,7 @@ import type { LoadReport } from './load-report.js';
 import type { ScenarioResult } from './result.js';
 import { spread, type Spread } from './stats.js';
 import { keptUp, verdict } from './verdict.js';
+import { repeatSummaryOf } from './rounds.js';
 
 export interface ServerView {
   server: string;
@@ -25,11 +26,13 @@ export interface ServerView {
 
 export function serverViews(report: LoadReport, p99BoundMs: number): ServerView[] {
   const names = [...new Set(report.results.map((r) => r.server))];
+  // Recomputed from the runs, so a report written by an older harness reads in today's words.
+  const repeat = repeatSummaryOf(report.results, report.repeat);
   return names.map((server) => {
     const runs = report.results.filter((r) => r.server === server);
     const byP99 = [...runs].sort((a, b) => a.latencyMs.p99 - b.latencyMs.p99);
     const representative = byP99[(byP99.length - 1) >> 1]!;
-    const summary = report.repeat?.servers.find((s) => s.server === server);
+    const summary = repeat?.servers.find((s) => s.server === server);
     return {
       server,
       build: runs.find((r) => r.serverBuild !== 'run failed')?.serverBuild ?? 'run failed',

@@ -1,7 +1,9 @@
-/** The human-readable output: one table per result, and the ratio table of `compare`. */
+/** The human-readable output of one run: its figures as aligned `name  value` lines. */
 import type { ScenarioResult } from './result.js';
-import { verdict } from './verdict.js';
+import { DEFAULT_P99_BOUND_MS, verdict } from './verdict.js';
 import { drainLines, processGrid } from './cluster-tables.js';
+import { arrivalsText } from './arrivals.js';
+import { legendText, processLegend } from './legends.js';
 
 const num = (value: number) => value.toLocaleString('en-US');
 const mib = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
@@ -11,20 +13,23 @@ function rows(pairs: Array<[string, string]>): string {
   return pairs.map(([key, value]) => `  ${key.padEnd(width)}  ${value}`).join('\n');
 }
 
-/** A result as aligned `name  value` lines. */
-export function formatResult(r: ScenarioResult): string {
+/** A result as aligned `name  value` lines; `p99BoundMs` is the run's bound, for its verdict. */
+export function formatResult(r: ScenarioResult, p99BoundMs = DEFAULT_P99_BOUND_MS): string {
   const pairs: Array<[string, string]> = [
     ['server', `${r.server} (${r.serverBuild})`],
     ['connections', num(r.connections)],
     ['window', `${r.durationSec} s`],
     ['published', `${num(r.published)} (${num(r.offeredPerSec)}/s)`],
-    ['delivered', `${num(r.delivered)} (${num(r.deliveredPerSec)}/s)`],
   ];
+  // Deliveries: where every one went (in the window, late, lost), for a scenario that publishes.
+  if (r.scenario === 'fanout' || r.scenario === 'compare' || r.scenario === 'http-publish' || r.scenario === 'drain') pairs.push(['deliveries', arrivalsText(r)]);
+  else pairs.push(['lost', num(r.lost)]);
+  pairs.push([r.scenario === 'rpc' ? 'answers/s (in the window)' : 'delivered/s (in the window)', num(r.deliveredPerSec)]);
   if (r.latencyMs.count > 0) {
     const l = r.latencyMs;
     pairs.push([r.scenario === 'rpc' ? 'rpc round trip ms' : 'latency ms (probes)', `p50 ${l.p50}  p90 ${l.p90}  p99 ${l.p99}  p99.9 ${l.p999}  max ${l.max}  (n=${num(l.count)})`]);
   }
-  pairs.push(['lost / dup / out-of-order', `${num(r.lost)} / ${num(r.duplicated)} / ${num(r.outOfOrder)}`]);
+  pairs.push(['arrived twice / out of order', `${num(r.duplicated)} / ${num(r.outOfOrder)}`]);
   if (r.connect) {
     const c = r.connect.latencyMs;
     pairs.push(['connect ok / failed', `${num(r.connect.ok)} / ${num(r.connect.failed)}`]);
@@ -46,35 +51,10 @@ export function formatResult(r: ScenarioResult): string {
   const roles = Object.entries(r.generatorCpuPercent.byRole).map(([role, value]) => `${role} ${value}`).join(', ');
   pairs.push(['generator CPU', `${r.generatorCpuPercent.total} % total (${roles})`]);
   pairs.push(['machine CPU', r.machineCpuPercent === null ? 'n/a' : `${r.machineCpuPercent} % of ${r.machine.cpus * 100} (all processes and the kernel)`]);
-  pairs.push(['bottleneck', r.bottleneck]);
-  if (r.scenario === 'fanout' || r.scenario === 'compare') pairs.push(['verdict', verdict(r)]);
+  pairs.push(['what ran out first', r.bottleneck]);
+  if (r.scenario === 'fanout' || r.scenario === 'compare') pairs.push(['verdict', verdict(r, p99BoundMs)]);
   if (r.drain) pairs.push(...drainLines(r.drain));
   for (const error of r.errors) pairs.push(['note', error]);
-  const processes = r.serverProcesses && r.serverProcesses.length > 0 ? `\n${processGrid(r)}` : '';
+  const processes = r.serverProcesses && r.serverProcesses.length > 0 ? `\n${processGrid(r)}${legendText(processLegend())}` : '';
   return `${r.scenario} — ${r.server}\n${rows(pairs)}\n${processes}`;
-}
-
-/** `compare`: one line per server, ratios against the bare uWS peer (the ceiling). */
-export function formatComparison(results: readonly ScenarioResult[]): string {
-  const base = results.find((r) => r.server === 'uws');
-  const ratio = (value: number, of: number | undefined) => (of ? `${(value / of).toFixed(2)}x` : '');
-  const header = ['server', 'delivered/s', 'vs uws', 'p50 ms', 'p99 ms', 'p99 vs uws', 'lost', 'srv CPU %', 'µs/deliv', 'deliv/core-s', 'gen CPU %', 'box CPU %', 'RSS MiB'];
-  const lines = results.map((r) => [
-    r.server,
-    num(r.deliveredPerSec),
-    ratio(r.deliveredPerSec, base?.deliveredPerSec),
-    String(r.latencyMs.p50),
-    String(r.latencyMs.p99),
-    ratio(r.latencyMs.p99, base?.latencyMs.p99),
-    num(r.lost),
-    r.serverCpuPercent === null ? 'n/a' : String(r.serverCpuPercent),
-    r.serverCpuUsPerDelivery == null ? 'n/a' : r.serverCpuUsPerDelivery.toFixed(2),
-    r.deliveriesPerServerCoreSec == null ? 'n/a' : num(r.deliveriesPerServerCoreSec),
-    String(r.generatorCpuPercent.total),
-    r.machineCpuPercent === null ? 'n/a' : String(r.machineCpuPercent),
-    r.serverRssBytes === null ? 'n/a' : (r.serverRssBytes / 2 ** 20).toFixed(1),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i]!.length)));
-  const format = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(format)].join('\n') + '\n';
 }

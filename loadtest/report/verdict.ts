@@ -25,17 +25,24 @@ export function shortfall(r: ScenarioResult, p99BoundMs = DEFAULT_P99_BOUND_MS):
   return reasons.join(', ');
 }
 
-/** "kept up", "server CPU-bound", "generator CPU-bound", … from loss, p99 and the CPU readings. */
+/**
+ * The cause of falling behind, in plain words. A Node process runs its JavaScript on one core, so
+ * "out of CPU" means at 90 % or more of one core (judgeBottleneck).
+ */
+export const CAUSES = {
+  server: 'server out of CPU (a full core)',
+  generator: 'load generator out of CPU (the harness, not the server, was the limit)',
+  both: 'server and load generator both out of CPU',
+  machine: 'machine busy (every core 90 % or more in use, no single process at a full core)',
+  none: 'fell behind with CPU to spare',
+} as const;
+
+/** "kept up", "server out of CPU", "load generator out of CPU", … from loss, p99 and the CPU readings. */
 export function verdict(r: ScenarioResult, p99BoundMs = DEFAULT_P99_BOUND_MS): string {
   if (r.serverBuild === 'run failed') return 'run failed';
   const cpu = r.serverCpuPercent === null ? '' : ` (server at ${r.serverCpuPercent.toFixed(0)} % of a core)`;
   if (keptUp(r, p99BoundMs)) return `kept up${cpu}`;
   const side = r.bottleneck.split(' ')[0];
-  const cause =
-    side === 'server' ? 'server CPU-bound'
-    : side === 'generator' ? 'generator CPU-bound'
-    : side === 'both' ? 'server and generator CPU-bound'
-    : side === 'machine' ? 'machine-bound (all cores busy, no process saturated)'
-    : 'fell behind without saturating a core';
+  const cause = side === 'server' || side === 'generator' || side === 'both' || side === 'machine' ? CAUSES[side] : CAUSES.none;
   return `${cause}: ${shortfall(r, p99BoundMs)}`;
 }

@@ -75,6 +75,8 @@ export interface Measurements {
   latency: Histogram;
   published: number;
   publishedPerTopic?: number[];
+  /** Publications of the measurement window alone, per topic: what the deliveries due are counted from. */
+  windowPublishedPerTopic?: readonly number[];
   connections: number;
   /** RSS just before connecting and once connected (null without a pid). */
   rssBaseline: number | null;
@@ -138,6 +140,7 @@ export function baseResult(ctx: RunContext, m: Measurements): ScenarioResult {
     offeredPerSec: Math.round(m.published / m.window.wallSec),
     delivered: m.window.received,
     deliveredPerSec: Math.round(m.window.received / m.window.wallSec),
+    ...arrivalCounts(m),
     latencyMs: summarise(m.latency),
     latencyCurve: percentileCurve(m.latency),
     lost: loss.lost,
@@ -160,6 +163,20 @@ export function baseResult(ctx: RunContext, m: Measurements): ScenarioResult {
     machine,
     startedAt: new Date().toISOString(),
   };
+}
+
+/**
+ * Where the window's deliveries went, besides arriving in it: how many were due (each publication
+ * × its topic's subscriptions) and how many arrived after the window (the reports are taken after
+ * the wait for stragglers and count from the same mark as the window).
+ */
+function arrivalCounts(m: Measurements): Pick<ScenarioResult, 'deliveriesDue' | 'deliveredLate'> {
+  if (m.windowPublishedPerTopic === undefined) return {};
+  const subscriptions = new Map<number, number>();
+  for (const tally of m.reports.flatMap((report) => report.topics)) subscriptions.set(tally.topic, (subscriptions.get(tally.topic) ?? 0) + tally.subscriptions);
+  const due = m.windowPublishedPerTopic.reduce((sum, count, topic) => sum + count * (subscriptions.get(topic) ?? 0), 0);
+  const receivedSinceMark = m.reports.reduce((sum, report) => sum + report.received, 0);
+  return { deliveriesDue: due, deliveredLate: Math.max(0, receivedSinceMark - m.window.received) };
 }
 
 export const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;

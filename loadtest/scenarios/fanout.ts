@@ -38,6 +38,7 @@ export async function runFanout(ctx: RunContext): Promise<ScenarioResult> {
     latency: Generator.latency(reports, ['probes']),
     published: publishResult.published,
     publishedPerTopic: publishResult.perTopic.map((count, topic) => count + (warmup.perTopic[topic] ?? 0)),
+    windowPublishedPerTopic: publishResult.perTopic,
     connections: connect.ok,
     rssBaseline,
     rssConnected,

@@ -4,7 +4,9 @@
  * them seconds slow and lossy, plus find-max searches. Asserts behaviour, not pixels: the latency
  * axis is logarithmic (tick labels a decade apart, spanning ms and seconds), every server is in
  * the legend and the bars, the verdicts name the slow server's bottleneck, and the raw JSON is
- * folded. The screenshot is kept in the test's temp dir for a human to look at. A second fixture, a
+ * folded. The conclusion heads the page, for a compare where Switchboard kept up with the relay and
+ * one where it fell behind, and the verdict table's ratios are against the relay with a legend.
+ * The screenshot is kept in the test's temp dir for a human to look at. A second fixture, a
  * drain run on two workers (a rolling restart: each slot has its old and its new worker), shows every
  * process of the cluster with the workers' total, and the drain findings.
  */
@@ -15,11 +17,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { LoadReport } from '../../loadtest/report/load-report.js';
 import { renderHtml } from '../../loadtest/report/html.js';
+import { conclusion } from '../../loadtest/report/conclusion.js';
 import { skipWithoutChromium, useChromium } from '../helpers/browser.js';
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/compare-report.json', import.meta.url), 'utf8')) as LoadReport;
 const SERVERS = ['switchboard', 'relay', 'ws'];
 const drainFixture = JSON.parse(readFileSync(new URL('./fixtures/drain-report.json', import.meta.url), 'utf8')) as LoadReport;
+const behindFixture = JSON.parse(readFileSync(new URL('./fixtures/compare-behind-report.json', import.meta.url), 'utf8')) as LoadReport;
 
 describe('HTML report in Chromium', () => {
   const chromium = useChromium();
@@ -55,14 +59,42 @@ describe('HTML report in Chromium', () => {
       assert.ok((await bars.nth(0).locator('text.bar-label').allTextContents()).includes(server), `${server} in the delivered/s bars`);
       assert.ok((await bars.nth(1).locator('text.bar-label').allTextContents()).includes(server), `${server} in the CPU bars`);
     }
-    assert.match(await page.locator('table.verdicts').innerText(), /ws\s+server CPU-bound/);
+    assert.match(await page.locator('table.verdicts').innerText(), /ws\s+server out of CPU/);
     assert.match(await page.locator('table.verdicts').innerText(), /switchboard\s+kept up/);
+
+    // The conclusion comes first, right under the title, and says what the text output says.
+    const first = page.locator('h1 + p');
+    assert.equal(await first.getAttribute('class'), 'conclusion kept');
+    assert.match(await first.innerText(), /^switchboard kept up with the relay: [\d,]+ deliveries\/s, p99 [\d.]+x the relay's, server CPU per delivery [\d.]+x/);
+    assert.equal(await first.innerText(), conclusion(fixture, 50));
+    // One baseline: the verdict table's ratio columns are against the relay, and a legend explains each column.
+    const headers = await page.locator('table.verdicts th').allTextContents();
+    assert.deepEqual(headers.filter((h) => h.startsWith('vs ')), ['vs relay', 'vs relay']);
+    const explained = await page.locator('table.verdicts + dl.legend dt').allTextContents();
+    for (const header of headers.filter((h) => h !== 'server')) assert.ok(explained.includes(header), `legend explains "${header}"`);
 
     const raw = page.locator('details.raw');
     assert.equal(await raw.getAttribute('open'), null, 'raw JSON collapsed by default');
     assert.equal(await raw.locator('pre').isVisible(), false);
     await raw.locator('summary').click();
     assert.equal(await raw.locator('pre').isVisible(), true);
+  });
+
+  it('heads a fell-behind compare with where Switchboard fell behind', async (t) => {
+    if (skipWithoutChromium(t)) return;
+    const dir = mkdtempSync(join(tmpdir(), 'loadtest-report-'));
+    const file = join(dir, 'behind.html');
+    writeFileSync(file, renderHtml(behindFixture, 50));
+    const { page, errors } = await chromium.newPage();
+    await page.goto(`file://${file}`);
+    await page.screenshot({ path: join(dir, 'behind.png'), fullPage: true });
+    t.diagnostic(`screenshot: ${join(dir, 'behind.png')}`);
+    assert.deepEqual(errors, []);
+    const first = page.locator('h1 + p');
+    assert.equal(await first.getAttribute('class'), 'conclusion behind');
+    assert.match(await first.innerText(), /^switchboard fell behind at 505,000 deliveries\/s offered \(380,881\/s delivered in the window\): 50,000 lost, .*the relay kept up \(one round\)$/);
+    assert.match(await page.locator('table.verdicts').innerText(), /relay \(baseline\)/);
+    assert.doesNotMatch(await page.locator('pre').first().innerText(), /knee/i, 'one round: no word about the knee');
   });
 
   it('lists every process of a cluster with the workers\' total, and the drain findings', async (t) => {

@@ -64,6 +64,16 @@ describe('summariseRounds', () => {
     assert.equal(b!.keptUp, 3);
   });
 
+  it('takes the ratios against the relay, else bare uWS, wherever it is in the list', () => {
+    const named = results.map((r) => result(r.server === 'a' ? 'switchboard' : 'relay', r.round!, r.roundPosition!, r.deliveredPerSec, r.latencyMs.p99, r.serverCpuUsPerDelivery!));
+    const summary = summariseRounds(named, ['switchboard', 'relay'], 50);
+    assert.equal(summary.baseline, 'relay');
+    const [sb, relay] = summary.servers;
+    assert.equal(relay!.ratios, null, 'no ratio for the baseline');
+    // Per-round p99 ratios switchboard/relay: 10/20, 6/12, 8/8 → median 0.5.
+    assert.deepEqual(sb!.ratios!.p99Ms, { min: 0.5, median: 0.5, max: 1, n: 3 });
+  });
+
   it('says "on the knee" when a server keeps up in some rounds and not others', () => {
     const mixed = [...results.slice(0, 5), result('b', 2, 1, 600, 4200, 1, 90_000)];
     const summary = summariseRounds(mixed, ['a', 'b'], 50);
@@ -92,6 +102,11 @@ describe('compare --repeat through the CLI', { timeout: 60_000 }, () => {
     for (const r of report.results) {
       assert.equal(r.lost, 0, `${r.server} round ${r.round} lost messages`);
       assert.equal(typeof r.serverCpuUsPerDelivery, 'number', 'efficiency in every result');
+      // 22 subscriptions (20 subscribers + 2 probes) over 2 topics: each publication is due to 11.
+      assert.equal(r.deliveriesDue, r.published * 11, `${r.server} round ${r.round}: deliveries due`);
+      // Every due delivery arrived (in the window or late) or is counted lost. More is possible on a
+      // busy box: a warm-up straggler arriving in the window counts there (the report says so).
+      assert.ok(r.delivered + r.deliveredLate + r.lost >= r.deliveriesDue, `${r.server} round ${r.round}: ${r.delivered} in the window + ${r.deliveredLate} late + ${r.lost} lost < ${r.deliveriesDue} due`);
     }
     const sb = report.repeat.servers.find((s: { server: string }) => s.server === 'switchboard');
     assert.equal(sb.figures.deliveredPerSec.n, 2);
