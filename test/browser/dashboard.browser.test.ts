@@ -82,4 +82,14 @@ describe('the dashboard page in Chromium', { timeout: 60_000 }, async () => {
     assert.equal(await page.isHidden('#key-form'), true);
     assert.deepEqual(errors, []);
   });
+
+  test('a server without an API key: the page on loopback gets its data without asking', async (t) => {
+    if (skipWithoutChromium(t)) return;
+    const keyless = await startServer();
+    const { page, errors } = await chromium.newPage();
+    await page.goto(`${keyless.http}/dashboard`);
+    await page.waitForFunction(() => document.getElementById('engine')!.textContent === 'ready', undefined, { timeout: 10_000 });
+    assert.equal(await page.isHidden('#key-form'), true);
+    assert.deepEqual(errors, []);
+  });
 });

@@ -55,3 +55,24 @@ test('a publisher spraying distinct topics neither grows the tally nor pushes a 
   // Space-Saving overestimates by at most the smallest count: busy's 10,000 stays within that bound.
   assert.ok(first!.perSecond >= 10_000 && first!.perSecond <= 10_000 + 100_000 / TALLY_SLOTS, String(first!.perSecond));
 });
+
+test('Space-Saving bounds hold on a skewed stream: heavy topics tracked, counts over by at most the least', () => {
+  const { counted } = tally();
+  const exact = new Map<string, number>();
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const total = 50_000;
+  for (let i = 0; i < total; i++) {
+    // Zipf-like over 2,000 topics: a few busy ones, a long tail.
+    const topic = `t${Math.floor(2000 ** random())}`;
+    exact.set(topic, (exact.get(topic) ?? 0) + 1);
+    counted.count(topic);
+  }
+  const tracked = (counted as unknown as { counts: Map<string, number> }).counts;
+  const least = Math.min(...tracked.values());
+  for (const [topic, estimate] of tracked) {
+    const truth = exact.get(topic)!;
+    assert.ok(estimate >= truth && estimate <= truth + least, `${topic}: ${truth} ≤ ${estimate} ≤ ${truth} + ${least}`);
+  }
+  for (const [topic, truth] of exact) if (truth > total / TALLY_SLOTS) assert.ok(tracked.has(topic), `${topic} (${truth}) is tracked`);
+});
