@@ -54,7 +54,10 @@ describe('the dashboard page in Chromium', { timeout: 60_000 }, async () => {
     await publishWhile('dash:browser', page.waitForFunction(() => Number(document.getElementById('publications-rate')!.textContent) > 0 && Number(document.getElementById('deliveries-rate')!.textContent) > 0, undefined, { timeout: 15_000 }));
     assert.ok((await card(page, 'publications-rate')) > 0);
     assert.equal(await page.textContent('#engine'), 'ready');
-    await publishWhile('dash:browser', page.waitForFunction(() => [...document.querySelectorAll('#top-topics td.topic')].some((td) => td.textContent === 'dash:browser'), undefined, { timeout: 15_000 }));
+    // Topic names are anyone's input: one that is markup, with a quote and a backslash, comes out as text.
+    const hostile = 'dash:<b>"q"\\</b>';
+    await publishWhile(hostile, publishWhile('dash:browser', page.waitForFunction((names) => names.every((name) => [...document.querySelectorAll('#top-topics td.topic')].some((td) => td.textContent === name)), ['dash:browser', hostile], { timeout: 15_000 })));
+    assert.equal(await page.locator('#top-topics b').count(), 0, 'no element made of a topic name');
 
     const shot = join(shots, 'dashboard.png');
     await page.screenshot({ path: shot, fullPage: true });
