@@ -53,6 +53,7 @@ describe('the dashboard page in Chromium', { timeout: 60_000 }, async () => {
 
     await publishWhile('dash:browser', page.waitForFunction(() => Number(document.getElementById('publications-rate')!.textContent) > 0 && Number(document.getElementById('deliveries-rate')!.textContent) > 0, undefined, { timeout: 15_000 }));
     assert.ok((await card(page, 'publications-rate')) > 0);
+    assert.ok((await card(page, 'http-publishes-rate')) > 0, 'the test publishes through the HTTP API');
     assert.equal(await page.textContent('#engine'), 'ready');
     // Topic names are anyone's input: one that is markup, with a quote and a backslash, comes out as text.
     const hostile = 'dash:<b>"q"\\</b>';

@@ -70,6 +70,7 @@ const SCRIPT = `
         publications: rate(w, b, 'publications', seconds),
         deliveries: rate(w, b, 'deliveries', seconds),
         messagesIn: rate(w, b, 'messagesIn', seconds),
+        httpPublishes: rate(w, b, 'httpPublishes', seconds),
         slowLagged: rate(w, b, 'slowLagged', seconds),
       };
     });
@@ -78,6 +79,7 @@ const SCRIPT = `
     $('publications-rate').textContent = format(sum(rates.map((r) => r.publications)));
     $('deliveries-rate').textContent = format(sum(rates.map((r) => r.deliveries)));
     $('messages-in-rate').textContent = format(sum(rates.map((r) => r.messagesIn)));
+    $('http-publishes-rate').textContent = format(sum(rates.map((r) => r.httpPublishes)));
     $('slow-lagged-rate').textContent = format(sum(rates.map((r) => r.slowLagged)));
     $('slow-closed').textContent = format(view.workers.reduce((a, w) => a + w.slowClosed, 0));
     $('engine').textContent = view.workers.length === 0 ? 'no worker answered' : down.length === 0 ? 'ready' : 'unavailable';
@@ -95,6 +97,7 @@ const SCRIPT = `
       cell(row, format(rates[i].publications));
       cell(row, format(rates[i].deliveries));
       cell(row, format(rates[i].messagesIn));
+      cell(row, format(rates[i].httpPublishes));
       cell(row, format(rates[i].slowLagged));
       cell(row, format(w.slowClosed));
     });
@@ -171,12 +174,13 @@ const BODY = `<!doctype html>
   <div class="card"><b id="publications-rate">–</b><span>publications / s</span></div>
   <div class="card"><b id="deliveries-rate">–</b><span>deliveries / s</span></div>
   <div class="card"><b id="messages-in-rate">–</b><span>client messages / s</span></div>
+  <div class="card"><b id="http-publishes-rate">–</b><span>HTTP publishes / s</span></div>
   <div class="card"><b id="slow-lagged-rate">–</b><span>slow consumers lagging / s</span></div>
   <div class="card"><b id="slow-closed">–</b><span>slow consumers closed (total)</span></div>
   <div class="card"><b id="engine">–</b><span>engine</span></div>
 </div>
 <table id="workers" hidden>
-  <thead><tr><th>worker</th><th>engine</th><th>connections</th><th>publications / s</th><th>deliveries / s</th><th>client messages / s</th><th>lagging / s</th><th>closed slow</th></tr></thead>
+  <thead><tr><th>worker</th><th>engine</th><th>connections</th><th>publications / s</th><th>deliveries / s</th><th>client messages / s</th><th>HTTP publishes / s</th><th>lagging / s</th><th>closed slow</th></tr></thead>
   <tbody></tbody>
 </table>
 <table id="top-topics">
