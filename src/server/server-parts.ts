@@ -181,6 +181,7 @@ export function buildParts(options: ResolvedOptions, lifecycle: LifecycleView): 
     traffic,
     historyBytes: () => engine.history.bytes ?? 0,
     engineReady: () => engine.ready?.() ?? true,
+    topTopics: () => core.tally.top(),
     contributors: plugins,
   });
   if (worker !== undefined) {

@@ -17,6 +17,7 @@ import { excludable } from './exclusion.js';
 import type { Follower } from './follower.js';
 import { catchUp, PendingAttaches } from './pending-attach.js';
 import { SlowConsumers, type LaneHost } from './slow-consumers.js';
+import { TopicTally } from './topic-tally.js';
 import type { WireFormat } from './wire-format.js';
 
 /** Counters kept as plain integers on the hot path and read by /metrics at scrape time. */
@@ -25,6 +26,12 @@ export interface CoreCounters {
   storeErrors: number;
   publications: number;
   publishedBytes: number;
+  /**
+   * Publications times this server's subscribers of their topic at delivery: the messages handed
+   * to sockets (lagging ones included, which the slow lane serves), read off the count the core
+   * keeps anyway rather than from the transport, which copies outside JavaScript.
+   */
+  deliveries: number;
 }
 
 /** Subscribe answer: the position of every topic in the request (see docs/protocol.md §6). */
@@ -70,7 +77,9 @@ export interface TopicCoreDeps {
 }
 
 export class TopicCore implements LaneHost, EngineSink {
-  readonly counters: CoreCounters = { storeErrors: 0, publications: 0, publishedBytes: 0 };
+  readonly counters: CoreCounters = { storeErrors: 0, publications: 0, publishedBytes: 0, deliveries: 0 };
+  /** Publications per topic over the last window, bounded (see topic-tally.ts). */
+  readonly tally = new TopicTally();
   /** Sockets that fell behind (see slow-consumers.ts). */
   readonly lanes: SlowConsumers;
   readonly namespaces: Namespaces;
@@ -128,6 +137,8 @@ export class TopicCore implements LaneHost, EngineSink {
   readonly deliver = (topic: string, epoch: string, seq: number, payload: Uint8Array, exclude?: string): void => {
     this.counters.publications++;
     this.counters.publishedBytes += payload.length;
+    this.counters.deliveries += this.followers.get(topic) ?? 0;
+    this.tally.count(topic);
     if (this.pending.size !== 0) this.pending.hold(topic, epoch, seq, payload);
     if (this.lanes.active) this.lanes.deliver(topic, seq, payload);
     // The common case pays this one check: exclusions take their own path.

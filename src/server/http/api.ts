@@ -60,6 +60,8 @@ const ROUTE_METHODS: Readonly<Record<string, string>> = {
   '/api/presence/:topic': 'GET',
   '/api/history/:topic': 'GET',
   '/metrics': 'GET',
+  '/dashboard': 'GET',
+  '/dashboard/data': 'GET',
   '/healthz': 'GET',
   '/readyz': 'GET',
 };

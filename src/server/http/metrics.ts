@@ -7,6 +7,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { processFaults } from '../runtime/unhandled-rejections.js';
 import type { SlowConsumerCounters } from '../core/slow-consumers.js';
 import type { CoreCounters } from '../core/topic-core.js';
+import type { TopicRate } from '../core/topic-tally.js';
 import type { TrafficCounters } from '../connection/traffic.js';
 
 /** What the metrics read at scrape time. */
@@ -22,6 +23,8 @@ export interface MetricSources {
   historyBytes(): number;
   /** Whether the engine can publish now. */
   engineReady(): boolean;
+  /** The busiest topics of the last window (core/topic-tally.ts: at most TOP_TOPICS of them). */
+  topTopics(): readonly TopicRate[];
   /** Parts that add their own series (protocol fronts), after the server's own, in this order. */
   contributors: ReadonlyArray<MetricContributor>;
 }
@@ -76,6 +79,7 @@ export function createMetrics(sources: MetricSources): Registry {
   counter('switchboard_bytes_in_total', 'WebSocket bytes received from clients', () => traffic.bytesIn);
   counter('switchboard_bad_frames_total', 'Client frames answered with BAD_FRAME or UNKNOWN_KIND', () => traffic.badFrames);
   counter('switchboard_publications_total', 'Publications fanned out by this server', () => core.publications);
+  counter('switchboard_deliveries_total', 'Publications times this server\'s subscribers of their topic: messages handed to sockets', () => core.deliveries);
   counter('switchboard_published_bytes_total', 'Payload bytes of publications fanned out', () => core.publishedBytes);
   counter('switchboard_slow_consumers_lagged_total', 'Sockets moved to the slow lane (drop/conflate policies)', () => lanes.lagged);
   counter('switchboard_slow_consumers_closed_total', 'Sockets closed with SLOW_CONSUMER (4003)', () => lanes.closed);
@@ -98,6 +102,17 @@ export function createMetrics(sources: MetricSources): Registry {
     registers: [registry],
     collect() {
       this.set(sources.engineReady() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'switchboard_top_topic_publications_per_second',
+    help: 'Publications per second of the busiest topics over the last window (at least 5 s; at most 10 topics, from a tally of 64)',
+    labelNames: ['topic'],
+    registers: [registry],
+    collect() {
+      // Only the topics of the last window: a topic that left the top stops being exported.
+      this.reset();
+      for (const { topic, perSecond } of sources.topTopics()) this.set({ topic }, perSecond);
     },
   });
   counter('switchboard_http_publishes_total', 'Publications received through the HTTP API', () => traffic.httpPublishes);

@@ -1,6 +1,6 @@
 /**
- * Routes for operators: Prometheus metrics (behind the API guard), the liveness check and the
- * readiness check (both open). Liveness stays 200 while the engine is down (restarting the process
+ * Routes for operators: Prometheus metrics and the dashboard's data (behind the API guard), the
+ * dashboard page (dashboard/), the liveness check and the readiness check (open). Liveness stays 200 while the engine is down (restarting the process
  * would not bring Redis back and would drop every client); readiness says 503 so a load balancer
  * sends new clients elsewhere, and while the server drains (see drain.ts). One worker of several
  * (`--workers`) names itself in the bodies and an `X-Switchboard-Worker` header, and answers for
@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import type { HttpExchange, HttpRouter } from '../transport/http.js';
 import type { GuardedHandler } from './guard.js';
 import type { HttpHandler } from '../transport/http.js';
+import { registerDashboardRoutes } from './dashboard/dashboard-routes.js';
 
 /** What /readyz answers: 200 when `ready`, else 503, with `status` in the body. */
 export interface Readiness {
@@ -37,10 +38,11 @@ export function registerOperationsRoutes({ router, guarded, metrics, connections
   const worker = workerId === undefined ? {} : { worker: workerId };
   const json = (exchange: HttpExchange, status: string, body: object) => exchange.send(status, 'application/json', JSON.stringify(body), false, headers);
 
+  const text = () => (metricsText === undefined ? metrics.metrics() : metricsText());
   router.get('/metrics', guarded(async (exchange) => {
-    const text = metricsText === undefined ? await metrics.metrics() : await metricsText();
-    exchange.send('200 OK', metrics.contentType, text, false, headers);
+    exchange.send('200 OK', metrics.contentType, await text(), false, headers);
   }));
+  registerDashboardRoutes({ router, guarded, metricsText: text, headers });
 
   router.get('/healthz', (exchange) => {
     json(exchange, '200 OK', { status: 'ok', connections: connections(), uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), ...worker });
