@@ -17,8 +17,8 @@
 import { spawnSync } from 'node:child_process';
 import { PARTS, ROOT, SERIAL, partFiles } from './test-parts.mjs';
 
-// Four files at a time: measured on the 2-core CI box, three left a core idle while files waited
-// on Redis and timers, and more than four only stretched the timer-bound tests.
+// Twice the two cores of the CI box: most files wait on sockets, Redis and timers, so two at a
+// time leave the cores idle.
 const DEFAULT_CONCURRENCY = 4;
 
 const args = process.argv.slice(2);
@@ -32,7 +32,11 @@ for (const part of parts) if (!(part in PARTS)) fail(`unknown part "${part}": us
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? DEFAULT_CONCURRENCY);
 if (!Number.isInteger(concurrency) || concurrency < 1) fail(`TEST_CONCURRENCY must be a positive integer, got ${process.env.TEST_CONCURRENCY}`);
 
-const files = (parts.length > 0 ? parts : Object.keys(PARTS)).flatMap(partFiles);
+// Longest first: the e2e and integration files take seconds to tens of seconds each, unit files
+// well under one, so starting the long ones first leaves the short ones to fill the gaps at the
+// end instead of a long file starting last and running alone.
+const LONGEST_FIRST = ['e2e', 'integration', 'unit'];
+const files = (parts.length > 0 ? parts : Object.keys(PARTS)).sort((a, b) => LONGEST_FIRST.indexOf(a) - LONGEST_FIRST.indexOf(b)).flatMap(partFiles);
 const serial = new Set(SERIAL);
 const groups = [
   { name: 'concurrent', concurrency, files: files.filter((file) => !serial.has(file)) },

@@ -14,14 +14,14 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (this file lives in scripts/). */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Each part and the folders (relative to the root) whose test files it runs. */
+/** Each part and the folders (relative to the root) whose test files it runs, slowest folders first. */
 export const PARTS = {
   /** Pure code against fakes: no sockets, no child processes. */
   unit: ['test/unit'],
   /** Real servers on ephemeral ports, real redis-server and sentinels, PHP, nginx; the engine conformance suite; attacks. */
-  integration: ['test/engine', 'test/integration', 'test/security'],
+  integration: ['test/integration', 'test/security', 'test/engine'],
   /** Whole products: Chromium, the packed package, the load-test harness, the docs' code blocks. */
-  e2e: ['test/browser', 'test/package', 'test/loadtest', 'test/docs'],
+  e2e: ['test/docs', 'test/browser', 'test/package', 'test/loadtest'],
 };
 
 /**
