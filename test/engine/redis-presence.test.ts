@@ -18,6 +18,20 @@ async function node(url: string, heard: Array<JoinFrame | LeaveFrame>) {
   return engine;
 }
 
+/** Calls `read` until it resolves, up to `timeoutMs`; the last rejection fails the test. */
+async function untilAnswered(read: () => unknown, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await read();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: err });
+      await new Promise((resolve) => setTimeout(resolve, 20)); // not an oracle: a pause between retries
+    }
+  }
+}
+
 describe('redis presence under faults', { skip: redisMissing }, () => {
   test('a join that failed while Redis was down is announced by the next refresh, not added silently', async () => {
     const redis = await startRedis();
@@ -32,7 +46,9 @@ describe('redis presence under faults', { skip: redisMissing }, () => {
       // Node B follows the room once Redis is back (its feed is live when a read of it answers).
       await waitFor(() => b.ready() && a.ready(), 10_000, 'both nodes reconnected');
       b.follow('room');
-      await b.history.top('room');
+      // A read answers once the feed is live; on a busy box the channel's subscribe can outlast
+      // commandTimeoutMs (the read then fails UNAVAILABLE), so read again until one answers.
+      await untilAnswered(() => b.history.top('room'), 10_000, "B's feed of the room live");
       await a.presence.refresh();
       await waitFor(() => heardB.some((notice) => notice.userId === 'ann'), 5000, "B hears ann's Join");
       const info = await b.presence.info('room');

@@ -117,8 +117,33 @@ export interface JudgeOptions {
   scalarKeys?: boolean;
 }
 
+// Verdicts on inputs the property tests generate again and again by reference (the 100,000-deep
+// constant of msgpack-arbitraries.ts), each kept with a copy of its bytes. Decoding that input is
+// ~100 ms of allocation and GC each time, and it comes up about once per hundred runs: most of the
+// oracle tests' time. A verdict is reused only while the bytes still equal the copy, so a caller
+// that mutates its array is judged afresh; the code under test still sees every input.
+const remembered = new WeakMap<Uint8Array, { copy: Uint8Array; verdicts: Map<boolean, OracleVerdict> }>();
+// Below this size decoding is cheaper than keeping a copy.
+const REMEMBER_FROM_BYTES = 4096;
+
 /** Judges bytes as a sequence of one or more standard msgpack values (a WebSocket message). */
 export function judgeSequence(bytes: Uint8Array, options: JudgeOptions = {}): OracleVerdict {
+  if (bytes.length < REMEMBER_FROM_BYTES) return decideSequence(bytes, options);
+  const scalarKeys = options.scalarKeys === true;
+  let entry = remembered.get(bytes);
+  if (entry === undefined || !Buffer.from(entry.copy.buffer, entry.copy.byteOffset, entry.copy.length).equals(bytes)) {
+    entry = { copy: bytes.slice(), verdicts: new Map() };
+    remembered.set(bytes, entry);
+  }
+  let verdict = entry.verdicts.get(scalarKeys);
+  if (verdict === undefined) {
+    verdict = decideSequence(bytes, options);
+    entry.verdicts.set(scalarKeys, verdict);
+  }
+  return verdict;
+}
+
+function decideSequence(bytes: Uint8Array, options: JudgeOptions): OracleVerdict {
   if (bytes.length === 0) return { ok: false, reason: 'empty' };
   let values: unknown[];
   nonScalarKey = undefined;

@@ -8,8 +8,13 @@ import { codecFor, toServerFrame, type ClientFrame, type Format, type ServerFram
 
 export class RawClient {
   readonly frames: ServerFrame[] = [];
-  closed: { code: number; reason: string } | undefined;
+  /**
+   * How the socket closed. `abnormal` is set only for 1006 (no close frame arrived): the client-side
+   * error that ended it, if any, so a failing assertion shows why instead of a bare 1006.
+   */
+  closed: { code: number; reason: string; abnormal?: string } | undefined;
   private waiters: Array<() => void> = [];
+  private lastError: string | undefined;
 
   private constructor(readonly ws: WebSocket, readonly format: Format) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -19,9 +24,10 @@ export class RawClient {
     });
     ws.on('close', (code, reason) => {
       this.closed = { code, reason: reason.toString() };
+      if (code === 1006) this.closed.abnormal = this.lastError ?? 'the TCP connection ended without a close frame';
       this.wake();
     });
-    ws.on('error', () => {});
+    ws.on('error', (err) => (this.lastError = err.message));
   }
 
   /** Connects and waits for the welcome frame. */
@@ -49,7 +55,7 @@ export class RawClient {
     for (;;) {
       const index = this.frames.findIndex(match);
       if (index >= 0) return this.frames.splice(index, 1)[0]!;
-      if (this.closed) throw new Error(`socket closed (${this.closed.code}) before the expected frame arrived`);
+      if (this.closed) throw new Error(`socket closed (${this.closed.code}${this.closed.abnormal ? `: ${this.closed.abnormal}` : ''}) before the expected frame arrived`);
       if (Date.now() > deadline) throw new Error(`no matching frame within ${timeoutMs} ms; have ${JSON.stringify(this.frames)}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
@@ -67,7 +73,7 @@ export class RawClient {
   }
 
   /** Waits for the socket to close and returns the close code and reason. */
-  async closedWith(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+  async closedWith(timeoutMs = 5000): Promise<{ code: number; reason: string; abnormal?: string }> {
     const deadline = Date.now() + timeoutMs;
     while (!this.closed) {
       if (Date.now() > deadline) throw new Error('socket did not close');

@@ -12,8 +12,11 @@ export interface UpgradeOutcome {
   body: string;
   /** Parsed `{error, code}` body of a refusal. */
   json: { error?: string; code?: string } | undefined;
-  /** After 101: the close that came instead of a first message, if the server refused that way. */
-  close?: { code: number; reason: string };
+  /**
+   * After 101: the close that came instead of a first message, if the server refused that way.
+   * `abnormal` only for 1006: the connection ended without a close frame.
+   */
+  close?: { code: number; reason: string; abnormal?: string };
 }
 
 export function upgradeStatus(url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<UpgradeOutcome> {
@@ -25,7 +28,10 @@ export function upgradeStatus(url: string, options: { protocols?: string[]; head
         ws.close();
         resolve({ status: 101, headers: {}, body: '', json: undefined });
       });
-      ws.once('close', (code, reason) => resolve({ status: 101, headers: {}, body: '', json: undefined, close: { code, reason: reason.toString() } }));
+      ws.once('close', (code, reason) => {
+        const close = { code, reason: reason.toString(), ...(code === 1006 ? { abnormal: 'the TCP connection ended without a close frame' } : {}) };
+        resolve({ status: 101, headers: {}, body: '', json: undefined, close });
+      });
     });
     ws.on('unexpected-response', (_req, res) => {
       let body = '';

@@ -49,7 +49,9 @@ function result(stdout: string): Record<string, unknown> {
   return JSON.parse(line.slice(5)) as Record<string, unknown>;
 }
 
-describe('Redis benches as docs/benchmarks.md documents them', { skip: redisMissing }, async () => {
+// The benches run side by side: each has its own redis-server and port, asserts only counts, and
+// most of each one's time is fixed waiting (phases of seconds, a child's shutdown).
+describe('Redis benches as docs/benchmarks.md documents them', { skip: redisMissing, concurrency: true }, async () => {
   if (redisMissing !== undefined) return;
 
   test('every bench/redis entry point is documented with a command, and every documented one has tiny sizes here', () => {

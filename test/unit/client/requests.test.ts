@@ -25,11 +25,14 @@ test('ids are unique, non-zero, and each answer reaches its own caller once', ()
   assert.equal(a.outcome.data, undefined);
 });
 
-test('an unanswered request times out with TIMEOUT and is forgotten', async () => {
+test('an unanswered request times out with TIMEOUT and is forgotten', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
   const table = new RequestTable();
   const { outcome, settler } = settle();
   const id = table.add(settler, 10);
-  await new Promise((resolve) => setTimeout(resolve, 30));
+  t.mock.timers.tick(9);
+  assert.equal({ ...outcome }.error, undefined, 'not before its timeout');
+  t.mock.timers.tick(1);
   assert.ok(outcome.error instanceof RemoteError && outcome.error.code === ErrorCode.Timeout);
   table.resolve(id, 'too late');
   assert.equal(outcome.data, undefined);

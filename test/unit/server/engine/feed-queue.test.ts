@@ -10,6 +10,7 @@ import type { StreamPosition } from '../../../../src/protocol/frames.js';
 import type { HistoryRead } from '../../../../src/server/engine/history.js';
 import { FeedQueueBudget } from '../../../../src/server/engine/redis/feed-queue-budget.js';
 import { TopicFeed, type FeedHost } from '../../../../src/server/engine/redis/topic-feed.js';
+import { waitFor } from '../../../helpers/server.js';
 
 const EPOCH = 'E';
 
@@ -64,8 +65,6 @@ function fakeHost(budget?: FeedQueueBudget) {
   };
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
-
 test('a publication delivered at once is not copied; one queued behind a read is, so it does not pin the socket read buffer', async () => {
   const fake = fakeHost();
   const feed = new TopicFeed('t', fake.host);
@@ -80,7 +79,7 @@ test('a publication delivered at once is not copied; one queued behind a read is
   feed.push(EPOCH, 2, queued);
   queued.fill(9); // the socket reuses its buffer
   fake.release();
-  await settle();
+  await waitFor(() => fake.delivered('t').length >= 2, 5000, 'the queued publication delivered');
   const second = fake.delivered('t')[1]!;
   assert.equal(second.seq, 2);
   assert.ok(second.payload.every((byte) => byte === 2), 'the queued copy kept the bytes the channel carried');
@@ -107,7 +106,7 @@ test('queued bytes across all feeds stay under the shared cap: the oldest are dr
   assert.ok(peak <= 20 * 1024 + topics.length * 1024, `queued bytes peaked at ${peak}, past the cap plus one publication per feed`);
   fake.release();
   await Promise.all(filling);
-  await settle();
+  await waitFor(() => topics.every((topic) => fake.delivered(topic).length >= 100), 5000, 'every feed delivered its 100');
   for (const topic of topics) {
     const got = fake.delivered(topic);
     assert.deepEqual(got.map((d) => d.seq), Array.from({ length: 100 }, (_, i) => i + 1), `${topic}: every seq once, in order`);
