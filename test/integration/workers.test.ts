@@ -7,12 +7,22 @@
  * Redis, `--workers` refuses to start (exit 2).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { SwitchboardClient } from '../../src/client/index.js';
 import { publishNumbered, startCli, statusOf } from '../helpers/cli-process.js';
 import { connectClient } from '../helpers/clients.js';
 import { redisMissing, startRedis } from '../helpers/redis.js';
 import { freePort, sleep, waitFor } from '../helpers/server.js';
+
+/** Whether this kernel hands a closing listener's queued connections to its SO_REUSEPORT peers. */
+function migratesQueuedConnections(): boolean {
+  try {
+    return readFileSync('/proc/sys/net/ipv4/tcp_migrate_req', 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+}
 
 const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
@@ -108,7 +118,7 @@ describe('switchboard --workers 3', { skip: redisMissing }, async () => {
     assert.ok(cli.lines.some((line) => line.includes(`worker ${victim} (pid ${pid}) died (signal SIGKILL)`)), 'the supervisor saw the crash');
   });
 
-  test('SIGHUP rolling restart mid-stream: every client ends with 1..3000, saw only 1012, /readyz never failed', async () => {
+  test('SIGHUP rolling restart mid-stream: every client ends with 1..3000, saw only 1012, /readyz never answered a failure', async () => {
     const topic = 'w:roll';
     const followers = await Promise.all(Array.from({ length: 9 }, () => follow(connectClient(url, clientOptions), topic)));
     const readiness: number[] = [];
@@ -136,7 +146,13 @@ describe('switchboard --workers 3', { skip: redisMissing }, async () => {
       assert.ok(f.subscribed.slice(1).every((s) => s.recovered === true), 'every resubscribe recovered');
     }
     assert.ok(readiness.length > 20, `readiness polled throughout (${readiness.length} polls)`);
-    assert.deepEqual(new Set(readiness), new Set([200]), '/readyz answered 200 on every poll');
+    const answered = readiness.filter((status) => status !== 0);
+    assert.deepEqual(new Set(answered), new Set([200]), '/readyz answered 200 on every poll that reached a worker');
+    // A poll whose connection landed in the accept queue of a worker's listener at the instant it
+    // closed is reset by the kernel unless tcp_migrate_req hands it over (docs/operations.md).
+    const resets = readiness.length - answered.length;
+    if (migratesQueuedConnections()) assert.equal(resets, 0, 'no poll reset: the kernel migrates queued connections');
+    else assert.ok(resets <= 3, `${resets} polls reset: at most one per listener closed`);
   });
 
   test('SIGHUP sent to one worker directly is ignored: restarts are the supervisor\'s', async () => {
