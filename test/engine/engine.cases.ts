@@ -224,9 +224,15 @@ export function runEngineConformance(factory: EngineFactory): void {
 
     test('retention: publications older than the TTL are not returned', async () => {
       const { engine } = await started(factory);
-      await engine.publish('ttl', bytes(1), { retain: { size: 10, ttlMs: 40 } });
-      assert.equal((await engine.history.read('ttl', null, 10)).publications.length, 1);
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      const ttlMs = 200;
+      const publishedAt = Date.now();
+      await engine.publish('ttl', bytes(1), { retain: { size: 10, ttlMs } });
+      const early = await engine.history.read('ttl', null, 10);
+      // On a loaded box the read may come after the TTL: the publication is then rightly gone, so
+      // the "still there" half is only asserted when the read was in time.
+      if (Date.now() - publishedAt < ttlMs) assert.equal(early.publications.length, 1, 'within the TTL it is returned');
+      // Sleeping past the TTL is the behaviour under test, not an oracle of something happening.
+      await new Promise((resolve) => setTimeout(resolve, ttlMs + 100));
       assert.deepEqual((await engine.history.read('ttl', null, 10)).publications, []);
       assert.equal((await engine.history.top('ttl')).seq, 1, 'the stream keeps its seq');
       await engine.close();
