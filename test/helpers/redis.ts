@@ -162,3 +162,21 @@ export async function startNode(redisUrl: string, extraArgs: string[] = []): Pro
   });
   return node;
 }
+
+/**
+ * Publishes the way docs/api.md tells a publisher to on the Redis engine: an answer of 121 (not
+ * published) or 122 (outcome unknown: Redis did not answer within commandTimeoutMs, which a
+ * starved test box can cause) is retried with the same idempotency key, so the publication is
+ * made exactly once. For tests whose subject is not the publish itself.
+ */
+export async function publishSurely(server: { publish(topic: string, data: unknown, options?: { idempotencyKey?: string }): Promise<number> }, topic: string, data: unknown, idempotencyKey: string): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await server.publish(topic, data, { idempotencyKey });
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if ((code !== 121 && code !== 122) || attempt >= 20) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}

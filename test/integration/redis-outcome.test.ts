@@ -112,7 +112,9 @@ describe('Redis publish outcomes', { skip: redisMissing }, async () => {
 
     const marker = await postJson(`${node.http}/api/publish`, { topic: 'o:down', data: 'marker' });
     assert.equal(marker.status, 200);
-    await waitFor(() => seen.includes('marker'), 10_000, 'the marker');
+    await waitFor(() => seen.includes('marker'), 10_000, 'the marker').catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}: the follower saw ${JSON.stringify(seen)}; engine ready ${node.engine.ready()}`, { cause: err });
+    });
     assert.deepEqual(seen, ['sent', 'marker'], 'what was answered 503 never appeared; what was answered 504 did');
   });
 });

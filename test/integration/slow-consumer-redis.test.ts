@@ -11,7 +11,7 @@ import { Kind, type GapFrame, type MessageFrame, type ReplyFrame, type ServerFra
 import type { Connection } from '../../src/server/connection/connection.js';
 import { RedisEngine } from '../../src/server/engine/redis/redis-engine.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { redisMissing, startRedis } from '../helpers/redis.js';
+import { publishSurely, redisMissing, startRedis } from '../helpers/redis.js';
 import { sleep, startServer, waitFor } from '../helpers/server.js';
 
 const LIMIT = 64 * 1024;
@@ -44,13 +44,13 @@ describe('slow consumers on the Redis engine', { skip: redisMissing }, async () 
     const { epoch } = (await subscribe(reader, 1, ['drop:a', 'drop:b']))['drop:a']!;
     const connection = [...server.clients.values()].at(-1) as Connection;
     // drop:b stays quiet while the reader lags: nothing is recorded for it, so its Gap needs the top from Redis.
-    const quietTop = (await server.publish('drop:b', 'before')) as number;
+    const quietTop = await publishSurely(server, 'drop:b', 'before', 'drop:b#before');
     await reader.next((frame) => isMessage(frame) && frame.topic === 'drop:b', 20_000);
 
     reader.ws.pause();
     for (let n = 0; connection.lag?.skipped.has('drop:a') !== true; n++) {
       assert.ok(n < 20_000, 'the paused reader fell behind');
-      await server.publish('drop:a', { n, p: PAYLOAD });
+      await publishSurely(server, 'drop:a', { n, p: PAYLOAD }, `drop:a#${n}`);
       if (connection.bufferedAmount > 0) await sleep(1);
     }
     const skipped = connection.lag!.skipped.get('drop:a')!;
@@ -93,7 +93,8 @@ describe('slow consumers on the Redis engine', { skip: redisMissing }, async () 
     async function publishAfter() {
       for (let i = 0; after === undefined && i < 200; i++) {
         try {
-          after = (await server.publish('drop:a', 'after')) as number;
+          // Keyed: a 504 whose publication was made must not be made twice by the retry.
+          after = (await server.publish('drop:a', 'after', { idempotencyKey: 'drop:a#after' })) as number;
         } catch {
           await sleep(50); // the engine is still reconnecting
         }
