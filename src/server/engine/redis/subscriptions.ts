@@ -13,6 +13,7 @@
  * answered, so Redis never keeps a channel the node no longer follows.
  */
 import type { Redis } from 'ioredis';
+import { backoffMs } from './backoff.js';
 import { FeedPacing } from './feed-pacing.js';
 import type { FeedHost } from './topic-feed.js';
 import { TopicFeed } from './topic-feed.js';
@@ -49,6 +50,9 @@ interface Followed {
 // Channels per SUBSCRIBE command when resubscribing many topics at once.
 const BATCH = 500;
 
+/** Retries of a resubscribe that failed on a connection that stayed up. */
+const RESUBSCRIBE_RETRY = { firstMs: 100, maxMs: 2000 };
+
 export class Subscriptions {
   private readonly byChannel = new Map<string, Followed>();
   private readonly byTopic = new Map<string, Followed>();
@@ -57,6 +61,8 @@ export class Subscriptions {
   private closed = false;
   // Counts subscriber connection losses, so a resubscribe overtaken by another loss stops.
   private generation = 0;
+  /** Failed resubscribes in a row on the current connection (see resubscribe). */
+  private resubscribeFailures = 0;
   private readonly pacing = new FeedPacing();
   private readonly pacedHost: FeedHost;
   /** Messages received on topic channels, followed or not (tests count them: nothing for unfollowed topics). */
@@ -227,8 +233,19 @@ export class Subscriptions {
         if (dropped.length > 0) this.unsubscribe(dropped.map((followed) => followed.channel)).catch(() => {});
       }
     } catch {
-      return; // dropped again: the next `ready` starts over
+      // Dropped again: the next `ready` starts over. But a SUBSCRIBE can also fail on a connection
+      // that stays up (its answer slower than commandTimeoutMs, from a Redis that just resumed or
+      // a starved box): no `ready` would then come, and every followed topic would stay without
+      // live delivery for good. Try again on this connection, backing off.
+      if (!this.closed && generation === this.generation) {
+        const retry = setTimeout(() => {
+          if (!this.closed && generation === this.generation) void this.resubscribe();
+        }, backoffMs(++this.resubscribeFailures, RESUBSCRIBE_RETRY));
+        retry.unref();
+      }
+      return;
     }
+    this.resubscribeFailures = 0;
     if (generation !== this.generation) return; // lost again meanwhile: the next `ready` reconciles
     this.host.resubscribed?.();
     // Every feed asks at once; the pacing gate lets a bounded number of their reads run.

@@ -30,6 +30,8 @@ class FakeSubscriber extends EventEmitter {
   readonly log: string[] = [];
   /** While true, commands fail at once (the connection is down, no offline queue). */
   down = false;
+  /** SUBSCRIBEs to fail with a command timeout while the connection stays up (no `close`, no `ready`). */
+  timeouts = 0;
   /** While set, replies wait until `release()`. */
   holding = false;
   private held: Array<() => void> = [];
@@ -62,6 +64,11 @@ class FakeSubscriber extends EventEmitter {
 
   private command(name: string, channels: string[], apply: () => void): Promise<number> {
     if (this.down) return Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false"));
+    if (name === 'SUBSCRIBE' && this.timeouts > 0) {
+      this.timeouts--;
+      this.log.push(`${name} ${channels.join(' ')} (timed out)`);
+      return Promise.reject(new Error('Command timed out'));
+    }
     this.log.push(`${name} ${channels.join(' ')}`);
     apply();
     if (!this.holding) return Promise.resolve(this.channels.size);
@@ -182,6 +189,23 @@ describe('Subscriptions (subscription manager)', () => {
     assert.deepEqual([...subscriber.channels].sort(), [...NODE_CHANNELS, ...['a', 'b', 'c'].map(channelOf)].sort());
     assert.deepEqual(subscriber.log.slice(-2), [`SUBSCRIBE ${NODE_CHANNELS.join(' ')}`, `SUBSCRIBE ${['a', 'b', 'c'].map(channelOf).join(' ')}`]);
     assert.equal(resubscribed(), 1);
+    subscriptions.close();
+  });
+
+  test('a resubscribe whose SUBSCRIBE times out on a connection that stays up is retried: no topic is left without live delivery', async () => {
+    const { subscriber, subscriptions, feedHost, resubscribed } = setup();
+    await subscriptions.start();
+    for (const topic of ['a', 'b']) subscriptions.follow(topic);
+    await subscriptions.liveFeed('b');
+    subscriber.drop();
+    // Back, but Redis answers the first two SUBSCRIBEs too late: ioredis rejects them, the
+    // connection stays up, so no further `ready` will come.
+    subscriber.timeouts = 2;
+    subscriber.back();
+    await waitFor(() => resubscribed() === 1 && subscriptions.reconciling === 0 && feedHost.reads === 2, 5000, 'the resubscribe retried until it went through');
+    assert.deepEqual([...subscriber.channels].sort(), [...NODE_CHANNELS, ...['a', 'b'].map(channelOf)].sort());
+    assert.ok(await subscriptions.liveFeed('a'), 'a is live again');
+    assert.equal(subscriber.log.filter((line) => line.endsWith('(timed out)')).length, 2);
     subscriptions.close();
   });
 
