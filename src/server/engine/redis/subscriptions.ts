@@ -268,6 +268,8 @@ export class Subscriptions {
   private lost(): void {
     if (this.closed) return;
     this.generation++;
+    // A new connection starts its own retry schedule: failures on the last one say nothing of it.
+    this.resubscribeFailures = 0;
     for (const followed of this.byTopic.values()) {
       if (followed.back !== undefined) continue;
       this.setLive(followed, new Promise((resolve) => (followed.back = resolve)));
