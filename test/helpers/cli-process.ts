@@ -1,5 +1,5 @@
 /**
- * The `switchboard` CLI as a child process (through tsx, no build needed), for tests of what only a
+ * The built `switchboard` CLI as a child process (see built-cli.ts), for tests of what only a
  * whole process does: signals, exit codes, `--workers` supervision. Its stdout lines are kept and
  * can be waited for; it is killed (SIGKILL, with its workers) by an `after()` hook if a test left it
  * running, and that hook fails the test file if the process (or a worker) logged an unhandled
@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after } from 'node:test';
+import { builtCli } from './built-cli.js';
 import { sleep } from './server.js';
 import { assertNoUnhandledRejections } from './unhandled.js';
 
@@ -25,7 +26,7 @@ export interface CliProcess {
 
 /** Starts `switchboard <args>` with logs at `error` unless the args say otherwise. */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--log-level', 'error', ...args], {
+  const child = spawn(process.execPath, [builtCli(), '--log-level', 'error', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SWITCHBOARD_REDIS_URL: '', SWITCHBOARD_WORKERS: '', ...env },
     // Own process group, so the cleanup below can take the workers down with the supervisor.

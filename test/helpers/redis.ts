@@ -9,6 +9,7 @@ import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
+import { builtCli } from './built-cli.js';
 import { freePort, untilListening } from './server.js';
 import { assertNoUnhandledRejections } from './unhandled.js';
 
@@ -114,9 +115,8 @@ export interface NodeProcess {
 }
 
 /**
- * Starts `node src/server/cli.ts --redis <url>` on a free port (through tsx, so no build is
- * needed) and waits for its "listening" line. Stopped by an `after()` hook, which fails the test file
- * if the process logged an unhandled promise rejection (see unhandled.ts).
+ * Starts the built CLI (see built-cli.ts) with `--redis <url>` on a reserved port and waits for
+ * its "listening" line. Stopped by an `after()` hook, which fails the test file if the process logged an unhandled promise rejection (see unhandled.ts).
  */
 export async function startNode(redisUrl: string, extraArgs: string[] = []): Promise<NodeProcess> {
   const port = await freePort();
@@ -127,7 +127,7 @@ export async function startNode(redisUrl: string, extraArgs: string[] = []): Pro
     url: `ws://127.0.0.1:${port}/`,
     http: `http://127.0.0.1:${port}`,
     async start() {
-      const spawned = spawn(process.execPath, ['--import', 'tsx', 'src/server/cli.ts', '--port', String(port), '--host', '127.0.0.1', '--redis', redisUrl, '--log-level', 'error', ...extraArgs], {
+      const spawned = spawn(process.execPath, [builtCli(), '--port', String(port), '--host', '127.0.0.1', '--redis', redisUrl, '--log-level', 'error', ...extraArgs], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, SWITCHBOARD_REDIS_URL: '' },
       });

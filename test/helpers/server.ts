@@ -2,9 +2,10 @@
  * Starts a real Switchboard server on an ephemeral loopback port for one test, with logs silenced.
  * Every integration test goes through this so ports never collide and servers are always closed.
  */
-import { connect, createServer as createNetServer } from 'node:net';
+import { connect } from 'node:net';
 import { after } from 'node:test';
 import { createServer, type Server, type ServerOptions } from '../../src/server/index.js';
+import { reservePort } from './ports.js';
 
 export interface TestServer {
   server: Server;
@@ -46,14 +47,11 @@ export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'co
   }
 }
 
-/** A loopback TCP port that was free a moment ago (for tests that must restart on the same port). */
-export async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+/**
+ * A loopback port reserved for this test process (see ports.ts): for a process the test starts
+ * itself on a port it names, or a server that must come back on the same port.
+ */
+export const freePort = reservePort;
 
 /**
  * Waits until something accepts TCP connections on 127.0.0.1:`port` (a redis-server, an nginx the
