@@ -94,13 +94,17 @@ export class TokenVerifier {
   private readonly publicKey: KeyObject | undefined;
   private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
 
-  constructor(private readonly options: TokenKeyOptions) {
+  /** `jwksTimeoutMs` is for tests, which would otherwise wait out the real 5 s. */
+  constructor(
+    private readonly options: TokenKeyOptions,
+    jwksTimeoutMs = JWKS_TIMEOUT_MS,
+  ) {
     this.secret = options.jwtSecret === undefined ? undefined : new TextEncoder().encode(options.jwtSecret);
     this.publicKey = options.jwtPublicKey === undefined ? undefined : parsePublicKey(options.jwtPublicKey);
     this.jwks =
       options.jwksUrl === undefined
         ? undefined
-        : createRemoteJWKSet(new URL(options.jwksUrl), { cacheMaxAge: JWKS_CACHE_MAX_AGE_MS, cooldownDuration: JWKS_COOLDOWN_MS, timeoutDuration: JWKS_TIMEOUT_MS });
+        : createRemoteJWKSet(new URL(options.jwksUrl), { cacheMaxAge: JWKS_CACHE_MAX_AGE_MS, cooldownDuration: JWKS_COOLDOWN_MS, timeoutDuration: jwksTimeoutMs });
     this.algorithms = allowedAlgorithms(options, this.publicKey);
   }
 
