@@ -8,14 +8,18 @@
  *   node scripts/run-tests.mjs integration -- --test-name-pattern=Sentinel   # after --: more node flags
  *
  * Files are found recursively (scripts/test-parts.mjs). They run in two groups: first every file
- * not listed as SERIAL, TEST_CONCURRENCY files at a time (default 4); then the SERIAL files, one at
- * a time with nothing beside them. Most files spend their time waiting on sockets, Redis and
+ * not listed as HEAVY, TEST_CONCURRENCY files at a time (default 4); then the HEAVY files,
+ * HEAVY_CONCURRENCY (2) at a time with nothing else beside them. Unit files share TEST_CONCURRENCY processes (SHARED_PROCESS_PARTS)
+ * instead of taking one each. Most files spend their time waiting on sockets, Redis and
  * timers, so on a 2-core machine four at once keep both cores busy; node's own default
  * (availableParallelism() - 1) would be 1 there, one file after another. The exit code is non-zero
  * when any group failed; both groups always run, so one failure does not hide another.
  */
 import { spawnSync } from 'node:child_process';
-import { PARTS, ROOT, SERIAL, partFiles } from './test-parts.mjs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HEAVY, HEAVY_CONCURRENCY, PARTS, ROOT, SHARED_PROCESS_PARTS, partFiles, shareProcesses, sharedEntrySource } from './test-parts.mjs';
 
 // Twice the two cores of the CI box: most files wait on sockets, Redis and timers, so two at a
 // time leave the cores idle.
@@ -36,17 +40,29 @@ if (!Number.isInteger(concurrency) || concurrency < 1) fail(`TEST_CONCURRENCY mu
 // well under one, so starting the long ones first leaves the short ones to fill the gaps at the
 // end instead of a long file starting last and running alone.
 const LONGEST_FIRST = ['e2e', 'integration', 'unit'];
-const files = (parts.length > 0 ? parts : Object.keys(PARTS)).sort((a, b) => LONGEST_FIRST.indexOf(a) - LONGEST_FIRST.indexOf(b)).flatMap(partFiles);
-const serial = new Set(SERIAL);
+const chosen = (parts.length > 0 ? parts : Object.keys(PARTS)).sort((a, b) => LONGEST_FIRST.indexOf(a) - LONGEST_FIRST.indexOf(b));
+const files = chosen.flatMap(partFiles);
+const heavy = new Set(HEAVY);
+const shared = new Set(chosen.filter((part) => SHARED_PROCESS_PARTS.includes(part)).flatMap(partFiles));
 const groups = [
-  { name: 'concurrent', concurrency, files: files.filter((file) => !serial.has(file)) },
-  { name: 'serial', concurrency: 1, files: files.filter((file) => serial.has(file)) },
+  { name: 'concurrent', concurrency, files: files.filter((file) => !heavy.has(file) && !shared.has(file)) },
+  { name: 'heavy', concurrency: HEAVY_CONCURRENCY, files: files.filter((file) => heavy.has(file)) },
 ];
 
 if (list) {
+  for (const file of shared) console.log(`${file}\tshared`);
   for (const group of groups) for (const file of group.files) console.log(`${file}\t${group.name}`);
   process.exit(0);
 }
+
+// The shared-process files run in the concurrent group, as one entry module per process (written
+// to a temporary folder, removed at the end), after the long files so they fill the gaps.
+const entries = mkdtempSync(join(tmpdir(), 'switchboard-tests-'));
+shareProcesses([...shared], concurrency).forEach((group, index) => {
+  const entry = join(entries, `shared-${index + 1}.test.mjs`);
+  writeFileSync(entry, sharedEntrySource(group));
+  groups[0].files.push(entry);
+});
 
 let failed = false;
 for (const group of groups) {
@@ -62,6 +78,7 @@ for (const group of groups) {
   console.error(`# run-tests: ${group.files.length} ${group.name} files (${group.concurrency} at a time): ${outcome}, ${seconds} s`);
   if (run.status !== 0) failed = true;
 }
+rmSync(entries, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);
 
 function fail(message) {

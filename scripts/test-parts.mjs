@@ -1,15 +1,16 @@
 /**
- * Which test files make up each part of the suite (unit, integration, e2e) and which of them must
- * run alone. Shared by scripts/run-tests.mjs (which runs them) and test/unit/suite/parts.test.ts
- * (which checks that every test file belongs to exactly one part), so the two cannot disagree.
+ * Which test files make up each part of the suite (unit, integration, e2e), which of them run
+ * after the rest, few at a time, and which share processes. Shared by scripts/run-tests.mjs (which
+ * runs them) and test/unit/suite/parts.test.ts (which checks that every test file belongs to
+ * exactly one part), so the two cannot disagree.
  *
  * Discovery is recursive: a `*.test.ts` anywhere under a part's folders runs. Node 20's `--test`
  * takes no glob arguments, and shell globs such as `test/unit/*\/*.test.ts` silently skip a file
  * one folder deeper than the pattern.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The repository root (this file lives in scripts/). */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -25,11 +26,12 @@ export const PARTS = {
 };
 
 /**
- * Files that run alone, after the concurrent files of their run and one at a time: each drives
- * load at full CPU (or starts a cluster that does), so anything beside it would both slow it past
- * its own bounds and starve the timers of the tests sharing the two cores.
+ * Files that run after the concurrent files of their run, HEAVY_CONCURRENCY at a time: each drives
+ * load at full CPU (or starts a cluster that does), so among three others it would both slow past
+ * its own bounds and starve the timers of the tests sharing the two cores. One beside another is
+ * fine: most of their time is spent starting processes and waiting out fixed-length load phases.
  */
-export const SERIAL = [
+export const HEAVY = [
   'test/integration/redis-bench-scripts.test.ts',
   'test/integration/k6-scripts.test.ts',
   'test/loadtest/cluster.test.ts',
@@ -38,6 +40,9 @@ export const SERIAL = [
   'test/loadtest/find-max.test.ts',
   'test/loadtest/pusher-subscribers.test.ts',
 ];
+
+/** How many HEAVY files run at once. */
+export const HEAVY_CONCURRENCY = 2;
 
 /** Every `*.test.ts` under `folder` (relative to the root), recursively, as sorted root-relative paths with `/`. */
 export function testFilesUnder(folder) {
@@ -51,6 +56,39 @@ export function testFilesUnder(folder) {
   };
   walk(folder);
   return found.sort();
+}
+
+/**
+ * Parts whose files share a few processes instead of taking one each. A unit file runs in tens of
+ * milliseconds, while a node process that loads the sources through tsx costs about half a second
+ * of CPU: one process per file spent most of the unit part's time starting processes. Unit files
+ * touch no sockets or child processes, so they can share; each still runs as its own suite (named
+ * by its path), so its hooks, mocked timers and failures stay its own.
+ */
+export const SHARED_PROCESS_PARTS = ['unit'];
+
+/**
+ * Splits `files` into at most `count` groups of about equal size in bytes (a stand-in for their
+ * running time), biggest files first, each to the group with the least so far.
+ */
+export function shareProcesses(files, count) {
+  const groups = Array.from({ length: Math.min(count, files.length) }, () => ({ bytes: 0, files: [] }));
+  const sized = files.map((file) => ({ file, bytes: statSync(join(ROOT, file)).size })).sort((a, b) => b.bytes - a.bytes || a.file.localeCompare(b.file));
+  for (const { file, bytes } of sized) {
+    const least = groups.reduce((best, group) => (group.bytes < best.bytes ? group : best));
+    least.files.push(file);
+    least.bytes += bytes;
+  }
+  return groups.map((group) => group.files.sort());
+}
+
+/** The source of an entry module that runs `files` (root-relative) in one process, each file as a suite named by its path. */
+export function sharedEntrySource(files) {
+  const lines = [
+    "import { describe } from 'node:test';",
+    ...files.map((file) => `describe(${JSON.stringify(file)}, async () => { await import(${JSON.stringify(pathToFileURL(join(ROOT, file)).href)}); });`),
+  ];
+  return `${lines.join('\n')}\n`;
 }
 
 /** The test files of one part. */
