@@ -16,10 +16,10 @@
  * when any group failed; both groups always run, so one failure does not hide another.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HEAVY, HEAVY_CONCURRENCY, PARTS, ROOT, SHARED_PROCESS_PARTS, partFiles, shareProcesses, sharedEntrySource } from './test-parts.mjs';
+import { compiledPath, compileSuite } from './compile-suite.mjs';
+import { HEAVY, HEAVY_CONCURRENCY, PARTS, SHARED_PROCESS_PARTS, partFiles, shareProcesses, sharedEntrySource } from './test-parts.mjs';
 
 // Twice the two cores of the CI box: most files wait on sockets, Redis and timers, so two at a
 // time leave the cores idle.
@@ -55,12 +55,16 @@ if (list) {
   process.exit(0);
 }
 
-// The shared-process files run in the concurrent group, as one entry module per process (written
-// to a temporary folder, removed at the end), after the long files so they fill the gaps.
-const entries = mkdtempSync(join(tmpdir(), 'switchboard-tests-'));
+// Test processes run the compiled copy (compile-suite.mjs), not the sources through tsx.
+const suiteRoot = await compileSuite();
+for (const group of groups) group.files = group.files.map(compiledPath);
+
+// The shared-process files run in the concurrent group, as one entry module per process, after
+// the long files so they fill the gaps.
+mkdirSync(join(suiteRoot, '.shared'));
 shareProcesses([...shared], concurrency).forEach((group, index) => {
-  const entry = join(entries, `shared-${index + 1}.test.mjs`);
-  writeFileSync(entry, sharedEntrySource(group));
+  const entry = join(suiteRoot, '.shared', `shared-${index + 1}.test.mjs`);
+  writeFileSync(entry, sharedEntrySource(group, compiledPath));
   groups[0].files.push(entry);
 });
 
@@ -70,15 +74,14 @@ for (const group of groups) {
   const started = Date.now();
   const run = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', `--test-concurrency=${group.concurrency}`, '--test-reporter=spec', ...nodeFlags, ...group.files],
-    { cwd: ROOT, stdio: 'inherit' },
+    ['--test', `--test-concurrency=${group.concurrency}`, '--test-reporter=spec', ...nodeFlags, ...group.files],
+    { cwd: suiteRoot, stdio: 'inherit' },
   );
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const outcome = run.error !== undefined ? String(run.error) : run.signal !== null ? `killed by ${run.signal}` : `exit ${run.status}`;
   console.error(`# run-tests: ${group.files.length} ${group.name} files (${group.concurrency} at a time): ${outcome}, ${seconds} s`);
   if (run.status !== 0) failed = true;
 }
-rmSync(entries, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);
 
 function fail(message) {

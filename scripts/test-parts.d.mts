@@ -8,4 +8,4 @@ export declare function partFiles(part: string): string[];
 export declare function rootRelative(path: string): string;
 export declare const SHARED_PROCESS_PARTS: string[];
 export declare function shareProcesses(files: string[], count: number): string[][];
-export declare function sharedEntrySource(files: string[]): string;
+export declare function sharedEntrySource(files: string[], pathOf?: (file: string) => string): string;

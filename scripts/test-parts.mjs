@@ -82,11 +82,15 @@ export function shareProcesses(files, count) {
   return groups.map((group) => group.files.sort());
 }
 
-/** The source of an entry module that runs `files` (root-relative) in one process, each file as a suite named by its path. */
-export function sharedEntrySource(files) {
+/**
+ * The source of an entry module that runs `files` (root-relative) in one process, each file as a
+ * suite named by its path; `pathOf` says where each file's module is (the compiled copy's, when
+ * the suite runs compiled).
+ */
+export function sharedEntrySource(files, pathOf = (file) => join(ROOT, file)) {
   const lines = [
     "import { describe } from 'node:test';",
-    ...files.map((file) => `describe(${JSON.stringify(file)}, async () => { await import(${JSON.stringify(pathToFileURL(join(ROOT, file)).href)}); });`),
+    ...files.map((file) => `describe(${JSON.stringify(file)}, async () => { await import(${JSON.stringify(pathToFileURL(pathOf(file)).href)}); });`),
   ];
   return `${lines.join('\n')}\n`;
 }
