@@ -1,7 +1,7 @@
 /**
- * Compiles the repository's TypeScript (src, test, loadtest, bench, scripts) to JavaScript once
- * per test run, into a copy of the repository under .tmp/suite/, so that the test processes run
- * plain node instead of loading every module through tsx. tsx's loader costs each process about
+ * Compiles the repository's TypeScript (src, test, loadtest, bench, scripts, examples) to
+ * JavaScript once per test run, into a copy of the repository under .tmp/suite/, so that the test
+ * processes run plain node instead of loading every module through tsx. tsx's loader costs each process about
  * half a second of CPU, and the suite starts more than a hundred of them on a 2-core box.
  *
  * The copy has the repository's layout, so paths a test computes from its own location (docs,
@@ -20,7 +20,7 @@ import { ROOT } from './test-parts.mjs';
 /** The copy's root, inside the repository so that package self-reference and node_modules resolve as they do for the originals. */
 export const SUITE_ROOT = join(ROOT, '.tmp/suite');
 
-const COMPILED = ['src', 'test', 'loadtest', 'bench', 'scripts'];
+const COMPILED = ['src', 'test', 'loadtest', 'bench', 'scripts', 'examples'];
 // Not copied: the copy itself and git.
 const NOT_COPIED = new Set(['.git', '.tmp']);
 // Generated bundles, linked so that they are built once for the tree and its copy.

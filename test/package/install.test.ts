@@ -13,9 +13,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
@@ -24,7 +24,9 @@ import { skipOrFailWithout } from '../helpers/requirements.js';
 import { freePort, waitFor } from '../helpers/server.js';
 
 const run = promisify(execFile);
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
+// The repository itself, also when this file runs from the suite's compiled copy (scripts/compile-suite.mjs),
+// whose package.json is a link to the real one: npm packs what is in the real tree.
+const REPO = dirname(realpathSync(fileURLToPath(new URL('../../package.json', import.meta.url))));
 const TSC = join(REPO, 'node_modules/typescript/bin/tsc');
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { name: string; version: string };
 

@@ -3,6 +3,8 @@
  * script imports to the shims in ./modules, so the script file itself runs unmodified. Any k6
  * module the harness does not provide fails the import with a message saying so.
  */
+import { existsSync } from 'node:fs';
+
 const SHIMS = {
   k6: 'k6.ts',
   'k6/http': 'http.ts',
@@ -17,8 +19,10 @@ export async function resolve(specifier, context, nextResolve) {
   if (specifier === 'k6' || specifier.startsWith('k6/')) {
     const file = SHIMS[specifier];
     if (file === undefined) throw new Error(`${specifier} is not provided by the k6 harness (loadtest/k6/harness/modules)`);
-    // Through the rest of the chain, so tsx resolves (and later compiles) the TypeScript shim.
-    return nextResolve(new URL(`./modules/${file}`, import.meta.url).href, context);
+    // Through the rest of the chain, so tsx resolves (and later compiles) the TypeScript shim; the
+    // test suite's compiled copy of the repository (scripts/compile-suite.mjs) has its .js beside it.
+    const compiled = new URL(`./modules/${file.replace(/\.ts$/, '.js')}`, import.meta.url);
+    return nextResolve(existsSync(compiled) ? compiled.href : new URL(`./modules/${file}`, import.meta.url).href, context);
   }
   return nextResolve(specifier, context);
 }
