@@ -31,6 +31,7 @@ test('unknown keys, code-only keys, bad JSON and non-objects are refused naming 
   assert.throws(() => loadConfigFile(join(dir, 'missing.json')), refused('config', /cannot read/));
   // Values are checked by resolveOptions, which names the nested key.
   assert.throws(() => resolveOptions(loadConfigFile(write('ns.json', '{"namespaces": {"x:": {"subscribe": "everyone"}}}')), {}), refused('namespaces["x:"].subscribe'));
+  assert.throws(() => resolveOptions(loadConfigFile(write('latest.json', '{"namespaces": {"x:": {"latest": true, "history": false}}}')), {}), refused('namespaces["x:"].latest', /needs history/));
   assert.throws(() => resolveOptions(loadConfigFile(write('neg.json', '{"messagesPerSecond": -1}')), {}), refused('messagesPerSecond'));
 });
 
