@@ -12,6 +12,7 @@ import type { ServerOptions } from '../../src/server/index.js';
 import { RedisEngine } from '../../src/server/engine/redis/redis-engine.js';
 import { connectClient } from '../helpers/clients.js';
 import { judgeSequence } from '../helpers/msgpack-oracle.js';
+import { APP, pusherClient } from '../helpers/pusher.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { redisMissing, startRedis } from '../helpers/redis.js';
 import { startServer, waitFor } from '../helpers/server.js';
@@ -179,5 +180,23 @@ describe('latest value on subscribe: the bytes', async () => {
     assert.ok(judgeSequence(latest).ok, 'standard msgpack');
     live.ws.close();
     late.ws.close();
+  });
+});
+
+describe('latest value on subscribe: native only', async () => {
+  // Pusher channel names have no colon.
+  const { server, port } = await startServer({ namespaces: { 'last-': { latest: true } }, pusher: { apps: [{ ...APP }] } });
+
+  test('a pusher-js subscriber on a latest namespace starts with the next event, as on Pusher', async () => {
+    for (let i = 1; i <= 2; i++) await server.publish('last-pusher', { event: 'tick', data: { i } });
+    const client = pusherClient(port);
+    const seen: unknown[] = [];
+    const channel = client.subscribe('last-pusher');
+    channel.bind_global((event: string, data: unknown) => seen.push([event, data]));
+    await waitFor(() => seen.some(([event]) => event === 'pusher:subscription_succeeded'), 5000, 'subscription_succeeded');
+    await server.publish('last-pusher', { event: 'tick', data: { i: 3 } });
+    await waitFor(() => seen.length >= 2, 5000, 'the live event');
+    assert.deepEqual(seen.map(([event, data]) => (event === 'tick' ? data : event)), ['pusher:subscription_succeeded', { i: 3 }]);
+    client.disconnect();
   });
 });
