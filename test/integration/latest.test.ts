@@ -190,7 +190,7 @@ describe('latest value on subscribe: native only', async () => {
   test('a pusher-js subscriber on a latest namespace starts with the next event, as on Pusher', async () => {
     for (let i = 1; i <= 2; i++) await server.publish('last-pusher', { event: 'tick', data: { i } });
     const client = pusherClient(port);
-    const seen: unknown[] = [];
+    const seen: Array<[string, unknown]> = [];
     const channel = client.subscribe('last-pusher');
     channel.bind_global((event: string, data: unknown) => seen.push([event, data]));
     await waitFor(() => seen.some(([event]) => event === 'pusher:subscription_succeeded'), 5000, 'subscription_succeeded');
