@@ -118,6 +118,26 @@ function latestCases(engineName: string, options: () => Partial<ServerOptions>):
       client.close();
     });
 
+    test('under live traffic: every subscriber sees one run of seqs from its latest on, each once, in order, the Reply within it', async () => {
+      const topic = fresh('prices:');
+      await publish(topic, 1);
+      const last = 60;
+      const publishing = publish(topic, last - 1, 2);
+      const clients = await Promise.all(Array.from({ length: 6 }, () => RawClient.connect(url)));
+      clients.forEach((client, i) => client.send({ kind: Kind.Subscribe, id: i + 1, topics: [topic], latest: true }));
+      await publishing;
+      for (const [i, client] of clients.entries()) {
+        await waitFor(() => client.frames.some(isMessage(topic, last)), 10_000, `client ${i}: seq ${last}`);
+        const seqs = client.frames.filter((f): f is MessageFrame => f.kind === Kind.Message).map((m) => m.seq);
+        const first = seqs[0]!;
+        assert.deepEqual(seqs, Array.from({ length: last + 1 - first }, (_, k) => first + k), `client ${i}: each seq once, in order`);
+        const answered = replyOf(client, i + 1)[topic]!.seq;
+        const beforeReply = order(client, topic).indexOf(`reply${i + 1}`);
+        assert.ok(answered >= first && beforeReply === answered - first + 1, `client ${i}: the Reply (seq ${answered}) follows exactly the messages up to it (first ${first})`);
+        client.close();
+      }
+    });
+
     test('the SDK: subscribe(topic, handler, { latest: true }) hands the latest to the handler first, then live', async () => {
       const topic = fresh('prices:');
       await publish(topic, 3);
