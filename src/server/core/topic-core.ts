@@ -104,6 +104,8 @@ export class TopicCore implements LaneHost, EngineSink {
   private readonly followTopic: ((topic: string) => void) | undefined;
   private readonly unfollowTopic: ((topic: string) => void) | undefined;
   private watcher: TopicWatcher | undefined;
+  // Whether any namespace says `latest`: without one, a plain Subscribe looks up no namespace for it.
+  private readonly anyLatest: boolean;
 
   constructor(deps: TopicCoreDeps) {
     this.fanout = deps.fanout;
@@ -115,6 +117,7 @@ export class TopicCore implements LaneHost, EngineSink {
     this.lanes = new SlowConsumers(this, deps.limits.maxBackpressureBytes);
     const coalescing = deps.namespaces.all().some((namespace) => namespace.coalesceMs !== 0);
     this.coalescer = coalescing ? new Coalescer(deps.fanout, deps.wires) : undefined;
+    this.anyLatest = deps.namespaces.all().some((namespace) => namespace.latest);
     this.followTopic = deps.engine.follow?.bind(deps.engine);
     this.unfollowTopic = deps.engine.unfollow?.bind(deps.engine);
   }
@@ -313,6 +316,7 @@ export class TopicCore implements LaneHost, EngineSink {
 
   /** Whether a new subscription to `topic` starts with its latest publication (a namespace without history has none to give). */
   private startsLatest(topic: string, latest: LatestRule): boolean {
+    if (latest === 'namespace' && !this.anyLatest) return false;
     const namespace = this.namespaces.match(topic);
     return namespace.history !== false && (latest === 'all' || namespace.latest);
   }
