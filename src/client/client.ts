@@ -17,12 +17,12 @@ import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } 
 import { SubscriptionRecovery } from './recovery.js';
 import { RequestTable } from './requests.js';
 import { Streams } from './streams.js';
-import { Subscriptions, type MessageHandler } from './subscriptions.js';
+import { Subscriptions, type MessageHandler, type SubscribeOptions } from './subscriptions.js';
 import { TokenRefresher, tokenExpiry } from './token-refresh.js';
 import type { WebSocketLike } from './transport.js';
 import type { ClientEvents, ClientState } from './types.js';
 
-export type { MessageContext, MessageHandler } from './subscriptions.js';
+export type { MessageContext, MessageHandler, SubscribeOptions } from './subscriptions.js';
 export type { GapEvent } from './streams.js';
 export type { ClientOptions, ClientEvents, ClientState } from './types.js';
 export { batchesWithin } from './wire-size.js';
@@ -99,13 +99,14 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
    * Calls `handler` for every message on `topic`; resolves once the server confirmed the
    * subscription. The subscription is renewed automatically after reconnects. A refusal (invalid
    * topic, limit, permission) rejects with a RemoteError and forgets the handler; a TIMEOUT keeps
-   * it, so the subscription is still made when the connection comes back.
+   * it, so the subscription is still made when the connection comes back. `{ latest: true }`:
+   * the handler first gets the topic's most recent publication (see SubscribeOptions).
    */
-  async subscribe(topic: string, handler: MessageHandler): Promise<void> {
+  async subscribe(topic: string, handler: MessageHandler, options?: SubscribeOptions): Promise<void> {
     assertTopic(topic, this.limits?.maxTopicBytes);
     // Closed for good: no Welcome will come to renew it, so answer now, as every request does.
     if (this.state === 'closed') throw this.closedError();
-    return this.recovery.subscribe(topic, handler);
+    return this.recovery.subscribe(topic, handler, options);
   }
 
   /** The last position delivered on a topic (epoch and seq), once known. */

@@ -1,7 +1,7 @@
 /** Public entry point of the client SDK (`import { connect } from 'switchboard-rt/client'`). Runs in Node and browsers. */
 import { SwitchboardClient, type ClientOptions } from './client.js';
 
-export { SwitchboardClient, type ClientOptions, type ClientEvents, type ClientState, type GapEvent, type MessageContext, type MessageHandler } from './client.js';
+export { SwitchboardClient, type ClientOptions, type ClientEvents, type ClientState, type GapEvent, type MessageContext, type MessageHandler, type SubscribeOptions } from './client.js';
 export type { WebSocketConstructor, WebSocketLike } from './transport.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { AuthRefusedError } from './auth-refusal.js';

@@ -10,7 +10,7 @@ import { RemoteError, toError } from '../protocol/errors.js';
 import { Kind, type ClientFrame, type GapFrame, type MessageFrame, type StreamPosition, type SubscribeFrame, type TopicPosition } from '../protocol/frames.js';
 import type { Settler } from './requests.js';
 import type { Delivery, Streams } from './streams.js';
-import type { MessageHandler, Subscriptions } from './subscriptions.js';
+import type { MessageHandler, SubscribeOptions, Subscriptions } from './subscriptions.js';
 import type { ClientEvents, ClientState } from './types.js';
 
 /** What recovery needs from the client. */
@@ -26,6 +26,9 @@ export interface RecoveryHost {
 }
 
 export class SubscriptionRecovery {
+  // Topics subscribed with `latest: true`, asked again by a renewal while they have no position yet.
+  private readonly latest = new Set<string>();
+
   constructor(
     private readonly subscriptions: Subscriptions,
     private readonly streams: Streams,
@@ -37,9 +40,10 @@ export class SubscriptionRecovery {
    * Adds a handler; the topic's first one gets it subscribed on the server. A refusal forgets the
    * handler; a TIMEOUT keeps it, so the subscription is still made when the connection comes back.
    */
-  async subscribe(topic: string, handler: MessageHandler): Promise<void> {
+  async subscribe(topic: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<void> {
     if (!this.subscriptions.add(topic, handler)) return;
     this.streams.track(topic);
+    if (options.latest === true) this.latest.add(topic);
     try {
       await withTimeout(this.confirm(topic), this.requestTimeoutMs);
     } catch (err) {
@@ -57,6 +61,7 @@ export class SubscriptionRecovery {
   unsubscribe(topic: string, handler: MessageHandler | undefined): boolean {
     if (!this.subscriptions.remove(topic, handler)) return false;
     this.streams.forget(topic);
+    this.latest.delete(topic);
     return true;
   }
 
@@ -137,12 +142,16 @@ export class SubscriptionRecovery {
     });
   }
 
-  /** A Subscribe frame for one topic, carrying its last position so the server replays what was missed. */
+  /**
+   * A Subscribe frame for one topic, carrying its last position so the server replays what was
+   * missed; without one, the request for the latest publication when the subscriber asked for it.
+   */
   private subscribeFrame(topic: string): SubscribeFrame {
     const position = this.streams.position(topic);
     this.streams.hold(topic);
     const frame: SubscribeFrame = { kind: Kind.Subscribe, id: 0, topics: [topic] };
     if (position !== undefined) frame.positions = { [topic]: position };
+    else if (this.latest.has(topic)) frame.latest = true;
     return frame;
   }
 
@@ -183,6 +192,7 @@ export class SubscriptionRecovery {
   private forget(topic: string): void {
     this.subscriptions.forget(topic);
     this.streams.forget(topic);
+    this.latest.delete(topic);
   }
 }
 

@@ -12,6 +12,18 @@ export interface MessageContext {
 
 export type MessageHandler = (data: unknown, context: MessageContext) => void;
 
+/** Options of `client.subscribe()`. */
+export interface SubscribeOptions {
+  /**
+   * Start with the topic's most recent publication (from the server's history), delivered to the
+   * handler before `subscribe()` resolves, instead of waiting for the next one. Applies when the call
+   * subscribes the topic on the server (its first handler); once the client has a position on the
+   * topic, a resubscribe recovers from it instead. A namespace with `latest: true` does this for
+   * every subscriber without the option. @default false
+   */
+  latest?: boolean;
+}
+
 /** Someone waiting for a topic's subscription to be confirmed (or refused). */
 export interface Waiter {
   resolve: () => void;

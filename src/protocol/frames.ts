@@ -50,8 +50,9 @@ export interface StreamPosition {
 
 /**
  * `[1, id, topics, extras?]`: subscribe to one or many topics; acked with a Reply when id > 0.
- * The optional extras map carries, per topic, the position to recover from (`positions`) and
- * subscription tokens for private topics (`tokens`).
+ * The optional extras map carries, per topic, the position to recover from (`positions`),
+ * subscription tokens for private topics (`tokens`), and whether each topic should start with
+ * its most recent publication (`latest`).
  */
 export interface SubscribeFrame {
   kind: typeof Kind.Subscribe;
@@ -61,6 +62,11 @@ export interface SubscribeFrame {
   positions?: Record<string, StreamPosition>;
   /** Topic → subscription token (a JWT naming the topic). */
   tokens?: Record<string, string>;
+  /**
+   * True: every topic of the frame without a position starts with its most recent publication,
+   * sent as a Message before the Reply. Only `true` is ever set (`false` on the wire is no request).
+   */
+  latest?: true;
 }
 /** `[2, id, topics]`: leave topics; acked with a Reply when id > 0. */
 export interface UnsubscribeFrame { kind: typeof Kind.Unsubscribe; id: number; topics: string[] }

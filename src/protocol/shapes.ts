@@ -36,12 +36,12 @@ function isPlainMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
 
-/** Reads a subscribe frame's optional extras map (positions and tokens, keyed by topic). */
+/** Reads a subscribe frame's optional extras map (positions and tokens, keyed by topic; the latest flag). */
 function readSubscribeExtras(frame: SubscribeFrame, value: unknown): SubscribeFrame {
   if (value === undefined || value === null) return frame;
   const id = frame.id;
   if (!isPlainMap(value)) fail('subscribe extras must be a map', id);
-  const { positions, tokens } = value;
+  const { positions, tokens, latest } = value;
   if (positions !== undefined && positions !== null) {
     if (!isPlainMap(positions)) fail('subscribe positions must be a map of topic to [epoch, seq]', id);
     // fromEntries defines own properties, so a "__proto__" topic cannot reach the prototype.
@@ -57,6 +57,10 @@ function readSubscribeExtras(frame: SubscribeFrame, value: unknown): SubscribeFr
   if (tokens !== undefined && tokens !== null) {
     if (!isPlainMap(tokens)) fail('subscribe tokens must be a map of topic to token', id);
     frame.tokens = Object.fromEntries(Object.entries(tokens).map(([topic, token]) => [topic, readString(token, 'subscription token', id)]));
+  }
+  if (latest !== undefined && latest !== null) {
+    if (typeof latest !== 'boolean') fail('subscribe latest must be a boolean', id);
+    if (latest) frame.latest = true;
   }
   return frame;
 }
@@ -177,12 +181,13 @@ export function toServerFrame(value: unknown): ServerFrame {
 export function toWire(frame: Frame): unknown[] {
   switch (frame.kind) {
     case Kind.Subscribe: {
-      if (frame.positions === undefined && frame.tokens === undefined) return [frame.kind, frame.id, frame.topics];
+      if (frame.positions === undefined && frame.tokens === undefined && frame.latest !== true) return [frame.kind, frame.id, frame.topics];
       const extras: Record<string, unknown> = {};
       if (frame.positions !== undefined) {
         extras.positions = Object.fromEntries(Object.entries(frame.positions).map(([topic, p]) => [topic, [p.epoch, p.seq]]));
       }
       if (frame.tokens !== undefined) extras.tokens = frame.tokens;
+      if (frame.latest === true) extras.latest = true;
       return [frame.kind, frame.id, frame.topics, extras];
     }
     case Kind.Unsubscribe:

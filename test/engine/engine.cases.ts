@@ -209,6 +209,22 @@ export function runEngineConformance(factory: EngineFactory): void {
       await engine.close();
     });
 
+    test('the latest publication (a read without a position, limit 1): the topic\'s current one at its seq, or none when it was not kept', async () => {
+      const { engine } = await started(factory);
+      try {
+        for (let i = 1; i <= 3; i++) await engine.publish('last', bytes(i), { retain: keep });
+        const { epoch } = await engine.history.top('last');
+        const latest = await engine.history.read('last', null, 1);
+        assert.deepEqual({ ...latest, publications: latest.publications.map((p) => [p.seq, [...p.payload]]) }, { epoch, seq: 3, recovered: true, publications: [[3, [3]]] });
+        await engine.publish('last', bytes(4), { retain: false });
+        const unkept = await engine.history.read('last', null, 1);
+        assert.equal(unkept.seq, 4, 'the topic moved on');
+        assert.notEqual(unkept.publications.at(-1)?.seq, 4, 'the last publication was not kept, so it cannot be given as the latest');
+      } finally {
+        await engine.close();
+      }
+    });
+
     test('retention: the namespace size keeps the newest; retain false keeps none but still sequences', async () => {
       const { engine } = await started(factory);
       for (let i = 1; i <= 6; i++) await engine.publish('small', bytes(i), { retain: { size: 3, ttlMs: 60_000 } });

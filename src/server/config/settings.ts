@@ -281,9 +281,9 @@ export const SETTINGS: readonly Setting[] = [
     key: 'namespaces',
     type: 'NamespacesConfig',
     defaultText: '{} (+ built-in user: = owner, private- / presence- = token)',
-    summary: 'prefix → topic policy: who may subscribe and publish, presence, history, slow consumers',
+    summary: 'prefix → topic policy: who may subscribe and publish, presence, history, slow consumers, latest value on subscribe',
     detail:
-      'prefix → policy: `subscribe` (`anyone`/`authenticated`/`claim`/`token`/`owner`/`backend`), `publish` (`nobody`/`authenticated`/`anyone`/`backend`), presence, history, slow consumers (below; [security.md §4](security.md#4-topic-permissions))',
+      'prefix → policy: `subscribe` (`anyone`/`authenticated`/`claim`/`token`/`owner`/`backend`), `publish` (`nobody`/`authenticated`/`anyone`/`backend`), presence, history, slow consumers, `latest` (below; [security.md §4](security.md#4-topic-permissions))',
   },
   {
     key: 'presence',

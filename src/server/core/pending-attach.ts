@@ -58,25 +58,32 @@ export class PendingAttaches {
 }
 
 /**
- * Sends a connection what it missed on `topic`: the replay after `position` (when history has all
- * of it), then the held live publications of the read's epoch it did not cover. Returns the
- * position to answer. When the engine moved the topic to another epoch after the read (a held
- * resync), the answer is that epoch's instead, `recovered: false`, followed by what it delivered there.
+ * Where a subscription starts: after a position the client saw (recovery: the answer says whether
+ * it `recovered`), with the topic's latest publication (`'latest'`: the read is of the last one,
+ * without a position), or at the topic's top (undefined: the read is `top`).
  */
-export function catchUp(
-  connection: Follower,
-  topic: string,
-  position: StreamPosition | undefined,
-  read: StreamPosition | HistoryRead,
-  held: readonly Held[] | undefined,
-): TopicPosition {
+export type Start = StreamPosition | 'latest' | undefined;
+
+/**
+ * Sends a connection what it starts with on `topic`: the replay after a position (when history
+ * has all of it) or the latest publication, then the held live publications of the read's epoch
+ * it did not cover. Returns the position to answer. When the engine moved the topic to another
+ * epoch after the read (a held resync), the answer is that epoch's instead (`recovered: false`
+ * after a position), followed by what it delivered there.
+ */
+export function catchUp(connection: Follower, topic: string, start: Start, read: StreamPosition | HistoryRead, held: readonly Held[] | undefined): TopicPosition {
   const moved = held === undefined ? -1 : lastResync(held, read.epoch);
-  if (moved >= 0) return restarted(connection, topic, position, held!, moved);
+  if (moved >= 0) return restarted(connection, topic, start, held!, moved);
   let seq = read.seq;
   const recovered = 'recovered' in read ? read.recovered : false;
-  if (position !== undefined && recovered) {
+  if (start === 'latest') {
+    // Only the topic's current publication: an older retained one (the newest expired) would be a
+    // gap presented as the latest value.
+    const last = (read as HistoryRead).publications.at(-1);
+    if (last !== undefined && last.seq === read.seq) connection.sendPublication(topic, last.seq, last.payload);
+  } else if (start !== undefined && recovered) {
     for (const publication of (read as HistoryRead).publications) {
-      if (publication.seq > position.seq) connection.sendPublication(topic, publication.seq, publication.payload);
+      if (publication.seq > start.seq) connection.sendPublication(topic, publication.seq, publication.payload);
     }
   }
   if (held !== undefined) {
@@ -87,7 +94,7 @@ export function catchUp(
       seq = live.seq;
     }
   }
-  return position === undefined ? { epoch: read.epoch, seq } : { epoch: read.epoch, seq, recovered };
+  return typeof start !== 'object' ? { epoch: read.epoch, seq } : { epoch: read.epoch, seq, recovered };
 }
 
 /** Index of the last held resync when it is to another epoch than `epoch` (the feed's final one), or -1. */
@@ -99,7 +106,7 @@ function lastResync(held: readonly Held[], epoch: string): number {
 }
 
 /** Answers in the epoch the topic moved to after the read: from the resync on, nothing of the lost one. */
-function restarted(connection: Follower, topic: string, position: StreamPosition | undefined, held: readonly Held[], from: number): TopicPosition {
+function restarted(connection: Follower, topic: string, start: Start, held: readonly Held[], from: number): TopicPosition {
   const epoch = held[from]!.epoch;
   let seq = held[from]!.seq;
   for (let i = from + 1; i < held.length; i++) {
@@ -108,5 +115,5 @@ function restarted(connection: Follower, topic: string, position: StreamPosition
     connection.sendPublication(topic, live.seq, live.payload);
     seq = live.seq;
   }
-  return position === undefined ? { epoch, seq } : { epoch, seq, recovered: false };
+  return typeof start !== 'object' ? { epoch, seq } : { epoch, seq, recovered: false };
 }

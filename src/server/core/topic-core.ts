@@ -15,7 +15,7 @@ import type { Fanout } from '../transport/socket.js';
 import { Coalescer } from './coalescer.js';
 import { excludable } from './exclusion.js';
 import type { Follower } from './follower.js';
-import { catchUp, PendingAttaches } from './pending-attach.js';
+import { catchUp, PendingAttaches, type Start } from './pending-attach.js';
 import { SlowConsumers, type LaneHost } from './slow-consumers.js';
 import { TopicTally } from './topic-tally.js';
 import type { WireFormat } from './wire-format.js';
@@ -36,6 +36,13 @@ export interface CoreCounters {
 
 /** Subscribe answer: the position of every topic in the request (see docs/protocol.md §6). */
 export type SubscribeResult = Record<string, TopicPosition>;
+
+/**
+ * Which topics of a subscription (without a position for them) start with their most recent
+ * publication (docs/protocol.md §3.3): `'all'` (the Subscribe asked, `extras.latest`) or
+ * `'namespace'` (those whose namespace has `latest: true`). Absent: none.
+ */
+export type LatestRule = 'all' | 'namespace';
 
 /**
  * Who wants to hear about subscriptions and presence changes on this server (the Pusher front's
@@ -97,6 +104,8 @@ export class TopicCore implements LaneHost, EngineSink {
   private readonly followTopic: ((topic: string) => void) | undefined;
   private readonly unfollowTopic: ((topic: string) => void) | undefined;
   private watcher: TopicWatcher | undefined;
+  // Whether any namespace says `latest`: without one, a plain Subscribe looks up no namespace for it.
+  private readonly anyLatest: boolean;
 
   constructor(deps: TopicCoreDeps) {
     this.fanout = deps.fanout;
@@ -108,6 +117,7 @@ export class TopicCore implements LaneHost, EngineSink {
     this.lanes = new SlowConsumers(this, deps.limits.maxBackpressureBytes);
     const coalescing = deps.namespaces.all().some((namespace) => namespace.coalesceMs !== 0);
     this.coalescer = coalescing ? new Coalescer(deps.fanout, deps.wires) : undefined;
+    this.anyLatest = deps.namespaces.all().some((namespace) => namespace.latest);
     this.followTopic = deps.engine.follow?.bind(deps.engine);
     this.unfollowTopic = deps.engine.unfollow?.bind(deps.engine);
   }
@@ -224,9 +234,10 @@ export class TopicCore implements LaneHost, EngineSink {
    * Subscribes a connection to topics and answers each topic's position. Validates every name
    * first (throws INVALID_TOPIC), so no path, including server-side `client.subscribe()`, can reach
    * a transport's internal names. With a position for a topic, the publications after it are
-   * replayed to the connection (before any live one, none twice) when history still has all of them.
+   * replayed to the connection (before any live one, none twice) when history still has all of them;
+   * without one, topics that `latest` names start with their most recent publication, the same way.
    */
-  subscribe(connection: Follower, topics: readonly string[], positions?: Readonly<Record<string, StreamPosition>>): MaybePromise<SubscribeResult> {
+  subscribe(connection: Follower, topics: readonly string[], positions?: Readonly<Record<string, StreamPosition>>, latest?: LatestRule): MaybePromise<SubscribeResult> {
     for (const topic of topics) assertTopic(topic, this.limits.maxTopicBytes);
     const result: SubscribeResult = {};
     if (connection.socket === undefined) return result;
@@ -242,7 +253,8 @@ export class TopicCore implements LaneHost, EngineSink {
         // Before the history read: a distributed engine must be listening when the read answers.
         if (count === 0 && this.followTopic !== undefined) this.followTopic(topic);
         this.watcher?.counted?.(topic, count + 1, true);
-        answer = this.attach(connection, topic, positions !== undefined && Object.hasOwn(positions, topic) ? positions[topic] : undefined);
+        const position = positions !== undefined && Object.hasOwn(positions, topic) ? positions[topic] : undefined;
+        answer = this.attach(connection, topic, position === undefined && latest !== undefined && this.startsLatest(topic, latest) ? 'latest' : position);
         if (connection.wire.ownPresence !== true && this.namespaces.match(topic).presence) this.notify(this.engine.presence.join(topic, connection));
       }
       if (answer instanceof Promise) (waits ??= []).push(answer.then((position) => void (result[topic] = position)));
@@ -302,13 +314,22 @@ export class TopicCore implements LaneHost, EngineSink {
     return this.engine.history.read(topic, since, Math.min(limit, this.limits.maxReplayMessages));
   }
 
-  /** Starts live delivery of a topic to a connection, with replay from `position` first. */
-  private attach(connection: Follower, topic: string, position: StreamPosition | undefined): MaybePromise<TopicPosition> {
+  /** Whether a new subscription to `topic` starts with its latest publication (a namespace without history has none to give). */
+  private startsLatest(topic: string, latest: LatestRule): boolean {
+    if (latest === 'namespace' && !this.anyLatest) return false;
+    const namespace = this.namespaces.match(topic);
+    return namespace.history !== false && (latest === 'all' || namespace.latest);
+  }
+
+  /** Starts live delivery of a topic to a connection, with replay from `start` first (see Start). */
+  private attach(connection: Follower, topic: string, start: Start): MaybePromise<TopicPosition> {
     const history = this.engine.history;
-    const read = position === undefined ? history.top(topic) : history.read(topic, position, this.limits.maxReplayMessages);
+    // The latest publication is a replay of one: the same read, hold-and-merge and answer as recovery.
+    const read =
+      start === undefined ? history.top(topic) : start === 'latest' ? history.read(topic, null, 1) : history.read(topic, start, this.limits.maxReplayMessages);
     if (!(read instanceof Promise)) {
       // Synchronous store: nothing can be published between the read and the native subscribe.
-      const answer = catchUp(connection, topic, position, read, undefined);
+      const answer = catchUp(connection, topic, start, read, undefined);
       this.follow(connection, topic);
       return answer;
     }
@@ -322,7 +343,7 @@ export class TopicCore implements LaneHost, EngineSink {
         // Left (or closed) while the read was in flight: unfollow already removed the mark.
         if (connection.closed || connection.attaching?.delete(topic) !== true) return answered;
         connection.corked(() => {
-          answered = catchUp(connection, topic, position, answer, waiting.held);
+          answered = catchUp(connection, topic, start, answer, waiting.held);
           this.follow(connection, topic);
         });
         return answered;

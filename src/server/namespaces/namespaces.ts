@@ -68,6 +68,11 @@ export interface NamespacePolicy {
    * in the same event-loop turn (no added wait). 0 = every publication is its own message. @default 0
    */
   coalesceMs: number | 'turn';
+  /**
+   * A new subscriber (native protocol) gets each topic's most recent publication, from history,
+   * before the subscribe answer, as if it had asked with `extras.latest`. Needs `history`. @default false
+   */
+  latest: boolean;
 }
 
 /** A resolved namespace: its prefix and full policy. */
@@ -87,6 +92,7 @@ export const DEFAULT_NAMESPACE_POLICY: Readonly<NamespacePolicy> = Object.freeze
   slowConsumer: 'drop',
   maxPublishBytes: 0,
   coalesceMs: 0,
+  latest: false,
 });
 
 /**
@@ -106,7 +112,7 @@ export const BUILTIN_NAMESPACES: Readonly<NamespacesConfig> = Object.freeze({
   'presence-': Object.freeze({ subscribe: 'token' as const, publish: 'nobody' as const }),
 });
 
-const POLICY_KEYS = ['subscribe', 'publish', 'presence', 'history', 'slowConsumer', 'maxPublishBytes', 'coalesceMs'] as const;
+const POLICY_KEYS = ['subscribe', 'publish', 'presence', 'history', 'slowConsumer', 'maxPublishBytes', 'coalesceMs', 'latest'] as const;
 
 /** Longest-prefix lookup over the configured namespaces. */
 export class Namespaces {
@@ -163,7 +169,10 @@ function validatePolicy(prefix: string, policy: Record<string, unknown>): Namesp
   if (coalesce !== 'turn' && (!Number.isSafeInteger(coalesce) || (coalesce as number) < 0 || (coalesce as number) > MAX_COALESCE_MS)) {
     throw new OptionsError(key('coalesceMs'), `must be 'turn' or an integer from 0 to ${MAX_COALESCE_MS}, got ${String(coalesce)}`);
   }
+  if (typeof policy.latest !== 'boolean') throw new OptionsError(key('latest'), 'must be a boolean');
   const history = policy.history;
+  // The latest publication comes from history: without it the setting would silently do nothing.
+  if (policy.latest && history === false) throw new OptionsError(key('latest'), 'needs history (history is false here): give the namespace history of size 1 or more, or set latest: false');
   if (history !== false) {
     if (typeof history !== 'object' || history === null) throw new OptionsError(key('history'), 'must be false or { size, ttlMs }');
     const { size, ttlMs } = history as Record<string, unknown>;

@@ -116,3 +116,30 @@ test('a seq jump in live traffic holds the topic, asks for History and releases 
   assert.deepEqual(seqs, [2, 3, 4, 5, 6]);
   client.close();
 });
+
+test('subscribe(topic, handler, { latest: true }) sends extras.latest until the topic has a position; without the option, none', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  const server = new FakeServer();
+  const client = connect('ws://fake.test/', { WebSocket: server.WebSocket });
+  let delayMs = 0;
+  client.on('reconnecting', (plan) => (delayMs = plan.delayMs));
+  const first = (await server.connection(1)).welcome();
+  const got: unknown[] = [];
+  const subscribed = client.subscribe('prices:btc', (data, { seq }) => got.push([seq, data]), { latest: true });
+  void client.subscribe('plain', () => undefined).catch(() => undefined);
+  await settle();
+  const [asked, plain] = first.framesOf(Kind.Subscribe);
+  assert.deepEqual({ topics: asked!.topics, latest: asked!.latest, positions: asked!.positions }, { topics: ['prices:btc'], latest: true, positions: undefined });
+  assert.equal(plain!.latest, undefined, 'a subscribe without the option does not ask');
+  // The latest arrives before the Reply, which answers its seq: the handler gets it, once.
+  first.push({ kind: Kind.Message, topic: 'prices:btc', seq: 7, data: 'seven' }, { kind: Kind.Reply, id: asked!.id, data: { 'prices:btc': { epoch: 'e', seq: 7 } } });
+  await subscribed;
+  assert.deepEqual(got, [[7, 'seven']]);
+  // After a reconnect the topic has a position: recovery from it, no latest (it would be a duplicate).
+  first.drop(1006);
+  t.mock.timers.tick(delayMs);
+  const second = (await server.connection(2)).welcome('c-2');
+  const renewal = second.framesOf(Kind.Subscribe).find((frame) => frame.topics.includes('prices:btc'))!;
+  assert.deepEqual({ positions: renewal.positions, latest: renewal.latest }, { positions: { 'prices:btc': { epoch: 'e', seq: 7 } }, latest: undefined });
+  client.close();
+});

@@ -12,6 +12,7 @@ import {
   packValue,
   toClientFrame,
   toServerFrame,
+  toWire,
   type ClientFrame,
   type Codec,
   type ServerFrame,
@@ -28,6 +29,7 @@ const clientFrames: ClientFrame[] = [
     positions: { 'prices:btc': { epoch: 'k3x9', seq: 41 } },
     tokens: { 'private:desk': 'eyJhbGciOi.x.y' },
   },
+  { kind: Kind.Subscribe, id: 3, topics: ['prices:btc', 'prices:eth'], latest: true },
   { kind: Kind.Unsubscribe, id: 0, topics: ['prices:btc'] },
   { kind: Kind.Publish, id: 0, topic: 'chat:lobby', data: { text: 'hi', n: [1, 2.5, null, true] } },
   { kind: Kind.Publish, id: 7, topic: 'chat:lobby', data: 'acked' },
@@ -284,12 +286,20 @@ describe('frame shapes', () => {
     bad([Kind.Subscribe, 10, ['t'], { positions: { t: ['e', -1] } }], ErrorCode.BadFrame, 10);
     bad([Kind.Subscribe, 10, ['t'], { positions: { t: [1, 1] } }], ErrorCode.BadFrame, 10);
     bad([Kind.Subscribe, 10, ['t'], { tokens: { t: 5 } }], ErrorCode.BadFrame, 10);
+    for (const latest of ['yes', 1, 0, {}, [true], { t: true }]) bad([Kind.Subscribe, 10, ['t'], { latest }], ErrorCode.BadFrame, 10);
   });
 
   test('a "__proto__" topic in subscribe extras stays an own key', () => {
     const frame = toClientFrame(JSON.parse('[1, 1, ["__proto__"], {"positions": {"__proto__": ["e", 3]}}]'));
     assert.ok(frame.kind === Kind.Subscribe && Object.hasOwn(frame.positions ?? {}, '__proto__'));
     assert.equal(Object.getPrototypeOf(frame.kind === Kind.Subscribe ? frame.positions : null), Object.prototype);
+  });
+
+  test('subscribe extras.latest: true is kept, false or nil is no request (and the frame writes no extras)', () => {
+    assert.deepEqual(toClientFrame([Kind.Subscribe, 1, ['t'], { latest: true }]), { kind: Kind.Subscribe, id: 1, topics: ['t'], latest: true });
+    for (const latest of [false, null]) assert.deepEqual(toClientFrame([Kind.Subscribe, 1, ['t'], { latest }]), { kind: Kind.Subscribe, id: 1, topics: ['t'] });
+    assert.deepEqual(toWire({ kind: Kind.Subscribe, id: 1, topics: ['t'], latest: true }), [Kind.Subscribe, 1, ['t'], { latest: true }]);
+    assert.deepEqual(toWire({ kind: Kind.Subscribe, id: 1, topics: ['t'] }), [Kind.Subscribe, 1, ['t']], 'a frame that does not ask is unchanged on the wire');
   });
 
   test('ignores extra trailing elements (reserved for later versions)', () => {

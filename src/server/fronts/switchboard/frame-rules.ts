@@ -138,7 +138,7 @@ export class FrameRules {
       pending.close();
     }
     this.answer(connection, frame.id, () => {
-      const result = this.core.subscribe(connection, frame.topics, frame.positions);
+      const result = this.core.subscribe(connection, frame.topics, frame.positions, frame.latest === true ? 'all' : 'namespace');
       // Left by a later Unsubscribe while the permission was out: that frame came last, so it wins.
       if (permitted !== undefined && permitted.left.size > 0) this.core.unsubscribe(connection, [...permitted.left]);
       return result;

@@ -16,11 +16,12 @@ const write = (name: string, text: string) => {
 const refused = (key: string, message?: RegExp) => (err: unknown) => err instanceof OptionsError && err.key === key && (message === undefined || message.test(err.message));
 
 test('any serialisable option, namespaces included, loads and resolves', () => {
-  const path = write('ok.json', JSON.stringify({ port: 0, maxConnectionsPerIp: 5, namespaces: { 'chat:': { publish: 'authenticated' } }, trustedProxies: ['10.0.0.0/8'] }));
+  const path = write('ok.json', JSON.stringify({ port: 0, maxConnectionsPerIp: 5, namespaces: { 'chat:': { publish: 'authenticated' }, 'prices:': { latest: true } }, trustedProxies: ['10.0.0.0/8'] }));
   const options = resolveOptions(loadConfigFile(path), {});
   assert.equal(options.maxConnectionsPerIp, 5);
   assert.deepEqual(options.trustedProxies, ['10.0.0.0/8']);
   assert.equal(options.namespaces['chat:']?.publish, 'authenticated');
+  assert.equal(options.namespaceTable.match('prices:btc').latest, true);
 });
 
 test('unknown keys, code-only keys, bad JSON and non-objects are refused naming the key', () => {
@@ -31,6 +32,7 @@ test('unknown keys, code-only keys, bad JSON and non-objects are refused naming 
   assert.throws(() => loadConfigFile(join(dir, 'missing.json')), refused('config', /cannot read/));
   // Values are checked by resolveOptions, which names the nested key.
   assert.throws(() => resolveOptions(loadConfigFile(write('ns.json', '{"namespaces": {"x:": {"subscribe": "everyone"}}}')), {}), refused('namespaces["x:"].subscribe'));
+  assert.throws(() => resolveOptions(loadConfigFile(write('latest.json', '{"namespaces": {"x:": {"latest": true, "history": false}}}')), {}), refused('namespaces["x:"].latest', /needs history/));
   assert.throws(() => resolveOptions(loadConfigFile(write('neg.json', '{"messagesPerSecond": -1}')), {}), refused('messagesPerSecond'));
 });
 

@@ -43,3 +43,22 @@ test('hold-and-merge: the feed moved to a new epoch after the answer: the answer
   assert.deepEqual(answer, { epoch: 'B', seq: 2, recovered: false });
   assert.deepEqual(sentSeqs(socket.frames()), [1, 2], 'nothing of the lost epoch, then B from its start');
 });
+
+test('latest: the read\'s last publication, then the held live ones it does not cover, each once; the answer has no recovered key', () => {
+  const { connect } = coreFixture();
+  const { connection, socket } = connect();
+  const read: HistoryRead = { epoch: 'A', seq: 3, recovered: true, publications: [{ seq: 3, payload: payload(3), time: 0 }] };
+  // Seq 3 was delivered while the read was in flight too (it is held and in the read): sent once.
+  const answer = catchUp(connection, 't', 'latest', read, [pub('A', 3), pub('A', 4)]);
+  assert.deepEqual(answer, { epoch: 'A', seq: 4 });
+  assert.deepEqual(sentSeqs(socket.frames()), [3, 4]);
+});
+
+test('latest: nothing when history no longer holds the topic\'s current publication (expired, or never kept)', () => {
+  const { connect } = coreFixture();
+  const { connection, socket } = connect();
+  const read: HistoryRead = { epoch: 'A', seq: 5, recovered: true, publications: [{ seq: 4, payload: payload(4), time: 0 }] };
+  assert.deepEqual(catchUp(connection, 't', 'latest', read, undefined), { epoch: 'A', seq: 5 });
+  assert.deepEqual(catchUp(connection, 't', 'latest', { epoch: 'A', seq: 5, recovered: true, publications: [] }, undefined), { epoch: 'A', seq: 5 });
+  assert.deepEqual(sentSeqs(socket.frames()), [], 'an older one would be a gap, not the latest');
+});

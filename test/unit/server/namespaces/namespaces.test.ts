@@ -46,6 +46,21 @@ test('bad settings are refused naming the key', () => {
   bad({ '': { slowConsumer: 'ignore' } }, 'namespaces[""].slowConsumer');
   bad({ 'a b': {} }, 'whitespace');
   bad({ 'chat:': { maxPublishBytes: -1 } }, 'namespaces["chat:"].maxPublishBytes');
+  bad({ 'chat:': { latest: 'yes' } }, 'namespaces["chat:"].latest');
+});
+
+test('latest: off by default, inherited like every setting, and refused where history is off (there is nothing to send)', () => {
+  assert.equal(new Namespaces().match('prices:btc').latest, false);
+  const table = new Namespaces({ 'prices:': { latest: true, history: { size: 1, ttlMs: 60_000 } }, '': { latest: true }, 'audit:': { latest: false, history: false } });
+  assert.equal(table.match('prices:btc').latest, true);
+  assert.equal(table.match('chat:x').latest, true, 'from the default namespace');
+  assert.equal(table.match('audit:x').latest, false);
+  assert.throws(
+    () => new Namespaces({ 'ticks:': { latest: true, history: false } }),
+    (err: unknown) => err instanceof OptionsError && err.key === 'namespaces["ticks:"].latest' && /needs history/.test(err.message),
+  );
+  // Inherited from the default namespace onto one that turns history off: still refused, naming where.
+  assert.throws(() => new Namespaces({ '': { latest: true }, 'audit:': { history: false } }), (err: unknown) => err instanceof OptionsError && err.key === 'namespaces["audit:"].latest');
 });
 
 test('a global client-publish setting does not open user: topics; configuring user: refines its built-in rules', () => {
