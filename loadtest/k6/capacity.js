@@ -8,7 +8,7 @@
  *   k6 run -e WS_URL=ws://127.0.0.1:9001/ -e CONNECTIONS=5000 -e RAMP=60s -e HOLD=30s loadtest/k6/capacity.js
  *
  * Parameters (__ENV, all optional): WS_URL, HTTP_URL (default: same host as WS_URL), CONNECTIONS,
- * TOPICS, TOPICS_PER_CONNECTION, RAMP, HOLD, HEARTBEAT_EVERY (durations like 30s), TOPIC_PREFIX,
+ * TOPICS, TOPICS_PER_CONNECTION, RAMP, HOLD, DRAIN, HEARTBEAT_EVERY (durations like 30s), TOPIC_PREFIX,
  * API_KEY (HTTP API bearer key), TOKEN (connection JWT), CONNECT_P95_MS (threshold). Written for
  * k6 ≥ 0.50; see README.md. One k6 process is itself limited by its open-file limit (ulimit -n).
  */
@@ -27,6 +27,8 @@ const TOPICS = Math.max(1, intParam(__ENV, 'TOPICS', 100));
 const TOPICS_PER_CONNECTION = Math.min(TOPICS, intParam(__ENV, 'TOPICS_PER_CONNECTION', 1));
 const RAMP_MS = durationMs(__ENV.RAMP, '30s');
 const HOLD_MS = durationMs(__ENV.HOLD, '30s');
+// How long subscribers stay after the hold, for messages still on their way (a loaded box delays them).
+const DRAIN_MS = durationMs(__ENV.DRAIN, '500ms');
 const HEARTBEAT_MS = durationMs(__ENV.HEARTBEAT_EVERY, '1s');
 const TOPIC_PREFIX = __ENV.TOPIC_PREFIX || 'k6:capacity:';
 const HEARTBEAT_TOPIC = `${TOPIC_PREFIX}heartbeat`;
@@ -92,7 +94,7 @@ function topicsFor(vu) {
 
 /** One connection held until the end of the hold stage. */
 export function connection() {
-  const closeAt = exec.scenario.startTime + RAMP_MS + HOLD_MS + 500;
+  const closeAt = exec.scenario.startTime + RAMP_MS + HOLD_MS + DRAIN_MS;
   const tracker = new SeqTracker();
   const opened = Date.now();
   let welcomed = false;

@@ -8,7 +8,7 @@
  *   k6 run -e WS_URL=ws://127.0.0.1:9001/ -e SUBSCRIBERS=200 -e TOPICS=10 -e RATE=200 loadtest/k6/fanout.js
  *
  * Parameters (__ENV, all optional): WS_URL, HTTP_URL (default: same host as WS_URL), SUBSCRIBERS,
- * TOPICS, RATE (publications/s in total), PAYLOAD (padding bytes per publication), RAMP, HOLD
+ * TOPICS, RATE (publications/s in total), PAYLOAD (padding bytes per publication), RAMP, HOLD, DRAIN
  * (durations like 10s), TOPIC_PREFIX, API_KEY (HTTP API bearer key), TOKEN (connection JWT),
  * P99_MS (latency threshold). Written for k6 ≥ 0.50 (k6/experimental/websockets, k6/timers,
  * async functions); see README.md.
@@ -29,6 +29,8 @@ const RATE = intParam(__ENV, 'RATE', 100);
 const PAYLOAD = intParam(__ENV, 'PAYLOAD', 64);
 const RAMP_MS = durationMs(__ENV.RAMP, '10s');
 const HOLD_MS = durationMs(__ENV.HOLD, '30s');
+// How long subscribers stay after the hold, for messages still on their way (a loaded box delays them).
+const DRAIN_MS = durationMs(__ENV.DRAIN, '500ms');
 const TOPIC_PREFIX = __ENV.TOPIC_PREFIX || 'k6:fanout:';
 const P99_MS = intParam(__ENV, 'P99_MS', 50);
 // Publishing starts this long after the ramp and stops this long before the subscribers leave, so
@@ -87,7 +89,7 @@ const protocolErrors = new Counter('switchboard_protocol_errors');
 /** One subscriber connection for the length of the test: subscribe, then count and time messages. */
 export function subscriber() {
   const topic = TOPIC_PREFIX + (exec.vu.idInTest % TOPICS);
-  const closeAt = exec.scenario.startTime + RAMP_MS + HOLD_MS + 500;
+  const closeAt = exec.scenario.startTime + RAMP_MS + HOLD_MS + DRAIN_MS;
   const tracker = new SeqTracker();
   const opened = Date.now();
   let welcomed = false;

@@ -33,7 +33,7 @@ after(() => {
 });
 
 const call = (path: string, overrides: Partial<HookCall> = {}): Promise<{ status: number; body: unknown }> =>
-  postJson({ url: `${base}${path}`, body: { hello: 'backend' }, headers: { cookie: 'sid=1', 'x-secret': 's' }, timeoutMs: 500, maxResponseBytes: 1024, ...overrides });
+  postJson({ url: `${base}${path}`, body: { hello: 'backend' }, headers: { cookie: 'sid=1', 'x-secret': 's' }, timeoutMs: 10_000, maxResponseBytes: 1024, ...overrides });
 
 const failsWith = (failure: BackendFailure, code: number) => (err: unknown) => {
   assert.ok(err instanceof BackendError, String(err));
