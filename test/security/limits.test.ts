@@ -8,6 +8,7 @@ import { RawClient } from '../helpers/raw-client.js';
 import { connectClient } from '../helpers/clients.js';
 import { postJson, startServer, waitFor } from '../helpers/server.js';
 import { upgradeStatus } from '../helpers/upgrade.js';
+import { REFUSED_BODY_DRAIN_BYTES } from '../../src/server/uws/http-exchange.js';
 
 describe('per-connection rate limits', async () => {
   // Frame burst: 2 × 10 + maxSubscriptions 10 = 30.
@@ -212,4 +213,39 @@ describe('HTTP API limits and validation', async () => {
     assert.equal(big.status, 413);
     assert.equal(big.body.code, 'PAYLOAD_TOO_LARGE');
   });
+
+  test('a body over the limit is read to its end before the 413, so a client still sending gets the answer, not a reset; past the drain bound it is refused at once', async () => {
+    const { server, url, port } = await startServer();
+    const bystander = await startBystander(server, url);
+    // 6 MB is more than loopback's socket buffers hold: the client is still writing when the
+    // server refuses. Answering and closing at that point left the rest unread, and the kernel's
+    // reset discarded the 413 before the client read it (EPIPE, no status).
+    const over = await postRaw(port, 6_000_000);
+    assert.deepEqual(over, { status: 'HTTP/1.1 413 Payload Too Large', error: undefined });
+    // Declared past the limit plus the drain bound: not read, refused at once.
+    const past = await postRaw(port, 1024 * 1024 + REFUSED_BODY_DRAIN_BYTES + 4_000_000);
+    assert.ok(past.error === 'EPIPE' || past.error === 'ECONNRESET', JSON.stringify(past));
+    await bystander.check();
+  });
 });
+
+/**
+ * POSTs `bytes` of body to /api/publish over a raw socket that reads nothing until its last write
+ * completed and 300 ms passed (by then a reset from the server has arrived), then returns the
+ * status line it read and the socket error, if any.
+ */
+function postRaw(port: number, bytes: number): Promise<{ status: string; error: string | undefined }> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect(port, '127.0.0.1');
+    let received = '';
+    let error: string | undefined;
+    socket.pause();
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.on('error', (err: NodeJS.ErrnoException) => (error ??= err.code));
+    socket.on('close', () => resolve({ status: received.split('\r\n')[0]!, error }));
+    socket.write(`POST /api/publish HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${bytes}\r\n\r\n`);
+    socket.write(Buffer.alloc(bytes, 0x61), () => setTimeout(() => socket.resume(), 300));
+    // A write that never completes (the server stopped reading) still ends the wait.
+    setTimeout(() => socket.resume(), 5000).unref();
+  });
+}

@@ -28,7 +28,8 @@ export interface HttpExchange {
   /** Called once if the client disconnects before the answer. */
   onAbort: (() => void) | undefined;
   /**
-   * Reads the whole body, rejecting with LimitError(PAYLOAD_TOO_LARGE) past `limit` bytes. If the
+   * Reads the whole body, rejecting with LimitError(PAYLOAD_TOO_LARGE) past `limit` bytes (after
+   * reading the rest of a refused body, within a bound, so the refusal reaches the client). If the
    * request is aborted the promise never settles.
    */
   readBody(limit: number, declaredLength: number): Promise<Buffer>;

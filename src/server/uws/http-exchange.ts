@@ -39,24 +39,40 @@ export class UwsHttpExchange implements HttpExchange {
   /**
    * Reads the whole body, rejecting with LimitError(PAYLOAD_TOO_LARGE) past `limit` bytes. If the
    * request is aborted the promise never settles (uWS stops calling onData) and is collected with it.
+   *
+   * A body over the limit is still read to its end, and discarded, before the refusal is answered,
+   * up to REFUSED_BODY_DRAIN_BYTES past the limit. Answering at once and closing (the refusal's
+   * `Connection: close`) would leave the rest of the body unread, and the kernel answers a close
+   * with unread bytes with a reset, which discards the 413 on its way: the client, often still
+   * writing, would see a failed connection instead of "not published". Past that bound, or when the
+   * declared length is already past it, the refusal is answered at once: such a client gets a reset.
    */
   readBody(limit: number, declaredLength: number): Promise<Buffer> {
-    if (declaredLength > limit) return Promise.reject(tooLarge(limit));
+    const drainUpTo = limit + REFUSED_BODY_DRAIN_BYTES;
+    if (declaredLength > drainUpTo) return Promise.reject(tooLarge(limit));
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      let failed = false;
+      let refused = false;
+      let settled = false;
       this.res.onData((chunk, isLast) => {
-        if (failed) return;
+        if (settled) return;
         size += chunk.byteLength;
-        if (size > limit) {
-          failed = true;
-          reject(tooLarge(limit));
+        if (refused || size > limit) {
+          refused = true;
+          chunks.length = 0;
+          if (isLast || size > drainUpTo) {
+            settled = true;
+            reject(tooLarge(limit));
+          }
           return;
         }
         // uWS reuses the chunk's memory after this callback returns: copy it now.
         chunks.push(Buffer.from(new Uint8Array(chunk)));
-        if (isLast) resolve(Buffer.concat(chunks, size));
+        if (isLast) {
+          settled = true;
+          resolve(Buffer.concat(chunks, size));
+        }
       });
     });
   }
@@ -86,6 +102,12 @@ export class UwsHttpExchange implements HttpExchange {
     this.send(answer.status, 'application/json', answer.body, closeConnection || answer.close, { ...headers, ...answer.headers });
   }
 }
+
+/**
+ * How much of a refused body is read and discarded past the limit so that the 413 reaches the
+ * client (see readBody): what one request can make the server read for nothing, on top of the limit.
+ */
+export const REFUSED_BODY_DRAIN_BYTES = 16 * 1024 * 1024;
 
 function tooLarge(limit: number): LimitError {
   return new LimitError(ErrorCode.PayloadTooLarge, `body larger than ${limit} bytes`);
