@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import { ErrorCode, Kind, errorName, ProtocolError, Subprotocol, TagLimits, msgpackMessageFrame, packValue, type ServerFrame, type TopicPosition } from '../../src/protocol/index.js';
 import type { ServerOptions } from '../../src/server/index.js';
 import { RedisEngine } from '../../src/server/engine/redis/redis-engine.js';
+import { connectClient } from '../helpers/clients.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { redisMissing, startRedis } from '../helpers/redis.js';
 import { postJson, startServer, waitFor } from '../helpers/server.js';
@@ -142,6 +143,27 @@ function filterCases(engineName: string, options: () => Partial<ServerOptions>):
       const expected = Array.from({ length: 40 }, (_, i) => i + 1).filter((i) => venue(i) !== 'c');
       await waitFor(() => messagesOf(client, topic).length >= expected.length, 5000, 'every match');
       assert.deepEqual(messagesOf(client, topic), expected);
+      client.close();
+    });
+
+    test('SDK: subscribe({ filter }) and publish({ tags }); jumps are no gaps, a reconnect recovers only matches', async () => {
+      const topic = fresh();
+      const client = connectClient(url, { minReconnectDelayMs: 20 });
+      const seen: number[] = [];
+      const gaps: unknown[] = [];
+      client.on('gap', (gap) => gaps.push(gap));
+      await client.subscribe(topic, (_data, { seq }) => seen.push(seq), { filter: { eq: ['venue', 'a'] } });
+      await assert.rejects(client.subscribe(topic, () => undefined), (err: unknown) => err instanceof ProtocolError && err.code === ErrorCode.BadFrame, 'another filter on the same topic');
+      await assert.rejects(client.subscribe(fresh(), () => undefined, { filter: { eq: ['venue'] } as never }), (err: unknown) => err instanceof ProtocolError && err.code === ErrorCode.BadFrame);
+      for (let i = 1; i <= 6; i++) await client.publish(topic, { i }, { ack: true, tags: tagsOf(i) });
+      await waitFor(() => seen.length === 2, 5000, 'the live matches');
+      for (const connection of server.clients.values()) connection.close(4000, 'again');
+      for (let i = 7; i <= 12; i++) await server.publish(topic, { i }, { tags: tagsOf(i) });
+      await waitFor(() => client.state === 'open' && seen.length === 4, 5000, 'the matches published while away');
+      await server.publish(topic, { i: 13 }, { tags: tagsOf(13) });
+      await waitFor(() => seen.length === 5, 5000, 'live again');
+      assert.deepEqual(seen, [1, 4, 7, 10, 13]);
+      assert.deepEqual(gaps, [], 'filtered-out seqs are never reported as a gap');
       client.close();
     });
 
