@@ -14,6 +14,7 @@
 import type { JoinFrame, LeaveFrame } from '../../protocol/frames.js';
 import type { TagMatcher, Tags } from '../../protocol/tags.js';
 import type { Follower } from './follower.js';
+import type { WireFormat } from './wire-format.js';
 
 export class FilteredFollowers {
   // Topic → follower → its filter, for every filtered subscription, whatever its delivery state.
@@ -69,10 +70,17 @@ export class FilteredFollowers {
     return true;
   }
 
-  /** One publication for the live filtered followers of `topic`: each gets it when its filter matches (never the `exclude` connection). */
+  /**
+   * One publication for the live filtered followers of `topic`: each gets it when its filter
+   * matches (never the `exclude` connection). The frame is built once per wire format, on the
+   * first match in that format, as native fan-out does.
+   */
   deliver(topic: string, seq: number, payload: Uint8Array, tags: Tags | undefined, exclude: string | undefined): void {
     const byFollower = this.live.get(topic);
     if (byFollower === undefined) return;
+    // Formats seen so far and their frames (a server has two or three formats: a list beats a Map).
+    const wires: WireFormat[] = [];
+    const messages: Array<Uint8Array | string> = [];
     for (const [follower, matches] of byFollower) {
       if (!matches(tags)) {
         this.counters.filteredOut++;
@@ -80,7 +88,12 @@ export class FilteredFollowers {
       }
       if (follower.id === exclude) continue;
       this.counters.sent++;
-      follower.sendPublication(topic, seq, payload);
+      let at = wires.indexOf(follower.wire);
+      if (at < 0) {
+        at = wires.push(follower.wire) - 1;
+        messages.push(follower.wire.message(topic, seq, payload));
+      }
+      follower.sendEncoded(messages[at]!);
     }
   }
 
