@@ -1,6 +1,6 @@
 /**
  * Filters suite: the JavaScript the topic core runs for one publication on a topic with 0, 100 and
- * 1,000 filtered subscribers (docs/protocol.md §3.4), next to 1,000 unfiltered ones, which cost the
+ * 1,000 filtered subscribers (docs/protocol.md §5.6), next to 1,000 unfiltered ones, which cost the
  * core one frame handed to native fan-out whatever their number. Real TopicCore and Connection
  * objects; the sockets and the fan-out are no-ops, so what is timed is the core's work (matching,
  * frame building, the send call), not uWS copying bytes. One in ten filtered subscribers matches

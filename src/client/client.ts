@@ -130,7 +130,7 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
   /**
    * Publishes into a topic (the server must allow client publishing). With `ack`, resolves with
    * the topic sequence number once the server accepted it; without, resolves when sent. `tags`
-   * (string → string, docs/protocol.md §3.4) decide which filtered subscriptions get it; a shape
+   * (string → string, docs/protocol.md §5.6) decide which filtered subscriptions get it; a shape
    * past the documented limits throws BAD_FRAME before anything is sent.
    */
   async publish(topic: string, data: unknown, options: { ack?: boolean; timeoutMs?: number; tags?: Readonly<Record<string, string>> } = {}): Promise<number | undefined> {

@@ -30,7 +30,7 @@ const EMPTY_EPOCH = '';
 
 interface Stream {
   /**
-   * A filtered subscription (docs/protocol.md §3.4): seqs jump where publications were filtered
+   * A filtered subscription (docs/protocol.md §5.6): seqs jump where publications were filtered
    * out, so a jump is not a loss. Real losses still come as the server's Gap notices (slow lane,
    * resync) and recovery answers, which are handled as for any topic.
    */

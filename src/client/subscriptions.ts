@@ -25,7 +25,7 @@ export interface SubscribeOptions {
   latest?: boolean;
   /**
    * Only publications whose tags pass this filter reach the topic's handlers (docs/protocol.md
-   * §3.4): `{eq: [key, value]}`, `{in: [key, [values]]}`, `{and: [...]}`, `{or: [...]}`. The
+   * §5.6): `{eq: [key, value]}`, `{in: [key, [values]]}`, `{and: [...]}`, `{or: [...]}`. The
    * filter belongs to the topic's subscription on the server, so it is set by the topic's first
    * handler; a later `subscribe()` of the topic with another filter is refused (BAD_FRAME).
    * Handlers then see the topic's real seqs, with jumps where publications were filtered out.

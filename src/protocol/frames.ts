@@ -70,7 +70,7 @@ export interface SubscribeFrame {
   latest?: true;
   /**
    * Only publications whose tags pass this filter are sent, for every topic of the frame
-   * (docs/protocol.md §3.4). Their Message frames keep the topic's seqs, so seqs jump.
+   * (docs/protocol.md §5.6). Their Message frames keep the topic's seqs, so seqs jump.
    */
   filter?: TagFilter;
 }
@@ -78,7 +78,7 @@ export interface SubscribeFrame {
 export interface UnsubscribeFrame { kind: typeof Kind.Unsubscribe; id: number; topics: string[] }
 /**
  * `[3, id, topic, data, options?]`: publish into a topic; fire-and-forget when id = 0, acked when
- * id > 0. The optional options map carries the publication's `tags` (docs/protocol.md §3.4).
+ * id > 0. The optional options map carries the publication's `tags` (docs/protocol.md §5.6).
  */
 export interface PublishFrame { kind: typeof Kind.Publish; id: number; topic: string; data: unknown; tags?: Tags }
 /** `[4, id, method, data]`: call a server-side handler; id must be > 0, answered by Reply or Error. */

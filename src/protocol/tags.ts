@@ -1,5 +1,5 @@
 /**
- * Publication tags and subscription filters (docs/protocol.md §3.4): their bounded shapes, the
+ * Publication tags and subscription filters (docs/protocol.md §5.6): their bounded shapes, the
  * validation every entry point shares (client frames, the HTTP API, the server library), and the
  * matching of a filter against a publication's tags. Pure: no I/O, no server state.
  */
@@ -23,7 +23,7 @@ export type TagFilter =
 /** Whether a publication's tags (undefined: it has none) pass a compiled filter. */
 export type TagMatcher = (tags: Tags | undefined) => boolean;
 
-/** Documented limits on tags and filters (docs/protocol.md §3.4). Part of protocol v1. */
+/** Documented limits on tags and filters (docs/protocol.md §5.6). Part of protocol v1. */
 export const TagLimits = {
   /** Most tags on one publication. */
   maxTags: 16,

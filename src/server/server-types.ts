@@ -42,7 +42,7 @@ export interface Server {
   /**
    * Publishes to a topic; resolves with the topic sequence number. With an `idempotencyKey` already
    * used on this topic within `idempotencyWindowMs`, publishes nothing and resolves with the first seq.
-   * `tags` (string → string, docs/protocol.md §3.4) decide which filtered subscriptions get it;
+   * `tags` (string → string, docs/protocol.md §5.6) decide which filtered subscriptions get it;
    * shapes past the documented limits reject with BAD_FRAME.
    */
   publish(topic: string, data: unknown, options?: { idempotencyKey?: string; tags?: Readonly<Record<string, string>> }): Promise<number>;

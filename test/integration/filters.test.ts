@@ -1,5 +1,5 @@
 /**
- * Filtered subscriptions by tags (docs/protocol.md §3.4) against a real server on port 0, on the
+ * Filtered subscriptions by tags (docs/protocol.md §5.6) against a real server on port 0, on the
  * in-memory engine and on the Redis engine (a real redis-server, asynchronous history reads):
  * filtered and unfiltered subscribers of one topic get exactly their sets in seq order, the
  * unfiltered wire is unchanged, recovery and History replay only matches, filtering never shows

@@ -1,5 +1,5 @@
 /**
- * Filtered subscriptions (docs/protocol.md §3.4): a follower whose subscription carries a tag
+ * Filtered subscriptions (docs/protocol.md §5.6): a follower whose subscription carries a tag
  * filter is never in the transport's native fan-out for that topic; the core hands it each
  * publication that matches, in the delivery call that fans out to everyone else, so it sees them
  * in seq order with the topic's real seqs. This is per-subscriber JavaScript, which is why it
@@ -21,7 +21,7 @@ export class FilteredFollowers {
   private readonly filters = new Map<string, Map<Follower, TagMatcher>>();
   // Topic → the filtered followers delivered to now (not attaching, not lagging).
   private readonly live = new Map<string, Map<Follower, TagMatcher>>();
-  /** Publications handed to filtered followers, and those their filter left out (for /metrics). */
+  /** Publications handed to filtered followers, and those their filter left out (not on /metrics yet). */
   readonly counters = { sent: 0, filteredOut: 0 };
 
   /** Whether any filtered follower is live on this server (the delivery fast path checks this first). */

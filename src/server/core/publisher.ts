@@ -21,7 +21,7 @@ export interface PublishRequest {
   fromClient?: boolean;
   /** The id of a connection (on any node) that does not get the publication: its sender (engine.ts `exclude`). */
   exclude?: string;
-  /** The publication's tags (docs/protocol.md §3.4), checked here against the documented limits (BAD_FRAME). */
+  /** The publication's tags (docs/protocol.md §5.6), checked here against the documented limits (BAD_FRAME). */
   tags?: Tags;
 }
 

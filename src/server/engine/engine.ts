@@ -75,7 +75,7 @@ export interface PublishOptions {
    */
   exclude?: string;
   /**
-   * The publication's tags (docs/protocol.md §3.4): carried to `sink.deliver` on every node and
+   * The publication's tags (docs/protocol.md §5.6): carried to `sink.deliver` on every node and
    * retained with it in history, so filtered subscriptions see the same set live and in recovery.
    */
   tags?: Tags;

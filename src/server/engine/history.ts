@@ -13,7 +13,7 @@ export interface Publication {
   readonly seq: number;
   readonly payload: Uint8Array;
   readonly time: number;
-  /** The publication's tags (docs/protocol.md §3.4): retained so recovery applies a filter as live delivery does. */
+  /** The publication's tags (docs/protocol.md §5.6): retained so recovery applies a filter as live delivery does. */
   readonly tags?: Tags;
 }
 

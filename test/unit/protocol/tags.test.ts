@@ -1,6 +1,6 @@
 /**
  * Tags and filters (src/protocol/tags.ts) through the codec: the shapes and limits documented in
- * docs/protocol.md §3.4, hostile shapes answered with BAD_FRAME (101) carrying the request id, and
+ * docs/protocol.md §5.6, hostile shapes answered with BAD_FRAME (101) carrying the request id, and
  * old frames unchanged byte for byte.
  */
 import assert from 'node:assert/strict';
