@@ -16,13 +16,21 @@ import type { TagMatcher, Tags } from '../../protocol/tags.js';
 import type { Follower } from './follower.js';
 import type { WireFormat } from './wire-format.js';
 
+/** Plain integers bumped on the delivery path, read by /metrics. */
+export interface FilteredCounters {
+  /** Publications handed to live filtered followers whose filter matched. */
+  sent: number;
+  /** Publications live filtered followers did not get because their filter did not match. */
+  filteredOut: number;
+}
+
 export class FilteredFollowers {
   // Topic → follower → its filter, for every filtered subscription, whatever its delivery state.
   private readonly filters = new Map<string, Map<Follower, TagMatcher>>();
   // Topic → the filtered followers delivered to now (not attaching, not lagging).
   private readonly live = new Map<string, Map<Follower, TagMatcher>>();
-  /** Publications handed to filtered followers, and those their filter left out (not on /metrics yet). */
-  readonly counters = { sent: 0, filteredOut: 0 };
+  /** Publications handed to filtered followers, and those their filter left out (read by /metrics at scrape time). */
+  readonly counters: FilteredCounters = { sent: 0, filteredOut: 0 };
 
   /** Whether any filtered follower is live on this server (the delivery fast path checks this first). */
   get active(): boolean {
@@ -73,17 +81,18 @@ export class FilteredFollowers {
   /**
    * One publication for the live filtered followers of `topic`: each gets it when its filter
    * matches (never the `exclude` connection). The frame is built once per wire format, on the
-   * first match in that format, as native fan-out does.
+   * first match in that format, as native fan-out does. Returns how many followers it left out.
    */
-  deliver(topic: string, seq: number, payload: Uint8Array, tags: Tags | undefined, exclude: string | undefined): void {
+  deliver(topic: string, seq: number, payload: Uint8Array, tags: Tags | undefined, exclude: string | undefined): number {
     const byFollower = this.live.get(topic);
-    if (byFollower === undefined) return;
+    if (byFollower === undefined) return 0;
+    let filteredOut = 0;
     // Formats seen so far and their frames (a server has two or three formats: a list beats a Map).
     const wires: WireFormat[] = [];
     const messages: Array<Uint8Array | string> = [];
     for (const [follower, matches] of byFollower) {
       if (!matches(tags)) {
-        this.counters.filteredOut++;
+        filteredOut++;
         continue;
       }
       if (follower.id === exclude) continue;
@@ -95,6 +104,8 @@ export class FilteredFollowers {
       }
       follower.sendEncoded(messages[at]!);
     }
+    this.counters.filteredOut += filteredOut;
+    return filteredOut;
   }
 
   /** A resync of `topic` (engine.ts): every live filtered follower gets the Gap with the epoch, as native followers do. */

@@ -157,7 +157,8 @@ export class TopicCore implements LaneHost, EngineSink {
     if (this.pending.size !== 0) this.pending.hold(topic, epoch, seq, payload, tags);
     if (this.lanes.active) this.lanes.deliver(topic, seq, payload, tags);
     // Filtered subscribers are out of native fan-out: they get theirs here, whatever path the rest takes.
-    if (this.filtered.active) this.filtered.deliver(topic, seq, payload, tags, exclude);
+    // Those its filter leaves out were counted as deliveries above: no message is handed to them.
+    if (this.filtered.active) this.counters.deliveries -= this.filtered.deliver(topic, seq, payload, tags, exclude);
     // The common case pays this one check: exclusions take their own path.
     if (exclude !== undefined) return this.fanOutExcept(topic, seq, payload, exclude);
     if (this.coalescer !== undefined) {

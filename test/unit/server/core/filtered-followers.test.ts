@@ -25,6 +25,7 @@ test('a filtered follower is not in native fan-out; it gets matching publication
   assert.deepEqual(filtered.socket.frames(), [[20, 't', 1, 1], [20, 't', 3, 3]]);
   assert.deepEqual(seqsOf(plain.socket.frames()), [1, 2, 3, 4, 5]);
   assert.deepEqual(core.filtered.counters, { sent: 2, filteredOut: 3 });
+  assert.equal(core.counters.deliveries, 5 + 2, 'deliveries count messages handed to sockets: not the filtered-out ones');
 });
 
 test('a topic without filtered followers never reaches the filtered path', async () => {
