@@ -51,6 +51,12 @@ describe('publish tags on the wire', () => {
     assert.deepEqual(frame.kind === Kind.Publish && { ...frame.tags }, tags);
   });
 
+  test('a nil 5th element, an empty tags map and unknown option keys are a publish without tags', () => {
+    for (const options of [null, {}, { tags: {} }, { tags: null }, { future: 1 }]) {
+      assert.deepEqual(decode(jsonCodec, JSON.stringify([3, 1, 't', 1, options])), { kind: Kind.Publish, id: 1, topic: 't', data: 1 }, JSON.stringify(options));
+    }
+  });
+
   test('a "__proto__" tag is an ordinary tag', () => {
     const tags = readTags(JSON.parse('{"__proto__":"x"}'));
     assert.equal(Object.getPrototypeOf(tags), null);
