@@ -156,8 +156,8 @@ export class TopicCore implements LaneHost, EngineSink {
     this.tally.count(topic);
     if (this.pending.size !== 0) this.pending.hold(topic, epoch, seq, payload, tags);
     if (this.lanes.active) this.lanes.deliver(topic, seq, payload, tags);
-    // Filtered subscribers are out of native fan-out: they get theirs here, whatever path the rest takes.
-    // Those its filter leaves out were counted as deliveries above: no message is handed to them.
+    // Filtered subscribers are out of native fan-out: they get theirs here, whatever path the rest
+    // takes. The ones whose filter does not match were counted as deliveries above: take them back.
     if (this.filtered.active) this.counters.deliveries -= this.filtered.deliver(topic, seq, payload, tags, exclude);
     // The common case pays this one check: exclusions take their own path.
     if (exclude !== undefined) return this.fanOutExcept(topic, seq, payload, exclude);
