@@ -189,6 +189,10 @@ function filterCases(engineName: string, options: () => Partial<ServerOptions>):
       assert.equal((await postJson(`${http}/api/publish`, { topic, data: 1, tags: ['venue'] })).status, 400);
       await assert.rejects(server.publish(topic, 1, { tags: tooMany }), (err: unknown) => err instanceof ProtocolError && err.code === ErrorCode.BadFrame);
       assert.equal((await server.history(topic)).seq, 0, 'nothing was published');
+      // A batch answers each item: a bad item's tags refuse that item only.
+      const batch = await postJson(`${http}/api/publish`, [{ topic, data: 1, tags: tooMany }, { topic, data: 2, tags: { venue: 'a' } }]);
+      assert.deepEqual(batch.body.results.map((r: { ok: boolean; code?: string }) => r.code ?? r.ok), [errorName(ErrorCode.BadFrame), true]);
+      assert.equal((await server.history(topic)).seq, 1);
       client.close();
     });
   });
