@@ -12,12 +12,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { codecSuite } from './codec.bench.js';
+import { filtersSuite } from './filters.bench.js';
 import { jwtSuite } from './jwt.bench.js';
 import { publishPathSuite } from './publish-path.bench.js';
 import { machineFacts, printTable, runSuite, type BenchRow, type BenchSuite } from './runner.js';
 import { topicsSuite } from './topics.bench.js';
 
-const SUITES: BenchSuite[] = [codecSuite, publishPathSuite, topicsSuite, jwtSuite];
+const SUITES: BenchSuite[] = [codecSuite, publishPathSuite, topicsSuite, jwtSuite, filtersSuite];
 
 const USAGE = `Usage: npm run bench -- [suite ...] [options]
 

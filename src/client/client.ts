@@ -7,7 +7,8 @@
 import { codecFor, type Codec } from '../protocol/codec.js';
 import { CloseCode, ErrorCode } from '../protocol/codes.js';
 import { RemoteError } from '../protocol/errors.js';
-import { Kind, type ClientFrame, type PresenceInfo, type StreamPosition, type WelcomeFrame } from '../protocol/frames.js';
+import { Kind, type ClientFrame, type PresenceInfo, type PublishFrame, type StreamPosition, type WelcomeFrame } from '../protocol/frames.js';
+import { readTags } from '../protocol/tags.js';
 import { assertTopic } from '../protocol/topic.js';
 import { Connection, describeClose } from './connection.js';
 import { dispatchMessage, type FrameHandlers } from './dispatch.js';
@@ -100,7 +101,8 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
    * subscription. The subscription is renewed automatically after reconnects. A refusal (invalid
    * topic, limit, permission) rejects with a RemoteError and forgets the handler; a TIMEOUT keeps
    * it, so the subscription is still made when the connection comes back. `{ latest: true }`:
-   * the handler first gets the topic's most recent publication (see SubscribeOptions).
+   * the handler first gets the topic's most recent publication; `{ filter }`: only publications
+   * whose tags match (see SubscribeOptions).
    */
   async subscribe(topic: string, handler: MessageHandler, options?: SubscribeOptions): Promise<void> {
     assertTopic(topic, this.limits?.maxTopicBytes);
@@ -127,13 +129,18 @@ export class SwitchboardClient extends Emitter<ClientEvents> {
 
   /**
    * Publishes into a topic (the server must allow client publishing). With `ack`, resolves with
-   * the topic sequence number once the server accepted it; without, resolves when sent.
+   * the topic sequence number once the server accepted it; without, resolves when sent. `tags`
+   * (string → string, docs/protocol.md §5.6) decide which filtered subscriptions get it; a shape
+   * past the documented limits throws BAD_FRAME before anything is sent.
    */
-  async publish(topic: string, data: unknown, options: { ack?: boolean; timeoutMs?: number } = {}): Promise<number | undefined> {
+  async publish(topic: string, data: unknown, options: { ack?: boolean; timeoutMs?: number; tags?: Readonly<Record<string, string>> } = {}): Promise<number | undefined> {
     assertTopic(topic, this.limits?.maxTopicBytes);
-    if (options.ack) return (await this.request({ kind: Kind.Publish, id: 0, topic, data }, options.timeoutMs)) as number;
+    const tags = readTags(options.tags);
+    // Without tags, the 4-element frame older servers know.
+    const frame: PublishFrame = tags === undefined ? { kind: Kind.Publish, id: 0, topic, data } : { kind: Kind.Publish, id: 0, topic, data, tags };
+    if (options.ack) return (await this.request(frame, options.timeoutMs)) as number;
     await this.ready();
-    this.connection.write({ kind: Kind.Publish, id: 0, topic, data });
+    this.connection.write(frame);
     return undefined;
   }
 

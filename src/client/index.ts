@@ -6,7 +6,7 @@ export type { WebSocketConstructor, WebSocketLike } from './transport.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { AuthRefusedError } from './auth-refusal.js';
 export { ErrorCode, CloseCode, shouldReconnect, SwitchboardError, ProtocolError, RemoteError, LimitError } from '../protocol/index.js';
-export type { Format, PresenceInfo, PresenceMember, StreamPosition, TopicPosition, WelcomeFrame } from '../protocol/index.js';
+export type { Format, PresenceInfo, PresenceMember, StreamPosition, TopicPosition, WelcomeFrame, TagFilter, Tags } from '../protocol/index.js';
 export type { PresenceEvent } from './types.js';
 
 /** Opens a client that connects (and reconnects) to a Switchboard server at `url`. */

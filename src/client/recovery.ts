@@ -6,7 +6,8 @@
  * they ask for and interprets the answers.
  */
 import { ErrorCode } from '../protocol/codes.js';
-import { RemoteError, toError } from '../protocol/errors.js';
+import { ProtocolError, RemoteError, toError } from '../protocol/errors.js';
+import { readFilter, type TagFilter } from '../protocol/tags.js';
 import { Kind, type ClientFrame, type GapFrame, type MessageFrame, type StreamPosition, type SubscribeFrame, type TopicPosition } from '../protocol/frames.js';
 import type { Settler } from './requests.js';
 import type { Delivery, Streams } from './streams.js';
@@ -28,6 +29,8 @@ export interface RecoveryHost {
 export class SubscriptionRecovery {
   // Topics subscribed with `latest: true`, asked again by a renewal while they have no position yet.
   private readonly latest = new Set<string>();
+  // Topics subscribed with a tag filter: every Subscribe of the topic (renewals too) carries it.
+  private readonly filters = new Map<string, TagFilter>();
 
   constructor(
     private readonly subscriptions: Subscriptions,
@@ -41,8 +44,14 @@ export class SubscriptionRecovery {
    * handler; a TIMEOUT keeps it, so the subscription is still made when the connection comes back.
    */
   async subscribe(topic: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<void> {
+    // Checked before anything is kept: a bad filter never reaches the server (BAD_FRAME here).
+    const filter = options.filter === undefined ? undefined : readFilter(options.filter);
+    if (this.subscriptions.topics.includes(topic) && JSON.stringify(filter) !== JSON.stringify(this.filters.get(topic))) {
+      throw new ProtocolError(ErrorCode.BadFrame, `"${topic}" is already subscribed with another filter (or none): unsubscribe it first`);
+    }
     if (!this.subscriptions.add(topic, handler)) return;
-    this.streams.track(topic);
+    if (filter !== undefined) this.filters.set(topic, filter);
+    this.streams.track(topic, filter !== undefined);
     if (options.latest === true) this.latest.add(topic);
     try {
       await withTimeout(this.confirm(topic), this.requestTimeoutMs);
@@ -62,6 +71,7 @@ export class SubscriptionRecovery {
     if (!this.subscriptions.remove(topic, handler)) return false;
     this.streams.forget(topic);
     this.latest.delete(topic);
+    this.filters.delete(topic);
     return true;
   }
 
@@ -152,6 +162,8 @@ export class SubscriptionRecovery {
     const frame: SubscribeFrame = { kind: Kind.Subscribe, id: 0, topics: [topic] };
     if (position !== undefined) frame.positions = { [topic]: position };
     else if (this.latest.has(topic)) frame.latest = true;
+    const filter = this.filters.get(topic);
+    if (filter !== undefined) frame.filter = filter;
     return frame;
   }
 
@@ -193,6 +205,7 @@ export class SubscriptionRecovery {
     this.subscriptions.forget(topic);
     this.streams.forget(topic);
     this.latest.delete(topic);
+    this.filters.delete(topic);
   }
 }
 

@@ -29,6 +29,12 @@ export interface GapEvent {
 const EMPTY_EPOCH = '';
 
 interface Stream {
+  /**
+   * A filtered subscription (docs/protocol.md §5.6): seqs jump where publications were filtered
+   * out, so a jump is not a loss. Real losses still come as the server's Gap notices (slow lane,
+   * resync) and recovery answers, which are handled as for any topic.
+   */
+  filtered: boolean;
   epoch: string | undefined;
   seq: number | undefined;
   /** Defined while a subscribe or history request is in flight: messages wait here. */
@@ -38,9 +44,9 @@ interface Stream {
 export class Streams {
   private readonly streams = new Map<string, Stream>();
 
-  /** Starts tracking a topic (no position yet). */
-  track(topic: string): void {
-    if (!this.streams.has(topic)) this.streams.set(topic, { epoch: undefined, seq: undefined, held: undefined });
+  /** Starts tracking a topic (no position yet); `filtered` for a subscription with a tag filter. */
+  track(topic: string, filtered = false): void {
+    if (!this.streams.has(topic)) this.streams.set(topic, { filtered, epoch: undefined, seq: undefined, held: undefined });
   }
 
   forget(topic: string): void {
@@ -80,7 +86,7 @@ export class Streams {
       return { deliver: [{ seq, data }], recover: false };
     }
     if (seq <= stream.seq) return { deliver: [], recover: false }; // already delivered
-    if (seq === stream.seq + 1 || stream.epoch === undefined) {
+    if (seq === stream.seq + 1 || stream.epoch === undefined || stream.filtered) {
       stream.seq = seq;
       return { deliver: [{ seq, data }], recover: false };
     }
@@ -131,8 +137,9 @@ export class Streams {
       deliver.push(message);
       stream.seq = message.seq;
     }
-    // A fresh subscription (or an unrecoverable gap) starts from the topic's current seq.
-    if (answer !== undefined && (requested === undefined || gap !== undefined)) stream.seq = Math.max(stream.seq ?? 0, answer.seq);
+    // A fresh subscription (or an unrecoverable gap) starts from the topic's current seq; so does a
+    // filtered one after recovery: the seqs after its last message that it did not get were filtered out.
+    if (answer !== undefined && (requested === undefined || gap !== undefined || stream.filtered)) stream.seq = Math.max(stream.seq ?? 0, answer.seq);
     return { deliver, gap };
   }
 

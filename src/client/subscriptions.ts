@@ -3,6 +3,7 @@
  * for the resubscribe batch that follows the next welcome.
  */
 import { toError } from '../protocol/errors.js';
+import type { TagFilter } from '../protocol/tags.js';
 
 /** Context passed with each topic message. */
 export interface MessageContext {
@@ -22,6 +23,14 @@ export interface SubscribeOptions {
    * every subscriber without the option. @default false
    */
   latest?: boolean;
+  /**
+   * Only publications whose tags pass this filter reach the topic's handlers (docs/protocol.md
+   * §5.6): `{eq: [key, value]}`, `{in: [key, [values]]}`, `{and: [...]}`, `{or: [...]}`. The
+   * filter belongs to the topic's subscription on the server, so it is set by the topic's first
+   * handler; a later `subscribe()` of the topic with another filter is refused (BAD_FRAME).
+   * Handlers then see the topic's real seqs, with jumps where publications were filtered out.
+   */
+  filter?: TagFilter;
 }
 
 /** Someone waiting for a topic's subscription to be confirmed (or refused). */

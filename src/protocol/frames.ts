@@ -3,6 +3,7 @@
  * Every frame is an array whose first element is its numeric kind; the numbers are part of the
  * protocol: never renumber them.
  */
+import type { TagFilter, Tags } from './tags.js';
 
 /** Protocol version announced in the welcome frame and in the subprotocol names. */
 export const PROTOCOL_VERSION = 1;
@@ -67,11 +68,19 @@ export interface SubscribeFrame {
    * sent as a Message before the Reply. Only `true` is ever set (`false` on the wire is no request).
    */
   latest?: true;
+  /**
+   * Only publications whose tags pass this filter are sent, for every topic of the frame
+   * (docs/protocol.md §5.6). Their Message frames keep the topic's seqs, so seqs jump.
+   */
+  filter?: TagFilter;
 }
 /** `[2, id, topics]`: leave topics; acked with a Reply when id > 0. */
 export interface UnsubscribeFrame { kind: typeof Kind.Unsubscribe; id: number; topics: string[] }
-/** `[3, id, topic, data]`: publish into a topic; fire-and-forget when id = 0, acked when id > 0. */
-export interface PublishFrame { kind: typeof Kind.Publish; id: number; topic: string; data: unknown }
+/**
+ * `[3, id, topic, data, options?]`: publish into a topic; fire-and-forget when id = 0, acked when
+ * id > 0. The optional options map carries the publication's `tags` (docs/protocol.md §5.6).
+ */
+export interface PublishFrame { kind: typeof Kind.Publish; id: number; topic: string; data: unknown; tags?: Tags }
 /** `[4, id, method, data]`: call a server-side handler; id must be > 0, answered by Reply or Error. */
 export interface RpcFrame { kind: typeof Kind.Rpc; id: number; method: string; data: unknown }
 /** `[5, id]`: liveness check; answered by a Reply carrying the server time when id > 0. */

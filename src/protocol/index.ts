@@ -48,6 +48,7 @@ export {
 export { SwitchboardError, ProtocolError, AuthError, LimitError, OptionsError, RemoteError, toError } from './errors.js';
 export { topicProblem, assertTopic, DEFAULT_MAX_TOPIC_BYTES } from './topic.js';
 export { toClientFrame, toServerFrame, toWire } from './shapes.js';
+export { TagLimits, readTags, readFilter, compileFilter, type Tags, type TagFilter, type TagMatcher } from './tags.js';
 export { type Codec, msgpackCodec, jsonCodec, codecFor } from './codec.js';
 export { packValue, unpackValue } from './msgpack-value.js';
 export { msgpackMessageFrame, jsonMessageFrame } from './message-frame.js';

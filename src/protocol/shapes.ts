@@ -4,7 +4,8 @@
  */
 import { ErrorCode } from './codes.js';
 import { ProtocolError } from './errors.js';
-import { Kind, type ClientFrame, type Frame, type ServerFrame, type StreamPosition, type SubscribeFrame, type WelcomeLimits } from './frames.js';
+import { readFilter, readTags } from './tags.js';
+import { Kind, type ClientFrame, type Frame, type PublishFrame, type ServerFrame, type StreamPosition, type SubscribeFrame, type WelcomeLimits } from './frames.js';
 
 function fail(message: string, id = 0): never {
   const err = new ProtocolError(ErrorCode.BadFrame, message);
@@ -36,12 +37,31 @@ function isPlainMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
 
-/** Reads a subscribe frame's optional extras map (positions and tokens, keyed by topic; the latest flag). */
+/** Runs a tags/filter reader, giving its BAD_FRAME the request id (a hostile shape is answered, not fatal). */
+function withId<T>(id: number, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof ProtocolError) err.requestId = id;
+    throw err;
+  }
+}
+
+/** Reads a publish frame's optional options map (its tags). */
+function readPublishOptions(frame: PublishFrame, value: unknown): PublishFrame {
+  if (value === undefined || value === null) return frame;
+  if (!isPlainMap(value)) fail('publish options must be a map', frame.id);
+  const tags = withId(frame.id, () => readTags(value.tags));
+  if (tags !== undefined) frame.tags = tags;
+  return frame;
+}
+
+/** Reads a subscribe frame's optional extras map (positions and tokens, keyed by topic; the latest flag; the filter). */
 function readSubscribeExtras(frame: SubscribeFrame, value: unknown): SubscribeFrame {
   if (value === undefined || value === null) return frame;
   const id = frame.id;
   if (!isPlainMap(value)) fail('subscribe extras must be a map', id);
-  const { positions, tokens, latest } = value;
+  const { positions, tokens, latest, filter } = value;
   if (positions !== undefined && positions !== null) {
     if (!isPlainMap(positions)) fail('subscribe positions must be a map of topic to [epoch, seq]', id);
     // fromEntries defines own properties, so a "__proto__" topic cannot reach the prototype.
@@ -62,6 +82,7 @@ function readSubscribeExtras(frame: SubscribeFrame, value: unknown): SubscribeFr
     if (typeof latest !== 'boolean') fail('subscribe latest must be a boolean', id);
     if (latest) frame.latest = true;
   }
+  if (filter !== undefined && filter !== null) frame.filter = withId(id, () => readFilter(filter));
   return frame;
 }
 
@@ -91,7 +112,7 @@ export function toClientFrame(value: unknown): ClientFrame {
       return { kind, id, topics: readTopics(arr[2], 'unsubscribe', id) };
     case Kind.Publish:
       needLength(arr, 4, 'publish', id);
-      return { kind, id, topic: readString(arr[2], 'publish topic', id), data: arr[3] };
+      return readPublishOptions({ kind, id, topic: readString(arr[2], 'publish topic', id), data: arr[3] }, arr[4]);
     case Kind.Rpc:
       needLength(arr, 4, 'rpc', id);
       if (id === 0) fail('rpc request id must be greater than 0');
@@ -181,19 +202,21 @@ export function toServerFrame(value: unknown): ServerFrame {
 export function toWire(frame: Frame): unknown[] {
   switch (frame.kind) {
     case Kind.Subscribe: {
-      if (frame.positions === undefined && frame.tokens === undefined && frame.latest !== true) return [frame.kind, frame.id, frame.topics];
+      if (frame.positions === undefined && frame.tokens === undefined && frame.latest !== true && frame.filter === undefined) return [frame.kind, frame.id, frame.topics];
       const extras: Record<string, unknown> = {};
       if (frame.positions !== undefined) {
         extras.positions = Object.fromEntries(Object.entries(frame.positions).map(([topic, p]) => [topic, [p.epoch, p.seq]]));
       }
       if (frame.tokens !== undefined) extras.tokens = frame.tokens;
       if (frame.latest === true) extras.latest = true;
+      if (frame.filter !== undefined) extras.filter = frame.filter;
       return [frame.kind, frame.id, frame.topics, extras];
     }
     case Kind.Unsubscribe:
       return [frame.kind, frame.id, frame.topics];
     case Kind.Publish:
-      return [frame.kind, frame.id, frame.topic, frame.data];
+      // Without tags, the frame an older client sends, byte for byte.
+      return frame.tags === undefined ? [frame.kind, frame.id, frame.topic, frame.data] : [frame.kind, frame.id, frame.topic, frame.data, { tags: frame.tags }];
     case Kind.Rpc:
       return [frame.kind, frame.id, frame.method, frame.data];
     case Kind.Ping:

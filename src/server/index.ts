@@ -13,6 +13,7 @@ export type { Client } from './connection/connection.js';
 export type { DisconnectOptions } from './connection/control.js';
 export type { PresenceInfo, PresenceMember, StreamPosition, TopicPosition } from '../protocol/index.js';
 export type { Engine, EngineSink, PublishOptions, PublishResult, PresenceStore, PresenceSubject, ClusterControl, UserCommand } from './engine/engine.js';
+export type { Tags } from '../protocol/tags.js';
 export { MemoryEngine, type MemoryEngineOptions } from './engine/memory-engine.js';
 export { RedisEngine } from './engine/redis/redis-engine.js';
 export type { RedisEngineOptions } from './engine/redis/options.js';

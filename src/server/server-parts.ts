@@ -178,6 +178,7 @@ export function buildParts(options: ResolvedOptions, lifecycle: LifecycleView): 
     connectionsOpened: () => registry.opened,
     core: core.counters,
     lanes: core.lanes.counters,
+    filtered: core.filtered.counters,
     traffic,
     historyBytes: () => engine.history.bytes ?? 0,
     engineReady: () => engine.ready?.() ?? true,

@@ -42,8 +42,10 @@ export interface Server {
   /**
    * Publishes to a topic; resolves with the topic sequence number. With an `idempotencyKey` already
    * used on this topic within `idempotencyWindowMs`, publishes nothing and resolves with the first seq.
+   * `tags` (string → string, docs/protocol.md §5.6) decide which filtered subscriptions get it;
+   * shapes past the documented limits reject with BAD_FRAME.
    */
-  publish(topic: string, data: unknown, options?: { idempotencyKey?: string }): Promise<number>;
+  publish(topic: string, data: unknown, options?: { idempotencyKey?: string; tags?: Readonly<Record<string, string>> }): Promise<number>;
   /**
    * Who is on a presence-enabled topic (throws UNSUPPORTED when presence is off for it): on this
    * server, answered synchronously, or on every server sharing a Redis engine, as a promise.

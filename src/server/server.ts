@@ -34,7 +34,8 @@ export function createServer(input: Partial<ServerOptions> = {}): Server {
     drain: () => lifecycle.drain(),
 
     async publish(topic, data, publishOptions) {
-      return (await publisher.publish(topic, data, { idempotencyKey: publishOptions?.idempotencyKey })).seq;
+      const tags = publishOptions?.tags;
+      return (await publisher.publish(topic, data, tags === undefined ? { idempotencyKey: publishOptions?.idempotencyKey } : { idempotencyKey: publishOptions?.idempotencyKey, tags })).seq;
     },
 
     presence: (topic) => control.presence(topic),

@@ -34,6 +34,8 @@ interface Delivered {
   payload: number[];
   /** Only present when the publication excluded a connection. */
   exclude?: string;
+  /** Only present when the publication had tags. */
+  tags?: Record<string, string>;
 }
 
 /** A resync the sink was told of. */
@@ -54,7 +56,8 @@ async function started(factory: EngineFactory, active: (topic: string) => boolea
   const delivered: Delivered[] = [];
   const resynced: Resynced[] = [];
   const sink: EngineSink = {
-    deliver: (topic, epoch, seq, payload, exclude) => delivered.push({ topic, epoch, seq, payload: [...payload], ...(exclude === undefined ? {} : { exclude }) }),
+    deliver: (topic, epoch, seq, payload, exclude, tags) =>
+      delivered.push({ topic, epoch, seq, payload: [...payload], ...(exclude === undefined ? {} : { exclude }), ...(tags === undefined ? {} : { tags: { ...tags } }) }),
     resync: (topic, epoch, seq) => resynced.push({ topic, epoch, seq, after: delivered.length }),
     isActive: active,
   };
@@ -124,6 +127,30 @@ export function runEngineConformance(factory: EngineFactory): void {
         ]);
         const read = await engine.history.read('excl', { epoch, seq: 0 }, 10);
         assert.deepEqual(read.publications.map((publication) => [...publication.payload]), [[0x3a, 1, 0x3a], [2], [3, 0x3a]]);
+      } finally {
+        await engine.close();
+      }
+    });
+
+    test('tags travel with a publication to the sink and are retained with it; untagged ones stay untagged', async () => {
+      const { engine, delivered } = await started(factory);
+      try {
+        // Colons and multi-byte text in tags, with and without an exclusion: no field may shift.
+        await engine.publish('tagged', bytes(1), { retain: keep, tags: { venue: 'x:1', side: 'ü' } });
+        await engine.publish('tagged', bytes(2), { retain: keep });
+        await engine.publish('tagged', bytes(0x3a, 3), { retain: keep, exclude: 'c:1', tags: { venue: 'y' } });
+        await eventually(() => delivered.length === 3, 'three deliveries');
+        const { epoch } = await engine.history.top('tagged');
+        assert.deepEqual(delivered, [
+          { topic: 'tagged', epoch, seq: 1, payload: [1], tags: { venue: 'x:1', side: 'ü' } },
+          { topic: 'tagged', epoch, seq: 2, payload: [2] },
+          { topic: 'tagged', epoch, seq: 3, payload: [0x3a, 3], exclude: 'c:1', tags: { venue: 'y' } },
+        ]);
+        const read = await engine.history.read('tagged', { epoch, seq: 0 }, 10);
+        const retained = read.publications.map((publication) => [[...publication.payload], publication.tags === undefined ? undefined : { ...publication.tags }]);
+        assert.deepEqual(retained, [[[1], { venue: 'x:1', side: 'ü' }], [[2], undefined], [[0x3a, 3], { venue: 'y' }]]);
+        const latest = await engine.history.read('tagged', null, 2);
+        assert.deepEqual(latest.publications.map((publication) => publication.tags?.venue), [undefined, 'y']);
       } finally {
         await engine.close();
       }

@@ -10,7 +10,7 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 test('bench --help prints usage with every suite and exits 0', async () => {
   const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--help'], { cwd: REPO, timeout: 30_000 });
   assert.match(stdout, /^Usage: npm run bench -- \[suite \.\.\.\] \[options\]/);
-  assert.match(stdout, /Suites: codec, publish-path, topics, jwt/);
+  assert.match(stdout, /Suites: codec, publish-path, topics, jwt, filters/);
   assert.doesNotMatch(stdout, /ops\/s|│/, 'no benchmark ran');
   assert.equal(stderr, '');
 });

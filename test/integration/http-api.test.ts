@@ -150,7 +150,7 @@ describe('HTTP API without an API key (loopback only)', async () => {
   test('unknown body fields are refused by name (a typo must not drop the idempotency key silently)', async () => {
     const typo = await postJson(`${http}/api/publish`, { topic: 't', data: 1, idempotencykey: 'k' });
     assert.equal(typo.status, 400);
-    assert.deepEqual(typo.body, { error: 'unknown field "idempotencykey" (known: topic, data, idempotencyKey)', code: 'BAD_REQUEST' });
+    assert.deepEqual(typo.body, { error: 'unknown field "idempotencykey" (known: topic, data, idempotencyKey, tags)', code: 'BAD_REQUEST' });
     assert.equal((await postJson(`${http}/api/broadcast`, { topics: ['t'], data: 1, extra: true })).status, 400);
     assert.equal((await postJson(`${http}/api/disconnect`, { user: 'u', kick: true })).status, 400);
   });

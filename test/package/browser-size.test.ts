@@ -13,8 +13,12 @@ import { test } from 'node:test';
 // 20,083 B (msgpackr is about two thirds of it). The client's options validation and its handling
 // of authentication refusals (typed error, retry rules) then added about 6.5 KB minified / 1.6 KB
 // gzip: ESM 62,796 / 21,495, IIFE 63,303 / 21,710. The budget is that plus about 10 %.
-const GZIP_BUDGET_BYTES = 24_000;
-const MINIFIED_BUDGET_BYTES = 69_000;
+// Publication tags and subscription filters (the codec validates both shapes and their limits for
+// every frame, so the client carries the same checks; the SDK's filtered streams) took ESM from
+// 67,955 / 23,125 to 70,462 / 23,992 and IIFE from 68,462 / 23,372 to 70,969 / 24,230; the
+// budget moved by that plus the same margin on top of it.
+const GZIP_BUDGET_BYTES = 25_000;
+const MINIFIED_BUDGET_BYTES = 72_000;
 
 const FILES = ['switchboard-client.min.js', 'switchboard-client.iife.min.js'];
 

@@ -165,6 +165,14 @@ export class Connection implements Client, Follower {
     return socket.send(this.wire.message(topic, seq, payload), this.wire.binary) !== SendStatus.Dropped;
   }
 
+  /** Sends a message already encoded in this connection's wire format (one frame built for many filtered followers). */
+  sendEncoded(message: Uint8Array | string): boolean {
+    const socket = this.socket;
+    if (socket === undefined) return false;
+    this.framesOut++;
+    return socket.send(message, this.wire.binary) !== SendStatus.Dropped;
+  }
+
   /** Tells the connection it may have missed publications of `topic` up to `seq` (of `epoch`, when given). */
   sendGap(topic: string, seq: number, epoch?: string): boolean {
     const socket = this.socket;

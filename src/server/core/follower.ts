@@ -49,6 +49,11 @@ export interface Follower extends PresenceSubject {
   readonly bufferedAmount: number;
   /** Sends one publication in its wire format; false when closed or dropped. */
   sendPublication(topic: string, seq: number, payload: Uint8Array): boolean;
+  /**
+   * Sends a message already encoded in its wire format (`wire.message`, built once for many
+   * followers of one format); false when closed or dropped.
+   */
+  sendEncoded(message: Uint8Array | string): boolean;
   /** Tells it that it may have missed publications of `topic` up to `seq` (of `epoch`, when given). */
   sendGap(topic: string, seq: number, epoch?: string): boolean;
   /** Runs `fn` corked (one syscall for everything it sends); does nothing once closed. */

@@ -7,6 +7,7 @@
  * restarts under a new epoch while the read is in flight, seqs of two epochs must never be merged.
  */
 import type { StreamPosition, TopicPosition } from '../../protocol/frames.js';
+import type { TagMatcher, Tags } from '../../protocol/tags.js';
 import type { Follower } from './follower.js';
 import type { HistoryRead } from '../engine/history.js';
 
@@ -16,6 +17,8 @@ export interface Held {
   readonly seq: number;
   /** Undefined for a resync: publications up to `(epoch, seq)` will not be delivered. */
   readonly payload: Uint8Array | undefined;
+  /** The publication's tags (a filtered subscription gets only those its filter matches). */
+  readonly tags?: Tags;
 }
 
 /** One connection waiting for its history read on one topic. */
@@ -51,9 +54,9 @@ export class PendingAttaches {
   }
 
   /** Holds a live publication (or, without payload, a resync) for everyone waiting on `topic`. */
-  hold(topic: string, epoch: string, seq: number, payload: Uint8Array | undefined): void {
+  hold(topic: string, epoch: string, seq: number, payload: Uint8Array | undefined, tags?: Tags): void {
     const set = this.byTopic.get(topic);
-    if (set !== undefined) for (const waiting of set) waiting.held.push({ epoch, seq, payload });
+    if (set !== undefined) for (const waiting of set) waiting.held.push({ epoch, seq, payload, tags });
   }
 }
 
@@ -69,28 +72,37 @@ export type Start = StreamPosition | 'latest' | undefined;
  * has all of it) or the latest publication, then the held live publications of the read's epoch
  * it did not cover. Returns the position to answer. When the engine moved the topic to another
  * epoch after the read (a held resync), the answer is that epoch's instead (`recovered: false`
- * after a position), followed by what it delivered there.
+ * after a position), followed by what it delivered there. With `matches` (a filtered subscription),
+ * only the publications it matches are sent, of the replay and of the held ones alike; the answer
+ * is the same position (seqs it skipped are filtered out, not lost).
  */
-export function catchUp(connection: Follower, topic: string, start: Start, read: StreamPosition | HistoryRead, held: readonly Held[] | undefined): TopicPosition {
+export function catchUp(
+  connection: Follower,
+  topic: string,
+  start: Start,
+  read: StreamPosition | HistoryRead,
+  held: readonly Held[] | undefined,
+  matches?: TagMatcher,
+): TopicPosition {
   const moved = held === undefined ? -1 : lastResync(held, read.epoch);
-  if (moved >= 0) return restarted(connection, topic, start, held!, moved);
+  if (moved >= 0) return restarted(connection, topic, start, held!, moved, matches);
   let seq = read.seq;
   const recovered = 'recovered' in read ? read.recovered : false;
   if (start === 'latest') {
     // Only the topic's current publication: an older retained one (the newest expired) would be a
     // gap presented as the latest value.
     const last = (read as HistoryRead).publications.at(-1);
-    if (last !== undefined && last.seq === read.seq) connection.sendPublication(topic, last.seq, last.payload);
+    if (last !== undefined && last.seq === read.seq && (matches === undefined || matches(last.tags))) connection.sendPublication(topic, last.seq, last.payload);
   } else if (start !== undefined && recovered) {
     for (const publication of (read as HistoryRead).publications) {
-      if (publication.seq > start.seq) connection.sendPublication(topic, publication.seq, publication.payload);
+      if (publication.seq > start.seq && (matches === undefined || matches(publication.tags))) connection.sendPublication(topic, publication.seq, publication.payload);
     }
   }
   if (held !== undefined) {
     for (const live of held) {
       // Another epoch's publications came before the read's epoch began (a later one would end in a resync).
       if (live.payload === undefined || live.epoch !== read.epoch || live.seq <= seq) continue;
-      connection.sendPublication(topic, live.seq, live.payload);
+      if (matches === undefined || matches(live.tags)) connection.sendPublication(topic, live.seq, live.payload);
       seq = live.seq;
     }
   }
@@ -106,13 +118,13 @@ function lastResync(held: readonly Held[], epoch: string): number {
 }
 
 /** Answers in the epoch the topic moved to after the read: from the resync on, nothing of the lost one. */
-function restarted(connection: Follower, topic: string, start: Start, held: readonly Held[], from: number): TopicPosition {
+function restarted(connection: Follower, topic: string, start: Start, held: readonly Held[], from: number, matches: TagMatcher | undefined): TopicPosition {
   const epoch = held[from]!.epoch;
   let seq = held[from]!.seq;
   for (let i = from + 1; i < held.length; i++) {
     const live = held[i]!;
     if (live.payload === undefined || live.epoch !== epoch || live.seq <= seq) continue;
-    connection.sendPublication(topic, live.seq, live.payload);
+    if (matches === undefined || matches(live.tags)) connection.sendPublication(topic, live.seq, live.payload);
     seq = live.seq;
   }
   return typeof start !== 'object' ? { epoch, seq } : { epoch, seq, recovered: false };

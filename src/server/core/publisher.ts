@@ -7,6 +7,7 @@
 import { packValue } from '../../protocol/msgpack-value.js';
 import { ErrorCode } from '../../protocol/codes.js';
 import { LimitError } from '../../protocol/errors.js';
+import { readTags, type Tags } from '../../protocol/tags.js';
 import { assertTopic } from '../../protocol/topic.js';
 import type { Namespace, Namespaces } from '../namespaces/namespaces.js';
 import type { Engine, PublishResult } from '../engine/engine.js';
@@ -20,6 +21,8 @@ export interface PublishRequest {
   fromClient?: boolean;
   /** The id of a connection (on any node) that does not get the publication: its sender (engine.ts `exclude`). */
   exclude?: string;
+  /** The publication's tags (docs/protocol.md §5.6), checked here against the documented limits (BAD_FRAME). */
+  tags?: Tags;
 }
 
 const NO_REQUEST: PublishRequest = Object.freeze({});
@@ -31,12 +34,15 @@ export class Publisher {
     private readonly maxTopicBytes: number,
   ) {}
 
-  /** Publishes `data` to a topic. Throws INVALID_TOPIC or PAYLOAD_TOO_LARGE before anything is published. */
+  /** Publishes `data` to a topic. Throws INVALID_TOPIC, BAD_FRAME (tags) or PAYLOAD_TOO_LARGE before anything is published. */
   publish(topic: string, data: unknown, request: PublishRequest = NO_REQUEST): MaybePromise<PublishResult> {
     assertTopic(topic, this.maxTopicBytes);
+    const tags = request.tags === undefined ? undefined : readTags(request.tags);
     const namespace = this.namespaces.match(topic);
     const payload = this.pack(namespace, data, request.fromClient === true);
-    return this.engine.publish(topic, payload, { retain: namespace.history, idempotencyKey: request.idempotencyKey, exclude: request.exclude });
+    const options = { retain: namespace.history, idempotencyKey: request.idempotencyKey, exclude: request.exclude };
+    // Untagged publications keep the options object they always had (no tags key to carry around).
+    return this.engine.publish(topic, payload, tags === undefined ? options : { ...options, tags });
   }
 
   /**

@@ -18,6 +18,7 @@
  * client no position to recover from, and History cannot be served before the store is back anyway.
  */
 import { CloseCode } from '../../protocol/codes.js';
+import type { TagMatcher, Tags } from '../../protocol/tags.js';
 import type { Namespaces } from '../namespaces/namespaces.js';
 import type { Follower } from './follower.js';
 import type { MaybePromise } from '../engine/history.js';
@@ -34,6 +35,8 @@ export interface LaneHost {
   detachNative(connection: Follower, topic: string): void;
   /** The topic's last seq from the history store (a promise from an async store, which may reject). */
   topSeq(topic: string): MaybePromise<number>;
+  /** The tag filter of the connection's subscription to the topic, if any. */
+  filterOf?(connection: Follower, topic: string): TagMatcher | undefined;
 }
 
 export interface SlowConsumerCounters {
@@ -77,14 +80,20 @@ export class SlowConsumers {
     }
   }
 
-  /** A publication for the lagging connections on `topic`: recorded by policy, not sent. */
-  deliver(topic: string, seq: number, payload: Uint8Array): void {
+  /**
+   * A publication for the lagging connections on `topic`: recorded by policy, not sent. A filtered
+   * subscription conflates only to a publication it matches (`drop` records the seq either way:
+   * the Gap it leads to is answered from history with the filter applied).
+   */
+  deliver(topic: string, seq: number, payload: Uint8Array, tags?: Tags): void {
     const lagging = this.byTopic.get(topic);
     if (lagging === undefined) return;
     const conflate = this.host.namespaces.match(topic).slowConsumer === 'conflate';
     for (const connection of lagging) {
       const lag = connection.lag!;
       if (conflate) {
+        const matches = this.host.filterOf?.(connection, topic);
+        if (matches !== undefined && !matches(tags)) continue;
         if (lag.newest.has(topic)) this.counters.conflated++;
         lag.newest.set(topic, { seq, payload });
       } else {

@@ -7,6 +7,7 @@
 import type { JoinFrame, LeaveFrame, StreamPosition, TopicPosition } from '../../protocol/frames.js';
 import { ErrorCode } from '../../protocol/codes.js';
 import { ProtocolError } from '../../protocol/errors.js';
+import type { TagMatcher, Tags } from '../../protocol/tags.js';
 import { assertTopic } from '../../protocol/topic.js';
 import type { Namespaces } from '../namespaces/namespaces.js';
 import type { Engine, EngineSink } from '../engine/engine.js';
@@ -14,6 +15,7 @@ import type { HistoryRead, MaybePromise } from '../engine/history.js';
 import type { Fanout } from '../transport/socket.js';
 import { Coalescer } from './coalescer.js';
 import { excludable } from './exclusion.js';
+import { FilteredFollowers } from './filtered-followers.js';
 import type { Follower } from './follower.js';
 import { catchUp, PendingAttaches, type Start } from './pending-attach.js';
 import { SlowConsumers, type LaneHost } from './slow-consumers.js';
@@ -98,6 +100,8 @@ export class TopicCore implements LaneHost, EngineSink {
   // Connections of this server subscribed to each topic, whatever their format or lane.
   private readonly followers = new Map<string, number>();
   private readonly pending = new PendingAttaches();
+  /** Subscriptions with a tag filter, delivered by JavaScript instead of native fan-out (filtered-followers.ts). */
+  readonly filtered = new FilteredFollowers();
   /** Frame coalescing, when any namespace asks for it (the default path never looks at it). */
   readonly coalescer: Coalescer | undefined;
   // Bound once: the memory engine has no follow hooks, so its subscribe path pays one undefined check.
@@ -142,15 +146,19 @@ export class TopicCore implements LaneHost, EngineSink {
   /**
    * The one door for publications, local or from another node: one message per wire format with
    * followers, handed to native fan-out. `epoch` is the topic's stream epoch (see engine.ts);
-   * `exclude` names a connection (of any node) that must not get it (see exclusion.ts).
+   * `exclude` names a connection (of any node) that must not get it (see exclusion.ts); `tags`
+   * decide which filtered subscriptions get it (filtered-followers.ts).
    */
-  readonly deliver = (topic: string, epoch: string, seq: number, payload: Uint8Array, exclude?: string): void => {
+  readonly deliver = (topic: string, epoch: string, seq: number, payload: Uint8Array, exclude?: string, tags?: Tags): void => {
     this.counters.publications++;
     this.counters.publishedBytes += payload.length;
     this.counters.deliveries += this.followers.get(topic) ?? 0;
     this.tally.count(topic);
-    if (this.pending.size !== 0) this.pending.hold(topic, epoch, seq, payload);
-    if (this.lanes.active) this.lanes.deliver(topic, seq, payload);
+    if (this.pending.size !== 0) this.pending.hold(topic, epoch, seq, payload, tags);
+    if (this.lanes.active) this.lanes.deliver(topic, seq, payload, tags);
+    // Filtered subscribers are out of native fan-out: they get theirs here, whatever path the rest
+    // takes. The ones whose filter does not match were counted as deliveries above: take them back.
+    if (this.filtered.active) this.counters.deliveries -= this.filtered.deliver(topic, seq, payload, tags, exclude);
     // The common case pays this one check: exclusions take their own path.
     if (exclude !== undefined) return this.fanOutExcept(topic, seq, payload, exclude);
     if (this.coalescer !== undefined) {
@@ -191,6 +199,7 @@ export class TopicCore implements LaneHost, EngineSink {
     this.coalescer?.flush(topic);
     // Lagging sockets are out of fan-out: the lane gives them this Gap when they catch up.
     if (this.lanes.active) this.lanes.resync(topic, epoch, seq);
+    if (this.filtered.active) this.filtered.resync(topic, epoch, seq);
     const wires = this.wires;
     for (let i = 0; i < wires.length; i++) {
       const wire = wires[i]!;
@@ -202,6 +211,7 @@ export class TopicCore implements LaneHost, EngineSink {
   readonly announce = (notice: JoinFrame | LeaveFrame): void => {
     // Publications waiting in a batch were made before this notice: they go first.
     this.coalescer?.flush(notice.topic);
+    if (this.filtered.active) this.filtered.announce(notice);
     for (const wire of this.wires) {
       if (this.fanout.has(notice.topic, wire.name)) this.fanout.publish(notice.topic, wire.name, wire.presence(notice), wire.binary);
     }
@@ -236,8 +246,16 @@ export class TopicCore implements LaneHost, EngineSink {
    * a transport's internal names. With a position for a topic, the publications after it are
    * replayed to the connection (before any live one, none twice) when history still has all of them;
    * without one, topics that `latest` names start with their most recent publication, the same way.
+   * With a `filter`, each new subscription of the call gets only matching publications, live and
+   * replayed (a topic already followed keeps the filter it was subscribed with).
    */
-  subscribe(connection: Follower, topics: readonly string[], positions?: Readonly<Record<string, StreamPosition>>, latest?: LatestRule): MaybePromise<SubscribeResult> {
+  subscribe(
+    connection: Follower,
+    topics: readonly string[],
+    positions?: Readonly<Record<string, StreamPosition>>,
+    latest?: LatestRule,
+    filter?: TagMatcher,
+  ): MaybePromise<SubscribeResult> {
     for (const topic of topics) assertTopic(topic, this.limits.maxTopicBytes);
     const result: SubscribeResult = {};
     if (connection.socket === undefined) return result;
@@ -253,6 +271,7 @@ export class TopicCore implements LaneHost, EngineSink {
         // Before the history read: a distributed engine must be listening when the read answers.
         if (count === 0 && this.followTopic !== undefined) this.followTopic(topic);
         this.watcher?.counted?.(topic, count + 1, true);
+        if (filter !== undefined) this.filtered.set(connection, topic, filter);
         const position = positions !== undefined && Object.hasOwn(positions, topic) ? positions[topic] : undefined;
         answer = this.attach(connection, topic, position === undefined && latest !== undefined && this.startsLatest(topic, latest) ? 'latest' : position);
         if (connection.wire.ownPresence !== true && this.namespaces.match(topic).presence) this.notify(this.engine.presence.join(topic, connection));
@@ -281,9 +300,12 @@ export class TopicCore implements LaneHost, EngineSink {
     // What is waiting in a batch goes out first, so the replay cannot be overtaken by it.
     this.coalescer?.flush(topic);
     const read = this.engine.history.read(topic, since, this.limits.maxReplayMessages);
+    const matches = this.filtered.matcher(connection, topic);
     const send = (history: HistoryRead): TopicPosition => {
       if (history.recovered && !connection.closed) {
-        for (const publication of history.publications) connection.sendPublication(topic, publication.seq, publication.payload);
+        for (const publication of history.publications) {
+          if (matches === undefined || matches(publication.tags)) connection.sendPublication(topic, publication.seq, publication.payload);
+        }
       }
       return { epoch: history.epoch, seq: history.seq, recovered: history.recovered };
     };
@@ -293,6 +315,11 @@ export class TopicCore implements LaneHost, EngineSink {
       connection.corked(() => (position = send(history)));
       return position ?? { epoch: history.epoch, seq: history.seq, recovered: false };
     });
+  }
+
+  /** The filter of a connection's subscription to `topic`, if it has one (the slow lane conflates only matches). */
+  filterOf(connection: Follower, topic: string): TagMatcher | undefined {
+    return this.filtered.matcher(connection, topic);
   }
 
   /** The topic's last seq (for the slow lane's Gap notices); a failed async read is counted in storeErrors. */
@@ -329,7 +356,7 @@ export class TopicCore implements LaneHost, EngineSink {
       start === undefined ? history.top(topic) : start === 'latest' ? history.read(topic, null, 1) : history.read(topic, start, this.limits.maxReplayMessages);
     if (!(read instanceof Promise)) {
       // Synchronous store: nothing can be published between the read and the native subscribe.
-      const answer = catchUp(connection, topic, start, read, undefined);
+      const answer = catchUp(connection, topic, start, read, undefined, this.filtered.matcher(connection, topic));
       this.follow(connection, topic);
       return answer;
     }
@@ -343,7 +370,7 @@ export class TopicCore implements LaneHost, EngineSink {
         // Left (or closed) while the read was in flight: unfollow already removed the mark.
         if (connection.closed || connection.attaching?.delete(topic) !== true) return answered;
         connection.corked(() => {
-          answered = catchUp(connection, topic, start, answer, waiting.held);
+          answered = catchUp(connection, topic, start, answer, waiting.held, this.filtered.matcher(connection, topic));
           this.follow(connection, topic);
         });
         return answered;
@@ -373,6 +400,8 @@ export class TopicCore implements LaneHost, EngineSink {
   attachNative(connection: Follower, topic: string): void {
     const socket = connection.socket;
     if (socket === undefined) return;
+    // A filtered subscription is delivered by the core, never by native fan-out.
+    if (this.filtered.attach(connection, topic)) return;
     // A waiting batch holds publications this connection already has (replay, held, Gap): send it
     // to the followers it was meant for before this one joins.
     this.coalescer?.flush(topic);
@@ -381,6 +410,7 @@ export class TopicCore implements LaneHost, EngineSink {
 
   /** Ends native fan-out to the connection (after close the transport has done it; only bookkeeping is left). */
   detachNative(connection: Follower, topic: string): void {
+    if (this.filtered.detach(connection, topic)) return;
     // Publications already past the engine belong to this follower too (the slow lane counts from
     // the next one on).
     if (connection.socket !== undefined) this.coalescer?.flush(topic);
@@ -393,6 +423,7 @@ export class TopicCore implements LaneHost, EngineSink {
   }
 
   private forget(connection: Follower, topic: string): void {
+    this.filtered.delete(connection, topic);
     const left = (this.followers.get(topic) ?? 1) - 1;
     if (left > 0) this.followers.set(topic, left);
     else {

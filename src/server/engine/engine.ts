@@ -17,7 +17,9 @@
  *   publication delivered from retained history (a distributed engine's fill) may come without it:
  *   at worst the excluded connection gets its own publication, never does anyone else lose one.
  * - The packed payload (the publication's data, msgpack-encoded once) is the unit that crosses the
- *   engine, so a distributed engine carries the same bytes between processes.
+ *   engine, so a distributed engine carries the same bytes between processes. **Tags travel with
+ *   it** (`PublishOptions.tags`): to `deliver` on every node, live or from history, and in every
+ *   retained publication (`Publication.tags`).
  * - **Strangers create nothing**: a topic exists only once published. Reading or following a
  *   topic without a stream answers seq 0 (history.ts `top`) and retains no state for it.
  * - **The first epoch is known or announced**: a topic without a stream answers either the epoch
@@ -34,6 +36,7 @@
  *   core's hold-and-merge stays exact. The memory engine has nothing to do and omits them.
  */
 import type { PresenceInfo, JoinFrame, LeaveFrame } from '../../protocol/frames.js';
+import type { Tags } from '../../protocol/tags.js';
 import type { HistoryLimits } from '../namespaces/namespaces.js';
 import type { HistoryStore, MaybePromise } from './history.js';
 
@@ -41,9 +44,10 @@ import type { HistoryStore, MaybePromise } from './history.js';
 export interface EngineSink {
   /**
    * The one door for publications: in seq order per topic, exactly once each. `exclude` is the id
-   * of a connection (on any node) that must not get this publication (`PublishOptions.exclude`).
+   * of a connection (on any node) that must not get this publication (`PublishOptions.exclude`);
+   * `tags` are the publication's (`PublishOptions.tags`), live or from history alike.
    */
-  deliver(topic: string, epoch: string, seq: number, payload: Uint8Array, exclude?: string): void;
+  deliver(topic: string, epoch: string, seq: number, payload: Uint8Array, exclude?: string, tags?: Tags): void;
   /** Whether this node has subscribers on `topic` (memory pressure must not forget such a topic's stream). */
   isActive(topic: string): boolean;
   /**
@@ -70,6 +74,11 @@ export interface PublishOptions {
    * sender): carried to `sink.deliver` on every node. History keeps the publication for everyone.
    */
   exclude?: string;
+  /**
+   * The publication's tags (docs/protocol.md §5.6): carried to `sink.deliver` on every node and
+   * retained with it in history, so filtered subscriptions see the same set live and in recovery.
+   */
+  tags?: Tags;
 }
 
 /** The outcome of a publish. */

@@ -5,13 +5,16 @@
  * so the in-memory publish path stays in one tick.
  */
 import type { StreamPosition } from '../../protocol/frames.js';
+import type { Tags } from '../../protocol/tags.js';
 import type { HistoryLimits } from '../namespaces/namespaces.js';
 
-/** One retained publication: its sequence number, packed data and publish time (ms since epoch). */
+/** One retained publication: its sequence number, packed data, publish time (ms since epoch) and tags. */
 export interface Publication {
   readonly seq: number;
   readonly payload: Uint8Array;
   readonly time: number;
+  /** The publication's tags (docs/protocol.md §5.6): retained so recovery applies a filter as live delivery does. */
+  readonly tags?: Tags;
 }
 
 /** The answer to a history read. */
@@ -50,9 +53,9 @@ export function isEmptyPosition(position: StreamPosition): boolean {
 export interface HistoryStore {
   /**
    * Assigns the topic's next sequence number (1 for the first message of an epoch) and retains
-   * the publication within `retain` (or not at all when false). Returns the sequence number.
+   * the publication within `retain` (or not at all when false), with its tags. Returns the sequence number.
    */
-  append(topic: string, payload: Uint8Array, retain: HistoryLimits | false): MaybePromise<number>;
+  append(topic: string, payload: Uint8Array, retain: HistoryLimits | false, tags?: Tags): MaybePromise<number>;
   /**
    * The topic's epoch and last sequence number. A topic without a stream is at seq 0 of the epoch
    * its first publication will get, or of EMPTY_EPOCH when the store cannot tell; either way the
@@ -78,7 +81,7 @@ export interface HistoryStore {
 
 /** A history store that sequences synchronously (its reads may still be asynchronous). */
 export type SyncAppendHistoryStore = Omit<HistoryStore, 'append'> & {
-  append(topic: string, payload: Uint8Array, retain: HistoryLimits | false): number;
+  append(topic: string, payload: Uint8Array, retain: HistoryLimits | false, tags?: Tags): number;
   /** The epoch of a topic that has a stream (after `append`). */
   epochOf(topic: string): string;
 };

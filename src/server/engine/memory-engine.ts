@@ -3,6 +3,7 @@
  * in the publisher's call stack, so the whole publish path stays in one tick and, over the default
  * MemoryHistoryStore, a subscriber's replay can never interleave with a live publication.
  */
+import type { Tags } from '../../protocol/tags.js';
 import type { HistoryLimits } from '../namespaces/namespaces.js';
 import type { Engine, EngineSink, PublishOptions, PublishResult } from './engine.js';
 import type { MaybePromise, SyncAppendHistoryStore } from './history.js';
@@ -40,8 +41,8 @@ export class MemoryEngine<Store extends SyncAppendHistoryStore = MemoryHistorySt
 
   publish(topic: string, payload: Uint8Array, options: PublishOptions): PublishResult | Promise<PublishResult> {
     const key = options.idempotencyKey;
-    if (key === undefined) return { seq: this.append(topic, payload, options.retain, options.exclude), duplicate: false };
-    return this.idempotency.publish(topic, key, () => this.append(topic, payload, options.retain, options.exclude));
+    if (key === undefined) return { seq: this.append(topic, payload, options.retain, options.exclude, options.tags), duplicate: false };
+    return this.idempotency.publish(topic, key, () => this.append(topic, payload, options.retain, options.exclude, options.tags));
   }
 
   close(): MaybePromise<void> {
@@ -50,9 +51,9 @@ export class MemoryEngine<Store extends SyncAppendHistoryStore = MemoryHistorySt
     return this.history.close();
   }
 
-  private append(topic: string, payload: Uint8Array, retain: HistoryLimits | false, exclude: string | undefined): number {
-    const seq = this.history.append(topic, payload, retain);
-    this.sink?.deliver(topic, this.history.epochOf(topic), seq, payload, exclude);
+  private append(topic: string, payload: Uint8Array, retain: HistoryLimits | false, exclude: string | undefined, tags: Tags | undefined): number {
+    const seq = this.history.append(topic, payload, retain, tags);
+    this.sink?.deliver(topic, this.history.epochOf(topic), seq, payload, exclude, tags);
     return seq;
   }
 }

@@ -3,6 +3,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { StreamPosition } from '../../protocol/frames.js';
+import type { Tags } from '../../protocol/tags.js';
 import type { HistoryLimits } from '../namespaces/namespaces.js';
 import type { HistoryRead, SyncAppendHistoryStore } from './history.js';
 import { PacedScan } from '../runtime/paced-scan.js';
@@ -95,7 +96,7 @@ export class MemoryHistoryStore implements SyncAppendHistoryStore {
     this.isActive = isActive;
   }
 
-  append(topic: string, payload: Uint8Array, retain: HistoryLimits | false): number {
+  append(topic: string, payload: Uint8Array, retain: HistoryLimits | false, tags?: Tags): number {
     // Only a publication creates a topic's state: reads of unknown topics keep nothing.
     const stream = this.streams.get(topic) ?? this.create(topic);
     const seq = ++stream.seq;
@@ -113,7 +114,7 @@ export class MemoryHistoryStore implements SyncAppendHistoryStore {
     }
     const now = this.options.now();
     stream.ttlMs = retain.ttlMs;
-    log.push(seq, payload, now);
+    log.push(seq, payload, now, tags);
     while (log.count > retain.size) log.shift();
     this.expire(stream, now);
     this.account(stream);

@@ -8,6 +8,7 @@
  * Publications are consecutive: the log holds seqs `first … first + count - 1`. Oldest ones leave
  * first (size, TTL, memory), so both rings are plain FIFOs.
  */
+import type { Tags } from '../../protocol/tags.js';
 import type { Publication } from './history.js';
 
 const MIN_ENTRIES = 16;
@@ -23,6 +24,9 @@ export class TopicLog {
   private offsets = new Uint32Array(0);
   private lengths = new Uint32Array(0);
   private times = new Float64Array(0);
+  // Tags per slot, allocated only once a tagged publication is retained: a topic that never
+  // carries tags keeps no object per publication (see above).
+  private tags: Array<Tags | undefined> | undefined;
   // Byte ring: where the oldest payload starts and where the next one is written.
   private bytes = new Uint8Array(0);
   private byteHead = 0;
@@ -41,7 +45,7 @@ export class TopicLog {
   }
 
   /** Appends the publication with seq `first + count` (the caller keeps seqs consecutive). */
-  push(seq: number, payload: Uint8Array, time: number): void {
+  push(seq: number, payload: Uint8Array, time: number, tags?: Tags): void {
     if (this.count === 0) {
       this.first = seq;
       this.byteHead = 0;
@@ -60,6 +64,8 @@ export class TopicLog {
     this.offsets[slot] = at;
     this.lengths[slot] = length;
     this.times[slot] = time;
+    if (tags !== undefined) (this.tags ??= new Array<Tags | undefined>(this.offsets.length))[slot] = tags;
+    else if (this.tags !== undefined) this.tags[slot] = undefined;
     this.count++;
     this.liveBytes += length;
   }
@@ -68,6 +74,7 @@ export class TopicLog {
   shift(): void {
     if (this.count === 0) return;
     this.liveBytes -= this.lengths[this.head]!;
+    if (this.tags !== undefined) this.tags[this.head] = undefined;
     this.head = (this.head + 1) % this.offsets.length;
     this.first++;
     this.count--;
@@ -87,6 +94,7 @@ export class TopicLog {
     this.offsets = new Uint32Array(0);
     this.lengths = new Uint32Array(0);
     this.times = new Float64Array(0);
+    this.tags = undefined;
     this.bytes = new Uint8Array(0);
     this.byteHead = 0;
     this.byteTail = 0;
@@ -105,7 +113,9 @@ export class TopicLog {
     for (let seq = Math.max(from, this.first); seq < this.first + this.count; seq++) {
       const slot = (this.head + (seq - this.first)) % capacity;
       const at = this.offsets[slot]!;
-      out.push({ seq, payload: this.bytes.slice(at, at + this.lengths[slot]!), time: this.times[slot]! });
+      const tags = this.tags?.[slot];
+      const payload = this.bytes.slice(at, at + this.lengths[slot]!);
+      out.push(tags === undefined ? { seq, payload, time: this.times[slot]! } : { seq, payload, time: this.times[slot]!, tags });
     }
     return out;
   }
@@ -138,6 +148,7 @@ export class TopicLog {
     const offsets = new Uint32Array(entryCapacity);
     const lengths = new Uint32Array(entryCapacity);
     const times = new Float64Array(entryCapacity);
+    const tags = this.tags === undefined ? undefined : new Array<Tags | undefined>(entryCapacity);
     const bytes = new Uint8Array(byteCapacity);
     let at = 0;
     for (let i = 0; i < this.count; i++) {
@@ -148,11 +159,13 @@ export class TopicLog {
       offsets[i] = at;
       lengths[i] = length;
       times[i] = this.times[slot]!;
+      if (tags !== undefined) tags[i] = this.tags![slot];
       at += length;
     }
     this.offsets = offsets;
     this.lengths = lengths;
     this.times = times;
+    this.tags = tags;
     this.bytes = bytes;
     this.head = 0;
     this.byteHead = 0;

@@ -3,6 +3,7 @@
  * (publish, broadcast, topic info) is here; control, history and operations routes are in their
  * own files. Bodies are JSON or msgpack (by Content-Type); errors are `{error, code}`.
  */
+import type { Tags } from '../../protocol/tags.js';
 import type { Registry } from 'prom-client';
 import type { ClientAddressResolver } from '../connection/client-address.js';
 import type { Control } from '../connection/control.js';
@@ -82,10 +83,13 @@ export function registerHttpApi(deps: HttpApiDeps): void {
 
   /** One publication from a body object; throws its error (a 400/503 for a single publish). */
   const publishOne = async (body: Record<string, unknown>, idempotencyHeader: string) => {
-    onlyFields(body, ['topic', 'data', 'idempotencyKey']);
+    onlyFields(body, ['topic', 'data', 'idempotencyKey', 'tags']);
     if (typeof body.topic !== 'string') throw bad('"topic" must be a string');
     const data = requireData(body);
-    const result = await publisher.publish(body.topic, data, { idempotencyKey: readIdempotencyKey(body, { header: () => idempotencyHeader }) });
+    const idempotencyKey = readIdempotencyKey(body, { header: () => idempotencyHeader });
+    // The publisher checks the tags' shape and limits (BAD_FRAME, a 400 here).
+    const request = body.tags === undefined ? { idempotencyKey } : { idempotencyKey, tags: body.tags as Tags };
+    const result = await publisher.publish(body.topic, data, request);
     if (!result.duplicate) traffic.httpPublishes++;
     return result;
   };

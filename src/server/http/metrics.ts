@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { processFaults } from '../runtime/unhandled-rejections.js';
+import type { FilteredCounters } from '../core/filtered-followers.js';
 import type { SlowConsumerCounters } from '../core/slow-consumers.js';
 import type { CoreCounters } from '../core/topic-core.js';
 import type { TopicRate } from '../core/topic-tally.js';
@@ -18,6 +19,8 @@ export interface MetricSources {
   connectionsOpened(): number;
   core: CoreCounters;
   lanes: SlowConsumerCounters;
+  /** Filtered subscriptions' deliveries (core/filtered-followers.ts). */
+  filtered: FilteredCounters;
   traffic: TrafficCounters;
   /** Bytes the history store accounts for, when it reports it. */
   historyBytes(): number;
@@ -80,6 +83,8 @@ export function createMetrics(sources: MetricSources): Registry {
   counter('switchboard_bad_frames_total', 'Client frames answered with BAD_FRAME or UNKNOWN_KIND', () => traffic.badFrames);
   counter('switchboard_publications_total', 'Publications fanned out by this server', () => core.publications);
   counter('switchboard_deliveries_total', 'Publications times this server\'s subscribers of their topic: messages handed to sockets', () => core.deliveries);
+  counter('switchboard_filtered_deliveries_total', 'Publications handed to filtered subscriptions whose tag filter matched (part of deliveries)', () => sources.filtered.sent);
+  counter('switchboard_filtered_out_total', 'Publications filtered subscriptions did not get because their tag filter did not match', () => sources.filtered.filteredOut);
   counter('switchboard_published_bytes_total', 'Payload bytes of publications fanned out', () => core.publishedBytes);
   counter('switchboard_slow_consumers_lagged_total', 'Sockets moved to the slow lane (drop/conflate policies)', () => lanes.lagged);
   counter('switchboard_slow_consumers_closed_total', 'Sockets closed with SLOW_CONSUMER (4003)', () => lanes.closed);

@@ -87,3 +87,20 @@ test('subscribed before the first publication (empty epoch ""): the Gap notice a
   // A subscriber that already saw publications is not moved by a notice at seq 0: its stream restarted.
   assert.equal(streams.gapNotice('t', 0, 'E2'), true);
 });
+
+test('filtered: a seq jump is not a loss (delivered at once, no recovery); a Gap notice still asks; recovery moves to the answered seq', () => {
+  const streams = new Streams();
+  streams.track('t', true);
+  streams.hold('t');
+  streams.settle('t', { epoch: 'e', seq: 4 }, undefined);
+  assert.deepEqual(streams.receive('t', 9, 'a'), { deliver: [{ seq: 9, data: 'a' }], recover: false });
+  assert.deepEqual(seqs(streams.receive('t', 9, 'a').deliver), [], 'duplicates still dropped');
+  assert.equal(streams.gapNotice('t', 12), true, 'a Gap notice from the server is a real loss');
+  streams.receive('t', 14, 'live');
+  const { deliver, gap } = streams.settle('t', { epoch: 'e', seq: 13, recovered: true }, { epoch: 'e', seq: 9 });
+  assert.equal(gap, undefined);
+  assert.deepEqual(seqs(deliver), [14]);
+  streams.hold('t');
+  streams.settle('t', { epoch: 'e', seq: 20, recovered: true }, { epoch: 'e', seq: 14 });
+  assert.deepEqual(streams.position('t'), { epoch: 'e', seq: 20 }, 'seqs after the last message that did not come were filtered out');
+});

@@ -11,9 +11,9 @@ import * as protocol from '../../../src/protocol/index.js';
 const PUBLIC_NAMES = [
   'AuthError', 'CLOSE_TABLE', 'CloseCode', 'DEFAULT_MAX_TOPIC_BYTES', 'ERROR_TABLE', 'ErrorCode', 'Kind', 'LimitError',
   'MAX_MSGPACK_DEPTH', 'OptionsError', 'PROTOCOL_VERSION', 'ProtocolError', 'RemoteError', 'Subprotocol', 'SwitchboardError',
-  'TOKEN_SUBPROTOCOL_PREFIX', 'assertStandardMsgpack', 'assertStandardMsgpackSequence', 'assertTopic', 'closeInfo', 'codecFor',
-  'errorInfo', 'errorName', 'jsonCodec', 'jsonMessageFrame', 'msgpackCodec', 'msgpackMessageFrame', 'negotiateSubprotocol',
-  'packValue', 'scanStandardMsgpack', 'shouldReconnect', 'subprotocolsFor', 'toClientFrame', 'toError', 'toServerFrame', 'toWire',
+  'TOKEN_SUBPROTOCOL_PREFIX', 'TagLimits', 'assertStandardMsgpack', 'assertStandardMsgpackSequence', 'assertTopic', 'closeInfo', 'codecFor',
+  'compileFilter', 'errorInfo', 'errorName', 'jsonCodec', 'jsonMessageFrame', 'msgpackCodec', 'msgpackMessageFrame', 'negotiateSubprotocol',
+  'packValue', 'readFilter', 'readTags', 'scanStandardMsgpack', 'shouldReconnect', 'subprotocolsFor', 'toClientFrame', 'toError', 'toServerFrame', 'toWire',
   'topicProblem', 'unpackValue',
 ];
 

@@ -33,7 +33,7 @@ export class FeedPacing {
   wrap(host: FeedHost): FeedHost {
     const pacing = this;
     return {
-      deliver: (topic, epoch, seq, payload, exclude) => host.deliver(topic, epoch, seq, payload, exclude),
+      deliver: (topic, epoch, seq, payload, exclude, tags) => host.deliver(topic, epoch, seq, payload, exclude, tags),
       resync: (topic, epoch, seq) => host.resync(topic, epoch, seq),
       // Not gated: a new subscription waits for its feed's first position with a deadline
       // (redis-history.ts), and queueing it behind thousands of fills would fail the subscribe.

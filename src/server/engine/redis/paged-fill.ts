@@ -11,6 +11,7 @@ import type { StreamPosition } from '../../../protocol/frames.js';
 import { isEmptyPosition, type HistoryRead, type Publication } from '../history.js';
 import type { RedisLink } from './connections.js';
 import type { KeySpace } from './keys.js';
+import { readEntries } from './stream-entries.js';
 
 /** Publications read per script call by a fill. */
 export const FILL_PAGE = 1000;
@@ -50,9 +51,7 @@ export class PagedFill {
       );
       // Trimmed, expired or another epoch meanwhile: what the stream says now is the answer.
       if (reply[0] !== 1) return this.first(topic, since, 0);
-      for (let i = 1; i + 2 < reply.length; i += 3) {
-        publications.push({ seq: reply[i] as number, payload: reply[i + 1] as Buffer, time: reply[i + 2] as number });
-      }
+      publications.push(...readEntries(reply, 1));
       after = publications.at(-1)!.seq;
     }
     return { epoch: head.epoch, seq: head.seq, recovered: true, publications };

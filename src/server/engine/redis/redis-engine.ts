@@ -11,6 +11,7 @@ import { Kind } from '../../../protocol/frames.js';
 import type { Engine, EngineSink, PublishOptions, PublishResult } from '../engine.js';
 import { RedisClusterControl } from './cluster-control.js';
 import { RedisConnections, RedisLink } from './connections.js';
+import { encodeStoredTags } from './feed-message.js';
 import { FeedQueueBudget } from './feed-queue-budget.js';
 import { KeySpace } from './keys.js';
 import { resolveRedisOptions, type RedisEngineOptions } from './options.js';
@@ -58,7 +59,7 @@ export class RedisEngine implements Engine {
     connections.commands.defineCommand('sbReadPage', { lua: READ_PAGE, numberOfKeys: 2 });
     this.link.connections = connections;
     const feedHost: FeedHost = {
-      deliver: (topic, epoch, seq, payload, exclude) => this.sink?.deliver(topic, epoch, seq, payload, exclude),
+      deliver: (topic, epoch, seq, payload, exclude, tags) => this.sink?.deliver(topic, epoch, seq, payload, exclude, tags),
       resync: (topic, epoch, seq) => this.sink?.resync?.(topic, epoch, seq),
       top: (topic) => this.history.topNow(topic),
       // In bounded pages, so one big fill never holds Redis for long (paged-fill.ts).
@@ -137,6 +138,8 @@ export class RedisEngine implements Engine {
         server.stamp,
         // In the channel message only, not the stream: a fill from history delivers to everyone.
         options.exclude ?? '',
+        // In the stream entry and the channel message: a fill applies filters as live delivery does.
+        options.tags === undefined ? '' : encodeStoredTags(options.tags),
       ),
       // Sent and unanswered is "outcome unknown" for a publish, never "nothing was published".
       'publish',

@@ -6,8 +6,9 @@
  * needs (engine.ts, "Followed topics").
  */
 import type { StreamPosition } from '../../../protocol/frames.js';
-import { isEmptyPosition, type HistoryRead, type HistoryStore, type Publication } from '../history.js';
+import { isEmptyPosition, type HistoryRead, type HistoryStore } from '../history.js';
 import { unavailable, type RedisLink } from './connections.js';
+import { readEntries } from './stream-entries.js';
 import type { KeySpace } from './keys.js';
 import type { RedisEngineOptions } from './options.js';
 import type { Subscriptions } from './subscriptions.js';
@@ -84,11 +85,7 @@ export class RedisHistory implements Omit<HistoryStore, 'append' | 'setActiveChe
         delivered ? '1' : '0',
       ),
     );
-    const publications: Publication[] = [];
-    for (let i = 3; i + 2 < reply.length; i += 3) {
-      publications.push({ seq: reply[i] as number, payload: reply[i + 1] as Buffer, time: reply[i + 2] as number });
-    }
-    return { epoch: (reply[0] as Buffer).toString('latin1'), seq: reply[1] as number, recovered: reply[2] === 1, publications };
+    return { epoch: (reply[0] as Buffer).toString('latin1'), seq: reply[1] as number, recovered: reply[2] === 1, publications: readEntries(reply, 3) };
   }
 
   close(): void {}

@@ -9,18 +9,23 @@
  * (epochs are base64url, seqs decimal, so the first two colons end the header), for publications
  * that exclude a connection `<epoch>:<seq>:<id length>:<id><payload>` (type `x` instead of `p`:
  * the connection never to get it travels to every node, and an exclusion-free publication is the
- * same message as before), for presence notices the member's JSON (feed-message.ts decodes them).
+ * same message as before), for tagged publications `<epoch>:<seq>:<id length>:<id><tags length>:<tags
+ * JSON><payload>` (type `g`; id length 0 without an exclusion), for presence notices the member's
+ * JSON (feed-message.ts decodes them). Tags are kept in the stream entry's optional field `g`, so
+ * entries written before tags existed read as untagged.
  */
 
 // Shared prologue: the current time in ms.
 const NOW = `local t = redis.call('time')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-// Appends stream entries to `out` as the readers decode them: seq, payload, publish time.
+// Appends stream entries to `out` as the readers decode them: seq, payload, publish time, tags
+// JSON ('' for none: entries without the 'g' field, also those written before tags existed).
 const APPEND_ENTRIES = `for _, entry in ipairs(entries) do
   out[#out + 1] = tonumber(string.match(entry[1], '^%d+'))
   out[#out + 1] = entry[2][2]
   out[#out + 1] = tonumber(entry[2][4])
+  out[#out + 1] = entry[2][6] or ''
 end`;
 
 // Shared prologue of the stream scripts (KEYS[1] meta, KEYS[2] stream): the topic's epoch, started
@@ -56,8 +61,8 @@ end`;
  * KEYS: meta, stream[, idempotency hash, idempotency expiries]. ARGV: payload, history size (0 =
  * none), history ttl ms, new epoch (used when the topic has none or its epoch ends), channel,
  * 'publish' | 'spublish', meta ttl ms, idempotency ttl ms, idempotency key, most idempotency keys
- * kept for the topic, server stamp, the connection id to exclude ('' for none; absent: none).
- * Returns { seq, duplicate (0/1) }.
+ * kept for the topic, server stamp, the connection id to exclude ('' for none; absent: none), the
+ * tags as JSON ('' for none; absent: none). Returns { seq, duplicate (0/1) }.
  */
 export const PUBLISH = `${EPOCH}
 local keyed_at
@@ -74,14 +79,21 @@ redis.call('pexpire', KEYS[1], ARGV[7])
 local size = tonumber(ARGV[2])
 if size > 0 then
   ${NOW}
-  redis.call('xadd', KEYS[2], 'MAXLEN', size, seq .. '-0', 'd', ARGV[1], 't', now)
+  if (ARGV[13] or '') == '' then
+    redis.call('xadd', KEYS[2], 'MAXLEN', size, seq .. '-0', 'd', ARGV[1], 't', now)
+  else
+    redis.call('xadd', KEYS[2], 'MAXLEN', size, seq .. '-0', 'd', ARGV[1], 't', now, 'g', ARGV[13])
+  end
   redis.call('pexpire', KEYS[2], ARGV[3])
   redis.call('hset', KEYS[1], 't', ARGV[3])
 else
   redis.call('del', KEYS[2])
 end
 local exclude = ARGV[12] or ''
-if exclude == '' then
+local tags = ARGV[13] or ''
+if tags ~= '' then
+  redis.call(ARGV[6], ARGV[5], 'g' .. epoch .. ':' .. seq .. ':' .. #exclude .. ':' .. exclude .. #tags .. ':' .. tags .. ARGV[1])
+elseif exclude == '' then
   redis.call(ARGV[6], ARGV[5], 'p' .. epoch .. ':' .. seq .. ':' .. ARGV[1])
 else
   redis.call(ARGV[6], ARGV[5], 'x' .. epoch .. ':' .. seq .. ':' .. #exclude .. ':' .. exclude .. ARGV[1])
@@ -114,7 +126,7 @@ return { seq, 0 }
  * epoch from its seq 1. A stamp from another Redis process ends the epoch (see EPOCH). A position
  * this node delivered that is ahead of the stream in the same epoch proves Redis lost those
  * publications: the epoch ends (a client's position is not trusted for that: anyone could claim
- * one). Returns { epoch, seq, recovered (0/1), then seq, payload, time per publication }.
+ * one). Returns { epoch, seq, recovered (0/1), then seq, payload, time, tags per publication }.
  */
 export const READ = `${EPOCH}
 if redis.call('hexists', KEYS[1], 'e') == 0 then
@@ -251,7 +263,7 @@ return out
 
 /**
  * One page of a fill (paged-fill.ts), read-only. KEYS: meta, stream. ARGV: epoch, after seq, up
- * to seq, most entries. Answers { 1, then seq, payload, time per publication } with exactly the
+ * to seq, most entries. Answers { 1, then seq, payload, time, tags per publication } with exactly the
  * publications after `after` up to `min(up to, after + most)`, or { 0 } when it cannot: the topic
  * is in another epoch (or gone), an entry is missing (trimmed meanwhile), or the oldest of them
  * is past the history TTL. It writes nothing, so a fill split in pages never holds Redis for long;

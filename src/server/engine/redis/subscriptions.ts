@@ -208,7 +208,7 @@ export class Subscriptions {
     this.received++;
     const decoded = decodeFeedMessage(message);
     if (decoded === undefined) return;
-    if (decoded.type === 'publication') followed.feed.push(decoded.epoch, decoded.seq, decoded.payload, decoded.exclude);
+    if (decoded.type === 'publication') followed.feed.push(decoded.epoch, decoded.seq, decoded.payload, decoded.exclude, decoded.tags);
     else this.host.presence(followed.topic, decoded);
   }
 

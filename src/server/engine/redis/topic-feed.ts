@@ -8,14 +8,15 @@
  *
  * Pure bookkeeping over a `FeedHost`: no Redis here, so the ordering rules are unit-testable.
  */
+import type { Tags } from '../../../protocol/tags.js';
 import type { StreamPosition } from '../../../protocol/frames.js';
 import { isEmptyPosition, type HistoryRead } from '../history.js';
 import { FeedQueueBudget, type QueueHolder } from './feed-queue-budget.js';
 
 /** What a feed needs: the sink's doors, and reads of the topic's stream. */
 export interface FeedHost {
-  /** `EngineSink.deliver`; `exclude` comes only with publications from the channel (never from a fill). */
-  deliver(topic: string, epoch: string, seq: number, payload: Uint8Array, exclude?: string): void;
+  /** `EngineSink.deliver`; `exclude` comes only with publications from the channel (never from a fill); tags from either. */
+  deliver(topic: string, epoch: string, seq: number, payload: Uint8Array, exclude?: string, tags?: Tags): void;
   resync(topic: string, epoch: string, seq: number): void;
   /** The stream's current position (the empty position for a topic without a stream). */
   top(topic: string): Promise<StreamPosition>;
@@ -34,6 +35,7 @@ interface Incoming {
   readonly seq: number;
   readonly payload: Uint8Array;
   readonly exclude: string | undefined;
+  readonly tags: Tags | undefined;
 }
 
 interface Waiter {
@@ -103,16 +105,16 @@ export class TopicFeed implements QueueHolder {
     return done;
   }
 
-  /** A publication from the channel (with the connection id it excludes, if any). */
-  push(epoch: string, seq: number, payload: Uint8Array, exclude?: string): void {
+  /** A publication from the channel (with the connection id it excludes and its tags, if any). */
+  push(epoch: string, seq: number, payload: Uint8Array, exclude?: string, tags?: Tags): void {
     if (this.closed) return;
-    const incoming: Incoming = { epoch, seq, payload, exclude };
+    const incoming: Incoming = { epoch, seq, payload, exclude, tags };
     this.queue.push(incoming);
     this.budget.queued(this, payload.byteLength);
     if (!this.busy) this.pump();
     if (this.queue.at(-1) !== incoming) return; // delivered (or dropped) at once: the view was enough
     // It waits for a read: keep a copy, not a view that pins the subscriber connection's read buffer.
-    this.queue[this.queue.length - 1] = { epoch, seq, payload: new Uint8Array(payload), exclude };
+    this.queue[this.queue.length - 1] = { epoch, seq, payload: new Uint8Array(payload), exclude, tags };
     if (this.queue.length > MAX_QUEUED) this.shift();
     this.budget.enforce(this);
   }
@@ -243,7 +245,7 @@ export class TopicFeed implements QueueHolder {
       } else if (next.epoch === last.epoch && next.seq === last.seq + 1) {
         this.shift();
         last.seq = next.seq;
-        this.host.deliver(this.topic, next.epoch, next.seq, next.payload, next.exclude);
+        this.host.deliver(this.topic, next.epoch, next.seq, next.payload, next.exclude, next.tags);
       } else if (next.seq === 1 && isEmptyPosition(last)) {
         // The topic's first epoch began: announce it (engine.ts), then its seq 1 goes out as usual.
         this.last = last = { epoch: next.epoch, seq: 0 };
@@ -300,7 +302,7 @@ export class TopicFeed implements QueueHolder {
     for (const publication of read.publications) {
       if (publication.seq <= last.seq) continue;
       last.seq = publication.seq;
-      this.host.deliver(this.topic, read.epoch, publication.seq, publication.payload, excluded?.get(publication.seq));
+      this.host.deliver(this.topic, read.epoch, publication.seq, publication.payload, excluded?.get(publication.seq), publication.tags);
     }
     if (read.seq > last.seq) last.seq = read.seq;
   }

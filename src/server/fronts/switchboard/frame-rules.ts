@@ -3,6 +3,7 @@
  * rules. One instance serves every connection of the server. Throws nothing to the transport:
  * every failure becomes an Error frame to the client.
  */
+import { compileFilter, type Tags } from '../../../protocol/tags.js';
 import { ErrorCode } from '../../../protocol/codes.js';
 import { LimitError, ProtocolError, SwitchboardError, toError } from '../../../protocol/errors.js';
 import { Kind, type ClientFrame, type HistoryFrame, type PresenceFrame, type PublishFrame, type RefreshFrame, type RpcFrame, type SendFrame, type SubscribeFrame } from '../../../protocol/frames.js';
@@ -138,7 +139,9 @@ export class FrameRules {
       pending.close();
     }
     this.answer(connection, frame.id, () => {
-      const result = this.core.subscribe(connection, frame.topics, frame.positions, frame.latest === true ? 'all' : 'namespace');
+      // Compiled once for every topic of the frame (the codec checked its shape and limits).
+      const filter = frame.filter === undefined ? undefined : compileFilter(frame.filter);
+      const result = this.core.subscribe(connection, frame.topics, frame.positions, frame.latest === true ? 'all' : 'namespace', filter);
       // Left by a later Unsubscribe while the permission was out: that frame came last, so it wins.
       if (permitted !== undefined && permitted.left.size > 0) this.core.unsubscribe(connection, [...permitted.left]);
       return result;
@@ -181,15 +184,15 @@ export class FrameRules {
       return this.error(connection, frame.id, ErrorCode.Forbidden, PUBLISH_DENIED);
     }
     if (rule === 'backend') return this.publishThroughBackend(connection, frame, this.backend!);
-    this.publishNow(connection, frame.id, frame.topic, frame.data);
+    this.publishNow(connection, frame.id, frame.topic, frame.data, frame.tags);
   }
 
-  private publishNow(connection: Connection, id: number, topic: string, data: unknown): void {
+  private publishNow(connection: Connection, id: number, topic: string, data: unknown, tags: Tags | undefined): void {
     let published: PublishResult | Promise<PublishResult>;
     try {
       // The publisher validates the topic (INVALID_TOPIC) and the namespace's size limit on every
       // client publish; no second check here.
-      published = this.publisher.publish(topic, data, FROM_CLIENT);
+      published = this.publisher.publish(topic, data, tags === undefined ? FROM_CLIENT : { fromClient: true, tags });
     } catch (err) {
       if (err instanceof ProtocolError || err instanceof LimitError) return this.error(connection, id, err.code, err.message);
       return this.failed(connection, id, err, false, 'publish failed');
@@ -224,7 +227,7 @@ export class FrameRules {
         if (connection.closed) return;
         connection.corked(() => {
           if (!decision.allow) return this.error(connection, frame.id, ErrorCode.Forbidden, PUBLISH_DENIED);
-          this.publishNow(connection, frame.id, frame.topic, decision.replaced ? decision.data : frame.data);
+          this.publishNow(connection, frame.id, frame.topic, decision.replaced ? decision.data : frame.data, frame.tags);
         });
       },
       (err: unknown) => this.fail(connection, frame.id, err, true),

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HistoryRead } from '../../../../src/server/engine/history.js';
 import { catchUp, type Held } from '../../../../src/server/core/pending-attach.js';
+import { compileFilter } from '../../../../src/protocol/tags.js';
 import { coreFixture } from './core-fixture.js';
 
 const payload = (n: number) => new Uint8Array([0xcc, n]); // msgpack uint8: the frames decode to n
@@ -61,4 +62,30 @@ test('latest: nothing when history no longer holds the topic\'s current publicat
   assert.deepEqual(catchUp(connection, 't', 'latest', read, undefined), { epoch: 'A', seq: 5 });
   assert.deepEqual(catchUp(connection, 't', 'latest', { epoch: 'A', seq: 5, recovered: true, publications: [] }, undefined), { epoch: 'A', seq: 5 });
   assert.deepEqual(sentSeqs(socket.frames()), [], 'an older one would be a gap, not the latest');
+});
+
+test('filtered: the replay and the held live publications are sent only when they match; the answer is the topic\'s real position', () => {
+  const { connect } = coreFixture();
+  const { connection, socket } = connect();
+  const tagged = (seq: number, venue: string) => ({ seq, payload: payload(seq), time: 0, tags: { venue } });
+  const read: HistoryRead = { epoch: 'A', seq: 4, recovered: true, publications: [tagged(3, 'a'), tagged(4, 'b')] };
+  const held: Held[] = [
+    { epoch: 'A', seq: 4, payload: payload(4), tags: { venue: 'b' } },
+    { epoch: 'A', seq: 5, payload: payload(5), tags: { venue: 'b' } },
+    { epoch: 'A', seq: 6, payload: payload(6), tags: { venue: 'a' } },
+    { epoch: 'A', seq: 7, payload: payload(7) },
+  ];
+  const answer = catchUp(connection, 't', { epoch: 'A', seq: 2 }, read, held, compileFilter({ eq: ['venue', 'a'] }));
+  assert.deepEqual(answer, { epoch: 'A', seq: 7, recovered: true }, 'seqs filtered out still move the position');
+  assert.deepEqual(sentSeqs(socket.frames()), [3, 6]);
+});
+
+test('filtered: after the feed moved to a new epoch, only matching publications of it follow', () => {
+  const { connect } = coreFixture();
+  const { connection, socket } = connect();
+  const read: HistoryRead = { epoch: 'A', seq: 1, recovered: true, publications: [] };
+  const held: Held[] = [gap('B', 0), { epoch: 'B', seq: 1, payload: payload(1), tags: { venue: 'b' } }, { epoch: 'B', seq: 2, payload: payload(2), tags: { venue: 'a' } }];
+  const answer = catchUp(connection, 't', undefined, read, held, compileFilter({ eq: ['venue', 'a'] }));
+  assert.deepEqual(answer, { epoch: 'B', seq: 2 });
+  assert.deepEqual(sentSeqs(socket.frames()), [2]);
 });

@@ -20,3 +20,19 @@ test('a malformed x message is dropped, never thrown at the subscriber or taken 
     assert.equal(decodeFeedMessage(Buffer.from(bad)), undefined, bad);
   }
 });
+
+test('a g message carries tags (and an optional exclusion) by byte length: colons and multi-byte text do not shift the payload', () => {
+  const tags = '{"venue":"x:1","side":"ü"}';
+  const n = Buffer.byteLength(tags);
+  const decoded = plain(decodeFeedMessage(message(`gE1:7:0:${n}:${tags}`, [0x3a, 1])));
+  assert.deepEqual(decoded && { ...decoded, tags: { ...(decoded as { tags: object }).tags } }, { type: 'publication', epoch: 'E1', seq: 7, payload: [0x3a, 1], tags: { venue: 'x:1', side: 'ü' } });
+  const excluded = plain(decodeFeedMessage(message(`gE1:8:3:a:b${n}:${tags}`, [2])));
+  assert.equal(excluded?.type === 'publication' && excluded.exclude, 'a:b');
+  assert.deepEqual(excluded?.type === 'publication' && excluded.payload, [2]);
+});
+
+test('a malformed g message is dropped, never thrown at the subscriber', () => {
+  for (const bad of ['gE1:7:0:', 'gE1:7:0:5:{"a"', 'gE1:7:0:2:[]', 'gE1:7:0:7:{"a":1}', 'gE1:7:0:0:', 'gE1:7:9:a', 'gE1:7:0:99:{}']) {
+    assert.equal(decodeFeedMessage(Buffer.from(bad)), undefined, bad);
+  }
+});

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { StreamPosition } from '../../../../src/protocol/frames.js';
+import type { Tags } from '../../../../src/protocol/tags.js';
 import type { HistoryRead } from '../../../../src/server/engine/history.js';
 import { TopicFeed, type FeedHost } from '../../../../src/server/engine/redis/topic-feed.js';
 import { waitFor } from '../../../helpers/server.js';
@@ -17,6 +18,8 @@ class FakeHost implements FeedHost {
   epoch = 'A';
   seq = 0;
   retained = new Map<number, Uint8Array>();
+  /** Tags of retained publications, by seq (the stream keeps them, as Redis does in field g). */
+  tagged = new Map<number, Tags>();
   /** Reads (top or read) that fail before one succeeds again. */
   failures = 0;
   reads = 0;
@@ -24,8 +27,9 @@ class FakeHost implements FeedHost {
   readonly maxFill = 100;
   readonly retryMs = 5;
 
-  deliver(_topic: string, epoch: string, seq: number, _payload: Uint8Array, exclude?: string): void {
-    this.events.push(exclude === undefined ? `deliver ${epoch}:${seq}` : `deliver ${epoch}:${seq} except ${exclude}`);
+  deliver(_topic: string, epoch: string, seq: number, _payload: Uint8Array, exclude?: string, tags?: Tags): void {
+    const event = exclude === undefined ? `deliver ${epoch}:${seq}` : `deliver ${epoch}:${seq} except ${exclude}`;
+    this.events.push(tags === undefined ? event : `${event} tagged ${JSON.stringify(tags)}`);
   }
 
   resync(_topic: string, epoch: string, seq: number): void {
@@ -33,9 +37,10 @@ class FakeHost implements FeedHost {
   }
 
   /** Appends to the stream; returns what the channel would carry. */
-  publish(): [string, number, Uint8Array] {
+  publish(tags?: Tags): [string, number, Uint8Array] {
     const payload = new Uint8Array([++this.seq]);
     this.retained.set(this.seq, payload);
+    if (tags !== undefined) this.tagged.set(this.seq, tags);
     return [this.epoch, this.seq, payload];
   }
 
@@ -59,7 +64,8 @@ class FakeHost implements FeedHost {
     for (let seq = since.seq + 1; seq <= this.seq; seq++) {
       const payload = this.retained.get(seq);
       if (payload === undefined) return { epoch: this.epoch, seq: this.seq, recovered: false, publications: [] };
-      publications.push({ seq, payload, time: 0 });
+      const tags = this.tagged.get(seq);
+      publications.push(tags === undefined ? { seq, payload, time: 0 } : { seq, payload, time: 0, tags });
     }
     return { epoch: this.epoch, seq: this.seq, recovered: true, publications };
   }
@@ -109,6 +115,18 @@ describe('TopicFeed', () => {
     feed.push(...host.publish(), '1.4');
     await settled(feed);
     assert.deepEqual(host.events, ['deliver A:1 except 1.1', 'deliver A:2', 'deliver A:3 except 1.3', 'deliver A:4 except 1.4']);
+    feed.close();
+  });
+
+  test('tags reach deliver from the channel and from a fill (the stream keeps them)', async () => {
+    const host = new FakeHost();
+    const feed = await liveFeed(host);
+    feed.push(...host.publish({ v: 'a' }), undefined, { v: 'a' });
+    host.publish({ v: 'b' });
+    // Seq 3 reveals the jump: the fill delivers 2 (tags from the stream) and 3.
+    feed.push(...host.publish(), '1.3');
+    await settled(feed);
+    assert.deepEqual(host.events, ['deliver A:1 tagged {"v":"a"}', 'deliver A:2 tagged {"v":"b"}', 'deliver A:3 except 1.3']);
     feed.close();
   });
 

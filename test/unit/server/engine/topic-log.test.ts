@@ -10,18 +10,20 @@ const op = fc.oneof(
   fc.constant({ compact: true as const }),
 );
 
-test('property: the byte and entry rings return exactly what a plain array would, through wraps, growth and compaction', () => {
+test('property: the byte and entry rings (and tags) return exactly what a plain array would, through wraps, growth and compaction', () => {
   fc.assert(
     fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
       const log = new TopicLog();
-      const model: Array<{ seq: number; payload: Uint8Array; time: number }> = [];
+      const model: Array<{ seq: number; payload: Uint8Array; time: number; tags?: Record<string, string> }> = [];
       let seq = 0;
       for (const step of ops) {
         if ('push' in step) {
           seq++;
           const payload = new Uint8Array(step.push).map((_, i) => (seq * 31 + i) & 0xff);
-          log.push(seq, payload, seq * 10);
-          model.push({ seq, payload, time: seq * 10 });
+          // Every third publication tagged: tags must follow their slot through wraps and growth.
+          const tags = seq % 3 === 0 ? { n: String(seq) } : undefined;
+          log.push(seq, payload, seq * 10, tags);
+          model.push(tags === undefined ? { seq, payload, time: seq * 10 } : { seq, payload, time: seq * 10, tags });
         } else if ('shift' in step) {
           for (let i = 0; i < step.shift; i++) {
             log.shift();
