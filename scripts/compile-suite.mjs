@@ -1,13 +1,14 @@
 /**
  * Compiles the repository's TypeScript (src, test, loadtest, bench, scripts, examples) to
  * JavaScript once per test run, into a copy of the repository under .tmp/suite/, so that the test
- * processes run plain node instead of loading every module through tsx. tsx's loader costs each process about
- * half a second of CPU, and the suite starts more than a hundred of them on a 2-core box.
+ * processes run plain node instead of loading every module through tsx. tsx's loader costs each
+ * process about half a second of CPU, and the suite starts more than a hundred of them on a 2-core
+ * box.
  *
  * The copy has the repository's layout, so paths a test computes from its own location (docs,
  * fixtures, `../../src/...`) still resolve: compiled folders hold each `.ts` file's `.js` beside a
  * copy of the `.ts` itself (tests that read sources, or run a script through tsx, find it) and
- * every other file copied; everything else at the top level (docs, dist, examples, node_modules,
+ * every other file copied; everything else at the top level (docs, dist, node_modules,
  * package.json, ...) is a symbolic link to the real one. Copies keep the original's modification
  * time, so test/helpers/built-cli.ts still sees whether dist/ is older than src/. esbuild does what
  * tsx does to each file (strip types, keep ESM and the import specifiers), without bundling.

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Runs the test suite, or some of its parts, with node:test through tsx:
+ * Runs the test suite, or some of its parts, with node:test on a compiled copy of the repository
+ * (scripts/compile-suite.mjs):
  *
  *   node scripts/run-tests.mjs                     # every part (what `npm test` runs after lint, build, typecheck)
  *   node scripts/run-tests.mjs unit                # one part: unit, integration or e2e (several may be named)
@@ -9,11 +10,11 @@
  *
  * Files are found recursively (scripts/test-parts.mjs). They run in two groups: first every file
  * not listed as HEAVY, TEST_CONCURRENCY files at a time (default 4); then the HEAVY files,
- * HEAVY_CONCURRENCY (2) at a time with nothing else beside them. Unit files share TEST_CONCURRENCY processes (SHARED_PROCESS_PARTS)
- * instead of taking one each. Most files spend their time waiting on sockets, Redis and
- * timers, so on a 2-core machine four at once keep both cores busy; node's own default
- * (availableParallelism() - 1) would be 1 there, one file after another. The exit code is non-zero
- * when any group failed; both groups always run, so one failure does not hide another.
+ * HEAVY_CONCURRENCY (2) at a time with nothing else beside them. Unit files share TEST_CONCURRENCY
+ * processes (SHARED_PROCESS_PARTS) instead of taking one each. Most files spend their time waiting
+ * on sockets, Redis and timers, so on a 2-core machine four at once keep both cores busy; node's
+ * own default (availableParallelism() - 1) would be 1 there, one file after another. The exit code
+ * is non-zero when any group failed; both groups always run, so one failure does not hide another.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
