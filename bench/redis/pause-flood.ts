@@ -107,7 +107,8 @@ try {
   redis.signal('SIGCONT');
   if (child.exitCode === null) {
     command({ type: 'stop' });
-    await Promise.race([once(child, 'exit'), sleep(10_000)]);
+    // An unref'd bound: a pending 10 s timer would keep this process alive after the child exited.
+    await Promise.race([once(child, 'exit'), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     if (child.exitCode === null) child.kill('SIGKILL');
   }
   await redis.stop();
