@@ -6,9 +6,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reservePort } from './ports.js';
 import { loopbackUrl } from './server-under-test.js';
 import { tether } from './tether.js';
 
@@ -22,17 +23,11 @@ export interface RunRedis {
   stop(): Promise<void>;
 }
 
-/** A free loopback TCP port (bound, read, released: the caller binds it next). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
+/**
+ * A loopback TCP port for a child to bind (redis-server, the --workers supervisor): reserved below
+ * the ephemeral range (ports.ts), so the generator's own thousands of connections cannot take it first.
+ */
+export const freePort = reservePort;
 
 /** Refuses anything but a redis:// URL on a loopback host. */
 export function checkRedisUrl(url: string): string {

@@ -5,7 +5,7 @@
 import { connect } from 'node:net';
 import { after } from 'node:test';
 import { createServer, type Server, type ServerOptions } from '../../src/server/index.js';
-import { reservePort } from './ports.js';
+import { reservePort } from '../../loadtest/targets/ports.js';
 
 export interface TestServer {
   server: Server;
@@ -48,7 +48,7 @@ export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'co
 }
 
 /**
- * A loopback port reserved for this test process (see ports.ts): for a process the test starts
+ * A loopback port reserved for this test process (loadtest/targets/ports.ts): for a process the test starts
  * itself on a port it names, or a server that must come back on the same port.
  */
 export const freePort = reservePort;

@@ -90,7 +90,7 @@ describe('load harness on a cluster', { skip: redisMissing, timeout: 180_000 }, 
     assert.match(result.load, /publications are the Pusher event/);
     assert.deepEqual(result.results.map((r: any) => r.server), ['switchboard:2', 'switchboard-pusher']);
     for (const r of result.results) {
-      assert.match(r.serverBuild, /Pusher app loadtest-key/, r.server);
+      assert.match(r.serverBuild, /Pusher app loadtest-key/, `${r.server}: ${(r.errors ?? []).join('; ')}`);
       assert.equal(r.lost, 0, `${r.server} lost messages`);
       assert.equal(r.duplicated, 0, `${r.server} duplicated messages`);
       assert.ok(r.latencyMs.count > 0, `${r.server} recorded latency from the probe event`);

@@ -1,5 +1,5 @@
 /**
- * Ports handed to child processes (test/helpers/ports.ts) come from below the kernel's ephemeral
+ * Ports handed to child processes (loadtest/targets/ports.ts) come from below the kernel's ephemeral
  * range (so no outgoing connection can take one before the child binds it), are free when handed
  * out, and are reserved for this process by a file every other test process (of this suite or one
  * beside it) checks before taking a port.
@@ -10,9 +10,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { reservePort } from '../../helpers/ports.js';
+import { reservePort } from '../../../loadtest/targets/ports.js';
 
-const DIRECTORY = join(tmpdir(), 'switchboard-test-ports');
+const DIRECTORY = join(tmpdir(), 'switchboard-ports');
 const ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
 
 test('reserved ports are below the ephemeral range, distinct, bindable, and held by a file naming this process', async () => {

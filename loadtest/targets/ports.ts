@@ -1,15 +1,16 @@
 /**
- * Ports for processes a test starts itself (redis-server, nginx, PHP, a Switchboard CLI that must
- * come back on the same port), where the test names the port before the process binds it.
+ * Ports for processes started on a port named before they bind it: the load harness's redis-server
+ * and `--workers` supervisor, and the tests' own (redis-server, nginx, PHP, a Switchboard CLI that
+ * must come back on the same port).
  *
  * Asking the kernel for a free port (listen on 0, close, hand the number over) has two races. The
  * number comes from the ephemeral range, so before the child binds it any outgoing connection on
- * the box (a load test's thousands of clients) may take it as its source port. And a second test
- * process, of this suite or another beside it, may be handed the same number. Either way the child
- * fails to bind, or worse, the test talks to someone else's process. So ports come from below the
- * ephemeral range, which the kernel never hands out by itself, and each one is reserved for the
- * whole life of the test process by a file created exclusively in a directory every test process
- * on the machine shares. Reservations are removed when the process exits; those of a killed process
+ * the box (a load test's thousands of clients) may take it as its source port. And a second process
+ * doing the same, of this test suite or another beside it, may be handed the same number. Either
+ * way the child fails to bind, or worse, the caller talks to someone else's process. So ports come
+ * from below the ephemeral range, which the kernel never hands out by itself, and each one is
+ * reserved for the whole life of the process by a file created exclusively in a directory every
+ * such process on the machine shares. Reservations are removed when the process exits; those of a killed process
  * are skipped, and removed once old enough that no test can still be using them.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -17,15 +18,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const DIRECTORY = join(tmpdir(), 'switchboard-test-ports');
-// Longer than any test file may run, so a reservation this old belongs to a process that died.
+const DIRECTORY = join(tmpdir(), 'switchboard-ports');
+// Longer than any test file or harness child may run, so a reservation this old belongs to a process that died.
 const ABANDONED_MS = 60 * 60_000;
 const LOWEST = 20_000;
 
 const held: string[] = [];
 let range: [number, number] | undefined;
 
-/** A loopback TCP port reserved for this test process until it exits, and free when reserved. */
+/** A loopback TCP port reserved for this process until it exits, and free when reserved. */
 export async function reservePort(): Promise<number> {
   const [low, high] = (range ??= portRange());
   mkdirSync(DIRECTORY, { recursive: true });
